@@ -28,6 +28,7 @@ from typing import Literal, Protocol, get_args
 from app.services.workcal import SHANGHAI, WorkCalendar
 
 __all__ = [
+    "UNITS",
     "Pause",
     "Target",
     "Unit",
@@ -76,11 +77,6 @@ class Target:
         # "0 working days" has no meaning under the receipt-day rule.
         if self.unit == "working_days" and self.amount < 1:
             raise ValueError("a working_days target needs at least 1 day")
-
-    @property
-    def runs_on_calendar_time(self) -> bool:
-        """Whether the clock counts wall-clock time rather than working time."""
-        return self.unit.startswith("calendar_")
 
 
 class _Clock(Protocol):
