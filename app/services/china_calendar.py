@@ -147,19 +147,8 @@ def official_days(year: int, *, provisional: bool = False) -> list[OfficialDay]:
     raise YearNotPublishedError(year)
 
 
-def sync_year(year: int, *, provisional: bool = False) -> SyncReport:
-    """Official days of the year plus a day-by-day cross-check against `holidays`."""
-    if year not in published_years():
-        if not provisional:
-            raise YearNotPublishedError(year)
-        return SyncReport(
-            year=year,
-            source="holidays",
-            published=False,
-            provisional=True,
-            days=tuple(_provisional_days(year)),
-            disagreements=(),
-        )
+def _cross_check(year: int) -> list[Disagreement]:
+    """Days of a published year on which `holidays` judges working time otherwise."""
     other = holidays.country_holidays("CN", years=year, language="en_US")
     disagreements = []
     day = dt.date(year, 1, 1)
@@ -169,13 +158,23 @@ def sync_year(year: int, *, provisional: bool = False) -> SyncReport:
         if ours != theirs:
             disagreements.append(Disagreement(day, ours, theirs, other.get(day)))
         day += dt.timedelta(days=1)
+    return disagreements
+
+
+def sync_year(year: int, *, provisional: bool = False) -> SyncReport:
+    """Official days of the year plus a day-by-day cross-check against `holidays`.
+
+    A provisional report has nothing to cross-check: `holidays` is its source.
+    """
+    days = official_days(year, provisional=provisional)
+    published = year in published_years()
     return SyncReport(
         year=year,
-        source="chinese_calendar",
-        published=True,
-        provisional=False,
-        days=tuple(_published_days(year)),
-        disagreements=tuple(disagreements),
+        source="chinese_calendar" if published else "holidays",
+        published=published,
+        provisional=not published,
+        days=tuple(days),
+        disagreements=tuple(_cross_check(year)) if published else (),
     )
 
 
