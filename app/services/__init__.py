@@ -1,0 +1,1 @@
+"""Business rules: each write use case is one function that validates, acts, commits."""

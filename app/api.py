@@ -1,0 +1,276 @@
+"""REST API (FAB ModelRestApi) with the same scoping and rules as the screens."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Case, Customer, FollowUp, Inspection, Pickup, Settlement
+from app.security.access import current_user
+from app.security.roles import METHOD_PERMISSIONS
+from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
+from app.services import records
+from app.services.errors import DomainError
+from app.ui.base import MASKS, may_see_contact
+
+logger = logging.getLogger(__name__)
+
+
+class RecordApi(ModelRestApi):
+    """A record type's REST resource: scoped reads, rule-checked writes."""
+
+    method_permission_name = METHOD_PERMISSIONS
+    allow_browser_login = False
+    page_size = 20
+    max_page_size = 100
+    confidential_columns: dict[str, str] = {}
+    workflow: Any = None
+
+    def __init__(self) -> None:
+        model = self.datamodel.obj
+        self.base_filters = list(self.base_filters or [])
+        if is_scoped(model):
+            self.base_filters += SCOPE_FILTER
+        pickers = {}
+        for rel in model.__mapper__.relationships:
+            if rel.direction.name == "MANYTOONE" and is_scoped(rel.mapper.class_):
+                pickers[rel.key] = [["id", ScopeFilter, lambda: None]]
+        self.add_query_rel_fields = {**pickers, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**pickers, **(self.edit_query_rel_fields or {})}
+        if self.search_columns:
+            self.search_columns = [c for c in self.search_columns
+                                   if c not in self.confidential_columns]
+        super().__init__()
+
+    # -- rules and errors, once for every resource
+    def post_headless(self) -> Any:
+        try:
+            return super().post_headless()
+        except DomainError as error:
+            db.session.rollback()
+            return self.response(error.status, message=str(error),
+                                 field=error.field)
+
+    def put_headless(self, pk: Any) -> Any:
+        try:
+            return super().put_headless(pk)
+        except DomainError as error:
+            db.session.rollback()
+            return self.response(error.status, message=str(error),
+                                 field=error.field)
+
+    def delete_headless(self, pk: Any) -> Any:
+        try:
+            return super().delete_headless(pk)
+        except DomainError as error:
+            db.session.rollback()
+            return self.response(error.status, message=str(error))
+        except IntegrityError:
+            db.session.rollback()
+            return self.response(409, message="The record is referenced by others.")
+
+    def pre_add(self, item: Any) -> None:
+        records.before_create(item)
+
+    def post_add(self, item: Any) -> None:
+        records.after_create(item)
+
+    def pre_update(self, item: Any) -> None:
+        records.before_update(item)
+
+    def post_update(self, item: Any) -> None:
+        records.after_update(item)
+
+    def pre_delete(self, item: Any) -> None:
+        records.before_delete(item)
+
+    # -- masking of confidential contact data
+    def _mask(self, row: dict[str, Any]) -> None:
+        for column, kind in self.confidential_columns.items():
+            if column in row:
+                row[column] = MASKS[kind](row[column])
+
+    def pre_get(self, data: dict[str, Any]) -> None:
+        if self.confidential_columns and not may_see_contact():
+            self._mask(data.get("result", {}))
+
+    def pre_get_list(self, data: dict[str, Any]) -> None:
+        if self.confidential_columns and not may_see_contact():
+            for row in data.get("result", []):
+                self._mask(row)
+
+    # -- workflow steps: POST /api/v1/<resource>/<pk>/step/<name>
+    @expose("/<int:pk>/step/<string:name>", methods=["POST"])
+    @protect()
+    @safe
+    def step(self, pk: int, name: str) -> Any:
+        """Take a workflow step on a record.
+        ---
+        post:
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          - in: path
+            name: name
+            schema: {type: string}
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object}
+          responses:
+            200: {description: Step taken}
+            400: {$ref: '#/components/responses/400'}
+            403: {description: Step not allowed to this user}
+            404: {$ref: '#/components/responses/404'}
+            409: {description: Record not in a state for this step}
+        """
+        if self.workflow is None or self.workflow.get(name) is None:
+            return self.response_404()
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        payload = request.get_json(silent=True)
+        if payload is not None and not isinstance(payload, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        try:
+            data = self.workflow.parse(name, payload or {})
+            self.workflow.run(item, name, data, current_user())
+        except DomainError as error:
+            db.session.rollback()
+            return self.response(error.status, message=str(error),
+                                 field=error.field)
+        item = self.datamodel.get(pk, self._base_filters)
+        return self.response(200, id=pk, status=getattr(item, "status", None))
+
+
+class CustomerApi(RecordApi):
+    resource_name = "customer"
+    class_permission_name = "Customer"
+    datamodel = SQLAInterface(Customer)
+    confidential_columns = {"phone": "phone", "address": "address"}
+    list_columns = ["id", "code", "name", "customer_type.name", "contact_person",
+                    "phone", "region", "status"]
+    show_columns = ["id", "code", "name", "customer_type.id", "customer_type.name",
+                    "credit_code", "contact_person", "phone", "email", "address",
+                    "region", "qualification", "licence_no", "licence_valid_to",
+                    "sales_rep.id", "department.name", "status", "notes"]
+    add_columns = edit_columns = ["name", "customer_type", "credit_code",
+                                  "contact_person", "phone", "email", "address",
+                                  "region", "qualification", "licence_no",
+                                  "licence_valid_to", "sales_rep", "status", "notes"]
+    search_columns = ["code", "name", "customer_type", "region", "status",
+                      "credit_code"]
+    order_columns = ["code", "name", "region"]
+    base_order = ("id", "desc")
+
+
+class CaseApi(RecordApi):
+    resource_name = "case"
+    class_permission_name = "Case"
+    datamodel = SQLAInterface(Case)
+    list_columns = ["id", "number", "title", "customer.id", "customer.name", "kind",
+                    "severity", "category.name", "department.name", "status",
+                    "received_at", "response_due_at", "response_state",
+                    "resolution_due_at", "resolution_state", "reopen_count"]
+    show_columns = [*list_columns, "description", "expected_solution", "channel.name",
+                    "stage", "urgent", "first_ask_owner.username",
+                    "owner.username", "responded_at", "resolved_at", "closed_at",
+                    "findings", "root_cause", "responsibility", "solution",
+                    "compensation_amount", "result", "satisfaction",
+                    "satisfaction_comment", "pickup.id", "inspection.id",
+                    "settlement.id"]
+    add_columns = ["customer", "kind", "severity", "category", "channel", "stage",
+                   "urgent", "title", "description", "expected_solution",
+                   "received_at", "pickup", "inspection", "settlement"]
+    edit_columns = ["kind", "severity", "category", "channel", "stage", "urgent",
+                    "title", "description", "expected_solution", "findings",
+                    "root_cause", "responsibility", "solution",
+                    "compensation_amount", "compensation_note", "result", "pickup",
+                    "inspection", "settlement"]
+    search_columns = ["number", "customer", "kind", "severity", "category",
+                      "department", "status", "response_state", "resolution_state",
+                      "received_at", "resolution_due_at"]
+    order_columns = ["number", "received_at", "response_due_at", "resolution_due_at"]
+    base_order = ("id", "desc")
+
+
+class PickupApi(RecordApi):
+    resource_name = "pickup"
+    class_permission_name = "Pickup"
+    datamodel = SQLAInterface(Pickup)
+    confidential_columns = {"contact_phone": "phone", "address": "address"}
+    list_columns = ["id", "number", "customer.id", "customer.name", "status",
+                    "region", "requested_start", "requested_end", "window_start",
+                    "window_end", "confirm_due_at", "confirm_state"]
+    show_columns = [*list_columns, "contact_name", "contact_phone", "address",
+                    "crew", "vehicle", "arrived_at", "arrival_state",
+                    "assessment_note", "quoted_amount", "collected_at",
+                    "weighed_at", "inspected_at", "settled_at", "closed_at",
+                    "cancel_reason", "notes"]
+    add_columns = ["customer", "channel", "contact_name", "contact_phone", "address",
+                   "region", "requested_start", "requested_end", "notes"]
+    edit_columns = ["contact_name", "contact_phone", "address", "region",
+                    "requested_start", "requested_end", "notes"]
+    search_columns = ["number", "customer", "status", "region", "confirm_state"]
+    base_order = ("id", "desc")
+
+
+class InspectionApi(RecordApi):
+    resource_name = "inspection"
+    class_permission_name = "Inspection"
+    datamodel = SQLAInterface(Inspection)
+    list_columns = ["id", "number", "pickup.id", "material.name", "grade.name",
+                    "net_kg", "moisture_pct", "impurity_pct", "deduction_kg",
+                    "accepted_net_kg", "result", "inspected_at"]
+    show_columns = [*list_columns, "weigh_line.id", "sales_lot", "customer.id",
+                    "inspector.username", "report"]
+    add_columns = ["weigh_line", "sales_lot", "material", "grade", "net_kg",
+                   "moisture_pct", "impurity_pct", "deduction_kg", "result",
+                   "report"]
+    edit_columns = ["grade", "moisture_pct", "impurity_pct", "deduction_kg",
+                    "result", "report"]
+    search_columns = ["number", "pickup", "material", "result", "inspected_at"]
+    base_order = ("id", "desc")
+
+
+class SettlementApi(RecordApi):
+    resource_name = "settlement"
+    class_permission_name = "Settlement"
+    datamodel = SQLAInterface(Settlement)
+    list_columns = ["id", "number", "direction", "customer.id", "customer.name",
+                    "pickup.id", "status", "total", "payment_method", "voucher_no",
+                    "paid_at"]
+    show_columns = [*list_columns, "sales_order", "confirmed_at", "voided_at",
+                    "void_reason", "adjusts.id", "notes"]
+    add_columns = ["direction", "customer", "pickup", "sales_order",
+                   "payment_method", "notes"]
+    edit_columns = ["payment_method", "sales_order", "notes"]
+    search_columns = ["number", "direction", "customer", "pickup", "status",
+                      "voucher_no", "paid_at"]
+    base_order = ("id", "desc")
+
+
+class FollowUpApi(RecordApi):
+    resource_name = "followup"
+    class_permission_name = "FollowUp"
+    datamodel = SQLAInterface(FollowUp)
+    list_columns = ["id", "number", "source", "customer.id", "customer.name",
+                    "case.id", "pickup.id", "due_at", "due_state", "status",
+                    "satisfaction"]
+    show_columns = [*list_columns, "assignee.username", "channel.name", "done_at",
+                    "outcome", "comment", "result_case.id"]
+    add_columns = ["customer", "case", "pickup", "assignee", "channel", "due_at"]
+    edit_columns = ["assignee", "channel", "due_at"]
+    search_columns = ["number", "customer", "source", "status", "due_state",
+                      "due_at"]
+    base_order = ("id", "desc")
+
+
+APIS = (CustomerApi, CaseApi, PickupApi, InspectionApi, SettlementApi, FollowUpApi)

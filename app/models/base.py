@@ -1,0 +1,88 @@
+"""Column types and mixins shared by every model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_appbuilder.models.mixins import FileColumn
+from sqlalchemy import DateTime, ForeignKey, Integer, Numeric
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+UTC = dt.UTC
+
+
+class AwareDateTime(TypeDecorator):
+    """Timestamp stored in UTC, returned in business time (Asia/Shanghai).
+
+    A naive value (from a form field a clerk filled in) is business time, so
+    what a clerk types, sees and saves again is the same instant.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"datetime expected, got {type(value).__name__}")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=BUSINESS_TZ)
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(BUSINESS_TZ)
+
+
+def now() -> dt.datetime:
+    """Current instant, aware, in business time."""
+    return dt.datetime.now(BUSINESS_TZ)
+
+
+def money(value: Any) -> Decimal:
+    """Quantize to CNY cents (ROUND_HALF_UP, the rule used on Chinese vouchers)."""
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+class StoredFile(FileColumn):
+    """Name of an uploaded file under UPLOAD_FOLDER (FAB renders an upload field)."""
+
+    cache_ok = True
+
+
+MONEY = Numeric(14, 2)
+UNIT_PRICE = Numeric(14, 4)
+WEIGHT = Numeric(12, 3)
+PERCENT = Numeric(5, 2)
+
+
+class Stamped:
+    """Who created and last changed a row, and when; filled by the session hook."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
+    changed_at: Mapped[dt.datetime] = mapped_column(
+        AwareDateTime, default=now, onupdate=now
+    )
+    created_by_id: Mapped[int] = mapped_column(Integer, ForeignKey("ab_user.id"))
+    changed_by_id: Mapped[int] = mapped_column(Integer, ForeignKey("ab_user.id"))
+
+    @declared_attr
+    def created_by(cls) -> Mapped[Any]:
+        return relationship("AppUser", foreign_keys=f"{cls.__name__}.created_by_id")
+
+    @declared_attr
+    def changed_by(cls) -> Mapped[Any]:
+        return relationship("AppUser", foreign_keys=f"{cls.__name__}.changed_by_id")

@@ -1,0 +1,248 @@
+"""Stable codes of the domain (API and command names) with their display labels.
+
+Codes are what the database, the API and the commands use; labels are what a
+clerk reads. Each list lives here once; CHECK constraints, form choices, API
+validators and list formatters are all generated from it.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+Codes = dict[str, object]
+
+CASE_KINDS: Codes = {
+    "inquiry": _l("Inquiry"),
+    "business": _l("Business request"),
+    "complaint": _l("Complaint"),
+    "aftersales": _l("After-sales service"),
+    "suggestion": _l("Suggestion"),
+    "incident": _l("Incident"),
+}
+
+# SLA policies also cover pickups (the appointment confirmation target).
+SLA_KINDS: Codes = {**CASE_KINDS, "pickup": _l("Pickup appointment")}
+
+SEVERITIES: Codes = {
+    "normal": _l("Normal"),
+    "complex": _l("Needs verification"),
+    "routine": _l("Routine"),
+    "special": _l("Special"),
+    "general": _l("General"),
+    "major": _l("Major"),
+    "urgent": _l("Urgent"),
+}
+
+# Which severities each kind knows; the first one is the default.
+KIND_SEVERITIES: dict[str, tuple[str, ...]] = {
+    "inquiry": ("normal", "complex"),
+    "business": ("routine", "special"),
+    "complaint": ("general", "major"),
+    "aftersales": ("normal", "urgent"),
+    "suggestion": ("normal",),
+    "incident": ("urgent",),
+    "pickup": ("normal",),
+}
+
+CASE_STATUSES: Codes = {
+    "new": _l("New"),
+    "acknowledged": _l("Acknowledged"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "pending_customer": _l("Waiting for customer"),
+    "review": _l("Under review"),
+    "feedback": _l("Feedback to customer"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+}
+CASE_OPEN_STATUSES = tuple(s for s in CASE_STATUSES if s not in ("closed", "cancelled"))
+
+CLOCK_STATES: Codes = {
+    "running": _l("Running"),
+    "at_risk": _l("At risk"),
+    "breached": _l("Breached"),
+    "met": _l("Met"),
+    "missed": _l("Missed"),
+    "paused": _l("Paused"),
+    "unknown": _l("Unknown (calendar missing)"),
+    "none": _l("No target"),
+}
+
+SLA_UNITS: Codes = {
+    "calendar_hours": _l("Calendar hours"),
+    "working_hours": _l("Working hours"),
+    "working_days": _l("Working days"),
+}
+
+BUSINESS_STAGES: Codes = {
+    "consulting": _l("Consulting"),
+    "onboarding": _l("Onboarding and qualification"),
+    "pickup": _l("Pickup"),
+    "weighing": _l("Weighing"),
+    "inspection": _l("Inspection"),
+    "settlement": _l("Settlement"),
+    "delivery": _l("Delivery and logistics"),
+    "aftersales": _l("After-sales"),
+    "other": _l("Other"),
+}
+
+RESPONSIBILITIES: Codes = {
+    "company": _l("Company"),
+    "customer": _l("Customer"),
+    "third_party": _l("Third party"),
+    "shared": _l("Shared"),
+    "none": _l("No fault"),
+}
+
+CUSTOMER_STATUSES: Codes = {
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "closed": _l("Closed"),
+}
+
+PICKUP_STATUSES: Codes = {
+    "requested": _l("Requested"),
+    "scheduled": _l("Scheduled"),
+    "assessed": _l("Assessed on site"),
+    "collected": _l("Collected"),
+    "weighed": _l("Weighed"),
+    "inspected": _l("Inspected"),
+    "settled": _l("Settled"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+}
+PICKUP_OPEN_STATUSES = tuple(
+    s for s in PICKUP_STATUSES if s not in ("closed", "cancelled")
+)
+
+DIFFICULTIES: Codes = {
+    "low": _l("Easy"),
+    "medium": _l("Medium"),
+    "high": _l("Difficult"),
+}
+
+INSPECTION_RESULTS: Codes = {
+    "pass": _l("Pass"),
+    "downgrade": _l("Downgrade"),
+    "reject": _l("Reject"),
+}
+
+SETTLEMENT_STATUSES: Codes = {
+    "draft": _l("Draft"),
+    "confirmed": _l("Confirmed"),
+    "paid": _l("Paid"),
+    "voided": _l("Voided"),
+}
+
+SETTLEMENT_DIRECTIONS: Codes = {
+    "pay": _l("Payment to supplier"),
+    "receive": _l("Receipt from buyer"),
+}
+
+PAYMENT_METHODS: Codes = {
+    "bank_transfer": _l("Bank transfer"),
+    "cash": _l("Cash"),
+    "wechat": _l("WeChat Pay"),
+    "alipay": _l("Alipay"),
+    "acceptance_bill": _l("Bank acceptance bill"),
+}
+
+PRICE_DIRECTIONS: Codes = {
+    "purchase": _l("Purchase"),
+    "sale": _l("Sale"),
+}
+
+MATERIAL_UNITS: Codes = {"kg": _l("kg"), "t": _l("t")}
+
+FOLLOWUP_STATUSES: Codes = {
+    "planned": _l("Planned"),
+    "done": _l("Done"),
+    "unreachable": _l("Unreachable"),
+    "overdue": _l("Overdue"),
+    "cancelled": _l("Cancelled"),
+}
+
+FOLLOWUP_SOURCES: Codes = {
+    "case": _l("Case"),
+    "pickup": _l("Pickup"),
+    "settlement": _l("Settlement"),
+    "partner": _l("Partner schedule"),
+    "manual": _l("Manual"),
+}
+
+FOLLOWUP_TRIGGERS: Codes = {
+    "case_closed": _l("Case closed"),
+    "pickup_settled": _l("Pickup settled"),
+    "partner_periodic": _l("Periodic partner visit"),
+}
+
+DELAY_UNITS: Codes = {
+    "working_days": _l("Working days"),
+    "calendar_days": _l("Calendar days"),
+}
+
+IMPROVEMENT_STATUSES: Codes = {
+    "open": _l("Open"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done, to verify"),
+    "verified": _l("Verified"),
+    "cancelled": _l("Cancelled"),
+}
+
+NOTIFICATION_LEVELS: Codes = {
+    "at_risk": _l("At risk"),
+    "breached": _l("Breached"),
+    "escalated": _l("Escalated to department head"),
+    "management": _l("Escalated to management"),
+    "calendar_missing": _l("Calendar missing"),
+    "info": _l("Information"),
+}
+
+LOG_KINDS: Codes = {
+    "contact": _l("Contact with customer"),
+    "internal": _l("Internal note"),
+    "transition": _l("Status change"),
+    "system": _l("System"),
+}
+
+CALENDAR_DAY_KINDS: Codes = {
+    "holiday": _l("Day off"),
+    "workday": _l("Make-up working day"),
+    "custom": _l("Custom hours"),
+}
+
+CALENDAR_YEAR_STATUSES: Codes = {
+    "published": _l("Published"),
+    "provisional": _l("Provisional"),
+    "manual": _l("Entered manually"),
+}
+
+WEEKDAYS: Codes = {
+    "0": _l("Monday"),
+    "1": _l("Tuesday"),
+    "2": _l("Wednesday"),
+    "3": _l("Thursday"),
+    "4": _l("Friday"),
+    "5": _l("Saturday"),
+    "6": _l("Sunday"),
+}
+
+TASK_STATUSES: Codes = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed"),
+}
+
+
+def check_in(column: str, codes: Codes | tuple[str, ...]) -> str:
+    """SQL CHECK expression restricting a column to the given codes."""
+    values = ", ".join(f"'{c}'" for c in codes)
+    return f"{column} IN ({values})"
+
+
+def label(codes: Codes, code: str | None) -> str:
+    """Display label of a code; unknown codes are shown as they are."""
+    if code is None:
+        return ""
+    return str(codes.get(code, code))

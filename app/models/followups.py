@@ -1,0 +1,157 @@
+"""Follow-up visits (回访) and improvement actions (改进措施)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import AwareDateTime, Stamped
+from app.models.cases import Case
+from app.models.codes import (
+    CLOCK_STATES,
+    FOLLOWUP_SOURCES,
+    FOLLOWUP_STATUSES,
+    IMPROVEMENT_STATUSES,
+    check_in,
+)
+from app.models.customers import Customer
+from app.models.recycling import Pickup, Settlement
+from app.models.reference import (
+    AppUser,
+    CaseCategory,
+    Channel,
+    Department,
+    FollowUpRule,
+)
+
+OPEN_FOLLOWUP = text("status = 'planned'")
+OPEN_ACTION = text("status IN ('open', 'in_progress')")
+
+
+class FollowUp(Stamped, Model):
+    """A planned call or visit to a customer, exactly one per source and rule."""
+
+    __tablename__ = "followup"
+    __table_args__ = (
+        CheckConstraint(check_in("status", FOLLOWUP_STATUSES), name="status"),
+        CheckConstraint(check_in("source", FOLLOWUP_SOURCES), name="source"),
+        CheckConstraint(check_in("due_state", CLOCK_STATES), name="due_state"),
+        CheckConstraint(
+            "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"
+        ),
+        Index(
+            "ix_followup_open_risk",
+            "risk_at",
+            postgresql_where=OPEN_FOLLOWUP,
+            sqlite_where=OPEN_FOLLOWUP,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    source: Mapped[str] = mapped_column(
+        String(20), info={"codes": FOLLOWUP_SOURCES}
+    )
+    # e.g. "case:12:rule:1"; unique, so a source never gets two visits per rule.
+    source_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("followup_rule.id"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_case.id"), index=True
+    )
+    pickup_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"), index=True)
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    due_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+    risk_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    due_state: Mapped[str] = mapped_column(
+        String(20), default="running", info={"codes": CLOCK_STATES}
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), default="planned", index=True, info={"codes": FOLLOWUP_STATUSES}
+    )
+    done_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # The case reopened or the complaint opened by a dissatisfied answer.
+    result_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+    rule: Mapped[FollowUpRule | None] = relationship(FollowUpRule)
+    case: Mapped[Case | None] = relationship(Case, foreign_keys=[case_id])
+    result_case: Mapped[Case | None] = relationship(Case, foreign_keys=[result_case_id])
+    pickup: Mapped[Pickup | None] = relationship(Pickup)
+    settlement: Mapped[Settlement | None] = relationship(Settlement)
+    customer: Mapped[Customer] = relationship(Customer)
+    department: Mapped[Department] = relationship(Department)
+    assignee: Mapped[AppUser | None] = relationship(AppUser, foreign_keys=[assignee_id])
+    channel: Mapped[Channel | None] = relationship(Channel)
+
+    def __repr__(self) -> str:
+        return self.number
+
+
+class ImprovementAction(Stamped, Model):
+    """Improvement measure from complaint analysis, with owner, due date and check."""
+
+    __tablename__ = "improvement_action"
+    __table_args__ = (
+        CheckConstraint(check_in("status", IMPROVEMENT_STATUSES), name="status"),
+        CheckConstraint(check_in("due_state", CLOCK_STATES), name="due_state"),
+        Index(
+            "ix_action_open_risk",
+            "risk_at",
+            postgresql_where=OPEN_ACTION,
+            sqlite_where=OPEN_ACTION,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    problem: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("case_category.id"))
+    kpi: Mapped[str | None] = mapped_column(String(40))
+    source_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    due_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+    risk_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    due_state: Mapped[str] = mapped_column(
+        String(20), default="running", info={"codes": CLOCK_STATES}
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), default="open", index=True, info={"codes": IMPROVEMENT_STATUSES}
+    )
+    done_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    effectiveness: Mapped[str | None] = mapped_column(Text)
+    effective: Mapped[bool | None] = mapped_column(Boolean)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+    category: Mapped[CaseCategory | None] = relationship(CaseCategory)
+    source_case: Mapped[Case | None] = relationship(Case)
+    department: Mapped[Department] = relationship(Department)
+    owner: Mapped[AppUser | None] = relationship(AppUser, foreign_keys=[owner_id])
+    checked_by: Mapped[AppUser | None] = relationship(
+        AppUser, foreign_keys=[checked_by_id]
+    )
+
+    def __repr__(self) -> str:
+        return self.number

@@ -1,0 +1,404 @@
+"""Reference data edited by admins: departments, catalogues, SLA, calendar, prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import PERCENT, UNIT_PRICE, Stamped
+from app.models.codes import (
+    BUSINESS_STAGES,
+    CALENDAR_DAY_KINDS,
+    CALENDAR_YEAR_STATUSES,
+    CASE_KINDS,
+    DELAY_UNITS,
+    FOLLOWUP_TRIGGERS,
+    MATERIAL_UNITS,
+    PRICE_DIRECTIONS,
+    SEVERITIES,
+    SLA_KINDS,
+    SLA_UNITS,
+    check_in,
+)
+
+
+class Department(Model):
+    """One of the seven departments; records are routed to departments."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class AppUser(User):
+    """FAB user with the department that scopes what the user sees."""
+
+    __tablename__ = "ab_user"
+
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id"), index=True
+    )
+    is_department_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[Department | None] = relationship(
+        Department, foreign_keys=[department_id]
+    )
+
+    def __repr__(self) -> str:
+        name = f"{self.last_name or ''}{self.first_name or ''}".strip()
+        return name or self.username
+
+    @property
+    def is_system(self) -> bool:
+        """The non-login actor that jobs and commands write as."""
+        return self.username == "system"
+
+
+class CustomerType(Model):
+    __tablename__ = "customer_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Channel(Model):
+    __tablename__ = "channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class CaseCategory(Model):
+    """Case category; routes a new case to its default responsible department."""
+
+    __tablename__ = "case_category"
+    __table_args__ = (
+        CheckConstraint(check_in("default_stage", BUSINESS_STAGES), name="stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    default_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    default_stage: Mapped[str] = mapped_column(
+        String(20), default="other", info={"codes": BUSINESS_STAGES}
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_department: Mapped[Department] = relationship(Department)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(Stamped, Model):
+    """Response and resolution targets for a case kind and severity."""
+
+    __tablename__ = "sla_policy"
+    __table_args__ = (
+        UniqueConstraint("kind", "severity", "customer_type_id", name="uq_sla_match"),
+        CheckConstraint(check_in("kind", SLA_KINDS), name="kind"),
+        CheckConstraint(check_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint(
+            "response_unit IS NULL OR " + check_in("response_unit", SLA_UNITS),
+            name="response_unit",
+        ),
+        CheckConstraint(
+            "offhours_response_unit IS NULL OR "
+            + check_in("offhours_response_unit", SLA_UNITS),
+            name="offhours_unit",
+        ),
+        CheckConstraint(
+            "resolution_unit IS NULL OR " + check_in("resolution_unit", SLA_UNITS),
+            name="resolution_unit",
+        ),
+        CheckConstraint(
+            "(response_amount IS NULL) = (response_unit IS NULL)", name="response_pair"
+        ),
+        CheckConstraint(
+            "(resolution_amount IS NULL) = (resolution_unit IS NULL)",
+            name="resolution_pair",
+        ),
+        CheckConstraint(
+            "(offhours_response_amount IS NULL) = (offhours_response_unit IS NULL)",
+            name="offhours_pair",
+        ),
+        CheckConstraint(
+            "response_amount IS NULL OR response_amount >= 0", name="response_amount"
+        ),
+        CheckConstraint(
+            "resolution_amount IS NULL OR resolution_amount >= 0",
+            name="resolution_amount",
+        ),
+        CheckConstraint(
+            "at_risk_percent IS NULL OR (at_risk_percent > 0 AND at_risk_percent < 100)",
+            name="at_risk_percent",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), info={"codes": SLA_KINDS}
+    )
+    severity: Mapped[str] = mapped_column(
+        String(20), info={"codes": SEVERITIES}
+    )
+    customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("customer_type.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    # Response target; NULL amount and unit = no response target.
+    response_amount: Mapped[int | None] = mapped_column(Integer)
+    response_unit: Mapped[str | None] = mapped_column(
+        String(20), info={"codes": SLA_UNITS}
+    )
+    # Response target when received outside working time (inquiries: 2 h).
+    offhours_response_amount: Mapped[int | None] = mapped_column(Integer)
+    offhours_response_unit: Mapped[str | None] = mapped_column(
+        String(20), info={"codes": SLA_UNITS}
+    )
+    # Resolution target; "resolved at response" means the answer closes it.
+    resolution_amount: Mapped[int | None] = mapped_column(Integer)
+    resolution_unit: Mapped[str | None] = mapped_column(
+        String(20), info={"codes": SLA_UNITS}
+    )
+    resolve_at_response: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalate_immediately: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_risk_percent: Mapped[Decimal | None] = mapped_column(PERCENT)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class WorkWindow(Model):
+    """A weekly working window, e.g. Monday 08:30-12:00."""
+
+    __tablename__ = "work_window"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("start_time < end_time", name="order"),
+        UniqueConstraint("weekday", "start_time", name="uq_window_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    end_time: Mapped[dt.time] = mapped_column(Time)
+
+
+class CalendarDay(Stamped, Model):
+    """A date that differs from the weekly pattern: day off, make-up day, hours."""
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (
+        CheckConstraint(check_in("kind", CALENDAR_DAY_KINDS), name="kind"),
+        CheckConstraint(
+            "follows_weekday IS NULL OR follows_weekday BETWEEN 0 AND 4",
+            name="follows_weekday",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), info={"codes": CALENDAR_DAY_KINDS}
+    )
+    # A make-up working day works the hours of this weekday (0 = Monday).
+    follows_weekday: Mapped[int | None] = mapped_column(Integer)
+    # Custom hours, e.g. "08:30-12:00,13:00-16:00".
+    hours: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(50))
+
+
+class CalendarYear(Stamped, Model):
+    """A year whose calendar data is loaded; deadlines in other years are unknown."""
+
+    __tablename__ = "calendar_year"
+    __table_args__ = (
+        CheckConstraint(check_in("status", CALENDAR_YEAR_STATUSES), name="status"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(
+        String(20), info={"codes": CALENDAR_YEAR_STATUSES}
+    )
+    source: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return str(self.year)
+
+
+class Material(Model):
+    """Material catalogue entry; parent makes a category tree."""
+
+    __tablename__ = "material"
+    __table_args__ = (CheckConstraint(check_in("unit", MATERIAL_UNITS), name="unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("material.id"))
+    unit: Mapped[str] = mapped_column(
+        String(5), default="kg", info={"codes": MATERIAL_UNITS}
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    parent: Mapped[Material | None] = relationship(
+        "Material", remote_side=[id], back_populates="children"
+    )
+    children: Mapped[list[Material]] = relationship(
+        "Material", back_populates="parent"
+    )
+    grades: Mapped[list[MaterialGrade]] = relationship(
+        "MaterialGrade", back_populates="material", order_by="MaterialGrade.rank"
+    )
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class MaterialGrade(Model):
+    __tablename__ = "material_grade"
+    __table_args__ = (UniqueConstraint("material_id", "code", name="uq_grade_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("material.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50))
+    rank: Mapped[int] = mapped_column(Integer, default=1)
+    material: Mapped[Material] = relationship(Material, back_populates="grades")
+
+    def __repr__(self) -> str:
+        return f"{self.material.name if self.material else ''} {self.name}".strip()
+
+
+class PriceListItem(Stamped, Model):
+    """Unit price (CNY per kg) of a material grade, valid over a date range."""
+
+    __tablename__ = "price_list"
+    __table_args__ = (
+        CheckConstraint(check_in("direction", PRICE_DIRECTIONS), name="direction"),
+        CheckConstraint("unit_price >= 0", name="unit_price"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
+    grade_id: Mapped[int | None] = mapped_column(ForeignKey("material_grade.id"))
+    direction: Mapped[str] = mapped_column(
+        String(10), info={"codes": PRICE_DIRECTIONS}
+    )
+    customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("customer_type.id"))
+    unit_price: Mapped[Decimal] = mapped_column(UNIT_PRICE)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(String(200))
+    material: Mapped[Material] = relationship(Material)
+    grade: Mapped[MaterialGrade | None] = relationship(MaterialGrade)
+    customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
+
+
+class FollowUpRule(Model):
+    """When a follow-up visit is due, and who makes it."""
+
+    __tablename__ = "followup_rule"
+    __table_args__ = (
+        CheckConstraint(check_in("trigger", FOLLOWUP_TRIGGERS), name="trigger"),
+        CheckConstraint(check_in("delay_unit", DELAY_UNITS), name="delay_unit"),
+        CheckConstraint(
+            "case_kind IS NULL OR " + check_in("case_kind", CASE_KINDS),
+            name="case_kind",
+        ),
+        CheckConstraint("delay_amount >= 0", name="delay_amount"),
+        CheckConstraint(
+            "interval_days IS NULL OR interval_days > 0", name="interval_days"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(
+        String(30), info={"codes": FOLLOWUP_TRIGGERS}
+    )
+    case_kind: Mapped[str | None] = mapped_column(
+        String(20), info={"codes": CASE_KINDS}
+    )
+    customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("customer_type.id"))
+    delay_amount: Mapped[int] = mapped_column(Integer, default=0)
+    delay_unit: Mapped[str] = mapped_column(
+        String(20), default="working_days", info={"codes": DELAY_UNITS}
+    )
+    interval_days: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
+    department: Mapped[Department] = relationship(Department)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class KpiTarget(Model):
+    """Target value of a KPI, company-wide or for one department."""
+
+    __tablename__ = "kpi_target"
+    __table_args__ = (
+        UniqueConstraint("kpi", "department_id", name="uq_kpi_target"),
+        CheckConstraint("target_percent BETWEEN 0 AND 100", name="target_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(40))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    target_percent: Mapped[Decimal] = mapped_column(PERCENT)
+    lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[Department | None] = relationship(Department)
+
+
+class Setting(Model):
+    """An admin-editable setting (thresholds, tolerances) with its description."""
+
+    __tablename__ = "app_setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    value: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(300))
+
+    def __repr__(self) -> str:
+        return self.key

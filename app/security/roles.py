@@ -1,0 +1,260 @@
+"""Roles as data: what each department role may do, synced by `flask roles sync`.
+
+A permission is (resource, action). Resources are the `class_permission_name`
+of screens and APIs (both share one name per record type) plus a few virtual
+ones for workflow steps and special rights. Everything else is derived from
+this table: FAB's built-in role regexes, menu access and the DB role rows.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Method -> permission for every record screen and API (FAB's method names).
+METHOD_PERMISSIONS = {
+    "list": "read",
+    "show": "read",
+    "download": "read",
+    "get": "read",
+    "get_list": "read",
+    "info": "read",
+    "related": "read",
+    "distinct": "read",
+    "print_view": "read",
+    "add": "add",
+    "post": "add",
+    "edit": "edit",
+    "put": "edit",
+    "delete": "delete",
+    "step": "read",  # each workflow step checks its own permission
+    "mark_read": "edit",
+    "action": "read",
+    "action_post": "read",
+}
+
+R = ("read",)
+RA = ("read", "add")
+RAE = ("read", "add", "edit")
+RAED = ("read", "add", "edit", "delete")
+RE = ("read", "edit")
+
+# Steps any department clerk takes on a case routed to their department.
+CASE_HANDLING = ("start", "pend", "resume", "submit", "log", "attach")
+
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "CustomerService": {
+        "Scope": ("see_all",),
+        "Confidential": ("see_contact",),
+        "Customer": RAE,
+        "CustomerContact": RAED,
+        "Case": RAE,
+        "CaseLog": RA,
+        "CaseAttachment": RAED,
+        "CaseWorkflow": (
+            "acknowledge", "assign", "answer", "review", "send_back", "close",
+            "reopen", "cancel", *CASE_HANDLING,
+        ),
+        "Pickup": RA,
+        "PickupLine": RAE,
+        "WeighTicket": R,
+        "WeighLine": R,
+        "Reweigh": R,
+        "Inspection": R,
+        "Settlement": R,
+        "SettlementLine": R,
+        "FollowUp": RAED,
+        "FollowUpWorkflow": ("complete", "unreachable"),
+        "ImprovementAction": RAE,
+        "ImprovementWorkflow": ("start", "complete"),
+        "Notification": RE,
+        "ReferenceData": R,
+        "Dashboard": R,
+        "Kpi": ("read", "export"),
+    },
+    "Sales": {
+        "Confidential": ("see_contact",),
+        "Customer": RAE,
+        "CustomerContact": RAED,
+        "Case": RAE,
+        "CaseLog": RA,
+        "CaseAttachment": RA,
+        "CaseWorkflow": ("acknowledge", *CASE_HANDLING),
+        "Pickup": RA,
+        "PickupLine": RAE,
+        "Settlement": R,
+        "SettlementLine": R,
+        "FollowUp": RAE,
+        "FollowUpWorkflow": ("complete", "unreachable"),
+        "ImprovementAction": RE,
+        "ImprovementWorkflow": ("start", "complete"),
+        "Notification": RE,
+        "ReferenceData": R,
+        "Dashboard": R,
+    },
+    "Operations": {
+        "Confidential": ("see_contact",),
+        "Customer": R,
+        "CustomerContact": R,
+        "Case": RAE,
+        "CaseLog": RA,
+        "CaseAttachment": RA,
+        "CaseWorkflow": ("acknowledge", *CASE_HANDLING),
+        "Pickup": RAED,
+        "PickupLine": RAED,
+        "PickupWorkflow": ("schedule", "arrive", "assess", "collect", "cancel"),
+        "WeighTicket": R,
+        "WeighLine": R,
+        "Inspection": R,
+        "FollowUp": R,
+        "ImprovementAction": RE,
+        "ImprovementWorkflow": ("start", "complete"),
+        "Notification": RE,
+        "ReferenceData": R,
+        "Dashboard": R,
+    },
+    "Warehouse": {
+        "Customer": R,
+        "CustomerContact": R,
+        "Case": RAE,
+        "CaseLog": RA,
+        "CaseAttachment": RA,
+        "CaseWorkflow": CASE_HANDLING,
+        "Pickup": R,
+        "PickupLine": R,
+        "PickupWorkflow": ("weigh",),
+        "WeighTicket": RAE,
+        "WeighLine": RAED,
+        "Reweigh": RAE,
+        "Inspection": R,
+        "ImprovementAction": RE,
+        "ImprovementWorkflow": ("start", "complete"),
+        "Notification": RE,
+        "ReferenceData": R,
+        "Dashboard": R,
+    },
+    "QualityControl": {
+        "Customer": R,
+        "CustomerContact": R,
+        "Case": RAE,
+        "CaseLog": RA,
+        "CaseAttachment": RA,
+        "CaseWorkflow": CASE_HANDLING,
+        "Pickup": R,
+        "PickupLine": R,
+        "PickupWorkflow": ("inspect",),
+        "WeighTicket": R,
+        "WeighLine": R,
+        "Reweigh": R,
+        "Inspection": RAED,
+        "ImprovementAction": RE,
+        "ImprovementWorkflow": ("start", "complete"),
+        "Notification": RE,
+        "ReferenceData": R,
+        "Dashboard": R,
+    },
+    "Finance": {
+        "Confidential": ("see_contact",),
+        "Customer": R,
+        "CustomerContact": R,
+        "Case": RAE,
+        "CaseLog": RA,
+        "CaseAttachment": RA,
+        "CaseWorkflow": CASE_HANDLING,
+        "Pickup": R,
+        "PickupLine": R,
+        "PickupWorkflow": ("settle", "close"),
+        "WeighTicket": R,
+        "WeighLine": R,
+        "Reweigh": R,
+        "Inspection": R,
+        "Settlement": RAED,
+        "SettlementLine": RAED,
+        "SettlementWorkflow": ("confirm", "pay", "void", "adjust"),
+        "FollowUp": R,
+        "ImprovementAction": RE,
+        "ImprovementWorkflow": ("start", "complete"),
+        "Notification": RE,
+        "ReferenceData": R,
+        "Dashboard": R,
+    },
+    "Management": {
+        "Scope": ("see_all",),
+        "Confidential": ("see_contact",),
+        "Customer": R,
+        "CustomerContact": R,
+        "Case": R,
+        "CaseLog": RA,
+        "CaseAttachment": R,
+        "CaseWorkflow": ("approve", "log"),
+        "Pickup": R,
+        "PickupLine": R,
+        "WeighTicket": R,
+        "WeighLine": R,
+        "Reweigh": R,
+        "Inspection": R,
+        "Settlement": R,
+        "SettlementLine": R,
+        "FollowUp": R,
+        "ImprovementAction": RAED,
+        "ImprovementWorkflow": ("start", "complete", "verify"),
+        "Notification": RE,
+        "ReferenceData": R,
+        "AuditLog": R,
+        "Dashboard": R,
+        "Kpi": ("read", "export", "recompute"),
+    },
+}
+
+# Menu items every signed-in user may open, and FAB's self-service screens.
+SELF_SERVICE = [
+    ("UserDBModelView", "can_userinfo"),
+    ("UserDBModelView", "resetmypassword"),
+    ("UserDBModelView", "userinfoedit"),
+    ("ResetMyPasswordView", "can_this_form_get"),
+    ("ResetMyPasswordView", "can_this_form_post"),
+    ("UserInfoEditView", "can_this_form_get"),
+    ("UserInfoEditView", "can_this_form_post"),
+    ("SwaggerView", "can_show"),
+    ("OpenApi", "can_get"),
+    ("MenuApi", "can_get"),
+    ("Home", "can_read"),
+]
+
+ADMIN_ROLE = "Admin"
+ROLE_NAMES = (*ROLE_PERMISSIONS, ADMIN_ROLE)
+
+
+def _exact(value: str) -> str:
+    return "^" + re.escape(value) + "$"
+
+
+def fab_roles(menu: dict[str, list[tuple[str, str]]]) -> dict[str, list[list[str]]]:
+    """Build FAB_ROLES (view regex, permission regex) from the table above.
+
+    `menu` maps each menu category to its items as (menu name, resource); a
+    role gets menu access to every item whose resource it may read and to the
+    categories holding them.
+    """
+    roles: dict[str, list[list[str]]] = {}
+    for role, grants in ROLE_PERMISSIONS.items():
+        pairs = [
+            [_exact(resource), _exact(f"can_{action}")]
+            for resource, actions in grants.items()
+            for action in actions
+        ]
+        pairs += [[_exact(view), _exact(perm)] for view, perm in SELF_SERVICE]
+        readable = {res for res, actions in grants.items() if "read" in actions}
+        readable.add("Home")
+        for category, items in menu.items():
+            visible = [name for name, resource in items if resource in readable]
+            pairs += [[_exact(name), "^menu_access$"] for name in visible]
+            if visible:
+                pairs.append([_exact(category), "^menu_access$"])
+        roles[role] = pairs
+    roles[ADMIN_ROLE] = [[".*", ".*"]]
+    return roles
+
+
+def role_grants(role: str, resource: str) -> tuple[str, ...]:
+    """Actions of a resource granted to a role (Admin: every action)."""
+    return ROLE_PERMISSIONS.get(role, {}).get(resource, ())

@@ -1,0 +1,190 @@
+"""Row visibility: one rule per record type, used by screens, API, services and jobs.
+
+Every query made on a clerk's behalf goes through `visible_clause(model, user)`.
+FAB applies it via `ScopeFilter` in `base_filters` (list, show, edit, delete,
+related lists, REST); actions, forms' relation pickers, exports and services
+call it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.models import (
+    AuditLog,
+    Case,
+    CaseAttachment,
+    CaseLog,
+    CasePause,
+    Customer,
+    CustomerContact,
+    FollowUp,
+    ImprovementAction,
+    Inspection,
+    Notification,
+    NotificationRecipient,
+    Pickup,
+    PickupLine,
+    Reweigh,
+    Settlement,
+    SettlementLine,
+    WeighLine,
+    WeighTicket,
+)
+from app.security.access import can, current_user
+
+Clause = ColumnElement[bool] | None
+Rule = Callable[[Any], Clause]
+
+# A department sees a pickup once the pickup reaches its stage of the flow.
+PICKUP_STAGE_FROM = {
+    "warehouse": ("collected", "weighed", "inspected", "settled", "closed"),
+    "qc": ("weighed", "inspected", "settled", "closed"),
+    "finance": ("inspected", "settled", "closed"),
+}
+
+
+def _department_rule(model: Any, *owner_columns: str) -> Rule:
+    """Routed to the user's department, created by the user, or owned by them."""
+
+    def rule(user: Any) -> Clause:
+        terms = [model.created_by_id == user.id]
+        terms += [getattr(model, column) == user.id for column in owner_columns]
+        if user.department_id is not None:
+            terms.append(model.department_id == user.department_id)
+        return or_(*terms)
+
+    return rule
+
+
+def _pickup_rule(user: Any) -> Clause:
+    clause = _department_rule(Pickup)(user)
+    department = getattr(user, "department", None)
+    statuses = PICKUP_STAGE_FROM.get(department.code if department else "", ())
+    if statuses:
+        clause = or_(clause, Pickup.status.in_(statuses))
+    return clause
+
+
+def _child_rule(model: Any, column: str, parent: Any) -> Rule:
+    """Visible when the parent record is visible."""
+
+    def rule(user: Any) -> Clause:
+        parent_clause = RULES[parent](user)
+        if parent_clause is None:
+            return None
+        return getattr(model, column).in_(select(parent.id).where(parent_clause))
+
+    return rule
+
+
+def _or_parent(own: Rule, column: str, model: Any, parent: Any) -> Rule:
+    """Own rule, or the linked parent record is visible (e.g. a pickup's ticket)."""
+
+    def rule(user: Any) -> Clause:
+        return or_(own(user), _child_rule(model, column, parent)(user))
+
+    return rule
+
+
+def _customer_rule(user: Any) -> Clause:
+    own = _department_rule(Customer, "sales_rep_id")(user)
+    via_cases = Customer.id.in_(select(Case.customer_id).where(RULES[Case](user)))
+    via_pickups = Customer.id.in_(
+        select(Pickup.customer_id).where(RULES[Pickup](user))
+    )
+    return or_(own, via_cases, via_pickups)
+
+
+def _notification_rule(user: Any) -> Clause:
+    mine = select(NotificationRecipient.notification_id).where(
+        NotificationRecipient.user_id == user.id
+    )
+    return Notification.id.in_(mine)
+
+
+RULES: dict[Any, Rule] = {
+    Case: _department_rule(Case, "owner_id", "first_ask_owner_id"),
+    Pickup: _pickup_rule,
+    Settlement: _department_rule(Settlement),
+    FollowUp: _department_rule(FollowUp, "assignee_id"),
+    ImprovementAction: _department_rule(ImprovementAction, "owner_id"),
+    AuditLog: lambda user: false(),
+}
+RULES[Customer] = _customer_rule
+RULES[WeighTicket] = _or_parent(
+    _department_rule(WeighTicket), "pickup_id", WeighTicket, Pickup
+)
+RULES[Inspection] = _or_parent(
+    _department_rule(Inspection), "pickup_id", Inspection, Pickup
+)
+RULES[CaseLog] = _child_rule(CaseLog, "case_id", Case)
+RULES[CaseAttachment] = _child_rule(CaseAttachment, "case_id", Case)
+RULES[CasePause] = _child_rule(CasePause, "case_id", Case)
+RULES[CustomerContact] = _child_rule(CustomerContact, "customer_id", Customer)
+RULES[PickupLine] = _child_rule(PickupLine, "pickup_id", Pickup)
+RULES[WeighLine] = _child_rule(WeighLine, "ticket_id", WeighTicket)
+RULES[Reweigh] = _child_rule(Reweigh, "weigh_line_id", WeighLine)
+RULES[SettlementLine] = _child_rule(SettlementLine, "settlement_id", Settlement)
+
+# Personal records: the see-all right does not widen them.
+PERSONAL = {Notification: _notification_rule}
+
+
+def sees_all(user: Any) -> bool:
+    return can(user, "see_all", "Scope")
+
+
+def visible_clause(model: Any, user: Any | None = None) -> Clause:
+    """WHERE clause limiting `model` to what `user` may see; None = everything."""
+    user = user if user is not None else current_user()
+    if user is None:
+        return false()
+    if model in PERSONAL:
+        return PERSONAL[model](user)
+    if getattr(user, "is_system", False) or sees_all(user):
+        return None
+    rule = RULES.get(model)
+    if rule is None:
+        return None  # reference data: visible to every signed-in user
+    return rule(user)
+
+
+def is_scoped(model: Any) -> bool:
+    return model in RULES or model in PERSONAL
+
+
+def restrict(query: Any, model: Any, user: Any | None = None) -> Any:
+    """Apply the visibility rule to a SQLAlchemy query or select."""
+    clause = visible_clause(model, user)
+    if clause is None:
+        return query
+    if hasattr(query, "where"):
+        return query.where(clause)
+    return query.filter(clause)
+
+
+def is_visible(model: Any, pk: Any, user: Any | None = None) -> bool:
+    """Whether the row with primary key `pk` is visible to `user`."""
+    from app.extensions import db
+
+    stmt = restrict(select(model.id).where(model.id == pk), model, user)
+    return db.session.execute(stmt).first() is not None
+
+
+class ScopeFilter(BaseFilter):
+    """FAB base filter applying the visibility rule of the view's model."""
+
+    name = "scope"
+    arg_name = "scope"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        return restrict(query, self.model)
+
+
+SCOPE_FILTER = [["id", ScopeFilter, lambda: None]]

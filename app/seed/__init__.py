@@ -1,0 +1,1 @@
+"""Seed data: company defaults (reference) and demo records."""

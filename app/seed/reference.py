@@ -1,0 +1,266 @@
+"""Default reference data from the company policies (seeds 000-004).
+
+Seeding inserts what is missing and never overwrites what an admin changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Any
+
+from app.extensions import db
+from app.models import (
+    CaseCategory,
+    Channel,
+    CustomerType,
+    Department,
+    FollowUpRule,
+    KpiTarget,
+    Material,
+    MaterialGrade,
+    PriceListItem,
+    Setting,
+    SlaPolicy,
+    WorkWindow,
+)
+
+logger = logging.getLogger(__name__)
+
+DEPARTMENTS = [
+    ("cs", "客户服务部"),
+    ("sales", "销售部"),
+    ("ops", "运营部"),
+    ("warehouse", "仓储部"),
+    ("qc", "质检部"),
+    ("finance", "财务部"),
+    ("mgmt", "管理层"),
+]
+
+CUSTOMER_TYPES = [
+    ("supplier", "供货客户"),
+    ("buyer", "再生资源销售客户"),
+    ("partner", "长期合作伙伴"),
+    ("walkin", "临时客户"),
+]
+
+CHANNELS = [
+    ("hotline", "客服热线"),
+    ("email", "电子邮箱"),
+    ("online", "在线客服平台"),
+    ("letter", "书面信函"),
+    ("visit", "来访"),
+    ("wechat", "微信"),
+]
+
+# code, name, department code, business stage
+CATEGORIES = [
+    ("quality", "产品质量", "qc", "inspection"),
+    ("attitude", "服务态度", "cs", "other"),
+    ("delivery", "交货期/上门时效", "ops", "pickup"),
+    ("price", "价格", "sales", "consulting"),
+    ("aftersales", "售后维修", "ops", "aftersales"),
+    ("settlement", "结算", "finance", "settlement"),
+    ("inspection_dispute", "质检争议", "qc", "inspection"),
+    ("weighing", "计量", "warehouse", "weighing"),
+    ("other", "其他", "cs", "other"),
+]
+
+WH, CH, WD = "working_hours", "calendar_hours", "working_days"
+
+# kind, severity, name, response, off-hours response, resolution, extra, source
+SLA_POLICIES: list[tuple[Any, ...]] = [
+    ("inquiry", "normal", "咨询（一般）", (1, WH), (2, CH), None,
+     {"resolve_at_response": True}, "seed 000 §3(2)"),
+    ("inquiry", "complex", "咨询（需核实）", (1, WH), (2, CH), (24, CH), {},
+     "seed 000 §3(2)"),
+    ("business", "routine", "业务办理（常规）", (1, WH), None, (3, WD), {},
+     "seed 000 §3(2)"),
+    ("business", "special", "业务办理（特殊）", (1, WH), None, (7, WD), {},
+     "seed 000 §3(2)"),
+    ("complaint", "general", "一般投诉", (24, CH), None, (7, WD), {},
+     "seed 000 §3(2)"),
+    ("complaint", "major", "重大投诉", (12, CH), None, (15, WD), {},
+     "seed 000 §3(2)"),
+    ("aftersales", "urgent", "售后服务（紧急）", (2, CH), None, (24, CH), {},
+     "seed 004"),
+    ("aftersales", "normal", "售后服务（一般）", (24, CH), None, (72, CH), {},
+     "seed 004"),
+    ("suggestion", "normal", "建议", (24, CH), None, (7, WD), {},
+     "default; seeds silent"),
+    ("incident", "urgent", "突发事件", (2, CH), None, (24, CH),
+     {"escalate_immediately": True}, "seed 002 §6"),
+    ("pickup", "normal", "上门回收预约确认", (2, WH), None, None, {},
+     "seed 002 §3"),
+]
+
+# Mon-Fri 08:30-17:30 (seed 003: 客服部门的工作时间为8:30-17:30).
+WORK_WINDOWS = [(weekday, dt.time(8, 30), dt.time(17, 30)) for weekday in range(5)]
+
+# code, name, parent code, grades [(code, name)]
+MATERIALS = [
+    ("paper", "废纸", None, []),
+    ("paper-cardboard", "黄板纸", "paper", [("A", "一级"), ("B", "二级"), ("C", "三级")]),
+    ("paper-office", "办公白纸", "paper", [("A", "一级"), ("B", "二级")]),
+    ("plastic", "废塑料", None, []),
+    ("plastic-pet", "PET瓶片", "plastic", [("A", "一级"), ("B", "二级")]),
+    ("plastic-hdpe", "HDPE", "plastic", [("A", "一级"), ("B", "二级")]),
+    ("steel", "废钢铁", None, []),
+    ("steel-heavy", "重废钢", "steel", [("A", "一级"), ("B", "二级")]),
+    ("steel-light", "轻薄料", "steel", [("A", "一级")]),
+    ("copper", "废铜", None, []),
+    ("copper-bright", "光亮铜", "copper", [("A", "一级")]),
+    ("copper-mixed", "杂铜", "copper", [("A", "一级"), ("B", "二级")]),
+    ("aluminium", "废铝", None, []),
+    ("aluminium-alloy", "铝合金", "aluminium", [("A", "一级"), ("B", "二级")]),
+    ("aluminium-can", "易拉罐", "aluminium", [("A", "一级")]),
+    ("ewaste", "废旧电器", None, [("A", "整机"), ("B", "拆解件")]),
+]
+
+# material code, grade code, purchase CNY/kg, sale CNY/kg (valid from Jan 1)
+PRICES = [
+    ("paper-cardboard", "A", "1.60", "1.95"),
+    ("paper-cardboard", "B", "1.40", "1.70"),
+    ("paper-cardboard", "C", "1.10", "1.35"),
+    ("paper-office", "A", "2.10", "2.55"),
+    ("paper-office", "B", "1.80", "2.20"),
+    ("plastic-pet", "A", "3.20", "4.10"),
+    ("plastic-pet", "B", "2.60", "3.30"),
+    ("plastic-hdpe", "A", "2.80", "3.60"),
+    ("plastic-hdpe", "B", "2.20", "2.90"),
+    ("steel-heavy", "A", "2.30", "2.75"),
+    ("steel-heavy", "B", "2.05", "2.45"),
+    ("steel-light", "A", "1.90", "2.30"),
+    ("copper-bright", "A", "62.00", "66.50"),
+    ("copper-mixed", "A", "52.00", "56.00"),
+    ("copper-mixed", "B", "46.50", "50.00"),
+    ("aluminium-alloy", "A", "13.50", "15.20"),
+    ("aluminium-alloy", "B", "11.80", "13.30"),
+    ("aluminium-can", "A", "11.80", "13.60"),
+    ("ewaste", "A", "1.20", "1.60"),
+    ("ewaste", "B", "0.80", "1.10"),
+]
+
+# code, name, trigger, case kind, customer type, delay, unit, interval, department
+FOLLOWUP_RULES = [
+    ("complaint-closed", "投诉办结回访", "case_closed", "complaint", None, 3,
+     "working_days", None, "cs"),
+    ("pickup-settled", "回收结算满意度回访", "pickup_settled", None, None, 7,
+     "calendar_days", None, "cs"),
+    ("partner-regular", "长期合作伙伴定期走访", "partner_periodic", None, "partner",
+     0, "calendar_days", 30, "sales"),
+]
+
+# kpi, target %, lower is better (the seeds leave targets as [X] %)
+KPI_TARGETS = [
+    ("complaint_timeliness", "95", False),
+    ("response_timeliness", "98", False),
+    ("pickup_response_timeliness", "95", False),
+    ("satisfaction_share", "90", False),
+    ("repeat_complaint_rate", "5", True),
+    ("first_time_resolution", "90", False),
+    ("weighing_accuracy", "98", False),
+]
+
+SETTINGS = [
+    ("sla.at_risk_percent", "80", "默认预警阈值：时限已用百分比"),
+    ("escalation.grace_hours", "4", "超时后超过该小时数升级至管理层"),
+    ("weighing.tolerance_percent", "1.0", "回收准确率：过磅净重与复核净重允许偏差（%）"),
+    ("followup.dissatisfied_max", "2", "回访满意度不高于该分值视为不满意"),
+    ("repeat_complaint.days", "30", "同一客户同一类别在该天数内再次投诉视为重复投诉"),
+]
+
+
+def _get_or_add(model: Any, lookup: dict[str, Any], values: dict[str, Any]) -> Any:
+    found = db.session.query(model).filter_by(**lookup).one_or_none()
+    if found is None:
+        found = model(**lookup, **values)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def seed_reference(year: int | None = None) -> None:
+    """Insert the default reference data that is missing."""
+    departments = {
+        code: _get_or_add(Department, {"code": code}, {"name": name})
+        for code, name in DEPARTMENTS
+    }
+    types = {
+        code: _get_or_add(CustomerType, {"code": code}, {"name": name})
+        for code, name in CUSTOMER_TYPES
+    }
+    for code, name in CHANNELS:
+        _get_or_add(Channel, {"code": code}, {"name": name})
+    for code, name, department, stage in CATEGORIES:
+        _get_or_add(CaseCategory, {"code": code}, {
+            "name": name,
+            "default_department_id": departments[department].id,
+            "default_stage": stage,
+        })
+    for kind, severity, name, response, offhours, resolution, extra, source in (
+        SLA_POLICIES
+    ):
+        values = {"name": name, "source": source, **extra}
+        if response:
+            values["response_amount"], values["response_unit"] = response
+        if offhours:
+            values["offhours_response_amount"], values["offhours_response_unit"] = (
+                offhours)
+        if resolution:
+            values["resolution_amount"], values["resolution_unit"] = resolution
+        _get_or_add(SlaPolicy, {"kind": kind, "severity": severity,
+                                "customer_type_id": None}, values)
+    if db.session.query(WorkWindow).count() == 0:
+        for weekday, start, end in WORK_WINDOWS:
+            db.session.add(WorkWindow(weekday=weekday, start_time=start,
+                                      end_time=end))
+    materials: dict[str, Material] = {}
+    grades: dict[tuple[str, str], MaterialGrade] = {}
+    for code, name, parent, grade_list in MATERIALS:
+        material = _get_or_add(Material, {"code": code}, {
+            "name": name,
+            "parent_id": materials[parent].id if parent else None,
+            "unit": "kg",
+        })
+        materials[code] = material
+        for rank, (grade_code, grade_name) in enumerate(grade_list, start=1):
+            grades[(code, grade_code)] = _get_or_add(
+                MaterialGrade, {"material_id": material.id, "code": grade_code},
+                {"name": grade_name, "rank": rank},
+            )
+    if db.session.query(PriceListItem).count() == 0:
+        valid_from = dt.date(year or dt.date.today().year, 1, 1)  # noqa: DTZ011
+        for code, grade, purchase, sale in PRICES:
+            for direction, price in (("purchase", purchase), ("sale", sale)):
+                db.session.add(PriceListItem(
+                    material_id=materials[code].id,
+                    grade_id=grades[(code, grade)].id,
+                    direction=direction,
+                    unit_price=Decimal(price),
+                    valid_from=valid_from,
+                ))
+    for code, name, trigger, kind, ctype, delay, unit, interval, dept in (
+        FOLLOWUP_RULES
+    ):
+        _get_or_add(FollowUpRule, {"code": code}, {
+            "name": name,
+            "trigger": trigger,
+            "case_kind": kind,
+            "customer_type_id": types[ctype].id if ctype else None,
+            "delay_amount": delay,
+            "delay_unit": unit,
+            "interval_days": interval,
+            "department_id": departments[dept].id,
+        })
+    for kpi, target, lower in KPI_TARGETS:
+        _get_or_add(KpiTarget, {"kpi": kpi, "department_id": None}, {
+            "target_percent": Decimal(target),
+            "lower_is_better": lower,
+        })
+    for key, value, description in SETTINGS:
+        _get_or_add(Setting, {"key": key}, {"value": value,
+                                            "description": description})
+    db.session.commit()
+    logger.info("Reference data seeded")

@@ -1,0 +1,35 @@
+"""In-app notifications: reading and marking the signed-in user's alerts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import NotificationRecipient, now
+from app.security.access import current_user
+
+
+def mark_read(notification_ids: list[int]) -> int:
+    """Mark the current user's copies of these notifications read; returns count."""
+    user = current_user()
+    if user is None or not notification_ids:
+        return 0
+    result = db.session.execute(
+        update(NotificationRecipient)
+        .where(
+            NotificationRecipient.user_id == user.id,
+            NotificationRecipient.notification_id.in_(notification_ids),
+            NotificationRecipient.read_at.is_(None),
+        )
+        .values(read_at=now())
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def unread_count(user_id: int) -> int:
+    stmt = select(func.count()).where(
+        NotificationRecipient.user_id == user_id,
+        NotificationRecipient.read_at.is_(None),
+    )
+    return db.session.execute(stmt).scalar_one()

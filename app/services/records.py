@@ -1,0 +1,147 @@
+"""Create/update/delete rules per record type, shared by screens, API and commands.
+
+Screens and the REST API call `before_create(item)` and friends; each record
+type registers one `RecordRules` subclass that validates the item and decides
+server-side what a clerk may not choose (number, department, owner). A
+generic check refuses references to records outside the user's scope.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, ClassVar
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
+
+from app.extensions import db
+from app.models import Customer, Department
+from app.security.access import actor_or_system
+from app.security.scope import is_scoped, is_visible
+from app.services.errors import InvalidInput, NotFound
+
+# Relation targets any signed-in user may pick although they cannot open them:
+# a clerk records a pickup or a case for any active customer.
+PICK_ANY = {Customer}
+
+RULE_MODULES = (
+    "app.services.customers",
+    "app.services.cases",
+    "app.services.recycling",
+    "app.services.followups",
+    "app.services.reference",
+)
+
+
+class RecordRules:
+    """Hooks of one record type; override what the type needs."""
+
+    model: ClassVar[type]
+
+    def before_create(self, item: Any, user: Any) -> None:
+        """Validate a new item and fill what the server decides."""
+
+    def after_create(self, item: Any, user: Any) -> None:
+        """Side effects after the insert is committed."""
+
+    def before_update(self, item: Any, user: Any) -> None:
+        """Validate changed fields."""
+
+    def after_update(self, item: Any, user: Any) -> None:
+        """Side effects after the update is committed."""
+
+    def before_delete(self, item: Any, user: Any) -> None:
+        """Refuse deleting what must be kept."""
+
+
+_RULES: dict[type, RecordRules] = {}
+
+
+def register(rules: type[RecordRules]) -> type[RecordRules]:
+    """Class decorator: make `rules` the hooks of `rules.model`."""
+    _RULES[rules.model] = rules()
+    return rules
+
+
+def _rules_for(item: Any) -> RecordRules | None:
+    if not _RULES:
+        for module in RULE_MODULES:
+            importlib.import_module(module)
+    return _RULES.get(type(item))
+
+
+def check_references(item: Any, user: Any) -> None:
+    """Refuse a newly set reference to a record the user may not see.
+
+    Forms offer only visible rows, but a forged form or an API call can name
+    any id; this is the server-side guard for both.
+    """
+    state = sa_inspect(item)
+    for rel in state.mapper.relationships:
+        target = rel.mapper.class_
+        if rel.direction.name != "MANYTOONE" or target in PICK_ANY:
+            continue
+        if not is_scoped(target):
+            continue
+        ids = [
+            sa_inspect(obj).identity[0]
+            for obj in state.attrs[rel.key].history.added
+            if obj is not None and sa_inspect(obj).identity
+        ]
+        for column in rel.local_columns:
+            ids += [v for v in state.attrs[column.key].history.added if v is not None]
+        for pk in ids:
+            if not is_visible(target, pk, user):
+                raise NotFound(
+                    _l("%(field)s: no such record.", field=rel.key), field=rel.key
+                )
+
+
+
+def before_create(item: Any) -> None:
+    user = actor_or_system()
+    check_references(item, user)
+    rules = _rules_for(item)
+    if rules:
+        rules.before_create(item, user)
+
+
+def after_create(item: Any) -> None:
+    rules = _rules_for(item)
+    if rules:
+        rules.after_create(item, actor_or_system())
+
+
+def before_update(item: Any) -> None:
+    user = actor_or_system()
+    check_references(item, user)
+    rules = _rules_for(item)
+    if rules:
+        rules.before_update(item, user)
+
+
+def after_update(item: Any) -> None:
+    rules = _rules_for(item)
+    if rules:
+        rules.after_update(item, actor_or_system())
+
+
+def before_delete(item: Any) -> None:
+    rules = _rules_for(item)
+    if rules:
+        rules.before_delete(item, actor_or_system())
+
+
+def department(code: str) -> Department:
+    """The department with this code (seeded reference data)."""
+    found = db.session.query(Department).filter_by(code=code).one_or_none()
+    if found is None:
+        raise InvalidInput(_l("Department %(code)s is not set up.", code=code))
+    return found
+
+
+def own_department(user: Any, fallback: str = "cs") -> Department:
+    """The user's department, or the fallback department for users without one."""
+    if getattr(user, "department_id", None):
+        return db.session.get(Department, user.department_id)
+    return department(fallback)

@@ -1,0 +1,294 @@
+"""Base screens: scoping, code labels, masking and workflow steps in one place.
+
+Concrete views stay declarative: a model, columns, labels, order, related
+views. This base derives the rest from the model: the scope filter on every
+query, select boxes and display labels for coded columns, time formatting in
+business time, masking of confidential contact data, scoped relation pickers,
+and the workflow step pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import ModelView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import Time
+from sqlalchemy import inspect as sa_inspect
+from wtforms import SelectField, TimeField
+from wtforms.validators import InputRequired, Optional
+
+from app.extensions import db
+from app.models import AwareDateTime
+from app.models.codes import label
+from app.security.access import can, current_user
+from app.security.roles import METHOD_PERMISSIONS
+from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
+from app.services import records
+from app.services.errors import DomainError
+from app.ui.labels import LABELS
+
+logger = logging.getLogger(__name__)
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def format_datetime(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime(DATETIME_FORMAT)
+    return "" if value is None else str(value)
+
+
+def mask_phone(value: str | None) -> str:
+    """Keep the first 3 and last 4 digits: 138****5678."""
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str | None) -> str:
+    """Keep the province/city prefix only."""
+    if not value:
+        return ""
+    return value[:6] + "****"
+
+
+MASKS = {"phone": mask_phone, "address": mask_address}
+
+
+def may_see_contact() -> bool:
+    return can(current_user(), "see_contact", "Confidential")
+
+
+def _code_formatter(codes: dict[str, Any]) -> Any:
+    return lambda value: label(codes, value)
+
+
+def _mask_formatter(kind: str) -> Any:
+    mask = MASKS[kind]
+
+    def formatter(value: Any) -> Any:
+        return value if may_see_contact() else mask(value)
+
+    return formatter
+
+
+class RecordView(ModelView):
+    """A CRUD screen over one record type, scoped to what the user may see."""
+
+    method_permission_name = METHOD_PERMISSIONS
+    label_columns = LABELS
+    page_size = 25
+    show_template = "record/show.html"
+    # Columns holding customers' contact data (masked for roles without the right).
+    confidential_columns: dict[str, str] = {}
+    # A workflow (app.services.workflow.Workflow) whose steps this screen offers.
+    workflow: Any = None
+    # Extra header above the detail (template of its own, optional).
+    header_template: str | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        model = self.datamodel.obj
+        self.base_filters = list(self.base_filters or [])
+        if is_scoped(model):
+            self.base_filters += SCOPE_FILTER
+        self._configure_columns(model)
+        super().__init__(**kwargs)
+
+    # ----------------------------------------------------------------- set-up
+    def _configure_columns(self, model: Any) -> None:
+        """Derive select boxes, formatters and scoped pickers from the model."""
+        self.formatters_columns = dict(self.formatters_columns or {})
+        self.add_form_extra_fields = dict(self.add_form_extra_fields or {})
+        self.edit_form_extra_fields = dict(self.edit_form_extra_fields or {})
+        labels = self.label_columns or {}
+        for column in model.__table__.columns:
+            codes = column.info.get("codes")
+            name = column.key
+            if codes:
+                self.formatters_columns.setdefault(name, _code_formatter(codes))
+                required = not column.nullable and column.default is None
+                for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
+                    extra.setdefault(name, _select(labels.get(name, name), codes,
+                                                   required))
+            elif isinstance(column.type, AwareDateTime):
+                self.formatters_columns.setdefault(name, format_datetime)
+            elif isinstance(column.type, Time):
+                # FAB has no form field for TIME columns.
+                for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
+                    extra.setdefault(name, TimeField(
+                        labels.get(name, name), format="%H:%M",
+                        validators=[InputRequired()] if not column.nullable
+                        else [Optional()],
+                        render_kw={"placeholder": "08:30"},
+                    ))
+                self.formatters_columns.setdefault(
+                    name, lambda v: v.strftime("%H:%M") if v else "")
+        for name, kind in self.confidential_columns.items():
+            self.formatters_columns[name] = _mask_formatter(kind)
+        self.add_form_query_rel_fields = self._scoped_pickers(
+            model, self.add_form_query_rel_fields)
+        self.edit_form_query_rel_fields = self._scoped_pickers(
+            model, self.edit_form_query_rel_fields)
+        self.search_form_query_rel_fields = self._scoped_pickers(
+            model, self.search_form_query_rel_fields)
+
+    @staticmethod
+    def _scoped_pickers(model: Any, given: dict | None) -> dict:
+        """Relation pickers list only the rows the user may see."""
+        fields = dict(given or {})
+        for rel in sa_inspect(model).relationships:
+            if rel.direction.name != "MANYTOONE":
+                continue
+            target = rel.mapper.class_
+            if is_scoped(target) and rel.key not in fields:
+                fields[rel.key] = [["id", ScopeFilter, lambda: None]]
+        return fields
+
+    # ------------------------------------------------------------ write hooks
+    def pre_add(self, item: Any) -> None:
+        records.before_create(item)
+
+    def post_add(self, item: Any) -> None:
+        records.after_create(item)
+
+    def pre_update(self, item: Any) -> None:
+        records.before_update(item)
+
+    def post_update(self, item: Any) -> None:
+        records.after_update(item)
+
+    def pre_delete(self, item: Any) -> None:
+        records.before_delete(item)
+
+    # -------------------------------------------------- scoping of FAB gaps
+    def _get_list_widget(self, filters: Any, **kwargs: Any) -> Any:
+        """Searching by a masked column would reveal it: drop such filters."""
+        if self.confidential_columns and not may_see_contact():
+            kept = filters.copy()
+            pairs = [
+                (flt, value)
+                for flt, value in zip(kept.filters, kept.values, strict=True)
+                if flt.column_name not in self.confidential_columns
+            ]
+            kept.filters = [flt for flt, _ in pairs]
+            kept.values = [value for _, value in pairs]
+            filters = kept
+        return super()._get_list_widget(filters=filters, **kwargs)
+
+    def _scoped_item(self, pk: Any) -> Any:
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    @has_access
+    def action(self, name: str, pk: Any) -> Any:
+        """FAB's action fetches rows without base filters; refetch in scope."""
+        action = self.actions.get(name)
+        if action is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access(
+            self.get_action_permission_name(name), self.class_permission_name
+        ):
+            abort(403)
+        return action.func(self._scoped_item(pk))
+
+    @expose("/action_post", methods=["POST"])
+    @has_access
+    def action_post(self) -> Any:
+        name = request.form.get("action", "")
+        action = self.actions.get(name)
+        if action is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access(
+            self.get_action_permission_name(name), self.class_permission_name
+        ):
+            abort(403)
+        items = [self._scoped_item(pk) for pk in request.form.getlist("rowid")]
+        return action.func(items)
+
+    # ------------------------------------------------------- workflow steps
+    def _get_show_widget(self, pk: Any, item: Any, **kwargs: Any) -> Any:
+        widgets = super()._get_show_widget(pk, item, **kwargs)
+        widgets["header"] = Markup(self.render_header(item))
+        return widgets
+
+    def render_header(self, item: Any) -> str:
+        from flask import render_template
+
+        steps = self.workflow.available(item, current_user()) if self.workflow else []
+        return render_template(
+            self.header_template or "record/header.html",
+            view=self,
+            item=item,
+            steps=steps,
+        )
+
+    @expose("/step/<string:name>/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def step(self, name: str, pk: int) -> Any:
+        """Show a workflow step's form and run it through the workflow service."""
+        if self.workflow is None:
+            abort(404)
+        step = self.workflow.get(name)
+        if step is None:
+            abort(404)
+        item = self._scoped_item(pk)
+        form = self.workflow.form_for(step, item)
+        status = 200
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                self.workflow.run(item, step.name, form.data, current_user())
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "danger")
+                status = error.status
+            else:
+                flash(_l("%(step)s: done.", step=step.label), "success")
+                return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        elif request.method == "POST":
+            status = 400
+        item = self._scoped_item(pk)
+        body = self.render_template(
+            "record/step.html",
+            form=form,
+            step=step,
+            item=item,
+            title=step.label,
+            back=url_for(f"{self.endpoint}.show", pk=pk),
+        )
+        return body, status
+
+
+class ReferenceView(RecordView):
+    """Reference data: every signed-in user reads, admins change."""
+
+    class_permission_name = "ReferenceData"
+
+
+def _select(title: Any, codes: dict[str, Any], required: bool) -> SelectField:
+    choices = [(code, text) for code, text in codes.items()]
+    if not required:
+        choices = [("", "—"), *choices]
+    return SelectField(
+        title,
+        choices=choices,
+        validators=[InputRequired()] if required else [Optional()],
+        coerce=lambda v: v or None,
+    )
+
+
+def datamodel(model: Any) -> SQLAInterface:
+    """FAB data interface over a model, bound to the app's session."""
+    return SQLAInterface(model, db.session)

@@ -1,0 +1,100 @@
+"""Service case screens: the case, its communication log and evidence."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import InputRequired
+
+from app.models import Case, CaseAttachment, CaseLog
+from app.models.codes import LOG_KINDS
+from app.ui.base import RecordView
+from app.ui.labels import LABELS
+
+MANUAL_LOG_KINDS = {k: v for k, v in LOG_KINDS.items() if k in ("contact", "internal")}
+
+
+class CaseLogView(RecordView):
+    """Communication log (沟通记录): contacts with the customer and internal steps."""
+
+    datamodel = SQLAInterface(CaseLog)
+    class_permission_name = "CaseLog"
+    list_title = _l("Communication log")
+    list_columns = ["at", "user", "kind", "channel", "content"]
+    show_columns = ["case", "at", "user", "kind", "channel", "action", "from_status",
+                    "to_status", "content"]
+    add_columns = ["case", "kind", "channel", "content"]
+    edit_columns = []
+    base_order = ("id", "desc")
+    add_form_extra_fields = {
+        "kind": SelectField(
+            LABELS["kind"],
+            choices=list(MANUAL_LOG_KINDS.items()),
+            validators=[InputRequired()],
+        )
+    }
+
+
+class CaseAttachmentView(RecordView):
+    datamodel = SQLAInterface(CaseAttachment)
+    class_permission_name = "CaseAttachment"
+    list_title = _l("Evidence")
+    list_columns = ["file_name", "description", "created_at", "created_by"]
+    show_columns = ["case", "file", "description", "created_at", "created_by"]
+    add_columns = ["case", "file", "description"]
+    edit_columns = ["description"]
+    base_order = ("id", "desc")
+
+
+_CASE_FIELDS = ["customer", "kind", "severity", "category", "channel", "stage",
+                "urgent", "title", "description", "expected_solution", "received_at",
+                "pickup", "inspection", "settlement", "parent_case"]
+
+
+class CaseView(RecordView):
+    datamodel = SQLAInterface(Case)
+    class_permission_name = "Case"
+    route_base = "/cases"
+    list_title = _l("Service cases")
+    list_columns = ["number", "title", "customer", "kind", "severity", "department",
+                    "owner", "status", "response_due_at", "resolution_due_at",
+                    "resolution_state"]
+    search_columns = ["number", "title", "customer", "kind", "severity", "category",
+                      "channel", "stage", "urgent", "department", "owner",
+                      "first_ask_owner", "status", "response_state",
+                      "resolution_state", "received_at", "response_due_at",
+                      "resolution_due_at", "closed_at"]
+    order_columns = ["number", "kind", "severity", "status", "response_due_at",
+                     "resolution_due_at", "resolution_state"]
+    add_columns = _CASE_FIELDS
+    edit_columns = ["customer", "kind", "severity", "category", "channel", "stage",
+                    "urgent", "title", "description", "expected_solution", "pickup",
+                    "inspection", "settlement", "parent_case", "findings",
+                    "root_cause", "responsibility", "solution",
+                    "compensation_amount", "compensation_note", "result"]
+    show_fieldsets = [
+        (_l("Case"), {"fields": ["number", "customer", "kind", "severity", "category",
+                                 "channel", "stage", "urgent", "status", "title",
+                                 "description", "expected_solution"]}),
+        (_l("Responsibility and deadlines"), {"fields": [
+            "department", "first_ask_owner", "owner", "received_at", "sla_policy",
+            "response_due_at", "responded_at", "response_state", "resolution_due_at",
+            "resolved_at", "resolution_state", "paused_since", "internal_due_at",
+            "escalation_level", "reopen_count", "closed_at"]}),
+        (_l("Investigation and solution"), {"fields": [
+            "findings", "root_cause", "responsibility", "solution",
+            "solution_approved_by", "solution_approved_at", "compensation_amount",
+            "compensation_note", "result", "satisfaction", "satisfaction_comment"]}),
+        (_l("Related records"), {"fields": ["pickup", "inspection", "settlement",
+                                            "parent_case"], "expanded": False}),
+        (_l("Record"), {"fields": ["created_at", "created_by", "changed_at",
+                                   "changed_by", "cancel_reason"],
+                        "expanded": False}),
+    ]
+    base_order = ("id", "desc")
+    related_views = [CaseLogView, CaseAttachmentView]
+    description_columns = {
+        "category": _l("Routes the case to the category's department."),
+        "received_at": _l("When the customer contacted us; empty = now."),
+    }

@@ -1,0 +1,190 @@
+"""Reference-data screens (admins edit, everyone reads)."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import InputRequired, Optional
+
+from app.models import (
+    CalendarDay,
+    CalendarYear,
+    CaseCategory,
+    Channel,
+    CustomerType,
+    Department,
+    FollowUpRule,
+    KpiTarget,
+    Material,
+    MaterialGrade,
+    PriceListItem,
+    Setting,
+    SlaPolicy,
+    WorkWindow,
+)
+from app.models.codes import WEEKDAYS, label
+from app.ui.base import ReferenceView
+from app.ui.labels import LABELS
+
+
+def _weekday_field(required: bool) -> SelectField:
+    choices = [(int(k), v) for k, v in WEEKDAYS.items()]
+    if not required:
+        choices = [(None, "—"), *choices]
+    return SelectField(
+        LABELS["weekday"],
+        choices=choices,
+        coerce=lambda v: None if v in (None, "", "None") else int(v),
+        validators=[InputRequired()] if required else [Optional()],
+    )
+
+
+def _weekday_label(value: int | None) -> str:
+    return "" if value is None else label(WEEKDAYS, str(value))
+
+
+class DepartmentView(ReferenceView):
+    datamodel = SQLAInterface(Department)
+    list_title = _l("Departments")
+    list_columns = ["code", "name", "email", "active"]
+    add_columns = edit_columns = ["code", "name", "email", "active"]
+    search_columns = ["code", "name"]
+    base_order = ("id", "asc")
+
+
+class CustomerTypeView(ReferenceView):
+    datamodel = SQLAInterface(CustomerType)
+    list_title = _l("Customer types")
+    list_columns = add_columns = edit_columns = ["code", "name"]
+    base_order = ("id", "asc")
+
+
+class ChannelView(ReferenceView):
+    datamodel = SQLAInterface(Channel)
+    list_title = _l("Channels")
+    list_columns = add_columns = edit_columns = ["code", "name"]
+    base_order = ("id", "asc")
+
+
+class CaseCategoryView(ReferenceView):
+    datamodel = SQLAInterface(CaseCategory)
+    list_title = _l("Case categories")
+    list_columns = ["code", "name", "default_department", "default_stage", "active"]
+    add_columns = edit_columns = list_columns
+    search_columns = ["code", "name", "default_department"]
+    base_order = ("id", "asc")
+
+
+class SlaPolicyView(ReferenceView):
+    datamodel = SQLAInterface(SlaPolicy)
+    list_title = _l("SLA policies")
+    list_columns = ["name", "kind", "severity", "customer_type", "response_amount",
+                    "response_unit", "resolution_amount", "resolution_unit", "active"]
+    _fields = ["name", "kind", "severity", "customer_type", "response_amount",
+               "response_unit", "offhours_response_amount", "offhours_response_unit",
+               "resolve_at_response", "resolution_amount", "resolution_unit",
+               "escalate_immediately", "at_risk_percent", "active", "source", "notes"]
+    add_columns = edit_columns = _fields
+    show_columns = [*_fields, "changed_at", "changed_by"]
+    search_columns = ["name", "kind", "severity", "customer_type", "active"]
+    base_order = ("id", "asc")
+    description_columns = {
+        "offhours_response_amount": _l(
+            "Used instead of the response target when the case arrives outside "
+            "working time (inquiries: 2 calendar hours)."),
+        "resolve_at_response": _l("The answer that responds also resolves."),
+        "at_risk_percent": _l("Share of the target used before an at-risk alert; "
+                              "empty = the global setting."),
+    }
+
+
+class WorkWindowView(ReferenceView):
+    datamodel = SQLAInterface(WorkWindow)
+    list_title = _l("Working hours")
+    list_columns = add_columns = edit_columns = ["weekday", "start_time", "end_time"]
+    search_columns = ["weekday"]
+    base_order = ("weekday", "asc")
+    formatters_columns = {"weekday": _weekday_label}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "weekday": _weekday_field(required=True)
+    }
+
+
+class CalendarDayView(ReferenceView):
+    datamodel = SQLAInterface(CalendarDay)
+    list_title = _l("Business calendar")
+    list_columns = ["day", "kind", "follows_weekday", "hours", "name", "source"]
+    add_columns = edit_columns = ["day", "kind", "follows_weekday", "hours", "name"]
+    search_columns = ["day", "kind", "name", "source"]
+    base_order = ("day", "asc")
+    formatters_columns = {"follows_weekday": _weekday_label}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "follows_weekday": _weekday_field(required=False)
+    }
+    description_columns = {
+        "hours": _l("Only for custom hours, e.g. 08:30-12:00,13:00-16:00."),
+        "follows_weekday": _l("A make-up working day works this weekday's hours."),
+    }
+
+
+class CalendarYearView(ReferenceView):
+    datamodel = SQLAInterface(CalendarYear)
+    list_title = _l("Calendar years")
+    list_columns = ["year", "status", "source", "changed_at"]
+    add_columns = edit_columns = ["year", "status", "source", "notes"]
+    base_order = ("year", "asc")
+
+
+class MaterialView(ReferenceView):
+    datamodel = SQLAInterface(Material)
+    list_title = _l("Materials")
+    list_columns = ["code", "name", "parent", "unit", "active"]
+    add_columns = edit_columns = list_columns
+    search_columns = ["code", "name", "parent", "active"]
+    base_order = ("code", "asc")
+
+
+class MaterialGradeView(ReferenceView):
+    datamodel = SQLAInterface(MaterialGrade)
+    list_title = _l("Material grades")
+    list_columns = ["material", "code", "name", "rank"]
+    add_columns = edit_columns = list_columns
+    search_columns = ["material", "code", "name"]
+    base_order = ("material_id", "asc")
+
+
+class PriceListView(ReferenceView):
+    datamodel = SQLAInterface(PriceListItem)
+    list_title = _l("Price list")
+    list_columns = ["material", "grade", "direction", "customer_type", "unit_price",
+                    "valid_from", "valid_to"]
+    add_columns = edit_columns = [*list_columns, "notes"]
+    search_columns = ["material", "grade", "direction", "customer_type",
+                      "valid_from", "valid_to"]
+    base_order = ("valid_from", "desc")
+
+
+class FollowUpRuleView(ReferenceView):
+    datamodel = SQLAInterface(FollowUpRule)
+    list_title = _l("Follow-up rules")
+    list_columns = ["code", "name", "trigger", "case_kind", "delay_amount",
+                    "delay_unit", "interval_days", "department", "active"]
+    add_columns = edit_columns = [*list_columns, "customer_type"]
+    base_order = ("id", "asc")
+
+
+class KpiTargetView(ReferenceView):
+    datamodel = SQLAInterface(KpiTarget)
+    list_title = _l("KPI targets")
+    list_columns = ["kpi", "department", "target_percent", "lower_is_better"]
+    add_columns = edit_columns = list_columns
+    base_order = ("kpi", "asc")
+
+
+class SettingView(ReferenceView):
+    datamodel = SQLAInterface(Setting)
+    list_title = _l("Settings")
+    list_columns = ["key", "value", "description"]
+    add_columns = edit_columns = list_columns
+    base_order = ("key", "asc")

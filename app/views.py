@@ -1,0 +1,94 @@
+"""Registers every screen and API with FAB, following the menu table."""
+
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+
+from app.api import APIS
+from app.ui.cases import CaseAttachmentView, CaseLogView, CaseView
+from app.ui.customers import CustomerContactView, CustomerView
+from app.ui.followups import FollowUpView, ImprovementActionView
+from app.ui.menu import MENU
+from app.ui.recycling import (
+    InspectionView,
+    PickupLineView,
+    PickupView,
+    ReweighView,
+    SettlementLineView,
+    SettlementView,
+    WeighLineView,
+    WeighTicketView,
+)
+from app.ui.reference import (
+    CalendarDayView,
+    CalendarYearView,
+    CaseCategoryView,
+    ChannelView,
+    CustomerTypeView,
+    DepartmentView,
+    FollowUpRuleView,
+    KpiTargetView,
+    MaterialGradeView,
+    MaterialView,
+    PriceListView,
+    SettingView,
+    SlaPolicyView,
+    WorkWindowView,
+)
+from app.ui.system import AuditLogView, NotificationView
+
+MENU_VIEWS = {
+    "Notification": NotificationView,
+    "Customer": CustomerView,
+    "Case": CaseView,
+    "FollowUp": FollowUpView,
+    "ImprovementAction": ImprovementActionView,
+    "Pickup": PickupView,
+    "WeighTicket": WeighTicketView,
+    "Inspection": InspectionView,
+    "Reweigh": ReweighView,
+    "Settlement": SettlementView,
+    "Departments": DepartmentView,
+    "CustomerTypes": CustomerTypeView,
+    "Channels": ChannelView,
+    "CaseCategories": CaseCategoryView,
+    "SlaPolicies": SlaPolicyView,
+    "WorkWindows": WorkWindowView,
+    "CalendarDays": CalendarDayView,
+    "CalendarYears": CalendarYearView,
+    "Materials": MaterialView,
+    "MaterialGrades": MaterialGradeView,
+    "PriceList": PriceListView,
+    "FollowUpRules": FollowUpRuleView,
+    "KpiTargets": KpiTargetView,
+    "Settings": SettingView,
+    "AuditLog": AuditLogView,
+}
+
+# Detail screens reached from their parent record, not from the menu.
+DETAIL_VIEWS = (
+    CustomerContactView,
+    CaseLogView,
+    CaseAttachmentView,
+    PickupLineView,
+    WeighLineView,
+    SettlementLineView,
+)
+
+
+def register(appbuilder: AppBuilder) -> None:
+    for category in MENU:
+        for item in category.items:
+            appbuilder.add_view(
+                MENU_VIEWS[item.name],
+                item.name,
+                label=item.label,
+                icon=item.icon,
+                category=category.name,
+                category_label=category.label,
+                category_icon=category.icon,
+            )
+    for view in DETAIL_VIEWS:
+        appbuilder.add_view_no_menu(view)
+    for api in APIS:
+        appbuilder.add_api(api)

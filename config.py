@@ -1,0 +1,142 @@
+"""Configuration classes; every deployment-specific value comes from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'app.db'}"
+    # Heroku-style URLs name the dialect "postgres", which SQLAlchemy 2 rejects.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+class BaseConfig:
+    """Settings shared by every environment."""
+
+    APP_NAME = "再生资源客户服务后台"
+    APP_THEME = ""
+    APP_ICON = ""
+    SECRET_KEY = ""
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = ""
+
+    # Business time zone: deadlines and every displayed time are Asia/Shanghai.
+    BUSINESS_TZ = "Asia/Shanghai"
+
+    # Flask-AppBuilder: Alembic owns the schema and `flask roles sync` owns the
+    # permission rows, so FAB must neither create tables nor write permissions
+    # while serving requests.
+    AUTH_TYPE = AUTH_DB
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_SECURITY_MANAGER_CLASS = "app.security.SecurityManager"
+    FAB_ROLES: dict = {}  # filled from app.security.roles in create_app
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    FAB_API_SWAGGER_UI = True
+    FAB_ADD_SECURITY_API = False
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_INDEX_VIEW = "app.ui.home.HomeView"
+    FAB_PASSWORD_COMPLEXITY_ENABLED = False
+    AUTH_RATE_LIMITED = True
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    AUTH_RATE_LIMIT = "10 per 20 second"
+    JWT_ACCESS_TOKEN_EXPIRES = 3600
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_FOLDER = "translations"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    FILE_ALLOWED_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "gif", "txt", "doc",
+                              "docx", "xls", "xlsx", "mp3", "amr", "m4a")
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY", "") or self.SECRET_KEY
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.REDIS_URL = env.get("REDIS_URL", "").strip()
+        self.UPLOAD_FOLDER = str(
+            Path(env.get("UPLOAD_FOLDER", INSTANCE_DIR / "uploads")).resolve()
+        )
+        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", self.RATELIMIT_ENABLED)
+        # Outgoing e-mail for escalations; no host = in-app notifications only.
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "").strip()
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "noreply@example.com")
+        self.DEMO_PASSWORD = env.get("DEMO_PASSWORD", "") or "demo-2026"
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local development: SQLite under instance/ and a fixed dev secret."""
+
+    DEBUG = False
+    SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - overridden by env
+
+
+class TestingConfig(BaseConfig):
+    """Test runs: isolated database chosen by the test fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - test-only value
+    RATELIMIT_ENABLED = False
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SERVER_NAME = "localhost"
+
+
+class ProductionConfig(BaseConfig):
+    """Production: every secret must come from the environment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in the environment")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> BaseConfig:
+    """Return the config instance for APP_ENV (default: development)."""
+    env = (name or os.environ.get("APP_ENV") or "development").lower()
+    try:
+        return CONFIGS[env]()
+    except KeyError:
+        raise RuntimeError(f"Unknown APP_ENV {env!r}; use one of {sorted(CONFIGS)}") from None

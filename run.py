@@ -1,0 +1,12 @@
+"""Development server entry point: `python run.py` (make run uses gunicorn-free dev serving)."""
+
+from __future__ import annotations
+
+import os
+
+from app import create_app
+
+app = create_app()
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "8080")), debug=False)

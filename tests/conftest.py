@@ -1,0 +1,216 @@
+"""Test fixtures: one app per run, a fresh database per test.
+
+The database runs on SQLite by default and on PostgreSQL when
+TEST_DATABASE_URL names a server database (CI does both). A template database
+is built once by the real path (`flask db upgrade`, role sync, reference
+seed, demo users); each test gets a fresh copy of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from config import TestingConfig
+
+PASSWORD = "Test-pass-2026"
+ROLE_USERS = {
+    "CustomerService": "cs",
+    "Sales": "sales",
+    "Operations": "ops",
+    "Warehouse": "warehouse",
+    "QualityControl": "qc",
+    "Finance": "finance",
+    "Management": "manager",
+    "Admin": "admin",
+}
+
+
+class _Database:
+    """Where the per-test database lives and how it is reset from the template."""
+
+    def __init__(self, tmp: Path) -> None:
+        server = os.environ.get("TEST_DATABASE_URL", "").strip()
+        self.server = server
+        if server:
+            suffix = uuid.uuid4().hex[:8]
+            self.template_name = f"tpl_{suffix}"
+            self.work_name = f"work_{suffix}"
+            base = sa.engine.make_url(server)
+            self.admin_url = base
+            self.template_url = base.set(database=self.template_name)
+            self.url = base.set(database=self.work_name)
+            self._admin("CREATE DATABASE {}".format(self.template_name))
+        else:
+            self.template_path = tmp / "template.db"
+            self.work_path = tmp / "work.db"
+            self.template_url = f"sqlite:///{self.template_path}"
+            self.url = f"sqlite:///{self.work_path}"
+
+    def _admin(self, *statements: str) -> None:
+        engine = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+        engine.dispose()
+
+    def reset(self) -> None:
+        if self.server:
+            self._admin(
+                f"DROP DATABASE IF EXISTS {self.work_name} WITH (FORCE)",
+                f"CREATE DATABASE {self.work_name} TEMPLATE {self.template_name}",
+            )
+        else:
+            shutil.copyfile(self.template_path, self.work_path)
+
+    def drop(self) -> None:
+        if self.server:
+            self._admin(
+                f"DROP DATABASE IF EXISTS {self.work_name} WITH (FORCE)",
+                f"DROP DATABASE IF EXISTS {self.template_name} WITH (FORCE)",
+            )
+
+
+def _config(url: Any) -> TestingConfig:
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = str(url) if not hasattr(url, "render_as_string") \
+        else url.render_as_string(hide_password=False)
+    config.DEMO_PASSWORD = PASSWORD
+    config.REDIS_URL = ""
+    return config
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.security.access import acting_as, system_user
+    from app.seed.demo import seed_users
+    from app.seed.reference import seed_reference
+    from app.services.setup import sync_roles
+
+    place = _Database(tmp_path_factory.mktemp("db"))
+    builder = create_app(_config(place.template_url))
+    with builder.app_context():
+        upgrade()
+        sync_roles()
+        with acting_as(system_user()):
+            seed_reference()
+            seed_users(PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+    yield place
+    place.drop()
+
+
+@pytest.fixture(scope="session")
+def app(database: _Database) -> Flask:
+    from app import create_app
+
+    return create_app(_config(database.url))
+
+
+@pytest.fixture
+def db(app: Flask, database: _Database) -> Iterator[Any]:
+    """A fresh copy of the template database, inside an app context."""
+    from app.extensions import db as _db
+
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+    database.reset()
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(db: Any) -> dict[str, Any]:
+    from app.models import AppUser
+
+    return {u.username: u for u in db.session.query(AppUser)}
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class Browser:
+    """A logged-in test client that posts forms with their CSRF token."""
+
+    def __init__(self, client: FlaskClient, username: str) -> None:
+        self.client = client
+        self.username = username
+        self.token = ""
+
+    def login(self) -> Browser:
+        page = self.client.get("/login/")
+        token = CSRF.search(page.get_data(as_text=True))
+        assert token, "login page has no CSRF token"
+        response = self.client.post(
+            "/login/",
+            data={"username": self.username, "password": PASSWORD,
+                  "csrf_token": token.group(1)},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        home = self.client.get("/")
+        found = CSRF.search(home.get_data(as_text=True))
+        self.token = found.group(1) if found else token.group(1)
+        return self
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        payload = {"csrf_token": self.token, **(data or {})}
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def login(app: Flask, db: Any) -> Any:
+    """login("cs") -> a Browser signed in as that demo user (new client)."""
+
+    def _login(username: str) -> Browser:
+        return Browser(app.test_client(), username).login()
+
+    return _login
+
+
+@pytest.fixture
+def api(app: Flask, db: Any) -> Any:
+    """api("cs") -> a client whose requests carry that user's JWT."""
+
+    def _api(username: str) -> Any:
+        client = app.test_client()
+        response = client.post(
+            "/api/v1/security/login",
+            json={"username": username, "password": PASSWORD, "provider": "db",
+                  "refresh": False},
+        )
+        assert response.status_code == 200, response.get_json()
+        token = response.get_json()["access_token"]
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        return client
+
+    return _api
