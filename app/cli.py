@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -9,6 +11,8 @@ from flask.cli import AppGroup
 from app.extensions import db
 
 roles_cli = AppGroup("roles", help="Roles and permissions.")
+calendar_cli = AppGroup("calendar", help="Business calendar.")
+sla_cli = AppGroup("sla", help="Service-level deadlines.")
 reference_cli = AppGroup("reference", help="Reference data.")
 demo_cli = AppGroup("demo", help="Demo users and data.")
 
@@ -53,7 +57,105 @@ def demo_seed() -> None:
         click.echo("The database already has records; demo records left as they are.")
 
 
+def _instant(value: str) -> dt.datetime:
+    """ISO 8601; without an offset the time is business time (Asia/Shanghai)."""
+    from app.models import BUSINESS_TZ
+
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=BUSINESS_TZ)
+    return parsed
+
+
+@calendar_cli.command("sync")
+@click.option("--year", "years", type=int, multiple=True,
+              help="Year to load (repeatable); default: this year and next.")
+@click.option("--provisional", is_flag=True,
+              help="Allow statutory holidays of an unpublished year (make-up days "
+                   "unknown).")
+def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
+    """Load China's holidays and make-up working days into the calendar."""
+    from app.models import now
+    from app.security.access import acting_as, system_user
+    from app.services import sla
+    from app.services.calendar import sync_year
+    from app.services.errors import DomainError
+
+    targets = years or (now().year, now().year + 1)
+    failed = False
+    with acting_as(system_user()):
+        for year in targets:
+            try:
+                result = sync_year(year, provisional=provisional)
+            except DomainError as error:
+                click.echo(f"{year}: {error}", err=True)
+                failed = True
+                continue
+            click.echo(f"{year}: {result.status}, {result.added} days added, "
+                       f"{result.updated} updated, {len(result.kept_manual)} manual "
+                       f"edits kept")
+            for item in result.disagreements:
+                click.echo(f"  cross-check: {item}", err=True)
+        recomputed = sla.recompute_unknown()
+    if recomputed:
+        click.echo(f"Recomputed {recomputed} clocks that were waiting for the "
+                   "calendar.")
+    if failed and years:
+        raise SystemExit(1)
+
+
+@sla_cli.command("due")
+@click.argument("kind")
+@click.argument("severity")
+@click.argument("received_at")
+@click.option("--pause", "pauses", nargs=2, multiple=True, metavar="FROM TO",
+              help="A stretch waiting for the customer (repeatable).")
+@click.option("--customer-type", default=None, help="Customer type code.")
+def sla_due(kind: str, severity: str, received_at: str,
+            pauses: tuple[tuple[str, str], ...], customer_type: str | None) -> None:
+    """Print the response and resolution due times of a policy (ISO 8601)."""
+    from app.models import CustomerType
+    from app.models.codes import KIND_SEVERITIES, SLA_KINDS
+    from app.services import sla
+    from app.services.workcal import CalendarUnknownError
+
+    if kind not in SLA_KINDS:
+        raise click.BadParameter(f"unknown kind {kind!r}; use one of "
+                                 f"{', '.join(SLA_KINDS)}", param_hint="KIND")
+    if severity not in KIND_SEVERITIES[kind]:
+        raise click.BadParameter(
+            f"{kind} knows the severities {', '.join(KIND_SEVERITIES[kind])}",
+            param_hint="SEVERITY")
+    received = _instant(received_at)
+    spans = [(_instant(a), _instant(b)) for a, b in pauses]
+    for start, end in spans:
+        if end < start:
+            raise click.BadParameter("a pause must end after it starts",
+                                     param_hint="--pause")
+    type_id = None
+    if customer_type:
+        found = db.session.query(CustomerType).filter_by(code=customer_type).first()
+        if found is None:
+            raise click.BadParameter(f"unknown customer type {customer_type!r}")
+        type_id = found.id
+    if sla.match_policy(kind, severity, type_id) is None:
+        click.echo("response: none\nresolution: none")
+        return
+    try:
+        due = sla.due_times(kind, severity, received, spans, type_id)
+    except CalendarUnknownError as error:
+        click.echo(f"response: unknown\nresolution: unknown\n"
+                   f"The calendar has no data for {error.year}; run "
+                   f"`flask calendar sync --year {error.year}`.", err=False)
+        raise SystemExit(2) from None
+    for name, value in (("response", due.response), ("resolution", due.resolution)):
+        click.echo(f"{name}: {value.isoformat() if value else 'none'}")
+
+
 def register(app: Flask) -> None:
-    for group in (roles_cli, reference_cli, demo_cli):
+    for group in (roles_cli, reference_cli, demo_cli, calendar_cli, sla_cli):
         app.cli.add_command(group)
     app.shell_context_processor(lambda: {"db": db})

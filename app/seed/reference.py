@@ -263,4 +263,25 @@ def seed_reference(year: int | None = None) -> None:
         _get_or_add(Setting, {"key": key}, {"value": value,
                                             "description": description})
     db.session.commit()
+    seed_calendar()
     logger.info("Reference data seeded")
+
+
+def seed_calendar(year: int | None = None) -> list[int]:
+    """Load this year's and next year's official calendar if not loaded yet."""
+    from app.models import CalendarYear, now
+    from app.services.calendar import sync_year
+    from app.services.errors import DomainError
+
+    first = year or now().year
+    loaded = []
+    for target in (first, first + 1):
+        if db.session.query(CalendarYear).filter_by(year=target).first():
+            continue
+        try:
+            sync_year(target)
+        except DomainError as error:
+            logger.warning("Calendar %s not loaded: %s", target, error)
+            continue
+        loaded.append(target)
+    return loaded

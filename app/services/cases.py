@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.models import Case, CaseAttachment, CaseCategory, CaseLog, now
 from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
+from app.services import sla
 from app.services.errors import Conflict, InvalidInput
 from app.services.numbering import next_number
 from app.services.records import RecordRules, register
@@ -70,6 +72,7 @@ class CaseRules(RecordRules):
         item.owner_id = item.owner_id or user.id
         item.status = "new"
         item.reopen_count = 0
+        sla.start_case(item)
         add_log(item, user, str(_l("Case registered.")), kind="system",
                 action="register", to_status="new", channel_id=item.channel_id)
 
@@ -78,6 +81,9 @@ class CaseRules(RecordRules):
         if item.status in ("closed", "cancelled"):
             raise Conflict(_l("A closed or cancelled case cannot be edited; reopen "
                               "it first."))
+        history = sa_inspect(item).attrs
+        if history.kind.history.has_changes() or history.severity.history.has_changes():
+            sla.recompute(item)
 
 
 @register

@@ -55,6 +55,7 @@ class RecordRules:
 
 
 _RULES: dict[type, RecordRules] = {}
+_loaded: list[bool] = []
 
 
 def register(rules: type[RecordRules]) -> type[RecordRules]:
@@ -64,9 +65,10 @@ def register(rules: type[RecordRules]) -> type[RecordRules]:
 
 
 def _rules_for(item: Any) -> RecordRules | None:
-    if not _RULES:
+    if not _loaded:
         for module in RULE_MODULES:
             importlib.import_module(module)
+        _loaded.append(True)
     return _RULES.get(type(item))
 
 

@@ -19,6 +19,7 @@ from app.models import (
     WeighTicket,
     now,
 )
+from app.services import sla
 from app.services.errors import Conflict, InvalidInput
 from app.services.numbering import next_number
 from app.services.records import RecordRules, department, register
@@ -54,6 +55,7 @@ class PickupRules(RecordRules):
         item.number = next_number("pickup", item.received_at)
         item.department = department("ops")
         item.status = "requested"
+        sla.start_pickup(item)
         if not item.address and item.customer is not None:
             item.address = item.customer.address
         if not item.address:

@@ -1,0 +1,88 @@
+"""Raising alerts: each (record, clock, level, cycle) once, to its recipients.
+
+A notification row is unique per (record_type, record_id, clock, level,
+cycle); raising it again, from a second sweep or a concurrent one, is a
+no-op. Recipients get one delivery row each (read in the app, e-mailed once).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import AppUser, Notification, NotificationRecipient, now
+from app.security.access import can
+
+logger = logging.getLogger(__name__)
+
+
+def _insert(table: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def raise_alert(
+    *,
+    record_type: str,
+    record_id: int,
+    clock: str,
+    level: str,
+    title: str,
+    recipients: Iterable[int],
+    cycle: int = 0,
+    body: str | None = None,
+    link: str | None = None,
+    department_id: int | None = None,
+) -> int | None:
+    """Insert the notification once; returns its id when new, None if it existed.
+
+    Runs in the caller's transaction; the caller commits.
+    """
+    stmt = (
+        _insert(Notification.__table__)
+        .values(record_type=record_type, record_id=record_id, clock=clock,
+                level=level, cycle=cycle, title=title, body=body, link=link,
+                department_id=department_id, created_at=now())
+        .on_conflict_do_nothing(index_elements=["record_type", "record_id", "clock",
+                                                "level", "cycle"])
+        .returning(Notification.__table__.c.id)
+    )
+    notification_id = db.session.execute(stmt).scalar_one_or_none()
+    if notification_id is None:
+        return None
+    users = sorted(set(recipients))
+    if users:
+        db.session.execute(
+            _insert(NotificationRecipient.__table__)
+            .values([{"notification_id": notification_id, "user_id": u}
+                     for u in users])
+            .on_conflict_do_nothing(index_elements=["notification_id", "user_id"])
+        )
+    return notification_id
+
+
+def admins() -> list[int]:
+    """Active users who maintain reference data (they fix the calendar)."""
+    users = db.session.scalars(select(AppUser).where(AppUser.active.is_(True)))
+    return [u.id for u in users if can(u, "edit", "ReferenceData")]
+
+
+def calendar_missing(year: int) -> int | None:
+    """Tell admins that a deadline needs a calendar year that is not loaded."""
+    return raise_alert(
+        record_type="calendar",
+        record_id=year,
+        clock="calendar",
+        level="calendar_missing",
+        title=f"{year} 年工作日历缺失：涉及该年的时限无法计算",
+        body=(f"有工单或预约的截止时间落在 {year} 年，但系统中没有该年的节假日与调休"
+              "安排。请执行 `flask calendar sync --year "
+              f"{year}` 或在“工作日历”中逐日录入；补齐后时限将自动重新计算。"),
+        link="/calendardayview/list/",
+        recipients=admins(),
+    )

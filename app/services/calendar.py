@@ -1,0 +1,172 @@
+"""The business calendar from the database: weekly windows, dated overrides, years.
+
+`current_calendar()` builds a `WorkCalendar` from the admin-edited tables and
+caches it per process under a version number that every change of those
+tables bumps (in the same transaction), so a due date is never computed on a
+stale calendar. `sync_year` loads China's official arrangement for a year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import CalendarDay, CalendarYear, Setting, WorkWindow
+from app.services.china_calendar import YearNotPublishedError, sync_year as official
+from app.services.errors import InvalidInput
+from app.services.reference import parse_hours
+from app.services.workcal import WorkCalendar
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "calendar.version"
+_lock = threading.Lock()
+_cache: dict[str, Any] = {"version": None, "calendar": None}
+
+
+def _version() -> str:
+    value = db.session.execute(
+        select(Setting.value).where(Setting.key == VERSION_KEY)
+    ).scalar_one_or_none()
+    return value or "0"
+
+
+def build_calendar() -> WorkCalendar:
+    """A WorkCalendar from the tables as they are now."""
+    weekly: dict[int, list[tuple[dt.time, dt.time]]] = {d: [] for d in range(7)}
+    for window in db.session.scalars(select(WorkWindow).order_by(
+            WorkWindow.weekday, WorkWindow.start_time)):
+        weekly[window.weekday].append((window.start_time, window.end_time))
+    overrides: dict[dt.date, list[tuple[dt.time, dt.time]]] = {}
+    for day in db.session.scalars(select(CalendarDay)):
+        if day.kind == "holiday":
+            overrides[day.day] = []
+        elif day.kind == "workday":
+            overrides[day.day] = list(weekly.get(day.follows_weekday or 0, []))
+        else:
+            overrides[day.day] = parse_hours(day.hours)
+    years = set(db.session.scalars(select(CalendarYear.year)))
+    return WorkCalendar(weekly, overrides, known=years)
+
+
+def current_calendar() -> WorkCalendar:
+    """The cached calendar, rebuilt when an admin changed the calendar tables."""
+    version = _version()
+    with _lock:
+        if _cache["version"] != version or _cache["calendar"] is None:
+            _cache["calendar"] = build_calendar()
+            _cache["version"] = version
+        return _cache["calendar"]
+
+
+CALENDAR_MODELS = (CalendarDay, CalendarYear, WorkWindow)
+
+
+def _bump_on_change(session: Session, flush_context: Any, instances: Any) -> None:
+    touched = any(
+        isinstance(obj, CALENDAR_MODELS)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+    if not touched or session.info.get("calendar_bumped"):
+        return
+    session.info["calendar_bumped"] = True
+    with session.no_autoflush:
+        row = session.execute(
+            select(Setting).where(Setting.key == VERSION_KEY)
+        ).scalar_one_or_none()
+        # A fresh random token, so that no two calendars share a version.
+        token = uuid.uuid4().hex
+        if row is None:
+            session.add(Setting(key=VERSION_KEY, value=token,
+                                description="日历版本标记（自动维护）"))
+        else:
+            session.execute(
+                update(Setting).where(Setting.key == VERSION_KEY).values(value=token)
+            )
+
+
+def _clear_flag(session: Session, *args: Any) -> None:
+    session.info.pop("calendar_bumped", None)
+
+
+def install() -> None:
+    """Bump the calendar version whenever a calendar table changes."""
+    if not event.contains(Session, "before_flush", _bump_on_change):
+        event.listen(Session, "before_flush", _bump_on_change)
+        event.listen(Session, "after_commit", _clear_flag)
+        event.listen(Session, "after_soft_rollback", _clear_flag)
+
+
+@dataclass
+class YearSync:
+    """What `sync_year` did, for the command's report."""
+
+    year: int
+    status: str
+    added: int = 0
+    updated: int = 0
+    kept_manual: list[dt.date] = field(default_factory=list)
+    disagreements: list[Any] = field(default_factory=list)
+
+
+def sync_year(year: int, provisional: bool = False) -> YearSync:
+    """Load China's holidays and make-up days for a year; manual edits are kept.
+
+    Raises InvalidInput when the year is not published and provisional data
+    was not asked for (make-up days are unknown before publication).
+    """
+    try:
+        report = official(year, provisional=provisional)
+    except YearNotPublishedError:
+        raise InvalidInput(_l(
+            "China's holiday arrangement for %(year)s is not published in the "
+            "installed calendar data. Update the chinesecalendar package, enter "
+            "the days by hand, or sync with --provisional (statutory holidays "
+            "only, make-up working days unknown).", year=year)) from None
+    source = "holidays (provisional)" if report.provisional else "chinese-calendar"
+    result = YearSync(year=year, status="provisional" if report.provisional
+                      else "published", disagreements=list(report.disagreements))
+    existing = {
+        d.day: d
+        for d in db.session.scalars(select(CalendarDay).where(
+            CalendarDay.day >= dt.date(year, 1, 1),
+            CalendarDay.day <= dt.date(year, 12, 31)))
+    }
+    for official_day in report.days:
+        row = existing.get(official_day.date)
+        name = official_day.name_zh or official_day.name
+        if row is None:
+            db.session.add(CalendarDay(
+                day=official_day.date, kind=official_day.kind, name=name,
+                follows_weekday=0 if official_day.kind == "workday" else None,
+                source=source))
+            result.added += 1
+        elif row.source == "manual":
+            result.kept_manual.append(row.day)
+        elif row.kind != official_day.kind or row.name != name:
+            row.kind, row.name, row.source = official_day.kind, name, source
+            row.follows_weekday = 0 if official_day.kind == "workday" else None
+            result.updated += 1
+    year_row = db.session.execute(
+        select(CalendarYear).where(CalendarYear.year == year)
+    ).scalar_one_or_none()
+    if year_row is None:
+        db.session.add(CalendarYear(year=year, status=result.status, source=source))
+    elif year_row.status != "manual":
+        year_row.status, year_row.source = result.status, source
+    db.session.commit()
+    return result
+
+
+def missing_years(cal: WorkCalendar, around: dt.date) -> list[int]:
+    """Years from this one to next that the calendar does not know."""
+    return [y for y in (around.year, around.year + 1) if y not in cal.known_years]

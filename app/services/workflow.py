@@ -1,0 +1,226 @@
+"""Explicit workflow steps: who may take which step from which state, and what it asks.
+
+A `Workflow` is data: its steps name the states they start from, the state
+they lead to, the permission (an action on the workflow's resource, e.g.
+("acknowledge", "CaseWorkflow")) and the fields they ask. Screens render a
+button and a form per step, the API takes the same fields as JSON, and both
+call `Workflow.run`, which locks the row, checks permission and state, applies
+the step, records it and commits - one path for every caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from app.extensions import db
+from app.models.codes import label
+from app.security.access import can
+from app.services.errors import Conflict, InvalidInput, NotAllowed
+
+Choices = Callable[[Any], Sequence[tuple[Any, Any]]]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A field a step asks for."""
+
+    name: str
+    label: Any
+    kind: str = "text"  # text, textarea, int, decimal, datetime, select, bool
+    required: bool = False
+    choices: Choices | None = None  # for select: record -> [(value, label)]
+    minimum: Any = None
+    maximum: Any = None
+    description: Any = None
+    max_length: int = 2000
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transition; `apply(record, data, user)` does the step's own work."""
+
+    name: str
+    label: Any
+    sources: tuple[str, ...]
+    target: str | None
+    asks: tuple[Ask, ...] = ()
+    apply: Callable[[Any, dict[str, Any], Any], None] | None = None
+    # Returns why the step is impossible now (shown as refusal), or None.
+    guard: Callable[[Any], Any] | None = None
+    style: str = "primary"
+    icon: str = "fa-arrow-right"
+    help: Any = None
+    permission: str | None = None  # defaults to the step name
+
+
+@dataclass
+class Workflow:
+    """The steps of one record type, checked against `resource` permissions."""
+
+    model: type
+    resource: str
+    statuses: dict[str, Any]
+    steps: tuple[Step, ...]
+    # record(record, step, data, user, from_status): writes the log entry.
+    record: Callable[..., None] | None = None
+    # after(record, step): side effects once committed (e.g. enqueue a job).
+    after: Callable[[Any, Step], None] | None = None
+    _forms: dict[str, type[FlaskForm]] = field(default_factory=dict)
+
+    def get(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def allowed(self, step: Step, user: Any) -> bool:
+        return can(user, step.permission or step.name, self.resource)
+
+    def available(self, record: Any, user: Any) -> list[Step]:
+        """Steps the user may take on the record in its current state."""
+        return [
+            step
+            for step in self.steps
+            if record.status in step.sources
+            and self.allowed(step, user)
+            and (step.guard is None or step.guard(record) is None)
+        ]
+
+    # -------------------------------------------------------------- forms
+    def form_class(self, step: Step) -> type[FlaskForm]:
+        if step.name not in self._forms:
+            attrs = {ask.name: _field(ask) for ask in step.asks}
+            self._forms[step.name] = type(f"{step.name.title()}Form", (FlaskForm,),
+                                          attrs)
+        return self._forms[step.name]
+
+    def form_for(self, step: Step, record: Any, formdata: Any = None,
+                 csrf: bool = True) -> FlaskForm:
+        kwargs: dict[str, Any] = {} if csrf else {"meta": {"csrf": False}}
+        if formdata is not None:
+            kwargs["formdata"] = formdata
+        form = self.form_class(step)(**kwargs)
+        for ask in step.asks:
+            if ask.kind == "select" and ask.choices is not None:
+                choices = list(ask.choices(record))
+                if not ask.required:
+                    choices = [("", "—"), *choices]
+                form[ask.name].choices = choices
+        return form
+
+    def parse(self, name: str, payload: dict[str, Any], record: Any = None) -> dict:
+        """Validate a JSON payload with the step's form (API path)."""
+        step = self.get(name)
+        if step is None:
+            raise InvalidInput(_l("Unknown step."))
+        unknown = set(payload) - {ask.name for ask in step.asks}
+        if unknown:
+            raise InvalidInput(_l("Unknown fields: %(names)s.",
+                                  names=", ".join(sorted(unknown))))
+        data = MultiDict({k: "" if v is None else str(v) for k, v in payload.items()})
+        form = self.form_for(step, record, formdata=data, csrf=False)
+        if not form.validate():
+            first = next(iter(form.errors))
+            raise InvalidInput(f"{form[first].label.text}: {form.errors[first][0]}",
+                               field=first)
+        return {ask.name: form[ask.name].data for ask in step.asks}
+
+    # ---------------------------------------------------------------- run
+    def run(self, record: Any, name: str, data: dict[str, Any], user: Any) -> Any:
+        """Take a step: lock, check, apply, record, commit. Raises DomainError."""
+        step = self.get(name)
+        if step is None:
+            raise InvalidInput(_l("Unknown step."))
+        if not self.allowed(step, user):
+            raise NotAllowed(_l("You may not take the step “%(step)s”.",
+                                step=step.label))
+        # Lock the row so that two clerks cannot take conflicting steps at once.
+        db.session.refresh(record, with_for_update=True)
+        if record.status not in step.sources:
+            raise Conflict(_l(
+                "“%(step)s” is not possible while the record is “%(status)s”.",
+                step=step.label, status=label(self.statuses, record.status)))
+        if step.guard is not None:
+            reason = step.guard(record)
+            if reason is not None:
+                raise Conflict(reason)
+        from_status = record.status
+        clean = {k: v for k, v in (data or {}).items() if k in
+                 {ask.name for ask in step.asks}}
+        for ask in step.asks:
+            if ask.required and clean.get(ask.name) in (None, ""):
+                raise InvalidInput(_l("%(field)s is required.", field=ask.label),
+                                   field=ask.name)
+        if step.apply is not None:
+            step.apply(record, clean, user)
+        if step.target is not None:
+            record.status = step.target
+        if self.record is not None:
+            self.record(record, step, clean, user, from_status)
+        db.session.commit()
+        if self.after is not None:
+            self.after(record, step)
+        return record
+
+
+def _field(ask: Ask) -> Any:
+    validators: list[Any] = [InputRequired() if ask.kind in ("int", "decimal")
+                             else DataRequired()] if ask.required else [Optional()]
+    common = {"label": ask.label, "description": ask.description or ""}
+    if ask.kind == "textarea":
+        return TextAreaField(validators=[*validators, Length(max=ask.max_length)],
+                             **common)
+    if ask.kind == "int":
+        if ask.minimum is not None or ask.maximum is not None:
+            validators.append(NumberRange(min=ask.minimum, max=ask.maximum))
+        return IntegerField(validators=validators, **common)
+    if ask.kind == "decimal":
+        if ask.minimum is not None or ask.maximum is not None:
+            validators.append(NumberRange(
+                min=None if ask.minimum is None else Decimal(ask.minimum),
+                max=None if ask.maximum is None else Decimal(ask.maximum)))
+        return DecimalField(validators=validators, places=3, **common)
+    if ask.kind == "datetime":
+        return DateTimeLocalField(validators=validators,
+                                  format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+                                          "%Y-%m-%dT%H:%M:%S",
+                                          "%Y-%m-%dT%H:%M:%S%z"], **common)
+    if ask.kind == "select":
+        return SelectField(validators=validators, choices=[],
+                           coerce=lambda v: None if v in (None, "", "None") else v,
+                           validate_choice=True, **common)
+    if ask.kind == "bool":
+        return BooleanField(**common)
+    return StringField(validators=[*validators, Length(max=ask.max_length)], **common)
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A step's datetime field value as an aware business-time instant."""
+    from app.models import BUSINESS_TZ
+
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=BUSINESS_TZ)
+    return value.astimezone(BUSINESS_TZ)
