@@ -30,10 +30,9 @@ def create_app(config: Any = None) -> Flask:
 
 
 def _load_config(app: Flask, config: Any) -> None:
-    from config import get_config
-
     from app.security.roles import fab_roles
     from app.ui.menu import menu_resources
+    from config import get_config
 
     if config is None or isinstance(config, str):
         config = get_config(config)

@@ -16,6 +16,7 @@ from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services import records
+from app.services.case_flow import CASE_FLOW
 from app.services.errors import DomainError
 from app.ui.base import MASKS, may_see_contact
 
@@ -140,7 +141,7 @@ class RecordApi(ModelRestApi):
         if payload is not None and not isinstance(payload, dict):
             return self.response_400(message="Request body must be a JSON object")
         try:
-            data = self.workflow.parse(name, payload or {})
+            data = self.workflow.parse(name, payload or {}, item)
             self.workflow.run(item, name, data, current_user())
         except DomainError as error:
             db.session.rollback()
@@ -175,6 +176,7 @@ class CaseApi(RecordApi):
     resource_name = "case"
     class_permission_name = "Case"
     datamodel = SQLAInterface(Case)
+    workflow = CASE_FLOW
     list_columns = ["id", "number", "title", "customer.id", "customer.name", "kind",
                     "severity", "category.name", "department.name", "status",
                     "received_at", "response_due_at", "response_state",

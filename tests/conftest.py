@@ -50,7 +50,7 @@ class _Database:
             self.admin_url = base
             self.template_url = base.set(database=self.template_name)
             self.url = base.set(database=self.work_name)
-            self._admin("CREATE DATABASE {}".format(self.template_name))
+            self._admin(f"CREATE DATABASE {self.template_name}")
         else:
             self.template_path = tmp / "template.db"
             self.work_path = tmp / "work.db"

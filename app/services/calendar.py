@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear, Setting, WorkWindow
-from app.services.china_calendar import YearNotPublishedError, sync_year as official
+from app.services.china_calendar import YearNotPublishedError
+from app.services.china_calendar import sync_year as official
 from app.services.errors import InvalidInput
 from app.services.reference import parse_hours
 from app.services.workcal import WorkCalendar

@@ -10,7 +10,8 @@ from sqlalchemy import inspect as sa_inspect
 from app.extensions import db
 from app.models import Case, CaseAttachment, CaseCategory, CaseLog, now
 from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
-from app.services import sla
+from app.security.access import acting_as
+from app.services import events, records, sla
 from app.services.errors import Conflict, InvalidInput
 from app.services.numbering import next_number
 from app.services.records import RecordRules, register
@@ -49,6 +50,16 @@ def add_log(case: Case, user: Any, content: str, kind: str = "internal",
     return entry
 
 
+def open_case(case: Case, user: Any) -> Case:
+    """Register a case as `user` through the same rules as the case screen."""
+    with acting_as(user):
+        records.before_create(case)
+        db.session.add(case)
+        db.session.commit()
+        records.after_create(case)
+    return case
+
+
 @register
 class CaseRules(RecordRules):
     model = Case
@@ -75,6 +86,9 @@ class CaseRules(RecordRules):
         sla.start_case(item)
         add_log(item, user, str(_l("Case registered.")), kind="system",
                 action="register", to_status="new", channel_id=item.channel_id)
+
+    def after_create(self, item: Case, user: Any) -> None:
+        events.emit("case_opened", case_id=item.id)
 
     def before_update(self, item: Case, user: Any) -> None:
         check_kind_severity(item.kind, item.severity)

@@ -432,3 +432,43 @@ def describe(seconds: int | None) -> str:
     if hours:
         return f"{sign}{hours}h {minutes:02d}m"
     return f"{sign}{minutes}m"
+
+
+STATE_STYLES = {
+    "running": "info",
+    "at_risk": "warning",
+    "breached": "danger",
+    "met": "success",
+    "missed": "danger",
+    "paused": "default",
+    "unknown": "danger",
+    "none": "default",
+}
+
+
+def clock_panel(case: Case) -> list[dict[str, object]]:
+    """What the case screen shows about each clock, computed once here."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.models.codes import CLOCK_STATES, label
+
+    panel = []
+    for clock, title, done in (
+        ("response", _l("Response"), case.responded_at),
+        ("resolution", _l("Resolution"), case.resolved_at),
+    ):
+        state = getattr(case, f"{clock}_state")
+        left = None if done is not None else time_left(case, clock)
+        panel.append({
+            "clock": clock,
+            "title": title,
+            "due": getattr(case, f"{clock}_due_at"),
+            "done": done,
+            "state": state,
+            "state_label": label(CLOCK_STATES, state),
+            "style": STATE_STYLES.get(state, "default"),
+            "left": describe(left) if left is not None else "",
+            "overdue": left is not None and left < 0,
+            "paused_since": case.paused_since if clock == "resolution" else None,
+        })
+    return panel

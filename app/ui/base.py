@@ -233,7 +233,12 @@ class RecordView(ModelView):
             view=self,
             item=item,
             steps=steps,
+            **self.header_context(item),
         )
+
+    def header_context(self, item: Any) -> dict[str, Any]:
+        """Extra values for the header template (clocks, totals)."""
+        return {}
 
     @expose("/step/<string:name>/<int:pk>", methods=["GET", "POST"])
     @has_access

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -9,6 +11,8 @@ from wtforms.validators import InputRequired
 
 from app.models import Case, CaseAttachment, CaseLog
 from app.models.codes import LOG_KINDS
+from app.services import sla
+from app.services.case_flow import CASE_FLOW
 from app.ui.base import RecordView
 from app.ui.labels import LABELS
 
@@ -94,6 +98,11 @@ class CaseView(RecordView):
     ]
     base_order = ("id", "desc")
     related_views = [CaseLogView, CaseAttachmentView]
+    workflow = CASE_FLOW
+    header_template = "case/header.html"
+
+    def header_context(self, item: Case) -> dict[str, Any]:
+        return {"clocks": sla.clock_panel(item)}
     description_columns = {
         "category": _l("Routes the case to the category's department."),
         "received_at": _l("When the customer contacted us; empty = now."),

@@ -1,4 +1,3 @@
-# ruff: noqa: S101
 """China official days: 2026 as published, unpublished years, cross-check, builder."""
 
 from __future__ import annotations

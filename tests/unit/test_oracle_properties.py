@@ -1,4 +1,3 @@
-# ruff: noqa: S101
 """The engine against a brute-force minute-by-minute oracle on random calendars.
 
 The oracle shares no code with the engine: it marks every local minute of

@@ -1,4 +1,3 @@
-# ruff: noqa: S101
 """WorkCalendar behaviour at its edges: validation, boundaries, precision, unknowns."""
 
 from __future__ import annotations
@@ -141,7 +140,7 @@ def test_add_working_basics() -> None:
 
 def test_naive_instants_are_rejected() -> None:
     cal = make()
-    naive = datetime(2026, 3, 2, 10)  # noqa: DTZ001 - deliberately naive
+    naive = datetime(2026, 3, 2, 10)
     with pytest.raises(ValueError, match="naive"):
         cal.add_working(naive, 60)
     with pytest.raises(ValueError, match="naive"):
