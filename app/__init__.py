@@ -63,7 +63,7 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def _init_database(app: Flask) -> None:
     from app import models  # noqa: F401 - every model on the metadata
-    from app.services import audit, calendar
+    from app.services import audit
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
@@ -72,7 +72,6 @@ def _init_database(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir,
                                                      "migrations"))
     audit.install()
-    calendar.install()
 
 
 def _init_appbuilder(app: Flask) -> None:

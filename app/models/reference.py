@@ -201,7 +201,7 @@ class SlaPolicy(Stamped, Model):
         return self.name
 
 
-class WorkWindow(Model):
+class WorkWindow(Stamped, Model):
     """A weekly working window, e.g. Monday 08:30-12:00."""
 
     __tablename__ = "work_window"

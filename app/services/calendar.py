@@ -1,9 +1,8 @@
 """The business calendar from the database: weekly windows, dated overrides, years.
 
 `current_calendar()` builds a `WorkCalendar` from the admin-edited tables and
-caches it per process under a version number that every change of those
-tables bumps (in the same transaction), so a due date is never computed on a
-stale calendar. `sync_year` loads China's official arrangement for a year.
+caches it per process under a fingerprint of those tables, so a due date is
+never computed on a stale calendar. `sync_year` loads China's official arrangement for a year.
 """
 
 from __future__ import annotations
@@ -11,16 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CalendarDay, CalendarYear, Setting, WorkWindow
+from app.models import CalendarDay, CalendarYear, WorkWindow
 from app.services.china_calendar import YearNotPublishedError
 from app.services.china_calendar import sync_year as official
 from app.services.errors import InvalidInput
@@ -29,16 +26,21 @@ from app.services.workcal import WorkCalendar
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "calendar.version"
 _lock = threading.Lock()
 _cache: dict[str, Any] = {"version": None, "calendar": None}
 
 
-def _version() -> str:
-    value = db.session.execute(
-        select(Setting.value).where(Setting.key == VERSION_KEY)
-    ).scalar_one_or_none()
-    return value or "0"
+def _version() -> tuple[Any, ...]:
+    """A fingerprint of the calendar tables: row counts and latest changes.
+
+    Any insert, update or delete - through the screens, a command or plain
+    SQL - changes it, so the cached calendar is never stale.
+    """
+    parts = []
+    for model in (CalendarDay, CalendarYear, WorkWindow):
+        parts += [select(func.count()).select_from(model).scalar_subquery(),
+                  select(func.max(model.changed_at)).scalar_subquery()]
+    return tuple(db.session.execute(select(*parts)).one())
 
 
 def build_calendar() -> WorkCalendar:
@@ -67,44 +69,6 @@ def current_calendar() -> WorkCalendar:
             _cache["calendar"] = build_calendar()
             _cache["version"] = version
         return _cache["calendar"]
-
-
-CALENDAR_MODELS = (CalendarDay, CalendarYear, WorkWindow)
-
-
-def _bump_on_change(session: Session, flush_context: Any, instances: Any) -> None:
-    touched = any(
-        isinstance(obj, CALENDAR_MODELS)
-        for obj in (*session.new, *session.dirty, *session.deleted)
-    )
-    if not touched or session.info.get("calendar_bumped"):
-        return
-    session.info["calendar_bumped"] = True
-    with session.no_autoflush:
-        row = session.execute(
-            select(Setting).where(Setting.key == VERSION_KEY)
-        ).scalar_one_or_none()
-        # A fresh random token, so that no two calendars share a version.
-        token = uuid.uuid4().hex
-        if row is None:
-            session.add(Setting(key=VERSION_KEY, value=token,
-                                description="日历版本标记（自动维护）"))
-        else:
-            session.execute(
-                update(Setting).where(Setting.key == VERSION_KEY).values(value=token)
-            )
-
-
-def _clear_flag(session: Session, *args: Any) -> None:
-    session.info.pop("calendar_bumped", None)
-
-
-def install() -> None:
-    """Bump the calendar version whenever a calendar table changes."""
-    if not event.contains(Session, "before_flush", _bump_on_change):
-        event.listen(Session, "before_flush", _bump_on_change)
-        event.listen(Session, "after_commit", _clear_flag)
-        event.listen(Session, "after_soft_rollback", _clear_flag)
 
 
 @dataclass

@@ -250,6 +250,8 @@ class RecordView(ModelView):
         if step is None:
             abort(404)
         item = self._scoped_item(pk)
+        if not self.workflow.allowed(step, current_user()):
+            abort(403)
         form = self.workflow.form_for(step, item)
         status = 200
         if request.method == "POST" and form.validate_on_submit():

@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: 8a25fdebd3b1
+Revision ID: d36618d4030a
 Revises: 
-Create Date: 2026-11-24 03:05:17.431897
+Create Date: 2026-11-24 03:17:50.804214
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8a25fdebd3b1'
+revision = 'd36618d4030a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -120,16 +120,6 @@ def upgrade():
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('last_value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', 'year')
-    )
-    op.create_table('work_window',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('weekday', sa.Integer(), nullable=False),
-    sa.Column('start_time', sa.Time(), nullable=False),
-    sa.Column('end_time', sa.Time(), nullable=False),
-    sa.CheckConstraint('start_time < end_time', name='order'),
-    sa.CheckConstraint('weekday BETWEEN 0 AND 6', name='weekday'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('weekday', 'start_time', name='uq_window_start')
     )
     op.create_table('ab_group_role',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -527,6 +517,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['customer_type_id'], ['customer_type.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'severity', 'customer_type_id', name='uq_sla_match')
+    )
+    op.create_table('work_window',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=False),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('end_time', sa.Time(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('start_time < end_time', name='order'),
+    sa.CheckConstraint('weekday BETWEEN 0 AND 6', name='weekday'),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('weekday', 'start_time', name='uq_window_start')
     )
     op.create_table('customer_contact',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1176,6 +1182,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_customer_contact_customer_id'))
 
     op.drop_table('customer_contact')
+    op.drop_table('work_window')
     op.drop_table('sla_policy')
     with op.batch_alter_table('price_list', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_price_list_material_id'))
@@ -1242,7 +1249,6 @@ def downgrade():
         batch_op.drop_index('idx_group_id')
 
     op.drop_table('ab_group_role')
-    op.drop_table('work_window')
     op.drop_table('number_sequence')
     op.drop_table('material')
     op.drop_table('job_run')
