@@ -111,7 +111,7 @@ class TestingConfig(BaseConfig):
     """Test runs: isolated database chosen by the test fixtures."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105 - test-only value
+    SECRET_KEY = "test-secret-key-for-the-test-suite-only"  # noqa: S105
     RATELIMIT_ENABLED = False
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SERVER_NAME = "localhost"

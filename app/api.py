@@ -18,9 +18,20 @@ from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services import records
 from app.services.case_flow import CASE_FLOW
 from app.services.errors import DomainError
-from app.ui.base import MASKS, may_see_contact
+from app.ui.base import MASKS, may_see_contact, number_validators
 
 logger = logging.getLogger(__name__)
+
+
+def api_number_validators(model: Any) -> dict[str, Any]:
+    """The screens' number rules as marshmallow validators."""
+    from marshmallow import validate
+
+    result = {}
+    for name, rules in number_validators(model).items():
+        rule = rules[0]
+        result[name] = validate.Range(min=rule.min, max=rule.max)
+    return result
 
 
 class RecordApi(ModelRestApi):
@@ -44,6 +55,8 @@ class RecordApi(ModelRestApi):
                 pickers[rel.key] = [["id", ScopeFilter, lambda: None]]
         self.add_query_rel_fields = {**pickers, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**pickers, **(self.edit_query_rel_fields or {})}
+        self.validators_columns = {**api_number_validators(model),
+                                   **(self.validators_columns or {})}
         if self.search_columns:
             self.search_columns = [c for c in self.search_columns
                                    if c not in self.confidential_columns]

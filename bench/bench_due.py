@@ -36,7 +36,7 @@ Case = tuple[str, datetime, Target, list[tuple[datetime, datetime]]]
 
 def make_cases(count: int, seed: int = 20260213) -> list[Case]:
     """Random cases across kinds; about a third carry one to three pauses."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    rng = random.Random(seed)
     kinds = [
         ("working_hours", lambda: Target(rng.randint(1, 24), "working_hours")),
         ("working_days", lambda: Target(rng.randint(1, 15), "working_days")),

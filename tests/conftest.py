@@ -124,11 +124,26 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
     place.drop()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    Tests hold an app context open for direct database access; without this,
+    requests would reuse it and share `g` (and the signed-in user) and the
+    test's session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database: _Database) -> Flask:
     from app import create_app
 
-    return create_app(_config(database.url))
+    application = create_app(_config(database.url))
+    application.test_client_class = IsolatedClient
+    return application
 
 
 @pytest.fixture

@@ -86,3 +86,18 @@ class Stamped:
     @declared_attr
     def changed_by(cls) -> Mapped[Any]:
         return relationship("AppUser", foreign_keys=f"{cls.__name__}.changed_by_id")
+
+
+class Versioned:
+    """Optimistic locking: an update names the version it read.
+
+    SQLAlchemy adds `WHERE version = <read>` to every UPDATE and bumps it, so
+    two clerks saving the same record cannot silently overwrite each other;
+    edit forms carry the version they showed (see app.ui.base).
+    """
+
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 if TYPE_CHECKING:
     from app.models.recycling import Inspection, Pickup, Settlement
 
-from app.models.base import MONEY, AwareDateTime, Stamped, StoredFile, now
+from app.models.base import MONEY, AwareDateTime, Stamped, StoredFile, Versioned, now
 from app.models.codes import (
     BUSINESS_STAGES,
     CASE_KINDS,
@@ -46,7 +46,7 @@ from app.models.reference import (
 OPEN_CASE = text("status NOT IN ('closed', 'cancelled')")
 
 
-class Case(Stamped, Model):
+class Case(Versioned, Stamped, Model):
     __tablename__ = "service_case"
     __table_args__ = (
         CheckConstraint(check_in("kind", CASE_KINDS), name="kind"),
@@ -159,7 +159,7 @@ class Case(Stamped, Model):
     compensation_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     compensation_note: Mapped[str | None] = mapped_column(String(300))
     result: Mapped[str | None] = mapped_column(Text)
-    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    satisfaction: Mapped[int | None] = mapped_column(Integer, info={"max": 5})
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
 

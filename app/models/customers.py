@@ -15,12 +15,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Stamped
+from app.models.base import Stamped, Versioned
 from app.models.codes import CUSTOMER_STATUSES, check_in
 from app.models.reference import AppUser, CustomerType, Department
 
 
-class Customer(Stamped, Model):
+class Customer(Versioned, Stamped, Model):
     __tablename__ = "customer"
     __table_args__ = (
         CheckConstraint(check_in("status", CUSTOMER_STATUSES), name="status"),

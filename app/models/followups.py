@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import AwareDateTime, Stamped
+from app.models.base import AwareDateTime, Stamped, Versioned
 from app.models.cases import Case
 from app.models.codes import (
     CLOCK_STATES,
@@ -40,7 +40,7 @@ OPEN_FOLLOWUP = text("status = 'planned'")
 OPEN_ACTION = text("status IN ('open', 'in_progress')")
 
 
-class FollowUp(Stamped, Model):
+class FollowUp(Versioned, Stamped, Model):
     """A planned call or visit to a customer, exactly one per source and rule."""
 
     __tablename__ = "followup"
@@ -86,7 +86,7 @@ class FollowUp(Stamped, Model):
     )
     done_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     outcome: Mapped[str | None] = mapped_column(Text)
-    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    satisfaction: Mapped[int | None] = mapped_column(Integer, info={"max": 5})
     comment: Mapped[str | None] = mapped_column(Text)
     # The case reopened or the complaint opened by a dissatisfied answer.
     result_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
@@ -106,7 +106,7 @@ class FollowUp(Stamped, Model):
         return self.number
 
 
-class ImprovementAction(Stamped, Model):
+class ImprovementAction(Versioned, Stamped, Model):
     """Improvement measure from complaint analysis, with owner, due date and check."""
 
     __tablename__ = "improvement_action"

@@ -25,6 +25,7 @@ from app.models.base import (
     AwareDateTime,
     Stamped,
     StoredFile,
+    Versioned,
     now,
 )
 from app.models.codes import (
@@ -51,7 +52,7 @@ from app.models.reference import (
 OPEN_PICKUP = text("status NOT IN ('closed', 'cancelled')")
 
 
-class Pickup(Stamped, Model):
+class Pickup(Versioned, Stamped, Model):
     """Pickup appointment (上门回收预约) from request to settlement."""
 
     __tablename__ = "pickup"
@@ -216,7 +217,7 @@ class WeighTicket(Stamped, Model):
         return self.number
 
 
-class WeighLine(Model):
+class WeighLine(Versioned, Model):
     """Gross and tare of one material with operator and time each; net = gross - tare."""
 
     __tablename__ = "weigh_line"
@@ -275,7 +276,7 @@ class Reweigh(Model):
     operator: Mapped[AppUser] = relationship(AppUser)
 
 
-class Inspection(Stamped, Model):
+class Inspection(Versioned, Stamped, Model):
     """Quality inspection (质检) of a weigh line or a sales lot."""
 
     __tablename__ = "inspection"
@@ -307,8 +308,12 @@ class Inspection(Stamped, Model):
     material_id: Mapped[int] = mapped_column(ForeignKey("material.id"))
     grade_id: Mapped[int | None] = mapped_column(ForeignKey("material_grade.id"))
     net_kg: Mapped[Decimal] = mapped_column(WEIGHT)
-    moisture_pct: Mapped[Decimal] = mapped_column(WEIGHT, default=Decimal(0))
-    impurity_pct: Mapped[Decimal] = mapped_column(WEIGHT, default=Decimal(0))
+    moisture_pct: Mapped[Decimal] = mapped_column(
+        WEIGHT, default=Decimal(0), info={"max": 100}
+    )
+    impurity_pct: Mapped[Decimal] = mapped_column(
+        WEIGHT, default=Decimal(0), info={"max": 100}
+    )
     deduction_kg: Mapped[Decimal] = mapped_column(WEIGHT, default=Decimal(0))
     accepted_net_kg: Mapped[Decimal] = mapped_column(WEIGHT)
     result: Mapped[str] = mapped_column(
@@ -332,7 +337,7 @@ class Inspection(Stamped, Model):
         return self.number
 
 
-class Settlement(Stamped, Model):
+class Settlement(Versioned, Stamped, Model):
     """Settlement (结算): we pay a supplier or a buyer pays us; exact CNY."""
 
     __tablename__ = "settlement"
@@ -364,7 +369,9 @@ class Settlement(Stamped, Model):
     status: Mapped[str] = mapped_column(
         String(20), default="draft", index=True, info={"codes": SETTLEMENT_STATUSES}
     )
-    total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    total: Mapped[Decimal] = mapped_column(
+        MONEY, default=Decimal("0.00"), info={"signed": True}
+    )
     payment_method: Mapped[str | None] = mapped_column(
         String(20), info={"codes": PAYMENT_METHODS}
     )
@@ -410,9 +417,10 @@ class SettlementLine(Model):
     grade_id: Mapped[int | None] = mapped_column(ForeignKey("material_grade.id"))
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
     price_id: Mapped[int | None] = mapped_column(ForeignKey("price_list.id"))
-    net_kg: Mapped[Decimal] = mapped_column(WEIGHT)
+    # Adjusting entries carry negative weights and amounts.
+    net_kg: Mapped[Decimal] = mapped_column(WEIGHT, info={"signed": True})
     unit_price: Mapped[Decimal] = mapped_column(UNIT_PRICE)
-    amount: Mapped[Decimal] = mapped_column(MONEY)
+    amount: Mapped[Decimal] = mapped_column(MONEY, info={"signed": True})
     note: Mapped[str | None] = mapped_column(String(300))
 
     settlement: Mapped[Settlement] = relationship(Settlement, back_populates="lines")

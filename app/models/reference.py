@@ -70,6 +70,13 @@ class AppUser(User):
         name = f"{self.last_name or ''}{self.first_name or ''}".strip()
         return name or self.username
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first, without a space."""
+        first, last = self.first_name or "", self.last_name or ""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+
     @property
     def is_system(self) -> bool:
         """The non-login actor that jobs and commands write as."""
@@ -191,7 +198,9 @@ class SlaPolicy(Stamped, Model):
     )
     resolve_at_response: Mapped[bool] = mapped_column(Boolean, default=False)
     escalate_immediately: Mapped[bool] = mapped_column(Boolean, default=False)
-    at_risk_percent: Mapped[Decimal | None] = mapped_column(PERCENT)
+    at_risk_percent: Mapped[Decimal | None] = mapped_column(
+        PERCENT, info={"max": 99}
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
@@ -212,7 +221,7 @@ class WorkWindow(Stamped, Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    weekday: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int] = mapped_column(Integer, info={"max": 6})
     start_time: Mapped[dt.time] = mapped_column(Time)
     end_time: Mapped[dt.time] = mapped_column(Time)
 
@@ -385,7 +394,7 @@ class KpiTarget(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kpi: Mapped[str] = mapped_column(String(40))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    target_percent: Mapped[Decimal] = mapped_column(PERCENT)
+    target_percent: Mapped[Decimal] = mapped_column(PERCENT, info={"max": 100})
     lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
     department: Mapped[Department | None] = relationship(Department)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.security.sqla.manager import SecurityManager as _SqlaManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 
 from app.models import AppUser
 from app.security.access import (
@@ -66,6 +67,15 @@ class AppUserDBModelView(UserDBModelView):
                    "conf_password"]
     edit_columns = ["first_name", "last_name", "username", "active", "email", "phone",
                     "department", "is_department_head", "roles"]
+    # A NOT NULL checkbox would otherwise be required (must be ticked).
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "is_department_head": BooleanField(_l("Department head"), default=False),
+    }
+    edit_form_extra_fields = {
+        **(UserDBModelView.edit_form_extra_fields or {}),
+        "is_department_head": BooleanField(_l("Department head"), default=False),
+    }
 
 
 class SecurityManager(_SqlaManager):

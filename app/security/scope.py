@@ -174,7 +174,9 @@ def is_visible(model: Any, pk: Any, user: Any | None = None) -> bool:
     from app.extensions import db
 
     stmt = restrict(select(model.id).where(model.id == pk), model, user)
-    return db.session.execute(stmt).first() is not None
+    # The item being checked may be half-built; do not flush it here.
+    with db.session.no_autoflush:
+        return db.session.execute(stmt).first() is not None
 
 
 class ScopeFilter(BaseFilter):

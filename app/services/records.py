@@ -13,12 +13,14 @@ from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.labels import field_label
 from app.models import Customer, Department
 from app.security.access import actor_or_system
 from app.security.scope import is_scoped, is_visible
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import Conflict, InvalidInput, NotFound
 
 # Relation targets any signed-in user may pick although they cannot open them:
 # a clerk records a pickup or a case for any active customer.
@@ -80,6 +82,18 @@ def check_references(item: Any, user: Any) -> None:
     """
     state = sa_inspect(item)
     for rel in state.mapper.relationships:
+        if rel.direction.name != "MANYTOONE":
+            continue
+        for obj in state.attrs[rel.key].history.added:
+            # An unknown id in an API payload deserializes to a *new* object;
+            # it must never be inserted as a side effect.
+            if obj is not None and not sa_inspect(obj).has_identity:
+                if obj in db.session:
+                    db.session.expunge(obj)
+                raise InvalidInput(
+                    _l("%(field)s: no such record.", field=field_label(rel.key)), field=rel.key
+                )
+    for rel in state.mapper.relationships:
         target = rel.mapper.class_
         if rel.direction.name != "MANYTOONE" or target in PICK_ANY:
             continue
@@ -95,9 +109,33 @@ def check_references(item: Any, user: Any) -> None:
         for pk in ids:
             if not is_visible(target, pk, user):
                 raise NotFound(
-                    _l("%(field)s: no such record.", field=rel.key), field=rel.key
+                    _l("%(field)s: no such record.", field=field_label(rel.key)), field=rel.key
                 )
 
+
+
+def check_version(item: Any) -> None:
+    """Refuse an edit made on an outdated copy of the record.
+
+    The edit form posts back the version it was shown; if somebody saved the
+    record (or took a workflow step) since, the edit is refused instead of
+    silently overwriting their change.
+    """
+    state = sa_inspect(item)
+    if "version" not in state.mapper.attrs:
+        return
+    history = state.attrs["version"].history
+    if not history.added or not history.deleted:
+        return
+    shown, stored = history.added[0], history.deleted[0]
+    set_committed_value(item, "version", stored)
+    try:
+        outdated = shown is not None and int(shown) != int(stored)
+    except (TypeError, ValueError):
+        outdated = True
+    if outdated:
+        raise Conflict(_l("Someone else changed this record while you were editing "
+                          "it. Reload it and apply your change again."))
 
 
 def before_create(item: Any) -> None:

@@ -207,7 +207,7 @@ class InspectionRules(RecordRules):
                 raise InvalidInput(_l("A percentage must be between 0 and 100."),
                                    field=field)
         if moisture + impurity > 100:
-            raise InvalidInput(_l("Moisture and impurity together exceed 100 %."),
+            raise InvalidInput(_l("Moisture and impurity together exceed 100%."),
                                field="impurity_pct")
         deduction = non_negative(item.deduction_kg or 0, "deduction_kg")
         if deduction > net:

@@ -419,16 +419,14 @@ def recompute_unknown() -> int:
 
 
 def describe(seconds: int | None) -> str:
-    """Human '3h 20m' style, for badges."""
+    """'68h 05m' style: hours of the clock's own measure (no days, which would
+    read as calendar days)."""
     if seconds is None:
         return ""
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
+    hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
-    if days:
-        return f"{sign}{days}d {hours}h"
     if hours:
         return f"{sign}{hours}h {minutes:02d}m"
     return f"{sign}{minutes}m"

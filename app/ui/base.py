@@ -20,12 +20,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import Time
+from sqlalchemy import Boolean, Integer, Numeric, Time
 from sqlalchemy import inspect as sa_inspect
-from wtforms import SelectField, TimeField
-from wtforms.validators import InputRequired, Optional
+from wtforms import BooleanField, HiddenField, SelectField, TimeField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.extensions import db
+from app.labels import LABELS
 from app.models import AwareDateTime
 from app.models.codes import label
 from app.security.access import can, current_user
@@ -33,7 +34,6 @@ from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services import records
 from app.services.errors import DomainError
-from app.ui.labels import LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,16 @@ def format_datetime(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime(DATETIME_FORMAT)
     return "" if value is None else str(value)
+
+
+def format_bool(value: Any) -> Any:
+    if value is None:
+        return ""
+    return _l("Yes") if value else _l("No")
+
+
+def format_plain(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def mask_phone(value: str | None) -> str:
@@ -122,6 +132,13 @@ class RecordView(ModelView):
                                                    required))
             elif isinstance(column.type, AwareDateTime):
                 self.formatters_columns.setdefault(name, format_datetime)
+            elif isinstance(column.type, Boolean) and not column.nullable:
+                # FAB makes NOT NULL checkboxes required, i.e. they must be ticked.
+                for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
+                    extra.setdefault(name, BooleanField(
+                        labels.get(name, name),
+                        default=bool(column.default.arg) if column.default is not None
+                        and not callable(column.default.arg) else False))
             elif isinstance(column.type, Time):
                 # FAB has no form field for TIME columns.
                 for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
@@ -133,8 +150,25 @@ class RecordView(ModelView):
                     ))
                 self.formatters_columns.setdefault(
                     name, lambda v: v.strftime("%H:%M") if v else "")
+        if "version" in model.__table__.columns and self.edit_columns:
+            # The edit form carries the version it showed (optimistic locking).
+            self.edit_columns = [*self.edit_columns, "version"]
+            self.edit_form_extra_fields["version"] = HiddenField()
+        self.validators_columns = {**number_validators(model),
+                                   **(self.validators_columns or {})}
         for name, kind in self.confidential_columns.items():
             self.formatters_columns[name] = _mask_formatter(kind)
+        # Empty values show as empty, not "None"; booleans as yes/no.
+        shown = {*(self.list_columns or []), *(self.show_columns or [])}
+        for fieldset in self.show_fieldsets or []:
+            shown.update(fieldset[1].get("fields", []))
+        booleans = {c.key for c in model.__table__.columns
+                    if isinstance(c.type, Boolean)}
+        for name in shown:
+            if name in booleans:
+                self.formatters_columns.setdefault(name, format_bool)
+            else:
+                self.formatters_columns.setdefault(name, format_plain)
         self.add_form_query_rel_fields = self._scoped_pickers(
             model, self.add_form_query_rel_fields)
         self.edit_form_query_rel_fields = self._scoped_pickers(
@@ -162,6 +196,7 @@ class RecordView(ModelView):
         records.after_create(item)
 
     def pre_update(self, item: Any) -> None:
+        records.check_version(item)
         records.before_update(item)
 
     def post_update(self, item: Any) -> None:
@@ -282,6 +317,18 @@ class ReferenceView(RecordView):
     """Reference data: every signed-in user reads, admins change."""
 
     class_permission_name = "ReferenceData"
+
+
+def number_validators(model: Any) -> dict[str, list[Any]]:
+    """Numbers are non-negative unless a column says `signed`; `max` caps them."""
+    result = {}
+    for column in model.__table__.columns:
+        if not isinstance(column.type, (Numeric, Integer)) or column.primary_key:
+            continue
+        if column.foreign_keys or column.info.get("signed"):
+            continue
+        result[column.key] = [NumberRange(min=0, max=column.info.get("max"))]
+    return result
 
 
 def _select(title: Any, codes: dict[str, Any], required: bool) -> SelectField:

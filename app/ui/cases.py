@@ -9,12 +9,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
+from app.labels import LABELS
 from app.models import Case, CaseAttachment, CaseLog
 from app.models.codes import LOG_KINDS
 from app.services import sla
 from app.services.case_flow import CASE_FLOW
 from app.ui.base import RecordView
-from app.ui.labels import LABELS
 
 MANUAL_LOG_KINDS = {k: v for k, v in LOG_KINDS.items() if k in ("contact", "internal")}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.labels import LABELS
 from app.models import Customer, CustomerContact
 from app.ui.base import RecordView
 from app.ui.cases import CaseView
@@ -17,6 +18,7 @@ CONTACT_MASKS = {"phone": "phone", "address": "address"}
 class CustomerContactView(RecordView):
     datamodel = SQLAInterface(CustomerContact)
     class_permission_name = "CustomerContact"
+    label_columns = {**LABELS, "title": _l("Job title")}
     list_title = _l("Contacts")
     list_columns = ["name", "title", "phone", "email", "is_primary"]
     add_columns = edit_columns = ["customer", "name", "title", "phone", "email",
@@ -43,7 +45,7 @@ class CustomerView(RecordView):
     show_fieldsets = [
         (_l("Customer"), {"fields": ["code", "name", "customer_type", "credit_code",
                                      "status", "department", "sales_rep"]}),
-        (_l("Contact"), {"fields": ["contact_person", "phone", "email", "address",
+        (_l("Contact details"), {"fields": ["contact_person", "phone", "email", "address",
                                     "region"]}),
         (_l("Qualification"), {"fields": ["qualification", "licence_no",
                                           "licence_valid_to", "notes"]}),

@@ -49,7 +49,7 @@ MENU: tuple[Category, ...] = (
         Item("Channels", _l("Channels"), "fa-comments", "ReferenceData"),
         Item("CaseCategories", _l("Case categories"), "fa-tags", "ReferenceData"),
         Item("SlaPolicies", _l("SLA policies"), "fa-clock-o", "ReferenceData"),
-        Item("WorkWindows", _l("Working hours"), "fa-calendar-o", "ReferenceData"),
+        Item("WorkWindows", _l("Work windows"), "fa-calendar-o", "ReferenceData"),
         Item("CalendarDays", _l("Business calendar"), "fa-calendar",
              "ReferenceData"),
         Item("CalendarYears", _l("Calendar years"), "fa-calendar-check-o",

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import InputRequired, Optional
 
+from app.labels import LABELS
 from app.models import (
     CalendarDay,
     CalendarYear,
@@ -25,7 +26,6 @@ from app.models import (
 )
 from app.models.codes import WEEKDAYS, label
 from app.ui.base import ReferenceView
-from app.ui.labels import LABELS
 
 
 def _weekday_field(required: bool) -> SelectField:
@@ -101,7 +101,7 @@ class SlaPolicyView(ReferenceView):
 
 class WorkWindowView(ReferenceView):
     datamodel = SQLAInterface(WorkWindow)
-    list_title = _l("Working hours")
+    list_title = _l("Work windows")
     list_columns = add_columns = edit_columns = ["weekday", "start_time", "end_time"]
     search_columns = ["weekday"]
     base_order = ("weekday", "asc")

@@ -214,3 +214,8 @@ LABELS = {
     "row_id": _l("Row"),
     "changes": _l("Changes"),
 }
+
+
+def field_label(name: str) -> object:
+    """The display label of a column, or its name when it has none."""
+    return LABELS.get(name, name)

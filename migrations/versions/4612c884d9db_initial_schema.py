@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: d36618d4030a
+Revision ID: 4612c884d9db
 Revises: 
-Create Date: 2026-11-24 03:17:50.804214
+Create Date: 2026-11-24 03:25:12.054806
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'd36618d4030a'
+revision = '4612c884d9db'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -396,6 +396,7 @@ def upgrade():
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -593,6 +594,7 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancel_reason', sa.String(length=300), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -671,6 +673,7 @@ def upgrade():
     sa.Column('adjusts_id', sa.Integer(), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -738,6 +741,7 @@ def upgrade():
     sa.Column('tare_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tare_by_id', sa.Integer(), nullable=True),
     sa.Column('net_kg', sa.Numeric(precision=12, scale=3), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('gross_kg >= 0', name='gross'),
     sa.CheckConstraint('net_kg IS NULL OR net_kg = gross_kg - tare_kg', name='net_is_difference'),
     sa.CheckConstraint('tare_kg IS NULL OR tare_kg <= gross_kg', name='tare_le_gross'),
@@ -774,6 +778,7 @@ def upgrade():
     sa.Column('report', sa.Text(), nullable=True),
     sa.Column('photo', sa.Text(), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -869,6 +874,7 @@ def upgrade():
     sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('satisfaction_comment', sa.Text(), nullable=True),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -1012,6 +1018,7 @@ def upgrade():
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('result_case_id', sa.Integer(), nullable=True),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -1064,6 +1071,7 @@ def upgrade():
     sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('checked_by_id', sa.Integer(), nullable=True),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),

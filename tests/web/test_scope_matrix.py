@@ -1,0 +1,428 @@
+"""Department scoping over every role x record type x way in.
+
+For each department role and each record type the test makes one record the
+role may see (routed to its department, created by it, or owned by it) and
+one it may not, then tries every way in: list, show, edit (page and post),
+delete, workflow step pages, the REST API (get, put, delete, and a create
+naming another department). In scope works; out of scope is refused with
+404 (or 403 without the permission) and the row is unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from app.models import (
+    Case,
+    CaseCategory,
+    Customer,
+    Department,
+    FollowUp,
+    Inspection,
+    Pickup,
+    Settlement,
+    now,
+)
+from app.security.roles import ROLE_PERMISSIONS
+from tests.factories import (
+    CaseFactory,
+    CustomerFactory,
+    FollowUpFactory,
+    InspectionFactory,
+    PickupFactory,
+    SettlementFactory,
+    by_code,
+    user,
+)
+
+ROLE_OF = {
+    "cs": "CustomerService",
+    "sales": "Sales",
+    "ops": "Operations",
+    "warehouse": "Warehouse",
+    "qc": "QualityControl",
+    "finance": "Finance",
+    "manager": "Management",
+}
+# A category routing a new case to each department.
+ROUTE = {"cs": "attitude", "sales": "price", "ops": "delivery",
+         "warehouse": "weighing", "qc": "quality", "finance": "settlement"}
+DEPT = {"cs": "cs", "sales": "sales", "ops": "ops", "warehouse": "warehouse",
+        "qc": "qc", "finance": "finance", "manager": "mgmt"}
+SEES_ALL = {"cs", "manager"}
+# The earliest pickup status a department sees (stage visibility).
+STAGE = {"warehouse": ("requested", "collected"), "qc": ("collected", "weighed"),
+         "finance": ("weighed", "inspected")}
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    model: Any
+    resource: str
+    web: str
+    api: str
+    key: str  # the column shown in lists that identifies the record
+    change: dict[str, Any]  # a harmless API update
+
+
+KINDS = {
+    "customer": Kind("customer", Customer, "Customer", "/customers", "customer",
+                     "code", {"notes": "已核实"}),
+    "case": Kind("case", Case, "Case", "/cases", "case", "number",
+                 {"title": "已更新的标题"}),
+    "pickup": Kind("pickup", Pickup, "Pickup", "/pickups", "pickup", "number",
+                   {"notes": "请走北门"}),
+    "inspection": Kind("inspection", Inspection, "Inspection", "/inspections",
+                       "inspection", "number", {"report": "复检一致"}),
+    "settlement": Kind("settlement", Settlement, "Settlement", "/settlements",
+                       "settlement", "number", {"notes": "月结"}),
+    "followup": Kind("followup", FollowUp, "FollowUp", "/followups", "followup",
+                     "number", {"due_at": "2026-12-20T10:00:00"}),
+}
+
+
+def grants(username: str, resource: str) -> tuple[str, ...]:
+    return ROLE_PERMISSIONS[ROLE_OF[username]].get(resource, ())
+
+
+def _pickup(status: str, creator: str = "ops") -> Pickup:
+    pickup = PickupFactory(_as=creator)
+    pickup.status = status
+    from app.extensions import db
+
+    db.session.commit()
+    return pickup
+
+
+def _inspection_on(pickup: Pickup | None) -> Inspection:
+    from app.extensions import db
+
+    item = InspectionFactory(_as="qc")
+    if pickup is not None:
+        item.pickup_id = pickup.id
+        db.session.commit()
+    return item
+
+
+def make(kind: str, username: str) -> tuple[Any | None, Any | None]:
+    """(a record `username` may see, one it may not) for this record type."""
+    other_user = "sales" if username != "sales" else "ops"
+    if kind == "customer":
+        if username in SEES_ALL:
+            return CustomerFactory(_as="sales"), None
+        creator = username if "add" in grants(username, "Customer") else None
+        if creator is None:
+            # Visible through a case routed to the department.
+            mine = CaseFactory(category=by_code(CaseCategory, ROUTE[username]))
+            return mine.customer, CustomerFactory(_as=other_user)
+        return CustomerFactory(_as=creator), CustomerFactory(_as=other_user)
+    if kind == "case":
+        if username in SEES_ALL:
+            return CaseFactory(category=by_code(CaseCategory, "delivery")), None
+        other = "attitude" if username != "cs" else "delivery"
+        return (CaseFactory(category=by_code(CaseCategory, ROUTE[username])),
+                CaseFactory(category=by_code(CaseCategory, other)))
+    if kind == "pickup":
+        if username in SEES_ALL or username == "ops":
+            return _pickup("requested"), None
+        if username == "sales":
+            return _pickup("requested", creator="sales"), _pickup("requested")
+        hidden, shown = STAGE[username]
+        return _pickup(shown), _pickup(hidden)
+    if kind == "inspection":
+        if username in SEES_ALL or username in ("qc", "ops"):
+            return _inspection_on(None if username != "ops"
+                                  else _pickup("weighed")), (
+                None if username != "ops" else _inspection_on(None))
+        if username == "sales":
+            return _inspection_on(_pickup("weighed", creator="sales")), \
+                _inspection_on(None)
+        hidden, shown = STAGE[username]
+        return _inspection_on(_pickup(shown)), _inspection_on(_pickup(hidden))
+    if kind == "settlement":
+        if username in SEES_ALL or username == "finance":
+            return SettlementFactory(_as="finance"), None
+        return None, SettlementFactory(_as="finance")
+    if kind == "followup":
+        if username in SEES_ALL:
+            return FollowUpFactory(_as="sales"), None
+        if "add" in grants(username, "FollowUp"):
+            return FollowUpFactory(_as=username), FollowUpFactory(_as="cs")
+        mine = FollowUpFactory(_as="cs", assignee=user(username))
+        return mine, FollowUpFactory(_as="cs")
+    raise AssertionError(kind)
+
+
+MATRIX = [(kind, username) for kind in KINDS for username in ROLE_OF]
+
+
+@pytest.mark.parametrize(("kind", "username"), MATRIX)
+def test_screens_respect_scope(db, login, kind, username):
+    spec = KINDS[kind]
+    mine, theirs = make(kind, username)
+    allowed = grants(username, spec.resource)
+    browser = login(username)
+    listing = browser.get(f"{spec.web}/list/")
+    if "read" not in allowed:
+        assert listing.status_code == 403
+        for record in (mine, theirs):
+            if record is not None:
+                assert browser.get(f"{spec.web}/show/{record.id}").status_code == 403
+        return
+    assert listing.status_code == 200
+    page = listing.get_data(as_text=True)
+    if mine is not None:
+        assert f'{spec.web}/show/{mine.id}"' in page
+        assert browser.get(f"{spec.web}/show/{mine.id}").status_code == 200
+        expected_edit = 200 if "edit" in allowed else 403
+        assert browser.get(f"{spec.web}/edit/{mine.id}").status_code == expected_edit
+    if theirs is not None:
+        key = getattr(theirs, spec.key)
+        link = f'{spec.web}/show/{theirs.id}"'
+        assert link not in page
+        assert browser.get(f"{spec.web}/show/{theirs.id}").status_code == 404
+        searched = browser.get(f"{spec.web}/list/?_flt_0_{spec.key}={key}")
+        assert searched.status_code == 200
+        assert link not in searched.get_data(as_text=True)
+        if "edit" in allowed:
+            assert browser.get(f"{spec.web}/edit/{theirs.id}").status_code == 404
+            before = db.session.get(spec.model, theirs.id)
+            snapshot = {c.key: getattr(before, c.key)
+                        for c in spec.model.__table__.columns}
+            posted = browser.post(f"{spec.web}/edit/{theirs.id}", data={})
+            assert posted.status_code == 404
+            db.session.expire_all()
+            after = db.session.get(spec.model, theirs.id)
+            assert {c.key: getattr(after, c.key)
+                    for c in spec.model.__table__.columns} == snapshot
+        deleted = browser.post(f"{spec.web}/delete/{theirs.id}")
+        assert deleted.status_code == (404 if "delete" in allowed else 403)
+        db.session.expire_all()
+        assert db.session.get(spec.model, theirs.id) is not None
+
+
+@pytest.mark.parametrize(("kind", "username"), MATRIX)
+def test_api_respects_scope(db, api, kind, username):
+    spec = KINDS[kind]
+    mine, theirs = make(kind, username)
+    allowed = grants(username, spec.resource)
+    client = api(username)
+    base = f"/api/v1/{spec.api}"
+    listing = client.get(f"{base}/?q=(page_size:100)")
+    if "read" not in allowed:
+        assert listing.status_code in (401, 403)
+        return
+    assert listing.status_code == 200, listing.get_json()
+    ids = {row["id"] for row in listing.get_json()["result"]}
+    if mine is not None:
+        assert mine.id in ids
+        assert client.get(f"{base}/{mine.id}").status_code == 200
+        put = client.put(f"{base}/{mine.id}", json=spec.change)
+        assert put.status_code == (200 if "edit" in allowed else 403), put.get_json()
+    if theirs is not None:
+        assert theirs.id not in ids
+        assert client.get(f"{base}/{theirs.id}").status_code == 404
+        put = client.put(f"{base}/{theirs.id}", json=spec.change)
+        assert put.status_code == (404 if "edit" in allowed else 403)
+        deleted = client.delete(f"{base}/{theirs.id}")
+        assert deleted.status_code == (404 if "delete" in allowed else 403)
+        db.session.expire_all()
+        assert db.session.get(spec.model, theirs.id) is not None
+
+
+def _other_department(username: str) -> Department:
+    code = "finance" if DEPT[username] != "finance" else "qc"
+    return by_code(Department, code)
+
+
+@pytest.mark.parametrize("username", list(ROLE_OF))
+def test_api_cannot_create_or_move_records_into_another_department(db, api,
+                                                                   username):
+    client = api(username)
+    target = _other_department(username)
+    customer = CustomerFactory(_as="sales")
+    category = by_code(CaseCategory, "attitude")
+    channel_id = 1
+    before = db.session.query(Case).count()
+    created = client.post("/api/v1/case/", json={
+        "customer": customer.id, "kind": "complaint", "severity": "general",
+        "category": category.id, "channel": channel_id, "title": "越权",
+        "description": "x", "department": target.id})
+    # Refused: unknown field for those who may add cases, no right for the others.
+    assert created.status_code in (400, 403, 422), created.get_json()
+    assert db.session.query(Case).count() == before
+    # A case the user may edit cannot be moved either.
+    case = CaseFactory(category=by_code(CaseCategory, ROUTE.get(username, "other")))
+    if "edit" in grants(username, "Case"):
+        moved = client.put(f"/api/v1/case/{case.id}",
+                           json={"department": target.id})
+        assert moved.status_code in (400, 422)
+        moved = client.put(f"/api/v1/case/{case.id}",
+                           json={"department_id": target.id})
+        assert moved.status_code in (400, 422)
+        db.session.expire_all()
+        assert db.session.get(Case, case.id).department_id == case.department_id
+
+
+@pytest.mark.parametrize("username", ["sales", "ops", "warehouse", "qc", "finance"])
+def test_new_case_department_is_decided_by_routing(db, api, username):
+    """Whatever the clerk's department, a new case goes where its category routes."""
+    client = api(username)
+    customer = CustomerFactory(_as="sales")
+    category = by_code(CaseCategory, "quality")  # routes to QC
+    response = client.post("/api/v1/case/", json={
+        "customer": customer.id, "kind": "complaint", "severity": "general",
+        "category": category.id, "channel": 1, "title": "纸浆杂质",
+        "description": "杂质偏高"})
+    assert response.status_code == 201, response.get_json()
+    case = db.session.get(Case, response.get_json()["id"])
+    assert case.department.code == "qc"
+    assert case.first_ask_owner_id == user(username).id
+    # The clerk still sees the case they recorded (first-ask owner).
+    assert client.get(f"/api/v1/case/{case.id}").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["sales", "ops", "warehouse", "qc", "finance"])
+def test_references_to_out_of_scope_records_are_refused(db, api, username):
+    """Naming another department's pickup in a new case is refused, nothing saved."""
+    client = api(username)
+    hidden = _pickup("requested")  # stage: no department but ops sees it
+    customer = CustomerFactory(_as="sales")
+    before = db.session.query(Case).count()
+    response = client.post("/api/v1/case/", json={
+        "customer": customer.id, "kind": "complaint", "severity": "general",
+        "category": by_code(CaseCategory, "delivery").id, "channel": 1,
+        "title": "迟到", "description": "x", "pickup": hidden.id})
+    if username == "ops":
+        assert response.status_code == 201
+    else:
+        assert response.status_code in (404, 422), response.get_json()
+        assert db.session.query(Case).count() == before
+
+
+@pytest.mark.parametrize("username", ["sales", "ops", "warehouse", "qc", "finance"])
+def test_step_pages_respect_scope(db, login, username):
+    other = "attitude" if username != "cs" else "delivery"
+    theirs = CaseFactory(category=by_code(CaseCategory, other))
+    browser = login(username)
+    for step in ("acknowledge", "start", "cancel"):
+        assert browser.get(f"/cases/step/{step}/{theirs.id}").status_code == 404
+        posted = browser.post(f"/cases/step/{step}/{theirs.id}",
+                              data={"content": "x", "reason": "x"})
+        assert posted.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Case, theirs.id).status == "new"
+
+
+def test_step_page_refuses_a_step_the_role_does_not_own(db, login):
+    mine = CaseFactory(category=by_code(CaseCategory, "weighing"))  # warehouse
+    browser = login("warehouse")
+    assert browser.get(f"/cases/show/{mine.id}").status_code == 200
+    assert browser.get(f"/cases/step/cancel/{mine.id}").status_code == 403
+    posted = browser.post(f"/cases/step/cancel/{mine.id}", data={"reason": "x"})
+    assert posted.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Case, mine.id).status == "new"
+
+
+def test_step_through_the_screen_and_the_api(db, login, api):
+    case = CaseFactory()
+    browser = login("cs")
+    page = browser.get(f"/cases/show/{case.id}").get_data(as_text=True)
+    assert f"/cases/step/acknowledge/{case.id}" in page
+    response = browser.post(f"/cases/step/acknowledge/{case.id}",
+                            data={"content": "已电话回复客户"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "acknowledged"
+    client = api("cs")
+    ops = by_code(Department, "ops")
+    answer = client.post(f"/api/v1/case/{case.id}/step/assign",
+                         json={"department": ops.id})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["status"] == "assigned"
+    refused = api("qc").post(f"/api/v1/case/{case.id}/step/start", json={})
+    assert refused.status_code == 404  # routed to ops: not in QC's scope
+    wrong = api("ops").post(f"/api/v1/case/{case.id}/step/close",
+                            json={"satisfaction": 5, "content": "x"})
+    assert wrong.status_code == 403
+    bad = client.post(f"/api/v1/case/{case.id}/step/assign",
+                      json={"department": ops.id, "colour": "red"})
+    assert bad.status_code == 400
+
+
+def test_related_lists_on_a_customer_respect_scope(db, login):
+    customer = CustomerFactory(_as="sales")
+    mine = CaseFactory(customer=customer, category=by_code(CaseCategory, "delivery"))
+    theirs = CaseFactory(customer=customer,
+                         category=by_code(CaseCategory, "settlement"))
+    browser = login("ops")
+    page = browser.get(f"/customers/show/{customer.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert mine.number in text
+    assert theirs.number not in text
+
+
+def test_masked_contact_data_for_roles_without_the_right(db, login, api):
+    customer = CustomerFactory(_as="sales", phone="13812345678")
+    CaseFactory(customer=customer, category=by_code(CaseCategory, "quality"))
+    qc = login("qc")
+    page = qc.get(f"/customers/show/{customer.id}").get_data(as_text=True)
+    assert "13812345678" not in page
+    assert "138****5678" in page
+    searched = qc.get("/customers/list/?_flt_2_phone=1381234").get_data(as_text=True)
+    assert customer.code in searched  # the phone filter is ignored, not applied
+    data = api("qc").get(f"/api/v1/customer/{customer.id}").get_json()["result"]
+    assert data["phone"] == "138****5678"
+    assert "浙江省杭州" in data["address"] and "****" in data["address"]
+    sales = api("sales").get(f"/api/v1/customer/{customer.id}").get_json()["result"]
+    assert sales["phone"] == "13812345678"
+
+
+@pytest.mark.parametrize("username", ["cs", "sales", "ops", "warehouse", "qc",
+                                      "finance", "manager"])
+def test_clerks_cannot_edit_reference_data(db, login, api, username):
+    browser = login(username)
+    assert browser.get("/slapolicyview/list/").status_code == 200
+    assert browser.get("/slapolicyview/edit/1").status_code == 403
+    posted = browser.post("/slapolicyview/edit/1", data={"name": "x"})
+    assert posted.status_code == 403
+    assert browser.post("/departmentview/delete/1").status_code == 403
+    assert browser.get("/pricelistview/add").status_code == 403
+
+
+def test_admin_manages_reference_data(db, login):
+    from app.models import SlaPolicy
+
+    browser = login("admin")
+    policy = db.session.query(SlaPolicy).filter_by(kind="complaint",
+                                                   severity="general").one()
+    page = browser.get(f"/slapolicyview/edit/{policy.id}")
+    assert page.status_code == 200
+    response = browser.post(f"/slapolicyview/edit/{policy.id}", data={
+        "name": "一般投诉（新标准）", "kind": "complaint", "severity": "general",
+        "response_amount": "12", "response_unit": "calendar_hours",
+        "resolution_amount": "5", "resolution_unit": "working_days",
+        "active": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(SlaPolicy, policy.id)
+    assert (changed.response_amount, changed.resolution_amount) == (12, 5)
+    assert changed.changed_by_id == user("admin").id
+
+
+def test_delete_in_scope_works_where_permitted(db, login, api):
+    pickup_id = _pickup("requested").id
+    assert login("ops").post(f"/pickups/delete/{pickup_id}").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pickup, pickup_id) is None
+    draft = SettlementFactory(_as="finance")
+    assert api("finance").delete(f"/api/v1/settlement/{draft.id}").status_code == 200
+    planned = FollowUpFactory(_as="cs", due_at=now() + dt.timedelta(days=2))
+    assert api("cs").delete(f"/api/v1/followup/{planned.id}").status_code == 200
