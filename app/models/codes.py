@@ -68,6 +68,18 @@ CLOCK_STATES: Codes = {
     "none": _l("No target"),
 }
 
+# Bootstrap label style of each clock state (screens and badges).
+CLOCK_STYLES = {
+    "running": "info",
+    "at_risk": "warning",
+    "breached": "danger",
+    "met": "success",
+    "missed": "danger",
+    "paused": "default",
+    "unknown": "danger",
+    "none": "default",
+}
+
 SLA_UNITS: Codes = {
     "calendar_hours": _l("Calendar hours"),
     "working_hours": _l("Working hours"),

@@ -432,23 +432,11 @@ def describe(seconds: int | None) -> str:
     return f"{sign}{minutes}m"
 
 
-STATE_STYLES = {
-    "running": "info",
-    "at_risk": "warning",
-    "breached": "danger",
-    "met": "success",
-    "missed": "danger",
-    "paused": "default",
-    "unknown": "danger",
-    "none": "default",
-}
-
-
 def clock_panel(case: Case) -> list[dict[str, object]]:
     """What the case screen shows about each clock, computed once here."""
     from flask_babel import lazy_gettext as _l
 
-    from app.models.codes import CLOCK_STATES, label
+    from app.models.codes import CLOCK_STATES, CLOCK_STYLES, label
 
     panel = []
     for clock, title, done in (
@@ -464,7 +452,7 @@ def clock_panel(case: Case) -> list[dict[str, object]]:
             "done": done,
             "state": state,
             "state_label": label(CLOCK_STATES, state),
-            "style": STATE_STYLES.get(state, "default"),
+            "style": CLOCK_STYLES.get(state, "default"),
             "left": describe(left) if left is not None else "",
             "overdue": left is not None and left < 0,
             "paused_since": case.paused_since if clock == "resolution" else None,

@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from app.extensions import db
 from app.labels import LABELS
 from app.models import AwareDateTime
-from app.models.codes import label
+from app.models.codes import CLOCK_STATES, CLOCK_STYLES, label
 from app.security.access import can, current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
@@ -50,6 +50,15 @@ def format_bool(value: Any) -> Any:
     if value is None:
         return ""
     return _l("Yes") if value else _l("No")
+
+
+def state_badge(value: Any) -> Any:
+    """A clock state as a coloured label."""
+    if not value:
+        return ""
+    style = CLOCK_STYLES.get(value, "default")
+    return Markup('<span class="label label-{}">{}</span>').format(
+        style, label(CLOCK_STATES, value))
 
 
 def format_plain(value: Any) -> Any:
@@ -105,6 +114,9 @@ class RecordView(ModelView):
     workflow: Any = None
     # Extra header above the detail (template of its own, optional).
     header_template: str | None = None
+    # One-click list filters: (label, user -> FAB filter query parameters).
+    quick_filters: tuple[tuple[Any, Any], ...] = ()
+    list_template = "record/list.html"
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
@@ -119,17 +131,22 @@ class RecordView(ModelView):
         """Derive select boxes, formatters and scoped pickers from the model."""
         self.formatters_columns = dict(self.formatters_columns or {})
         self.add_form_extra_fields = dict(self.add_form_extra_fields or {})
+        self.search_form_extra_fields = dict(self.search_form_extra_fields or {})
         self.edit_form_extra_fields = dict(self.edit_form_extra_fields or {})
         labels = self.label_columns or {}
         for column in model.__table__.columns:
             codes = column.info.get("codes")
             name = column.key
+            if codes is CLOCK_STATES:
+                self.formatters_columns.setdefault(name, state_badge)
             if codes:
                 self.formatters_columns.setdefault(name, _code_formatter(codes))
                 required = not column.nullable and column.default is None
                 for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
                     extra.setdefault(name, _select(labels.get(name, name), codes,
                                                    required))
+                self.search_form_extra_fields.setdefault(
+                    name, _select(labels.get(name, name), codes, False))
             elif isinstance(column.type, AwareDateTime):
                 self.formatters_columns.setdefault(name, format_datetime)
             elif isinstance(column.type, Boolean) and not column.nullable:
@@ -218,7 +235,16 @@ class RecordView(ModelView):
             kept.filters = [flt for flt, _ in pairs]
             kept.values = [value for _, value in pairs]
             filters = kept
-        return super()._get_list_widget(filters=filters, **kwargs)
+        widgets = super()._get_list_widget(filters=filters, **kwargs)
+        if self.quick_filters:
+            from flask import render_template
+
+            user = current_user()
+            links = [(label, url_for(f"{self.endpoint}.list", **params(user)))
+                     for label, params in self.quick_filters]
+            widgets["quick"] = Markup(render_template("record/quick_filters.html",
+                                                      links=links))
+        return widgets
 
     def _scoped_item(self, pk: Any) -> Any:
         item = self.datamodel.get(pk, self._base_filters)

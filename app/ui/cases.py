@@ -100,6 +100,18 @@ class CaseView(RecordView):
     related_views = [CaseLogView, CaseAttachmentView]
     workflow = CASE_FLOW
     header_template = "case/header.html"
+    # FAB filter parameters: _flt_<index>_<column>; 0 = relation equal,
+    # 3 = text equal (see SQLAFilterConverter).
+    quick_filters = (
+        (_l("My open cases"), lambda user: {"_flt_0_owner": user.id,
+                                            "_flt_7_status": "closed"}),
+        (_l("At risk"), lambda user: {"_flt_3_resolution_state": "at_risk"}),
+        (_l("Breached"), lambda user: {"_flt_3_resolution_state": "breached"}),
+        (_l("Response overdue"), lambda user: {"_flt_3_response_state": "breached"}),
+        (_l("Waiting for customer"), lambda user: {"_flt_3_status":
+                                                   "pending_customer"}),
+        (_l("Under review"), lambda user: {"_flt_3_status": "review"}),
+    )
 
     def header_context(self, item: Case) -> dict[str, Any]:
         return {"clocks": sla.clock_panel(item)}
