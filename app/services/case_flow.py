@@ -45,7 +45,8 @@ def _staff(_case: Any) -> list[tuple[str, str]]:
     return [(str(u.id), f"{u} · {u.department}") for u in rows]
 
 
-CHANNEL = Ask("channel", _l("Channel"), "select", choices=_channels)
+CHANNEL = Ask("channel", _l("Channel"), "select", choices=_channels,
+              default=lambda case: str(case.channel_id) if case.channel_id else "")
 NOTE = Ask("note", _l("Note"), "textarea")
 
 
@@ -176,7 +177,8 @@ STEPS = (
          help=_l("An inquiry answered at once is closed with the answer.")),
     Step("assign", _l("Assign"), ("new", "acknowledged", *HANDLING), "assigned",
          asks=(Ask("department", _l("Department"), "select", required=True,
-                   choices=_departments),
+                   choices=_departments,
+                   default=lambda case: str(case.department_id)),
                Ask("owner", _l("Owner"), "select", choices=_staff),
                Ask("deadline", _l("Internal deadline"), "datetime",
                    description=_l("Empty = the resolution deadline.")),

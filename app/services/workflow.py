@@ -57,6 +57,8 @@ class Ask:
     maximum: Any = None
     description: Any = None
     max_length: int = 2000
+    # Value shown when the form opens: record -> value.
+    default: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class Workflow:
                 if not ask.required:
                     choices = [("", "—"), *choices]
                 form[ask.name].choices = choices
+            if formdata is None and ask.default is not None and record is not None:
+                form[ask.name].data = ask.default(record)
         return form
 
     def parse(self, name: str, payload: dict[str, Any], record: Any = None) -> dict:

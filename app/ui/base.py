@@ -108,6 +108,8 @@ class RecordView(ModelView):
     label_columns = LABELS
     page_size = 25
     show_template = "record/show.html"
+    # What one record is called (titles of the detail, add and edit pages).
+    record_name: Any = None
     # Columns holding customers' contact data (masked for roles without the right).
     confidential_columns: dict[str, str] = {}
     # A workflow (app.services.workflow.Workflow) whose steps this screen offers.
@@ -120,6 +122,11 @@ class RecordView(ModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
+        name = self.record_name or self.list_title
+        if name:
+            self.show_title = self.show_title or _l("%(name)s details", name=name)
+            self.add_title = self.add_title or _l("New %(name)s", name=name)
+            self.edit_title = self.edit_title or _l("Edit %(name)s", name=name)
         self.base_filters = list(self.base_filters or [])
         if is_scoped(model):
             self.base_filters += SCOPE_FILTER

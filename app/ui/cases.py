@@ -22,6 +22,7 @@ MANUAL_LOG_KINDS = {k: v for k, v in LOG_KINDS.items() if k in ("contact", "inte
 class CaseLogView(RecordView):
     """Communication log (沟通记录): contacts with the customer and internal steps."""
 
+    record_name = _l("Log entry")
     datamodel = SQLAInterface(CaseLog)
     class_permission_name = "CaseLog"
     list_title = _l("Communication log")
@@ -41,6 +42,7 @@ class CaseLogView(RecordView):
 
 
 class CaseAttachmentView(RecordView):
+    record_name = _l("Evidence file")
     datamodel = SQLAInterface(CaseAttachment)
     class_permission_name = "CaseAttachment"
     list_title = _l("Evidence")
@@ -57,6 +59,7 @@ _CASE_FIELDS = ["customer", "kind", "severity", "category", "channel", "stage",
 
 
 class CaseView(RecordView):
+    record_name = _l("Service case")
     datamodel = SQLAInterface(Case)
     class_permission_name = "Case"
     route_base = "/cases"

@@ -16,6 +16,7 @@ CONTACT_MASKS = {"phone": "phone", "address": "address"}
 
 
 class CustomerContactView(RecordView):
+    record_name = _l("Contact")
     datamodel = SQLAInterface(CustomerContact)
     class_permission_name = "CustomerContact"
     label_columns = {**LABELS, "title": _l("Job title")}
@@ -29,6 +30,7 @@ class CustomerContactView(RecordView):
 
 
 class CustomerView(RecordView):
+    record_name = _l("Customer")
     datamodel = SQLAInterface(Customer)
     class_permission_name = "Customer"
     route_base = "/customers"

@@ -10,6 +10,7 @@ from app.ui.base import RecordView
 
 
 class FollowUpView(RecordView):
+    record_name = _l("Follow-up visit")
     datamodel = SQLAInterface(FollowUp)
     class_permission_name = "FollowUp"
     route_base = "/followups"
@@ -29,6 +30,7 @@ class FollowUpView(RecordView):
 
 
 class ImprovementActionView(RecordView):
+    record_name = _l("Improvement action")
     datamodel = SQLAInterface(ImprovementAction)
     class_permission_name = "ImprovementAction"
     list_title = _l("Improvement actions")

@@ -19,6 +19,7 @@ from app.ui.base import RecordView
 
 
 class PickupLineView(RecordView):
+    record_name = _l("Pickup line")
     datamodel = SQLAInterface(PickupLine)
     class_permission_name = "PickupLine"
     list_title = _l("Materials")
@@ -31,6 +32,7 @@ class PickupLineView(RecordView):
 
 
 class WeighLineView(RecordView):
+    record_name = _l("Weigh line")
     datamodel = SQLAInterface(WeighLine)
     class_permission_name = "WeighLine"
     list_title = _l("Weigh lines")
@@ -45,6 +47,7 @@ class WeighLineView(RecordView):
 
 
 class ReweighView(RecordView):
+    record_name = _l("Re-weigh")
     datamodel = SQLAInterface(Reweigh)
     class_permission_name = "Reweigh"
     list_title = _l("Warehouse re-weighs")
@@ -55,6 +58,7 @@ class ReweighView(RecordView):
 
 
 class WeighTicketView(RecordView):
+    record_name = _l("Weigh ticket")
     datamodel = SQLAInterface(WeighTicket)
     class_permission_name = "WeighTicket"
     list_title = _l("Weigh tickets")
@@ -70,6 +74,7 @@ class WeighTicketView(RecordView):
 
 
 class InspectionView(RecordView):
+    record_name = _l("Inspection")
     datamodel = SQLAInterface(Inspection)
     class_permission_name = "Inspection"
     route_base = "/inspections"
@@ -96,6 +101,7 @@ class InspectionView(RecordView):
 
 
 class SettlementLineView(RecordView):
+    record_name = _l("Settlement line")
     datamodel = SQLAInterface(SettlementLine)
     class_permission_name = "SettlementLine"
     list_title = _l("Settlement lines")
@@ -107,6 +113,7 @@ class SettlementLineView(RecordView):
 
 
 class SettlementView(RecordView):
+    record_name = _l("Settlement")
     datamodel = SQLAInterface(Settlement)
     class_permission_name = "Settlement"
     route_base = "/settlements"
@@ -128,6 +135,7 @@ class SettlementView(RecordView):
 
 
 class PickupView(RecordView):
+    record_name = _l("Pickup")
     datamodel = SQLAInterface(Pickup)
     class_permission_name = "Pickup"
     route_base = "/pickups"

@@ -45,6 +45,7 @@ def _weekday_label(value: int | None) -> str:
 
 
 class DepartmentView(ReferenceView):
+    record_name = _l("Department")
     datamodel = SQLAInterface(Department)
     list_title = _l("Departments")
     list_columns = ["code", "name", "email", "active"]
@@ -54,6 +55,7 @@ class DepartmentView(ReferenceView):
 
 
 class CustomerTypeView(ReferenceView):
+    record_name = _l("Customer type")
     datamodel = SQLAInterface(CustomerType)
     list_title = _l("Customer types")
     list_columns = add_columns = edit_columns = ["code", "name"]
@@ -61,6 +63,7 @@ class CustomerTypeView(ReferenceView):
 
 
 class ChannelView(ReferenceView):
+    record_name = _l("Channel")
     datamodel = SQLAInterface(Channel)
     list_title = _l("Channels")
     list_columns = add_columns = edit_columns = ["code", "name"]
@@ -68,6 +71,7 @@ class ChannelView(ReferenceView):
 
 
 class CaseCategoryView(ReferenceView):
+    record_name = _l("Case category")
     datamodel = SQLAInterface(CaseCategory)
     list_title = _l("Case categories")
     list_columns = ["code", "name", "default_department", "default_stage", "active"]
@@ -77,6 +81,7 @@ class CaseCategoryView(ReferenceView):
 
 
 class SlaPolicyView(ReferenceView):
+    record_name = _l("SLA policy")
     datamodel = SQLAInterface(SlaPolicy)
     list_title = _l("SLA policies")
     list_columns = ["name", "kind", "severity", "customer_type", "response_amount",
@@ -100,6 +105,7 @@ class SlaPolicyView(ReferenceView):
 
 
 class WorkWindowView(ReferenceView):
+    record_name = _l("Work window")
     datamodel = SQLAInterface(WorkWindow)
     list_title = _l("Work windows")
     list_columns = add_columns = edit_columns = ["weekday", "start_time", "end_time"]
@@ -112,6 +118,7 @@ class WorkWindowView(ReferenceView):
 
 
 class CalendarDayView(ReferenceView):
+    record_name = _l("Calendar day")
     datamodel = SQLAInterface(CalendarDay)
     list_title = _l("Business calendar")
     list_columns = ["day", "kind", "follows_weekday", "hours", "name", "source"]
@@ -129,6 +136,7 @@ class CalendarDayView(ReferenceView):
 
 
 class CalendarYearView(ReferenceView):
+    record_name = _l("Calendar year")
     datamodel = SQLAInterface(CalendarYear)
     list_title = _l("Calendar years")
     list_columns = ["year", "status", "source", "changed_at"]
@@ -137,6 +145,7 @@ class CalendarYearView(ReferenceView):
 
 
 class MaterialView(ReferenceView):
+    record_name = _l("Material")
     datamodel = SQLAInterface(Material)
     list_title = _l("Materials")
     list_columns = ["code", "name", "parent", "unit", "active"]
@@ -146,6 +155,7 @@ class MaterialView(ReferenceView):
 
 
 class MaterialGradeView(ReferenceView):
+    record_name = _l("Material grade")
     datamodel = SQLAInterface(MaterialGrade)
     list_title = _l("Material grades")
     list_columns = ["material", "code", "name", "rank"]
@@ -155,6 +165,7 @@ class MaterialGradeView(ReferenceView):
 
 
 class PriceListView(ReferenceView):
+    record_name = _l("Price")
     datamodel = SQLAInterface(PriceListItem)
     list_title = _l("Price list")
     list_columns = ["material", "grade", "direction", "customer_type", "unit_price",
@@ -166,6 +177,7 @@ class PriceListView(ReferenceView):
 
 
 class FollowUpRuleView(ReferenceView):
+    record_name = _l("Follow-up rule")
     datamodel = SQLAInterface(FollowUpRule)
     list_title = _l("Follow-up rules")
     list_columns = ["code", "name", "trigger", "case_kind", "delay_amount",
@@ -175,6 +187,7 @@ class FollowUpRuleView(ReferenceView):
 
 
 class KpiTargetView(ReferenceView):
+    record_name = _l("KPI target")
     datamodel = SQLAInterface(KpiTarget)
     list_title = _l("KPI targets")
     list_columns = ["kpi", "department", "target_percent", "lower_is_better"]
@@ -183,6 +196,7 @@ class KpiTargetView(ReferenceView):
 
 
 class SettingView(ReferenceView):
+    record_name = _l("Setting")
     datamodel = SQLAInterface(Setting)
     list_title = _l("Settings")
     list_columns = ["key", "value", "description"]

@@ -15,6 +15,7 @@ from app.ui.base import RecordView
 class NotificationView(RecordView):
     """我的待办 / 预警: the alerts addressed to the signed-in user."""
 
+    record_name = _l("Alert")
     datamodel = SQLAInterface(Notification)
     class_permission_name = "Notification"
     list_title = _l("My alerts")
@@ -35,6 +36,7 @@ class NotificationView(RecordView):
 
 
 class AuditLogView(RecordView):
+    record_name = _l("Audit entry")
     datamodel = SQLAInterface(AuditLog)
     class_permission_name = "AuditLog"
     list_title = _l("Audit trail")
