@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: 8a25fdebd3b1
+Revision ID: 7dead71cee10
 Revises: 
-Create Date: 2026-11-24 03:05:17.431897
+Create Date: 2026-11-24 03:21:31.985194
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8a25fdebd3b1'
+revision = '7dead71cee10'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -1053,6 +1053,7 @@ def upgrade():
     sa.Column('due_state', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=True),
     sa.Column('effectiveness', sa.Text(), nullable=True),
     sa.Column('effective', sa.Boolean(), nullable=True),
     sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
