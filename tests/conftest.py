@@ -173,7 +173,19 @@ class Browser:
         self.username = username
         self.token = ""
 
+    @staticmethod
+    def _forget_cached_user() -> None:
+        """Test requests share the fixture's app context, so what a request
+        caches on `g` (Flask-Login's user, the CSRF token) would leak from one
+        browser to the next: start each request with an empty `g`."""
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for key in list(g):
+                g.pop(key, None)
+
     def login(self) -> Browser:
+        self._forget_cached_user()
         page = self.client.get("/login/")
         token = CSRF.search(page.get_data(as_text=True))
         assert token, "login page has no CSRF token"
@@ -189,9 +201,11 @@ class Browser:
         return self
 
     def get(self, url: str, **kwargs: Any) -> Any:
+        self._forget_cached_user()
         return self.client.get(url, **kwargs)
 
     def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        self._forget_cached_user()
         payload = {"csrf_token": self.token, **(data or {})}
         return self.client.post(url, data=payload, **kwargs)
 

@@ -18,3 +18,10 @@ def snapshot_kpis(month: str | None = None) -> int:
     count = kpi.snapshot_month(day)
     logger.info("KPI snapshot %s: %d figures", kpi.month_key(day), count)
     return count
+
+
+def run_export(task_id: int) -> None:
+    """Build an export task's workbook (a rerun after success does nothing)."""
+    from app.services import exports
+
+    exports.run_task(task_id)

@@ -650,3 +650,42 @@ def snapshots(month: dt.date) -> dict[str, KpiSnapshot]:
     rows = db.session.scalars(select(KpiSnapshot).where(
         KpiSnapshot.month == month_of(month)))
     return {row.scope_key: row for row in rows}
+
+
+# ------------------------------------------------------------ presentation
+def describe(refs: Sequence[RecordRef]) -> list[tuple[RecordRef, str]]:
+    """Each record behind a figure with its document number."""
+    from app.models import Material
+
+    ids: dict[str, set[int]] = {}
+    for ref in refs:
+        ids.setdefault(ref.record_type, set()).add(ref.record_id)
+    numbers: dict[tuple[str, int], str] = {}
+    for kind, model in (("case", Case), ("followup", FollowUp), ("pickup", Pickup)):
+        if kind in ids:
+            for pk, number in db.session.execute(
+                    select(model.id, model.number).where(model.id.in_(ids[kind]))):
+                numbers[(kind, pk)] = number
+    if "weigh_line" in ids:
+        for pk, number, material in db.session.execute(
+                select(WeighLine.id, WeighTicket.number, Material.name)
+                .join(WeighTicket, WeighLine.ticket_id == WeighTicket.id)
+                .join(Material, WeighLine.material_id == Material.id)
+                .where(WeighLine.id.in_(ids["weigh_line"]))):
+            numbers[("weigh_line", pk)] = f"{number} {material}"
+    return [(ref, numbers.get((ref.record_type, ref.record_id), str(ref.record_id)))
+            for ref in refs]
+
+
+def names(department_ids: Iterable[int], user_ids: Iterable[int]
+          ) -> dict[str, dict[int, str]]:
+    """Display names of the departments and staff members of a report."""
+    from app.models import Department
+
+    department_ids, user_ids = set(department_ids), set(user_ids)
+    departments = dict(db.session.execute(
+        select(Department.id, Department.name).where(
+            Department.id.in_(department_ids))).all()) if department_ids else {}
+    staff = {u.id: str(u) for u in db.session.scalars(
+        select(AppUser).where(AppUser.id.in_(user_ids)))} if user_ids else {}
+    return {"departments": departments, "staff": staff}
