@@ -239,7 +239,7 @@ def _kpi_write(params: dict[str, Any], user: Any,
                           str(measure.denominator), str(measure.attribution)],
                 figure.flagged)
 
-    departments = dict(db.session.execute(select(Department.id, Department.name)))
+    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
     by_department = book.create_sheet(str(_l("By department")))
     by_department.append([str(_l("Department")), *[str(t) for t in FIGURE_COLUMNS]])
     for department_id in report.departments(month):

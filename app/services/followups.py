@@ -58,8 +58,10 @@ class ImprovementRules(RecordRules):
         improvements.set_deadline(item)
 
     def before_update(self, item: ImprovementAction, user: Any) -> None:
+        # Read the change first: loading the owner may autoflush the history away.
+        due_changed = sa_inspect(item).attrs.due_at.history.has_changes()
         improvements.check_owner(item)
-        if sa_inspect(item).attrs.due_at.history.has_changes():
+        if due_changed:
             if item.due_at is None or item.due_at < now():
                 raise InvalidInput(_l("The due date is in the past."),
                                    field="due_at")

@@ -33,12 +33,15 @@ def risk_instant(created: dt.datetime, due: dt.datetime) -> dt.datetime:
     """created + share x (due - created), to the microsecond."""
     span = (due - created) // dt.timedelta(microseconds=1)
     share = sla.at_risk_fraction(None)
-    return created + dt.timedelta(microseconds=int(span * share))
+    return created + dt.timedelta(microseconds=round(span * share))
 
 
 def set_deadline(action: ImprovementAction) -> None:
     """(Re)compute the at-risk instant and restart the clock for a new due date."""
-    created = action.created_at or now()
+    if action.created_at is None:
+        # Stamp creation now so risk_at and created_at use the same instant.
+        action.created_at = now()
+    created = action.created_at
     action.risk_at = risk_instant(created, action.due_at)
     if action.status in ACTIVE:
         action.due_state = "running"

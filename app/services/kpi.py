@@ -352,21 +352,20 @@ class Kpi:
         return label(KPI_CODES, self.code)
 
 
-CASE_ATTRIBUTION = _l("Department: the case's responsible department; staff: the "
-                      "case owner.")
-
 KPIS: tuple[Kpi, ...] = (
     Kpi("complaint_timeliness", "percent",
         _l("closed complaints resolved within the resolution target"),
         _l("complaints closed in the month whose resolution clock was judged "
            "(met or missed)"),
-        _l("Month of closing. ") + CASE_ATTRIBUTION,
+        _l("Month of closing. Department: the case's responsible department; "
+           "staff: the case owner."),
         _complaint_timeliness),
     Kpi("response_timeliness", "percent",
         _l("cases answered within the response target"),
         _l("cases (every kind) first answered in the month that have a response "
            "target (met or missed)"),
-        _l("Month of the first response. ") + CASE_ATTRIBUTION,
+        _l("Month of the first response. Department: the case's responsible "
+           "department; staff: the case owner."),
         _response_timeliness),
     Kpi("pickup_response_timeliness", "percent",
         _l("pickup appointments confirmed within the confirmation target"),
@@ -392,12 +391,14 @@ KPIS: tuple[Kpi, ...] = (
         _l("complaints reopened, or whose customer complained in the same category "
            "within the previous N days (setting repeat_complaint.days)"),
         _l("complaints received in the month, cancelled ones excluded"),
-        _l("Month of receipt. ") + CASE_ATTRIBUTION,
+        _l("Month of receipt. Department: the case's responsible department; "
+           "staff: the case owner."),
         _repeat_complaints),
     Kpi("first_time_resolution", "percent",
         _l("closed cases never reopened"),
         _l("cases (every kind) closed in the month"),
-        _l("Month of closing. ") + CASE_ATTRIBUTION,
+        _l("Month of closing. Department: the case's responsible department; "
+           "staff: the case owner."),
         _first_time),
     Kpi("weighing_accuracy", "percent",
         _l("weigh lines whose warehouse re-weigh is within ± the tolerance "
