@@ -214,3 +214,40 @@ def build_october() -> dict[str, Any]:
     made["W3"].tare_by_id = user("ops2").id
     db.session.commit()
     return made
+
+
+# Owners per category, for the year of history behind the dashboard screenshot.
+OWNERS = {"delivery": ("ops", "ops2"), "weighing": ("warehouse",),
+          "other": ("cs", "cs2"), "quality": ("qc",), "price": ("sales",),
+          "settlement": ("finance",), "inspection_dispute": ("qc",)}
+PLACES = ["杭州市西湖区", "杭州市余杭区", "杭州市萧山区", "宁波市鄞州区",
+          "绍兴市柯桥区", "嘉兴市南湖区", "湖州市吴兴区", "金华市义乌市"]
+
+
+def build_year() -> None:
+    """A deterministic year of complaints before October (trends, mix, clocks)."""
+    customers = [CustomerFactory(name=f"{place[:2]}{n}号再生资源有限公司", region=place)
+                 for n, place in enumerate(PLACES, start=1)]
+    categories = list(OWNERS)
+    for i in range(11):
+        month = 11 + i if i < 2 else i - 1  # Nov 2025 .. Sep 2026
+        year = 2025 if i < 2 else 2026
+        for j in range(2 + (i * 7 + 3) % 4):
+            n = i * 5 + j
+            category = categories[(n * 3 + i) % len(categories)]
+            owners = OWNERS[category]
+            received = dt.datetime(year, month, 3 + 6 * j, 10, tzinfo=BUSINESS_TZ)
+            spec = dict(kind="complaint", severity="general", category=category,
+                        owner=owners[n % len(owners)], received=received,
+                        responded=received + dt.timedelta(hours=3),
+                        response="missed" if n % 6 == 0 else "met",
+                        closed=received + dt.timedelta(days=5),
+                        resolution="missed" if n % 4 == 0 else "met",
+                        reopens=1 if n % 9 == 0 else 0,
+                        satisfaction=(5, 4, 4, 3, 5, 2)[n % 6])
+            make_case(spec, customers[(n * 5) % len(customers)])
+    # Open cases waiting for their first answer, one per clock state.
+    for day, state in ((20, "running"), (18, "at_risk"), (16, "breached")):
+        make_case(dict(kind="complaint", severity="general", category="delivery",
+                       owner="ops", received=at(11, day), response=state,
+                       status="new"), customers[day % len(customers)])
