@@ -48,7 +48,7 @@ from app.models.codes import (
 from app.security.access import acting_as, can
 from app.security.scope import restrict
 from app.services import analysis, kpi
-from app.services.errors import NotAllowed, NotFound
+from app.services.errors import InvalidInput, NotAllowed, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -332,9 +332,12 @@ def request_export(kind: str, params: dict[str, Any], user: Any) -> BackgroundTa
         raise NotFound(_l("Unknown export."))
     if not can(user, "export", "Kpi"):
         raise NotAllowed(_l("You may not export."))
+    try:
+        span = max(1, min(int(params.get("span") or 1), 36))
+    except ValueError:
+        raise InvalidInput(_l("Give the number of months."), field="span") from None
     clean = {"month": kpi.month_key(kpi.parse_month(params.get("month"))),
-             "span": max(1, min(int(params.get("span") or 1), 36)),
-             "locale": str(get_locale() or "zh")}
+             "span": span, "locale": str(get_locale() or "zh")}
     with acting_as(user):
         total = export.count(clean, user)
     task = BackgroundTask(kind=kind, params=json.dumps(clean), status="queued",
