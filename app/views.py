@@ -5,6 +5,12 @@ from __future__ import annotations
 from flask_appbuilder import AppBuilder
 
 from app.api import APIS
+from app.ui.analysis import (
+    ComplaintAnalysisView,
+    DashboardView,
+    ExportView,
+    KpiView,
+)
 from app.ui.cases import CaseAttachmentView, CaseLogView, CaseView
 from app.ui.customers import CustomerContactView, CustomerView
 from app.ui.followups import FollowUpView, ImprovementActionView
@@ -43,6 +49,10 @@ MENU_VIEWS = {
     "Case": CaseView,
     "FollowUp": FollowUpView,
     "ImprovementAction": ImprovementActionView,
+    "Dashboard": DashboardView,
+    "Kpis": KpiView,
+    "ComplaintAnalysis": ComplaintAnalysisView,
+    "Exports": ExportView,
     "Pickup": PickupView,
     "WeighTicket": WeighTicketView,
     "Inspection": InspectionView,

@@ -201,6 +201,18 @@ IMPROVEMENT_STATUSES: Codes = {
     "cancelled": _l("Cancelled"),
 }
 
+# KPI codes (SPEC §5); definitions live in app.services.kpi.
+KPI_CODES: Codes = {
+    "complaint_timeliness": _l("Complaint handling timeliness"),
+    "response_timeliness": _l("Response timeliness"),
+    "pickup_response_timeliness": _l("Pickup response timeliness"),
+    "satisfaction_mean": _l("Customer satisfaction (mean score)"),
+    "satisfaction_share": _l("Customer satisfaction (share of scores 4-5)"),
+    "repeat_complaint_rate": _l("Repeat-complaint rate"),
+    "first_time_resolution": _l("First-time resolution rate"),
+    "weighing_accuracy": _l("Weighing accuracy"),
+}
+
 NOTIFICATION_LEVELS: Codes = {
     "at_risk": _l("At risk"),
     "breached": _l("Breached"),

@@ -24,6 +24,7 @@ from app.models.codes import (
     FOLLOWUP_SOURCES,
     FOLLOWUP_STATUSES,
     IMPROVEMENT_STATUSES,
+    KPI_CODES,
     check_in,
 )
 from app.models.customers import Customer
@@ -126,7 +127,7 @@ class ImprovementAction(Versioned, Stamped, Model):
     problem: Mapped[str] = mapped_column(Text)
     measure: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("case_category.id"))
-    kpi: Mapped[str | None] = mapped_column(String(40))
+    kpi: Mapped[str | None] = mapped_column(String(40), info={"codes": KPI_CODES})
     source_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
@@ -139,6 +140,8 @@ class ImprovementAction(Versioned, Stamped, Model):
         String(20), default="open", index=True, info={"codes": IMPROVEMENT_STATUSES}
     )
     done_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    # 完成情况: what was done (or why the action was cancelled).
+    outcome: Mapped[str | None] = mapped_column(Text)
     effectiveness: Mapped[str | None] = mapped_column(Text)
     effective: Mapped[bool | None] = mapped_column(Boolean)
     checked_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)

@@ -28,6 +28,7 @@ from app.models.codes import (
     CASE_KINDS,
     DELAY_UNITS,
     FOLLOWUP_TRIGGERS,
+    KPI_CODES,
     MATERIAL_UNITS,
     PRICE_DIRECTIONS,
     SEVERITIES,
@@ -392,7 +393,7 @@ class KpiTarget(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kpi: Mapped[str] = mapped_column(String(40))
+    kpi: Mapped[str] = mapped_column(String(40), info={"codes": KPI_CODES})
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     target_percent: Mapped[Decimal] = mapped_column(PERCENT, info={"max": 100})
     lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)

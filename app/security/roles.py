@@ -65,7 +65,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "FollowUp": RAED,
         "FollowUpWorkflow": ("complete", "unreachable"),
         "ImprovementAction": RAE,
-        "ImprovementWorkflow": ("start", "complete"),
+        "ImprovementWorkflow": ("start", "complete", "cancel"),
         "Notification": RE,
         "ReferenceData": R,
         "Dashboard": R,
@@ -90,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Notification": RE,
         "ReferenceData": R,
         "Dashboard": R,
+        "Kpi": ("read", "export"),
     },
     "Operations": {
         "Confidential": ("see_contact",),
@@ -111,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Notification": RE,
         "ReferenceData": R,
         "Dashboard": R,
+        "Kpi": ("read", "export"),
     },
     "Warehouse": {
         "Customer": R,
@@ -131,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Notification": RE,
         "ReferenceData": R,
         "Dashboard": R,
+        "Kpi": ("read", "export"),
     },
     "QualityControl": {
         "Customer": R,
@@ -151,6 +154,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Notification": RE,
         "ReferenceData": R,
         "Dashboard": R,
+        "Kpi": ("read", "export"),
     },
     "Finance": {
         "Confidential": ("see_contact",),
@@ -176,6 +180,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Notification": RE,
         "ReferenceData": R,
         "Dashboard": R,
+        "Kpi": ("read", "export"),
     },
     "Management": {
         "Scope": ("see_all",),
@@ -196,11 +201,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "SettlementLine": R,
         "FollowUp": R,
         "ImprovementAction": RAED,
-        "ImprovementWorkflow": ("start", "complete", "verify"),
+        "ImprovementWorkflow": ("start", "complete", "verify", "cancel"),
         "Notification": RE,
         "ReferenceData": R,
         "AuditLog": R,
-        "Dashboard": R,
+        "Dashboard": ("read", "home"),  # home: the dashboard is the landing page
         "Kpi": ("read", "export", "recompute"),
     },
 }

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 
 from app.models import FollowUp, ImprovementAction, now
 from app.security.scope import sees_all
+from app.services import improvements
 from app.services.errors import Conflict, InvalidInput
 from app.services.numbering import next_number
 from app.services.records import RecordRules, own_department, register
@@ -49,5 +51,18 @@ class ImprovementRules(RecordRules):
         item.number = next_number("action")
         item.status = "open"
         # CustomerService and Management hand actions to any department.
-        if not sees_all(user) or item.department is None:
+        if not sees_all(user) or (item.department is None
+                                  and item.department_id is None):
             item.department = own_department(user)
+        improvements.check_owner(item)
+        improvements.set_deadline(item)
+
+    def before_update(self, item: ImprovementAction, user: Any) -> None:
+        # Read the change first: loading the owner may autoflush the history away.
+        due_changed = sa_inspect(item).attrs.due_at.history.has_changes()
+        improvements.check_owner(item)
+        if due_changed:
+            if item.due_at is None or item.due_at < now():
+                raise InvalidInput(_l("The due date is in the past."),
+                                   field="due_at")
+            improvements.set_deadline(item)

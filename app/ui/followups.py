@@ -6,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import FollowUp, ImprovementAction
+from app.services.improvements import IMPROVEMENT_FLOW
 from app.ui.base import RecordView
 
 
@@ -43,6 +44,7 @@ class ImprovementActionView(RecordView):
     edit_columns = ["problem", "measure", "owner", "due_at"]
     show_columns = ["number", "problem", "measure", "category", "kpi", "source_case",
                     "department", "owner", "due_at", "due_state", "status",
-                    "done_at", "effectiveness", "effective", "checked_at",
+                    "done_at", "outcome", "effectiveness", "effective", "checked_at",
                     "checked_by", "created_at", "created_by"]
     base_order = ("due_at", "asc")
+    workflow = IMPROVEMENT_FLOW

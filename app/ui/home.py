@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import redirect, url_for
+from flask import redirect, request, url_for
 from flask_appbuilder import IndexView, expose
 
 from app.security.access import current_user
-from app.services import worklist
+from app.services import dashboard, worklist
 from app.ui.menu import MENU
 
 
@@ -21,6 +21,11 @@ class HomeView(IndexView):
         user = current_user()
         if user is None:
             return redirect(url_for(self.appbuilder.sm.auth_view.endpoint + ".login"))
+        # Management and department heads land on the dashboard (?view=workbench
+        # still opens their workbench).
+        if dashboard.is_landing(user) and request.args.get("view") != "workbench":
+            return self.render_template("dashboard/index.html",
+                                        **dashboard.page(user))
         return self.render_template(
             self.index_template,
             summary=worklist.summary(user),

@@ -36,6 +36,12 @@ MENU: tuple[Category, ...] = (
         Item("ImprovementAction", _l("Improvement actions"), "fa-line-chart",
              "ImprovementAction"),
     )),
+    Category("Analysis", _l("Analysis"), "fa-bar-chart", (
+        Item("Dashboard", _l("Dashboard"), "fa-tachometer", "Dashboard"),
+        Item("Kpis", _l("KPI report"), "fa-bullseye", "Kpi"),
+        Item("ComplaintAnalysis", _l("Complaint analysis"), "fa-pie-chart", "Kpi"),
+        Item("Exports", _l("Exports"), "fa-download", "Kpi"),
+    )),
     Category("Recycling", _l("Recycling"), "fa-recycle", (
         Item("Pickup", _l("Pickups"), "fa-truck", "Pickup"),
         Item("WeighTicket", _l("Weigh tickets"), "fa-balance-scale", "WeighTicket"),

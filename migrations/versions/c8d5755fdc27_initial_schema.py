@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: 4612c884d9db
+Revision ID: c8d5755fdc27
 Revises: 
-Create Date: 2026-11-24 03:25:12.054806
+Create Date: 2026-11-24 03:46:58.354693
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '4612c884d9db'
+revision = 'c8d5755fdc27'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -1066,6 +1066,7 @@ def upgrade():
     sa.Column('due_state', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=True),
     sa.Column('effectiveness', sa.Text(), nullable=True),
     sa.Column('effective', sa.Boolean(), nullable=True),
     sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,1 @@
+"""Thin RQ entry points: plain arguments in, one service call, safe to run twice."""

@@ -1,0 +1,27 @@
+"""KPI and export jobs; the worker provides the app context (see app.jobs)."""
+
+from __future__ import annotations
+
+import logging
+
+from app.services import kpi
+
+logger = logging.getLogger(__name__)
+
+
+def snapshot_kpis(month: str | None = None) -> int:
+    """Freeze a month's KPI figures ("YYYY-MM"; default: the previous month).
+
+    The scheduler runs it early each month; a rerun overwrites the same rows.
+    """
+    day = kpi.parse_month(month) if month else kpi.previous_month()
+    count = kpi.snapshot_month(day)
+    logger.info("KPI snapshot %s: %d figures", kpi.month_key(day), count)
+    return count
+
+
+def run_export(task_id: int) -> None:
+    """Build an export task's workbook (a rerun after success does nothing)."""
+    from app.services import exports
+
+    exports.run_task(task_id)
