@@ -28,6 +28,7 @@ METHOD_PERMISSIONS = {
     "delete": "delete",
     "step": "read",  # each workflow step checks its own permission
     "mark_read": "edit",
+    "open": "read",
     "action": "read",
     "action_post": "read",
 }
@@ -202,6 +203,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "AuditLog": R,
         "Dashboard": R,
         "Kpi": ("read", "export", "recompute"),
+        # Level-2 escalations (预警升级至管理层) go to holders of this right.
+        "Escalation": ("receive",),
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,26 @@ from app.security.scope import sees_all
 from app.services.errors import Conflict, InvalidInput
 from app.services.numbering import next_number
 from app.services.records import RecordRules, own_department, register
+
+
+def set_risk(item: FollowUp | ImprovementAction) -> None:
+    """The at-risk instant the deadline check reads: the setting's share
+    (default 80 %) of the time from now to the due date."""
+    from app.services.sla import at_risk_fraction
+
+    if item.due_at is None:
+        return
+    start = now()
+    span = max(item.due_at - start, dt.timedelta(0))
+    item.risk_at = start + span * float(at_risk_fraction(None))
+    if item.due_state in ("at_risk", "breached") and item.due_at > start:
+        item.due_state = "running"
+
+
+def _due_changed(item: FollowUp | ImprovementAction) -> bool:
+    from sqlalchemy import inspect as sa_inspect
+
+    return sa_inspect(item).attrs.due_at.history.has_changes()
 
 
 @register
@@ -26,11 +47,16 @@ class FollowUpRules(RecordRules):
         item.department = own_department(user)
         if item.assignee_id is None and item.assignee is None:
             item.assignee_id = user.id
+        set_risk(item)
 
     def before_update(self, item: FollowUp, user: Any) -> None:
         if item.satisfaction is not None and not 1 <= int(item.satisfaction) <= 5:
             raise InvalidInput(_l("Satisfaction is a score from 1 to 5."),
                                field="satisfaction")
+        if _due_changed(item):
+            set_risk(item)
+            if item.status == "overdue" and item.due_state == "running":
+                item.status = "planned"
 
     def before_delete(self, item: FollowUp, user: Any) -> None:
         if item.status != "planned":
@@ -51,3 +77,8 @@ class ImprovementRules(RecordRules):
         # CustomerService and Management hand actions to any department.
         if not sees_all(user) or item.department is None:
             item.department = own_department(user)
+        set_risk(item)
+
+    def before_update(self, item: ImprovementAction, user: Any) -> None:
+        if _due_changed(item):
+            set_risk(item)
