@@ -183,16 +183,17 @@ def _create(rule: FollowUpRule, source: Source, staff: dict[int, AppUser],
             actor_id: int, moment: dt.datetime) -> int | None:
     """Insert one visit unless its source already has one; returns its id."""
     due = _due(rule, source)
-    created = max(moment, source.start) if source.due is None else moment
+    # Like the SLA clocks, the warning comes at a share of the time from the
+    # triggering event (closure, settlement, period start) to the due date.
     fraction = sla.at_risk_fraction(None)
-    span = max(due - created, dt.timedelta(0))
+    span = max(due - source.start, dt.timedelta(0))
     values = {
         "source": source.kind, "source_key": source.key, "rule_id": rule.id,
         "case_id": source.case_id, "pickup_id": source.pickup_id,
         "settlement_id": source.settlement_id, "customer_id": source.customer_id,
         "department_id": rule.department_id,
         "assignee_id": _assignee(rule, source, staff),
-        "due_at": due, "risk_at": created + span * float(fraction),
+        "due_at": due, "risk_at": source.start + span * float(fraction),
         "due_state": "running", "status": "planned", "escalation_level": 0,
         "created_at": moment, "changed_at": moment,
         "created_by_id": actor_id, "changed_by_id": actor_id,
