@@ -69,3 +69,14 @@ def work(queues: Any, redis_conn: Redis, db: Any) -> Any:
 
 def shift(base: dt.datetime, **delta: float) -> dt.datetime:
     return base + dt.timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def _app_loggers_enabled() -> None:
+    """Alembic's fileConfig (run in-process to build the template database)
+    disables loggers that existed then; the app's log is part of what is tested."""
+    import logging
+
+    for name, logger in logging.Logger.manager.loggerDict.items():
+        if name.startswith(("app", "rq")) and isinstance(logger, logging.Logger):
+            logger.disabled = False
