@@ -88,45 +88,43 @@ def calendar_missing(year: int) -> int | None:
     )
 
 
-def raise_many(alerts: list[dict[str, Any]], chunk: int = 500) -> list[int]:
+def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
     """Insert many notifications at once, each only once; returns the new ids.
 
     Each alert is a dict of raise_alert's keyword arguments. Set-based, for the
-    deadline check: one INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk
-    for the notifications, one for the recipients of those actually inserted.
+    deadline check: one executemany INSERT ... ON CONFLICT DO NOTHING RETURNING
+    (batched into multi-row statements by SQLAlchemy) for the notifications,
+    one for the deliveries of those actually inserted.
     """
+    if not alerts:
+        return []
     table = Notification.__table__
     keys = ("record_type", "record_id", "clock", "level", "cycle")
-    created: list[int] = []
     stamp = now()
-    for start in range(0, len(alerts), chunk):
-        part = alerts[start:start + chunk]
-        rows = [{
-            "record_type": a["record_type"], "record_id": a["record_id"],
-            "clock": a["clock"], "level": a["level"], "cycle": a.get("cycle", 0),
-            "title": a["title"], "body": a.get("body"), "link": a.get("link"),
-            "department_id": a.get("department_id"), "created_at": stamp,
-        } for a in part]
-        stmt = (
-            _insert(table).values(rows)
-            .on_conflict_do_nothing(index_elements=list(keys))
-            .returning(table.c.id, *(table.c[k] for k in keys))
-        )
-        inserted = db.session.execute(stmt).all()
-        if not inserted:
-            continue
-        by_key = {tuple(a.get(k, 0) if k == "cycle" else a[k] for k in keys): a
-                  for a in part}
-        deliveries = []
-        for row in inserted:
-            alert = by_key[tuple(row[1:])]
-            created.append(row[0])
-            deliveries += [{"notification_id": row[0], "user_id": user}
-                           for user in sorted(set(alert.get("recipients", ())))]
-        for offset in range(0, len(deliveries), chunk):
-            db.session.execute(
-                _insert(NotificationRecipient.__table__)
-                .values(deliveries[offset:offset + chunk])
-                .on_conflict_do_nothing(index_elements=["notification_id", "user_id"])
-            )
-    return created
+    rows = [{
+        "record_type": a["record_type"], "record_id": a["record_id"],
+        "clock": a["clock"], "level": a["level"], "cycle": a.get("cycle", 0),
+        "title": a["title"], "body": a.get("body"), "link": a.get("link"),
+        "department_id": a.get("department_id"), "created_at": stamp,
+    } for a in alerts]
+    stmt = (
+        _insert(table)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(table.c.id, *(table.c[k] for k in keys))
+    )
+    inserted = db.session.execute(stmt, rows).all()
+    if not inserted:
+        return []
+    by_key = {tuple(row[k] for k in keys): alert
+              for row, alert in zip(rows, alerts, strict=True)}
+    deliveries = [
+        {"notification_id": row[0], "user_id": user}
+        for row in inserted
+        for user in sorted(set(by_key[tuple(row[1:])].get("recipients", ())))
+    ]
+    if deliveries:
+        db.session.execute(
+            _insert(NotificationRecipient.__table__)
+            .on_conflict_do_nothing(index_elements=["notification_id", "user_id"]),
+            deliveries)
+    return [row[0] for row in inserted]

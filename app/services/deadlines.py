@@ -1,8 +1,9 @@
 """The deadline check (时限检查): mark clocks at risk or breached, alert, escalate.
 
 For each kind of record (cases, pickups, follow-up visits, improvement
-actions) one set-based query reads, from the partial indexes on the open
-rows' risk instants, only the rows with something to do:
+actions) one set-based SELECT - all sent as one UNION ALL round trip - reads,
+from the partial indexes on the open rows' risk instants, the ids of the rows
+with something to do; those rows are then re-read in batches:
 
 - a pending clock (running/at risk) whose risk or due instant has passed:
   it becomes at_risk or breached, and the owner (or, without one, the
@@ -17,14 +18,17 @@ or concurrent sweep raises nothing twice; on PostgreSQL candidate rows are
 locked with SKIP LOCKED so two sweeps split the work instead of waiting. Work
 is committed in batches, so a sweep killed half-way keeps what it finished
 and the next one does the rest. Paused and unknown clocks are left alone.
+Cost: an idle sweep is a few index probes per open item past its risk
+instant, whatever the table size (see bench/bench_sweep.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,17 +36,22 @@ from flask import current_app
 from sqlalchemy import (
     Table,
     and_,
+    bindparam,
+    case,
     exists,
     literal,
     or_,
     select,
+    union_all,
     update,
 )
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
 from app.models import (
     AppUser,
+    AwareDateTime,
     Case,
     Department,
     FollowUp,
@@ -168,7 +177,9 @@ class People:
     @classmethod
     def load(cls) -> People:
         users = db.session.scalars(
-            select(AppUser).where(AppUser.active.is_(True))).all()
+            select(AppUser).where(AppUser.active.is_(True))
+            .options(selectinload(AppUser.roles), selectinload(AppUser.groups))
+        ).all()
         members: dict[int, list[int]] = defaultdict(list)
         heads: dict[int, list[int]] = defaultdict(list)
         for user in users:
@@ -224,8 +235,8 @@ def _alerted(kind: Kind, table: Table, clock: Clock, level: str) -> ColumnElemen
     )
 
 
-def _clock_due(kind: Kind, table: Table, clock: Clock, moment: dt.datetime,
-               cutoff: dt.datetime) -> ColumnElement[bool]:
+def _clock_due(kind: Kind, table: Table, clock: Clock, moment: Any,
+               cutoff: Any) -> ColumnElement[bool]:
     """Rows of this clock that need the sweep's attention now."""
     risk, due, state = table.c[clock.risk], table.c[clock.due], table.c[clock.state]
     to_management = due <= cutoff
@@ -247,22 +258,25 @@ def _clock_due(kind: Kind, table: Table, clock: Clock, moment: dt.datetime,
     return and_(*terms)
 
 
-def _candidates(kind: Kind, moment: dt.datetime, cutoff: dt.datetime, limit: int,
-                skip: Iterable[int]) -> list[Any]:
+def _needs_attention(kind: Kind, table: Table) -> ColumnElement[bool]:
+    moment = bindparam("moment", type_=AwareDateTime())
+    cutoff = bindparam("cutoff", type_=AwareDateTime())
+    return and_(kind.open_rows, or_(*(_clock_due(kind, table, c, moment, cutoff)
+                                      for c in kind.clocks)))
+
+
+@functools.cache
+def _rows_query(kind: Kind, dialect: str) -> Any:
+    """A batch of those rows, re-checked and (PostgreSQL) locked."""
     table = kind.model.__table__
-    stmt = (
-        select(table)
-        .where(kind.open_rows,
-               or_(*(_clock_due(kind, table, c, moment, cutoff) for c in kind.clocks)))
-        .order_by(table.c.id)
-        .limit(limit)
-    )
-    skipped = list(skip)
-    if skipped:
-        stmt = stmt.where(table.c.id.notin_(skipped))
-    if db.session.get_bind().dialect.name == "postgresql":
+    stmt = (select(table)
+            .where(table.c.id.in_(bindparam("ids", expanding=True)),
+                   _needs_attention(kind, table))
+            .order_by(table.c.id))
+    if dialect == "postgresql":
+        # Concurrent sweeps split the rows instead of waiting on each other.
         stmt = stmt.with_for_update(skip_locked=True, of=table)
-    return db.session.execute(stmt).all()
+    return stmt
 
 
 # ------------------------------------------------------------- processing
@@ -322,7 +336,7 @@ def _plan_row(kind: Kind, row: Any, moment: dt.datetime, cutoff: dt.datetime,
         if state in clock.pending:
             new = "breached" if due is not None and due <= moment else "at_risk"
             if new != state:
-                plan.states[(clock.state, new)].append(row.id)
+                plan.change(row.id, clock.state, new)
                 plan.marked += 1
             state = new
         elif state != "breached":
@@ -334,7 +348,8 @@ def _plan_row(kind: Kind, row: Any, moment: dt.datetime, cutoff: dt.datetime,
             levels = ["breached", "escalated"]
             if urgent or (due is not None and due <= cutoff):
                 levels.append("management")
-            plan.breached.append(row.id)
+            if kind.breach_status is not None:
+                plan.change(row.id, "status", kind.breach_status)
         for level in levels:
             title, body = _texts(kind, clock, level, row, people)
             plan.alerts.append({
@@ -346,68 +361,110 @@ def _plan_row(kind: Kind, row: Any, moment: dt.datetime, cutoff: dt.datetime,
                 "recipients": _recipients(kind, level, row, people),
             })
             if level in ("escalated", "management"):
-                plan.escalate[2 if level == "management" else 1].append(row.id)
+                plan.escalate(row.id, 2 if level == "management" else 1)
 
 
 @dataclass
 class _Plan:
-    states: dict[tuple[str, str], list[int]] = field(
-        default_factory=lambda: defaultdict(list))
-    escalate: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    breached: list[int] = field(default_factory=list)
+    """A batch's writes: per row the columns to change, and the alerts."""
+
+    changes: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: defaultdict(dict))
     alerts: list[dict[str, Any]] = field(default_factory=list)
     marked: int = 0
 
+    def change(self, row_id: int, column: str, value: Any) -> None:
+        self.changes[row_id][column] = value
+
+    def escalate(self, row_id: int, level: int) -> None:
+        current = self.changes[row_id].get("escalation_level", 0)
+        self.changes[row_id]["escalation_level"] = max(current, level)
+
+
+def _guarded(kind: Kind, table: Table, column: str, value: Any) -> Any:
+    """SET value that never overwrites what changed meanwhile: a state only
+    from a pending one, a status only from the expected one, a level only up."""
+    col = table.c[column]
+    if column == "escalation_level":
+        return case((col < value, value), else_=col)
+    if column == "status":
+        old, new = value
+        return case((col == old, new), else_=col)
+    clock = next(c for c in kind.clocks if c.state == column)
+    return case((col.in_(clock.pending), value), else_=col)
+
 
 def _apply(kind: Kind, plan: _Plan) -> int:
-    """Write the batch's states and escalation levels; raise its alerts."""
+    """Write the batch in one UPDATE per distinct change set; raise its alerts."""
     table = kind.model.__table__
-    for (column, new), ids in plan.states.items():
-        clock = next(c for c in kind.clocks if c.state == column)
-        # Guarded by the old states: a concurrent sweep or a clerk's step that
-        # stopped the clock meanwhile is never overwritten.
+    groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+    for row_id, changes in plan.changes.items():
+        groups[tuple(sorted(changes.items()))].append(row_id)
+    for changes, ids in groups.items():
         db.session.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c[column].in_(clock.pending),
-                   table.c[column] != new)
-            .values({column: new})
-        )
-    if kind.breach_status is not None and plan.breached:
-        old, new = kind.breach_status
-        db.session.execute(
-            update(table)
-            .where(table.c.id.in_(set(plan.breached)), table.c.status == old)
-            .values(status=new))
-    for level, ids in sorted(plan.escalate.items()):
-        db.session.execute(
-            update(table)
-            .where(table.c.id.in_(set(ids)), table.c.escalation_level < level)
-            .values(escalation_level=level)
-        )
+            update(table).where(table.c.id.in_(ids))
+            .values({column: _guarded(kind, table, column, value)
+                     for column, value in changes}))
     return len(alerts.raise_many(plan.alerts))
 
 
-def sweep_kind(kind: Kind, moment: dt.datetime, cutoff: dt.datetime, people: People,
+class LazyPeople:
+    """People, loaded only when a sweep finds something to do."""
+
+    def __init__(self) -> None:
+        self._people: People | None = None
+
+    def __call__(self) -> People:
+        if self._people is None:
+            self._people = People.load()
+        return self._people
+
+
+def _unescalated(table: Table) -> ColumnElement[bool]:
+    """Open incidents (policies escalating at once) not yet sent to Management."""
+    n = Notification.__table__
+    return and_(
+        OPEN_CASE, table.c.escalation_level < 2,
+        table.c.sla_policy_id.in_(bindparam("policies", expanding=True)),
+        ~exists().where(n.c.record_type == "case", n.c.record_id == table.c.id,
+                        n.c.clock == "opened", n.c.level == "management",
+                        n.c.cycle == 0))
+
+
+OPENED = len(KINDS)  # the branch of the due query for immediate escalations
+
+
+@functools.cache
+def _due_query() -> Any:
+    """Everything a sweep must look at, in one round trip: one SELECT per kind
+    (plus the missed immediate escalations), tagged with the kind's index."""
+    parts = [select(literal(index).label("kind"), kind.model.__table__.c.id)
+             .where(_needs_attention(kind, kind.model.__table__))
+             for index, kind in enumerate(KINDS)]
+    table = Case.__table__
+    parts.append(select(literal(OPENED).label("kind"), table.c.id)
+                 .where(_unescalated(table)))
+    return union_all(*parts)
+
+
+def sweep_kind(kind: Kind, ids: list[int], moment: dt.datetime,
+               cutoff: dt.datetime, people: Callable[[], People],
                result: SweepResult, batch: int) -> None:
-    """Process every row of one kind that needs attention, a batch per commit."""
-    seen: set[int] = set()
-    while True:
-        rows = _candidates(kind, moment, cutoff, batch, seen)
-        if not rows:
-            db.session.rollback()  # release SKIP LOCKED locks of an empty read
-            return
+    """Process the rows of one kind that need attention, a batch per commit."""
+    instants = {"moment": moment, "cutoff": cutoff}
+    dialect = db.session.get_bind().dialect.name
+    for start in range(0, len(ids), batch):
+        # Re-read under lock: a concurrent sweep may have done (or be doing)
+        # some of them meanwhile; those no longer match or are skipped.
+        rows = db.session.execute(_rows_query(kind, dialect),
+                                  {**instants, "ids": ids[start:start + batch]}).all()
         plan = _Plan()
         for row in rows:
-            _plan_row(kind, row, moment, cutoff, people, plan)
+            _plan_row(kind, row, moment, cutoff, people(), plan)
         raised = _apply(kind, plan)
         db.session.commit()
         result.marked[kind.record_type] += plan.marked
         result.raised[kind.record_type] += raised
-        # A row that still matches after processing (a concurrent change) is
-        # not read again in this sweep; the next sweep looks at it afresh.
-        seen.update(r.id for r in rows)
-        if len(rows) < batch:
-            return
 
 
 def check_deadlines(moment: dt.datetime | None = None,
@@ -415,12 +472,21 @@ def check_deadlines(moment: dt.datetime | None = None,
     """One sweep over every kind as of `moment`; commits as it goes."""
     moment = moment or now()
     cutoff = moment - dt.timedelta(hours=grace_hours())
-    people = People.load()
+    people = LazyPeople()
     result = SweepResult()
     size = batch or _batch_size()
-    for kind in KINDS:
-        sweep_kind(kind, moment, cutoff, people, result, size)
-    result.raised["case"] += catch_up_opened(people)
+    due: dict[int, list[int]] = defaultdict(list)
+    for index, row_id in db.session.execute(_due_query(), {
+            "moment": moment, "cutoff": cutoff,
+            "policies": _immediate_policies()}):
+        due[index].append(row_id)
+    db.session.rollback()  # end the read-only transaction of an idle sweep
+    for index, kind in enumerate(KINDS):
+        if due[index]:
+            sweep_kind(kind, sorted(due[index]), moment, cutoff, people, result,
+                       size)
+    if due[OPENED]:
+        result.raised["case"] += catch_up_opened(people, sorted(due[OPENED]))
     if result.total_raised or result.total_marked:
         logger.info("Deadline check: marked %s, raised %s",
                     dict(result.marked), dict(result.raised))
@@ -429,6 +495,8 @@ def check_deadlines(moment: dt.datetime | None = None,
 
 # ------------------------------------------------ immediate escalation
 def _immediate_policies() -> list[int]:
+    # Fetched first: with a literal id list the planner reads the partial
+    # index; with a subquery it may scan every open case.
     return list(db.session.scalars(
         select(SlaPolicy.id).where(SlaPolicy.escalate_immediately.is_(True))))
 
@@ -448,11 +516,11 @@ def _opened_alert(case: Any, people: People) -> dict[str, Any]:
     }
 
 
-def _escalate_opened(rows: list[Any], people: People) -> int:
+def _escalate_opened(rows: list[Any], people: Callable[[], People]) -> int:
     if not rows:
         return 0
     table = Case.__table__
-    raised = alerts.raise_many([_opened_alert(r, people) for r in rows])
+    raised = alerts.raise_many([_opened_alert(r, people()) for r in rows])
     db.session.execute(
         update(table).where(table.c.id.in_([r.id for r in rows]),
                             table.c.escalation_level < 2)
@@ -469,22 +537,13 @@ def escalate_opened(case_id: int) -> int:
         select(table).where(table.c.id == case_id, OPEN_CASE,
                             table.c.sla_policy_id.in_(policies))
     ).all() if policies else []
-    return _escalate_opened(rows, People.load())
+    return _escalate_opened(rows, LazyPeople())
 
 
-def catch_up_opened(people: People) -> int:
+def catch_up_opened(people: Callable[[], People], ids: list[int]) -> int:
     """Incidents whose immediate escalation was missed (Redis down at creation)."""
-    policies = _immediate_policies()
-    if not policies:
-        return 0
     table = Case.__table__
-    n = Notification.__table__
     rows = db.session.execute(
-        select(table).where(
-            OPEN_CASE, table.c.escalation_level < 2,
-            table.c.sla_policy_id.in_(policies),
-            ~exists().where(n.c.record_type == "case", n.c.record_id == table.c.id,
-                            n.c.clock == "opened", n.c.level == "management",
-                            n.c.cycle == 0))
-    ).all()
+        select(table).where(table.c.id.in_(ids), _unescalated(table)),
+        {"policies": _immediate_policies()}).all()
     return _escalate_opened(rows, people)
