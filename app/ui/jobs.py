@@ -28,6 +28,10 @@ class JobRunView(RecordView):
     add_columns = edit_columns = []
     base_order = ("id", "desc")
     base_permissions = ["can_read"]
+    label_columns = {**RecordView.label_columns, "job": _l("Job"),
+                     "slot": _l("Schedule slot"), "status": _l("Status"),
+                     "started_at": _l("Started at"), "finished_at": _l("Finished at"),
+                     "items": _l("Items"), "message": _l("Message")}
 
 
 def _guard() -> Any:
