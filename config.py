@@ -97,6 +97,12 @@ class BaseConfig:
         self.MAIL_USERNAME = env.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "noreply@example.com")
+        # Alerts older than this are not mailed (e.g. raised before SMTP was set).
+        self.MAIL_MAX_AGE_HOURS = float(env.get("MAIL_MAX_AGE_HOURS", "24"))
+        # Base of the links in e-mails (the address users open the back office at).
+        self.APP_BASE_URL = env.get("APP_BASE_URL", "http://127.0.0.1:8080")
+        # Rows the deadline check commits at a time.
+        self.DEADLINE_BATCH_SIZE = int(env.get("DEADLINE_BATCH_SIZE", "500"))
         self.DEMO_PASSWORD = env.get("DEMO_PASSWORD", "") or "demo-2026"
 
 

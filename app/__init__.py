@@ -24,6 +24,7 @@ def create_app(config: Any = None) -> Flask:
     _init_logging(app)
     _init_database(app)
     _init_appbuilder(app)
+    _init_jobs(app)
     _init_csrf(app)
     _register_commands(app)
     return app
@@ -81,6 +82,15 @@ def _init_appbuilder(app: Flask) -> None:
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         views.register(appbuilder)
+
+
+def _init_jobs(app: Flask) -> None:
+    """Queues on REDIS_URL, event handlers that enqueue, rq-dashboard for admins."""
+    from app import jobs
+    from app.ui.jobs import mount_dashboard
+
+    jobs.init_app(app)
+    mount_dashboard(app)
 
 
 def _init_csrf(app: Flask) -> None:

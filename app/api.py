@@ -18,6 +18,7 @@ from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services import records
 from app.services.case_flow import CASE_FLOW
 from app.services.errors import DomainError
+from app.services.followup_flow import FOLLOWUP_FLOW
 from app.ui.base import MASKS, may_see_contact, number_validators
 
 logger = logging.getLogger(__name__)
@@ -286,6 +287,7 @@ class FollowUpApi(RecordApi):
     search_columns = ["number", "customer", "source", "status", "due_state",
                       "due_at"]
     base_order = ("id", "desc")
+    workflow = FOLLOWUP_FLOW
 
 
 APIS = (CustomerApi, CaseApi, PickupApi, InspectionApi, SettlementApi, FollowUpApi)

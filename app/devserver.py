@@ -51,6 +51,18 @@ def start_embedded_redis(env: dict[str, str]) -> object | None:
     return server
 
 
+def job_commands(redis_url: str, workers: int = 1) -> list[list[str]]:
+    """RQ worker(s) and the one `rq cron` process (cron entries are local time:
+    TZ must be Asia/Shanghai, which main() sets)."""
+    worker = [str(BIN / "rq"), "worker", "--url", redis_url,
+              "--worker-class", "app.jobs.worker.AppWorker",
+              "--job-class", "app.jobs.worker.AppJob",
+              "--with-scheduler", "--path", str(ROOT), "sla", "default"]
+    cron = [str(BIN / "rq"), "cron", "--url", redis_url, "--path", str(ROOT),
+            "app.jobs.schedule"]
+    return [worker] * max(workers, 1) + [cron]
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     env = dict(os.environ)
@@ -66,6 +78,11 @@ def main() -> int:
 
     spawn(str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
           "--threads", "4", "--access-logfile", "-", "wsgi:app")
+    if env.get("REDIS_URL"):
+        for command in job_commands(env["REDIS_URL"], int(env.get("RQ_WORKERS", "1"))):
+            spawn(*command)
+    else:
+        print("No Redis: background jobs (deadline check, follow-ups) are off.")
     from config import get_config
 
     password = get_config().DEMO_PASSWORD

@@ -14,6 +14,7 @@ from app.ui.analysis import (
 from app.ui.cases import CaseAttachmentView, CaseLogView, CaseView
 from app.ui.customers import CustomerContactView, CustomerView
 from app.ui.followups import FollowUpView, ImprovementActionView
+from app.ui.jobs import JobRunView
 from app.ui.menu import MENU
 from app.ui.recycling import (
     InspectionView,
@@ -73,6 +74,7 @@ MENU_VIEWS = {
     "KpiTargets": KpiTargetView,
     "Settings": SettingView,
     "AuditLog": AuditLogView,
+    "JobRuns": JobRunView,
 }
 
 # Detail screens reached from their parent record, not from the menu.
@@ -89,6 +91,12 @@ DETAIL_VIEWS = (
 def register(appbuilder: AppBuilder) -> None:
     for category in MENU:
         for item in category.items:
+            if item.href:
+                appbuilder.add_link(item.name, href=item.href, label=item.label,
+                                    icon=item.icon, category=category.name,
+                                    category_label=category.label,
+                                    category_icon=category.icon)
+                continue
             appbuilder.add_view(
                 MENU_VIEWS[item.name],
                 item.name,

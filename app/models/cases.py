@@ -44,6 +44,8 @@ from app.models.reference import (
 )
 
 OPEN_CASE = text("status NOT IN ('closed', 'cancelled')")
+OPEN_UNESCALATED = text(
+    "status NOT IN ('closed', 'cancelled') AND escalation_level < 2")
 
 
 class Case(Versioned, Stamped, Model):
@@ -82,6 +84,13 @@ class Case(Versioned, Stamped, Model):
             "resolution_risk_at",
             postgresql_where=OPEN_CASE,
             sqlite_where=OPEN_CASE,
+        ),
+        # The sweep's catch-up of incidents not yet escalated to Management.
+        Index(
+            "ix_case_open_unescalated_policy",
+            "sla_policy_id",
+            postgresql_where=OPEN_UNESCALATED,
+            sqlite_where=OPEN_UNESCALATED,
         ),
     )
 

@@ -37,7 +37,8 @@ from app.models.reference import (
     FollowUpRule,
 )
 
-OPEN_FOLLOWUP = text("status = 'planned'")
+# Overdue visits stay in the deadline check's index until done (escalation).
+OPEN_FOLLOWUP = text("status IN ('planned', 'overdue')")
 OPEN_ACTION = text("status IN ('open', 'in_progress')")
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,6 +60,9 @@ class Notification(Model):
         return self.title
 
 
+UNSENT = text("emailed_at IS NULL AND email_error IS NULL")
+
+
 class NotificationRecipient(Model):
     """Delivery of a notification to one person: read in the app, sent by e-mail."""
 
@@ -66,6 +70,13 @@ class NotificationRecipient(Model):
     __table_args__ = (
         UniqueConstraint("notification_id", "user_id", name="uq_recipient_once"),
         Index("ix_recipient_user_unread", "user_id", "read_at"),
+        # E-mail delivery reads only the deliveries not yet mailed.
+        Index(
+            "ix_recipient_unsent",
+            "id",
+            postgresql_where=UNSENT,
+            sqlite_where=UNSENT,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,6 +28,7 @@ METHOD_PERMISSIONS = {
     "delete": "delete",
     "step": "read",  # each workflow step checks its own permission
     "mark_read": "edit",
+    "open": "read",
     "action": "read",
     "action_post": "read",
 }
@@ -207,6 +208,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "AuditLog": R,
         "Dashboard": ("read", "home"),  # home: the dashboard is the landing page
         "Kpi": ("read", "export", "recompute"),
+        # Level-2 escalations (预警升级至管理层) go to holders of this right.
+        "Escalation": ("receive",),
     },
 }
 

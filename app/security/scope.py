@@ -132,8 +132,12 @@ RULES[WeighLine] = _child_rule(WeighLine, "ticket_id", WeighTicket)
 RULES[Reweigh] = _child_rule(Reweigh, "weigh_line_id", WeighLine)
 RULES[SettlementLine] = _child_rule(SettlementLine, "settlement_id", Settlement)
 
+def _delivery_rule(user: Any) -> Clause:
+    return NotificationRecipient.user_id == user.id
+
+
 # Personal records: the see-all right does not widen them.
-PERSONAL = {Notification: _notification_rule}
+PERSONAL = {Notification: _notification_rule, NotificationRecipient: _delivery_rule}
 
 
 def sees_all(user: Any) -> bool:

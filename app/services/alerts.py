@@ -86,3 +86,45 @@ def calendar_missing(year: int) -> int | None:
         link="/calendardayview/list/",
         recipients=admins(),
     )
+
+
+def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
+    """Insert many notifications at once, each only once; returns the new ids.
+
+    Each alert is a dict of raise_alert's keyword arguments. Set-based, for the
+    deadline check: one executemany INSERT ... ON CONFLICT DO NOTHING RETURNING
+    (batched into multi-row statements by SQLAlchemy) for the notifications,
+    one for the deliveries of those actually inserted.
+    """
+    if not alerts:
+        return []
+    table = Notification.__table__
+    keys = ("record_type", "record_id", "clock", "level", "cycle")
+    stamp = now()
+    rows = [{
+        "record_type": a["record_type"], "record_id": a["record_id"],
+        "clock": a["clock"], "level": a["level"], "cycle": a.get("cycle", 0),
+        "title": a["title"], "body": a.get("body"), "link": a.get("link"),
+        "department_id": a.get("department_id"), "created_at": stamp,
+    } for a in alerts]
+    stmt = (
+        _insert(table)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(table.c.id, *(table.c[k] for k in keys))
+    )
+    inserted = db.session.execute(stmt, rows).all()
+    if not inserted:
+        return []
+    by_key = {tuple(row[k] for k in keys): alert
+              for row, alert in zip(rows, alerts, strict=True)}
+    deliveries = [
+        {"notification_id": row[0], "user_id": user}
+        for row in inserted
+        for user in sorted(set(by_key[tuple(row[1:])].get("recipients", ())))
+    ]
+    if deliveries:
+        db.session.execute(
+            _insert(NotificationRecipient.__table__)
+            .on_conflict_do_nothing(index_elements=["notification_id", "user_id"]),
+            deliveries)
+    return [row[0] for row in inserted]

@@ -13,6 +13,11 @@ from app.services import improvements
 from app.services.errors import Conflict, InvalidInput
 from app.services.numbering import next_number
 from app.services.records import RecordRules, own_department, register
+from app.services.sla import set_due_risk
+
+
+def _due_changed(item: FollowUp | ImprovementAction) -> bool:
+    return sa_inspect(item).attrs.due_at.history.has_changes()
 
 
 @register
@@ -28,11 +33,16 @@ class FollowUpRules(RecordRules):
         item.department = own_department(user)
         if item.assignee_id is None and item.assignee is None:
             item.assignee_id = user.id
+        set_due_risk(item)
 
     def before_update(self, item: FollowUp, user: Any) -> None:
         if item.satisfaction is not None and not 1 <= int(item.satisfaction) <= 5:
             raise InvalidInput(_l("Satisfaction is a score from 1 to 5."),
                                field="satisfaction")
+        if _due_changed(item):
+            set_due_risk(item, active=item.status in ("planned", "overdue"))
+            if item.status == "overdue" and item.due_state == "running":
+                item.status = "planned"
 
     def before_delete(self, item: FollowUp, user: Any) -> None:
         if item.status != "planned":
@@ -55,14 +65,14 @@ class ImprovementRules(RecordRules):
                                   and item.department_id is None):
             item.department = own_department(user)
         improvements.check_owner(item)
-        improvements.set_deadline(item)
+        set_due_risk(item)
 
     def before_update(self, item: ImprovementAction, user: Any) -> None:
         # Read the change first: loading the owner may autoflush the history away.
-        due_changed = sa_inspect(item).attrs.due_at.history.has_changes()
+        due_changed = _due_changed(item)
         improvements.check_owner(item)
         if due_changed:
             if item.due_at is None or item.due_at < now():
                 raise InvalidInput(_l("The due date is in the past."),
                                    field="due_at")
-            improvements.set_deadline(item)
+            set_due_risk(item, active=item.status in improvements.ACTIVE)

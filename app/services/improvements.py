@@ -29,24 +29,6 @@ from app.services.workflow import Ask, Step, Workflow, as_datetime
 ACTIVE = ("open", "in_progress")
 
 
-def risk_instant(created: dt.datetime, due: dt.datetime) -> dt.datetime:
-    """created + share x (due - created), to the microsecond."""
-    span = (due - created) // dt.timedelta(microseconds=1)
-    share = sla.at_risk_fraction(None)
-    return created + dt.timedelta(microseconds=round(span * share))
-
-
-def set_deadline(action: ImprovementAction) -> None:
-    """(Re)compute the at-risk instant and restart the clock for a new due date."""
-    if action.created_at is None:
-        # Stamp creation now so risk_at and created_at use the same instant.
-        action.created_at = now()
-    created = action.created_at
-    action.risk_at = risk_instant(created, action.due_at)
-    if action.status in ACTIVE:
-        action.due_state = "running"
-
-
 def check_owner(action: ImprovementAction) -> None:
     """The responsible person works in the responsible department."""
     owner = action.owner or (db.session.get(AppUser, action.owner_id)
@@ -83,7 +65,7 @@ def _verify(action: ImprovementAction, data: dict[str, Any], user: Any) -> None:
     action.status = "in_progress"
     action.done_at = None
     action.due_at = due
-    set_deadline(action)
+    sla.set_due_risk(action)
 
 
 def _cancel(action: ImprovementAction, data: dict[str, Any], user: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import NotificationRecipient, now
+from app.models import Notification, NotificationRecipient, now
 from app.security.access import current_user
 
 
@@ -33,3 +33,21 @@ def unread_count(user_id: int) -> int:
         NotificationRecipient.read_at.is_(None),
     )
     return db.session.execute(stmt).scalar_one()
+
+
+def open_alert(notification_id: int) -> str | None:
+    """Mark the current user's copy read; the alert's link, or None if not theirs."""
+    user = current_user()
+    if user is None:
+        return None
+    link = db.session.execute(
+        select(Notification.link)
+        .join(NotificationRecipient,
+              NotificationRecipient.notification_id == Notification.id)
+        .where(Notification.id == notification_id,
+               NotificationRecipient.user_id == user.id)
+    ).first()
+    if link is None:
+        return None
+    mark_read([notification_id])
+    return link[0]

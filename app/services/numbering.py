@@ -44,3 +44,23 @@ def next_number(kind: str, when: dt.datetime | None = None) -> str:
     )
     value = db.session.execute(stmt).scalar_one()
     return f"{prefix}-{year}-{value:06d}"
+
+
+def give_back(kind: str, number: str) -> bool:
+    """Return the number just taken when its insert turned out unnecessary.
+
+    Valid only in the transaction that took it: that transaction still holds
+    the counter row's lock, so no later number exists and the series stays
+    gap-free. Returns whether the counter was moved back.
+    """
+    prefix, year, value = number.rsplit("-", 2)
+    if prefix != PREFIXES[kind]:
+        raise ValueError(f"{number} is not a {kind} number")
+    table = NumberSequence.__table__
+    result = db.session.execute(
+        table.update()
+        .where(table.c.name == kind, table.c.year == int(year),
+               table.c.last_value == int(value))
+        .values(last_value=int(value) - 1)
+    )
+    return bool(result.rowcount)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 from fractions import Fraction
 
 from sqlalchemy import or_, select
@@ -458,3 +459,23 @@ def clock_panel(case: Case) -> list[dict[str, object]]:
             "paused_since": case.paused_since if clock == "resolution" else None,
         })
     return panel
+
+
+def set_due_risk(item: Any, active: bool = True) -> None:
+    """At-risk instant of a dated task (follow-up visit, improvement action).
+
+    The share of the at-risk setting (default 80 %) of the time from the
+    task's creation to its due date; a due date moved into the future
+    restarts an at-risk or breached clock.
+    """
+    if item.due_at is None:
+        return
+    start = item.created_at or now()
+    if item.created_at is None:
+        item.created_at = start  # stamp now, so both use the same instant
+    span = max(item.due_at - start, dt.timedelta(0)) // dt.timedelta(microseconds=1)
+    item.risk_at = start + dt.timedelta(
+        microseconds=round(span * at_risk_fraction(None)))
+    if active and item.due_state in ("at_risk", "breached", "unknown") and (
+            item.due_at > now()):
+        item.due_state = "running"

@@ -6,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import FollowUp, ImprovementAction
+from app.services.followup_flow import FOLLOWUP_FLOW
 from app.services.improvements import IMPROVEMENT_FLOW
 from app.ui.base import RecordView
 
@@ -28,6 +29,7 @@ class FollowUpView(RecordView):
                     "due_state", "status", "done_at", "outcome", "satisfaction",
                     "comment", "result_case", "created_at", "created_by"]
     base_order = ("due_at", "asc")
+    workflow = FOLLOWUP_FLOW
 
 
 class ImprovementActionView(RecordView):

@@ -16,6 +16,7 @@ class Item(NamedTuple):
     label: object
     icon: str
     resource: str  # permission view that reading the screen needs
+    href: str | None = None  # a link to a page that is not a FAB view
 
 
 class Category(NamedTuple):
@@ -70,6 +71,9 @@ MENU: tuple[Category, ...] = (
     )),
     Category("System", _l("System"), "fa-cogs", (
         Item("AuditLog", _l("Audit trail"), "fa-history", "AuditLog"),
+        Item("JobRuns", _l("Job runs"), "fa-tasks", "JobMonitor"),
+        Item("JobDashboard", _l("Job queues (RQ)"), "fa-tachometer", "JobMonitor",
+             href="/admin/rq/"),
     )),
 )
 

@@ -9,7 +9,7 @@ import pytest
 from app.models import Notification, NotificationRecipient
 from app.security.access import acting_as
 from app.services import records
-from app.services.deadlines import check_improvement_actions
+from app.services.deadlines import check_deadlines
 from app.services.errors import InvalidInput
 from tests.factories import ImprovementActionFactory
 
@@ -17,9 +17,14 @@ DAY = dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
 
 
+def check_improvement_actions(moment: dt.datetime) -> int:
+    """The deadline check's alerts about improvement actions in one sweep."""
+    return check_deadlines(moment).raised["action"]
+
+
 def _alerts(db, action):
     rows = db.session.query(Notification).filter_by(
-        record_type="improvement_action", record_id=action.id).order_by(
+        record_type="action", record_id=action.id).order_by(
         Notification.id).all()
     return [(n.clock, n.level, sorted(r.user_id for r in n.recipients)) for n in rows]
 

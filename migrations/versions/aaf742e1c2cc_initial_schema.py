@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: c8d5755fdc27
+Revision ID: aaf742e1c2cc
 Revises: 
-Create Date: 2026-11-24 03:46:58.354693
+Create Date: 2026-11-24 03:54:21.661620
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c8d5755fdc27'
+revision = 'aaf742e1c2cc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -451,6 +451,7 @@ def upgrade():
     sa.UniqueConstraint('notification_id', 'user_id', name='uq_recipient_once')
     )
     with op.batch_alter_table('notification_recipient', schema=None) as batch_op:
+        batch_op.create_index('ix_recipient_unsent', ['id'], unique=False, postgresql_where=sa.text('emailed_at IS NULL AND email_error IS NULL'), sqlite_where=sa.text('emailed_at IS NULL AND email_error IS NULL'))
         batch_op.create_index('ix_recipient_user_unread', ['user_id', 'read_at'], unique=False)
 
     op.create_table('price_list',
@@ -910,6 +911,7 @@ def upgrade():
     with op.batch_alter_table('service_case', schema=None) as batch_op:
         batch_op.create_index('ix_case_open_resolution_risk', ['resolution_risk_at'], unique=False, postgresql_where=sa.text("status NOT IN ('closed', 'cancelled')"), sqlite_where=sa.text("status NOT IN ('closed', 'cancelled')"))
         batch_op.create_index('ix_case_open_response_risk', ['response_risk_at'], unique=False, postgresql_where=sa.text("status NOT IN ('closed', 'cancelled')"), sqlite_where=sa.text("status NOT IN ('closed', 'cancelled')"))
+        batch_op.create_index('ix_case_open_unescalated_policy', ['sla_policy_id'], unique=False, postgresql_where=sa.text("status NOT IN ('closed', 'cancelled') AND escalation_level < 2"), sqlite_where=sa.text("status NOT IN ('closed', 'cancelled') AND escalation_level < 2"))
         batch_op.create_index(batch_op.f('ix_service_case_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_case_closed_at'), ['closed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_case_customer_id'), ['customer_id'], unique=False)
@@ -1047,7 +1049,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_followup_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_followup_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_followup_department_id'), ['department_id'], unique=False)
-        batch_op.create_index('ix_followup_open_risk', ['risk_at'], unique=False, postgresql_where=sa.text("status = 'planned'"), sqlite_where=sa.text("status = 'planned'"))
+        batch_op.create_index('ix_followup_open_risk', ['risk_at'], unique=False, postgresql_where=sa.text("status IN ('planned', 'overdue')"), sqlite_where=sa.text("status IN ('planned', 'overdue')"))
         batch_op.create_index(batch_op.f('ix_followup_pickup_id'), ['pickup_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_followup_status'), ['status'], unique=False)
 
@@ -1110,7 +1112,7 @@ def downgrade():
     with op.batch_alter_table('followup', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_followup_status'))
         batch_op.drop_index(batch_op.f('ix_followup_pickup_id'))
-        batch_op.drop_index('ix_followup_open_risk', postgresql_where=sa.text("status = 'planned'"), sqlite_where=sa.text("status = 'planned'"))
+        batch_op.drop_index('ix_followup_open_risk', postgresql_where=sa.text("status IN ('planned', 'overdue')"), sqlite_where=sa.text("status IN ('planned', 'overdue')"))
         batch_op.drop_index(batch_op.f('ix_followup_department_id'))
         batch_op.drop_index(batch_op.f('ix_followup_customer_id'))
         batch_op.drop_index(batch_op.f('ix_followup_case_id'))
@@ -1144,6 +1146,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_service_case_customer_id'))
         batch_op.drop_index(batch_op.f('ix_service_case_closed_at'))
         batch_op.drop_index(batch_op.f('ix_service_case_category_id'))
+        batch_op.drop_index('ix_case_open_unescalated_policy', postgresql_where=sa.text("status NOT IN ('closed', 'cancelled') AND escalation_level < 2"), sqlite_where=sa.text("status NOT IN ('closed', 'cancelled') AND escalation_level < 2"))
         batch_op.drop_index('ix_case_open_response_risk', postgresql_where=sa.text("status NOT IN ('closed', 'cancelled')"), sqlite_where=sa.text("status NOT IN ('closed', 'cancelled')"))
         batch_op.drop_index('ix_case_open_resolution_risk', postgresql_where=sa.text("status NOT IN ('closed', 'cancelled')"), sqlite_where=sa.text("status NOT IN ('closed', 'cancelled')"))
 
@@ -1199,6 +1202,7 @@ def downgrade():
     op.drop_table('price_list')
     with op.batch_alter_table('notification_recipient', schema=None) as batch_op:
         batch_op.drop_index('ix_recipient_user_unread')
+        batch_op.drop_index('ix_recipient_unsent', postgresql_where=sa.text('emailed_at IS NULL AND email_error IS NULL'), sqlite_where=sa.text('emailed_at IS NULL AND email_error IS NULL'))
 
     op.drop_table('notification_recipient')
     with op.batch_alter_table('kpi_snapshot', schema=None) as batch_op:

@@ -1,0 +1,70 @@
+"""`rq cron app.jobs.schedule`: cheap ticks that enqueue the real jobs once per slot.
+
+RQ's cron has no lock between processes, so every cron entry is a tick that
+enqueues the real job under the id "<job>-<slot>" with `unique=True`: a second
+cron process (or a late tick) gets DuplicateJobError and enqueues nothing, and
+the JobRun row (job, slot) guards the database side. Jobs process everything
+due as of their run, so a missed slot is caught up by the next one. Cron
+strings are local time in RQ 3: run the process with TZ=Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from rq import Queue, cron, get_current_job
+from rq.exceptions import DuplicateJobError
+from rq.job import Job
+
+from app.jobs import DEFAULT_QUEUE, SLA_QUEUE
+from app.models import BUSINESS_TZ
+
+logger = logging.getLogger(__name__)
+
+DEADLINE_MINUTES = int(os.environ.get("DEADLINE_CHECK_MINUTES", "5"))
+FOLLOWUP_MINUTES = 60
+
+
+def slot_of(moment: dt.datetime, minutes: int) -> str:
+    """The slot (business time, floored to the period) holding `moment`."""
+    local = moment.astimezone(BUSINESS_TZ)
+    minute = (local.minute // minutes) * minutes if minutes < 60 else 0
+    floored = local.replace(minute=minute, second=0, microsecond=0)
+    return floored.strftime("%Y%m%dT%H%M")
+
+
+def _tick(name: str, func: str, queue: str, minutes: int) -> str | None:
+    """Enqueue `func(slot)` once for the slot this tick was scheduled in."""
+    tick = get_current_job()
+    if tick is None:
+        raise RuntimeError("A tick runs as an RQ job.")
+    scheduled = tick.enqueued_at or dt.datetime.now(dt.UTC)
+    if scheduled.tzinfo is None:
+        scheduled = scheduled.replace(tzinfo=dt.UTC)
+    slot = slot_of(scheduled, minutes)
+    try:
+        job: Job = Queue(queue, connection=tick.connection).enqueue(
+            func, slot, job_id=f"{name}-{slot}", unique=True,
+            job_timeout=900, result_ttl=86400, failure_ttl=30 * 86400)
+    except DuplicateJobError:
+        logger.info("%s for slot %s is already queued", name, slot)
+        return None
+    return job.id
+
+
+def tick_deadlines() -> str | None:
+    return _tick("deadlines", "app.jobs.tasks.check_deadlines", SLA_QUEUE,
+                 DEADLINE_MINUTES)
+
+
+def tick_followups() -> str | None:
+    return _tick("followups", "app.jobs.tasks.generate_followups", DEFAULT_QUEUE,
+                 FOLLOWUP_MINUTES)
+
+
+cron.register(tick_deadlines, queue_name=SLA_QUEUE,
+              cron=f"*/{DEADLINE_MINUTES} * * * *", result_ttl=600)
+cron.register(tick_followups, queue_name=DEFAULT_QUEUE, cron="7 * * * *",
+              result_ttl=600)

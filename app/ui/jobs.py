@@ -1,0 +1,63 @@
+"""Job monitoring for admins: rq-dashboard at /admin/rq and periodic job runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.models import JobRun
+from app.security.access import can, current_user
+from app.ui.base import RecordView
+
+DASHBOARD_PREFIX = "/admin/rq"
+
+
+class JobRunView(RecordView):
+    """后台任务运行记录: one row per periodic job and slot."""
+
+    datamodel = SQLAInterface(JobRun)
+    class_permission_name = "JobMonitor"
+    list_title = _l("Job runs")
+    list_columns = ["job", "slot", "status", "started_at", "finished_at", "items",
+                    "message"]
+    search_columns = ["job", "slot", "status", "started_at"]
+    show_columns = list_columns
+    add_columns = edit_columns = []
+    base_order = ("id", "desc")
+    base_permissions = ["can_read"]
+    label_columns = {**RecordView.label_columns, "job": _l("Job"),
+                     "slot": _l("Schedule slot"), "status": _l("Status"),
+                     "started_at": _l("Started at"), "finished_at": _l("Finished at"),
+                     "items": _l("Items"), "message": _l("Message")}
+
+
+def _guard() -> Any:
+    """Only users with read on JobMonitor reach the dashboard (403 otherwise)."""
+    if not request.path.startswith(DASHBOARD_PREFIX):
+        return None
+    user = current_user()
+    if user is None:
+        return redirect(url_for("AuthDBView.login", next=request.path))
+    if not can(user, "read", "JobMonitor"):
+        abort(403)
+    return None
+
+
+def mount_dashboard(app: Flask) -> None:
+    """rq-dashboard on the app itself, on the jobs' Redis, behind the guard."""
+    import rq_dashboard
+    from rq_dashboard.web import setup_rq_connection
+
+    from app.extensions import csrf
+
+    app.config.setdefault("RQ_DASHBOARD_REDIS_URL",
+                          app.config.get("REDIS_URL") or "redis://127.0.0.1:6379")
+    setup_rq_connection(app)
+    app.before_request(_guard)
+    app.register_blueprint(rq_dashboard.blueprint, url_prefix=DASHBOARD_PREFIX)
+    # Its buttons post by XHR without our token; the guard and SameSite=Lax
+    # session cookies keep cross-site requests out.
+    csrf.exempt(rq_dashboard.blueprint)
