@@ -1,6 +1,15 @@
 """All models, importable from one place (Alembic and the app import this)."""
 
-from app.models.base import BUSINESS_TZ, AwareDateTime, Stamped, money, now
+from flask_appbuilder.models.sqla import Base
+
+from app.models.base import (
+    BUSINESS_TZ,
+    AwareDateTime,
+    Stamped,
+    make_times_aware,
+    money,
+    now,
+)
 from app.models.cases import Case, CaseAttachment, CaseLog, CasePause
 from app.models.customers import Customer, CustomerContact
 from app.models.followups import FollowUp, ImprovementAction
@@ -40,6 +49,8 @@ from app.models.system import (
     NotificationRecipient,
     NumberSequence,
 )
+
+make_times_aware(Base.registry)
 
 __all__ = [
     "BUSINESS_TZ",

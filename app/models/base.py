@@ -47,6 +47,31 @@ class AwareDateTime(TypeDecorator):
         return value.astimezone(BUSINESS_TZ)
 
 
+def aware(value: Any) -> Any:
+    """A naive datetime (from a form or an API payload) read as business time."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=BUSINESS_TZ)
+    return value
+
+
+def _aware_on_set(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+    return aware(value)
+
+
+def make_times_aware(mapper_registry: Any) -> None:
+    """Every AwareDateTime attribute turns a naive value into business time as
+    soon as it is set, so services never compare naive with aware instants."""
+    from sqlalchemy import event
+
+    for mapper in mapper_registry.mappers:
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            if isinstance(getattr(column, "type", None), AwareDateTime):
+                attribute = getattr(mapper.class_, prop.key)
+                if not event.contains(attribute, "set", _aware_on_set):
+                    event.listen(attribute, "set", _aware_on_set, retval=True)
+
+
 def now() -> dt.datetime:
     """Current instant, aware, in business time."""
     return dt.datetime.now(BUSINESS_TZ)

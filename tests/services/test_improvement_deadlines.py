@@ -45,7 +45,7 @@ def test_risk_instant_is_80_percent_of_the_time_given(action):
 
 
 def test_at_risk_then_breached_each_alerted_once(db, users, action):
-    owner_and_head = sorted([users["ops2"].id, users["ops"].id])
+    owner, head = [users["ops2"].id], [users["ops"].id]
     created = action.created_at
 
     assert check_improvement_actions(created + 7 * DAY) == 0
@@ -55,23 +55,28 @@ def test_at_risk_then_breached_each_alerted_once(db, users, action):
     assert check_improvement_actions(action.risk_at + MINUTE) == 1
     db.session.refresh(action)
     assert action.due_state == "at_risk"
-    assert _alerts(db, action) == [("due", "at_risk", owner_and_head)]
+    # At risk: the owner is warned.
+    assert _alerts(db, action) == [("due", "at_risk", owner)]
 
     # A second run (or a concurrent one) raises nothing new.
     assert check_improvement_actions(action.risk_at + 2 * MINUTE) == 0
     assert len(_alerts(db, action)) == 1
 
-    assert check_improvement_actions(action.due_at + MINUTE) == 1
+    # Breached: the owner again, and the department head (escalation level 1).
+    assert check_improvement_actions(action.due_at + MINUTE) == 2
     db.session.refresh(action)
     assert action.due_state == "breached"
-    assert _alerts(db, action) == [("due", "at_risk", owner_and_head),
-                                   ("due", "breached", owner_and_head)]
-    assert check_improvement_actions(action.due_at + DAY) == 0
+    assert _alerts(db, action) == [("due", "at_risk", owner),
+                                   ("due", "breached", owner),
+                                   ("due", "escalated", head)]
+    assert check_improvement_actions(action.due_at + 2 * MINUTE) == 0
 
 
 def test_an_action_found_overdue_is_alerted_as_breached_only(db, users, action):
-    assert check_improvement_actions(action.due_at + DAY) == 1
-    assert [level for _, level, _ in _alerts(db, action)] == ["breached"]
+    # Found a day late: breached, escalated, and past the grace to Management.
+    check_improvement_actions(action.due_at + DAY)
+    assert [level for _, level, _ in _alerts(db, action)] == [
+        "breached", "escalated", "management"]
 
 
 def test_finished_and_cancelled_actions_are_not_alerted(db, users, action):
