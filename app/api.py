@@ -17,6 +17,9 @@ from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services import records
 from app.services.errors import DomainError
+from app.services.inspection_flow import INSPECTION_FLOW
+from app.services.pickup_flow import PICKUP_FLOW
+from app.services.settlement_flow import SETTLEMENT_FLOW
 from app.ui.base import MASKS, may_see_contact
 
 logger = logging.getLogger(__name__)
@@ -140,7 +143,7 @@ class RecordApi(ModelRestApi):
         if payload is not None and not isinstance(payload, dict):
             return self.response_400(message="Request body must be a JSON object")
         try:
-            data = self.workflow.parse(name, payload or {})
+            data = self.workflow.parse(name, payload or {}, item)
             self.workflow.run(item, name, data, current_user())
         except DomainError as error:
             db.session.rollback()
@@ -205,6 +208,7 @@ class PickupApi(RecordApi):
     resource_name = "pickup"
     class_permission_name = "Pickup"
     datamodel = SQLAInterface(Pickup)
+    workflow = PICKUP_FLOW
     confidential_columns = {"contact_phone": "phone", "address": "address"}
     list_columns = ["id", "number", "customer.id", "customer.name", "status",
                     "region", "requested_start", "requested_end", "window_start",
@@ -226,6 +230,7 @@ class InspectionApi(RecordApi):
     resource_name = "inspection"
     class_permission_name = "Inspection"
     datamodel = SQLAInterface(Inspection)
+    workflow = INSPECTION_FLOW
     list_columns = ["id", "number", "pickup.id", "material.name", "grade.name",
                     "net_kg", "moisture_pct", "impurity_pct", "deduction_kg",
                     "accepted_net_kg", "result", "inspected_at"]
@@ -244,6 +249,7 @@ class SettlementApi(RecordApi):
     resource_name = "settlement"
     class_permission_name = "Settlement"
     datamodel = SQLAInterface(Settlement)
+    workflow = SETTLEMENT_FLOW
     list_columns = ["id", "number", "direction", "customer.id", "customer.name",
                     "pickup.id", "status", "total", "payment_method", "voucher_no",
                     "paid_at"]

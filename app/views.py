@@ -12,6 +12,7 @@ from app.ui.menu import MENU
 from app.ui.recycling import (
     InspectionView,
     PickupLineView,
+    PickupLogView,
     PickupView,
     ReweighView,
     SettlementLineView,
@@ -71,6 +72,7 @@ DETAIL_VIEWS = (
     CaseLogView,
     CaseAttachmentView,
     PickupLineView,
+    PickupLogView,
     WeighLineView,
     SettlementLineView,
 )

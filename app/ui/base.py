@@ -95,6 +95,10 @@ class RecordView(ModelView):
     workflow: Any = None
     # Extra header above the detail (template of its own, optional).
     header_template: str | None = None
+    # A printable page of one record: its template and what it shows
+    # (`print_context(item) -> dict`, wrapped in staticmethod).
+    print_template: str | None = None
+    print_context: Any = None
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
@@ -245,6 +249,8 @@ class RecordView(ModelView):
         if step is None:
             abort(404)
         item = self._scoped_item(pk)
+        if not self.workflow.allowed(step, current_user()):
+            abort(403)
         form = self.workflow.form_for(step, item)
         status = 200
         if request.method == "POST" and form.validate_on_submit():
@@ -269,6 +275,19 @@ class RecordView(ModelView):
             back=url_for(f"{self.endpoint}.show", pk=pk),
         )
         return body, status
+
+
+    @expose("/print/<int:pk>")
+    @has_access
+    def print_view(self, pk: int) -> Any:
+        """The record as a printable page (weigh ticket, settlement voucher)."""
+        from flask import render_template
+
+        if self.print_template is None:
+            abort(404)
+        item = self._scoped_item(pk)
+        values = self.print_context(item) if self.print_context else {}
+        return render_template(self.print_template, item=item, **values)
 
 
 class ReferenceView(RecordView):
