@@ -124,11 +124,31 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
     place.drop()
 
 
+class _Client(FlaskClient):
+    """A test client whose requests start with an empty `g`, as in production.
+
+    Requests made inside a test share the test's app context, hence `g`, where
+    Flask-Login, the JWT extension and Flask-WTF cache the signed-in user and
+    the CSRF token; without this, a second client would act as whoever signed
+    in first.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for key in list(vars(g)):
+                g.pop(key)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database: _Database) -> Flask:
     from app import create_app
 
-    return create_app(_config(database.url))
+    flask_app = create_app(_config(database.url))
+    flask_app.test_client_class = _Client
+    return flask_app
 
 
 @pytest.fixture
