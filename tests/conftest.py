@@ -125,21 +125,29 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
 
 
 class _Client(FlaskClient):
-    """A test client whose requests start with an empty `g`, as in production.
+    """A test client whose requests start and end as in production.
 
-    Requests made inside a test share the test's app context, hence `g`, where
+    Requests made inside a test share the test's app context, hence `g` (where
     Flask-Login, the JWT extension and Flask-WTF cache the signed-in user and
-    the CSRF token; without this, a second client would act as whoever signed
-    in first.
+    the CSRF token) and the database session. Each request here starts with an
+    empty `g` and ends with the session rolled back, like the app context
+    teardown of a real request: a second client never acts as whoever signed
+    in first, and a refused change never lingers for the next request.
     """
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:
+    def run_wsgi_app(self, environ: Any, buffered: bool = False) -> Any:
         from flask import g, has_app_context
 
-        if has_app_context():
-            for key in list(vars(g)):
-                g.pop(key)
-        return super().open(*args, **kwargs)
+        from app.extensions import db
+
+        if not has_app_context():
+            return super().run_wsgi_app(environ, buffered=buffered)
+        for key in list(vars(g)):
+            g.pop(key)
+        try:
+            return super().run_wsgi_app(environ, buffered=buffered)
+        finally:
+            db.session.rollback()
 
 
 @pytest.fixture(scope="session")

@@ -101,11 +101,13 @@ def check_references(item: Any, user: Any) -> None:
 
 
 def before_create(item: Any) -> None:
-    user = actor_or_system()
-    check_references(item, user)
-    rules = _rules_for(item)
-    if rules:
-        rules.before_create(item, user)
+    # Rules query while the item is still unchecked: nothing may be flushed yet.
+    with db.session.no_autoflush:
+        user = actor_or_system()
+        check_references(item, user)
+        rules = _rules_for(item)
+        if rules:
+            rules.before_create(item, user)
 
 
 def after_create(item: Any) -> None:
@@ -115,11 +117,12 @@ def after_create(item: Any) -> None:
 
 
 def before_update(item: Any) -> None:
-    user = actor_or_system()
-    check_references(item, user)
-    rules = _rules_for(item)
-    if rules:
-        rules.before_update(item, user)
+    with db.session.no_autoflush:
+        user = actor_or_system()
+        check_references(item, user)
+        rules = _rules_for(item)
+        if rules:
+            rules.before_update(item, user)
 
 
 def after_update(item: Any) -> None:
@@ -129,9 +132,10 @@ def after_update(item: Any) -> None:
 
 
 def before_delete(item: Any) -> None:
-    rules = _rules_for(item)
-    if rules:
-        rules.before_delete(item, actor_or_system())
+    with db.session.no_autoflush:
+        rules = _rules_for(item)
+        if rules:
+            rules.before_delete(item, actor_or_system())
 
 
 def department(code: str) -> Department:

@@ -27,6 +27,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import (
@@ -687,33 +688,35 @@ class SettlementLineRules(RecordRules):
         item.amount = line_amount(net, price)
 
 
-# The paid-is-final rule also holds for services and scripts that skip the rules.
+# The paid-is-final rule also holds for services and scripts that skip the rules:
+# checked on every flush, before any row is written.
 def _column_changes(target: Any) -> bool:
     state = sa_inspect(target)
     return any(state.attrs[attr.key].history.has_changes()
                for attr in state.mapper.column_attrs)
 
 
-@event.listens_for(Settlement, "before_update")
-def _settlement_final(mapper: Any, connection: Any, target: Settlement) -> None:
-    if previous(target, "status") == "paid" and _column_changes(target):
-        raise Conflict(PAID_IS_FINAL)
+def _paid(settlement: Settlement | None) -> bool:
+    return settlement is not None and previous(settlement, "status") == "paid"
 
 
-@event.listens_for(Settlement, "before_delete")
-def _settlement_kept(mapper: Any, connection: Any, target: Settlement) -> None:
-    raise Conflict(PAID_IS_FINAL if previous(target, "status") == "paid" else
-                   _l("Settlements keep gap-free numbers and are never deleted."))
+def _paid_is_final(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, Settlement):
+            raise Conflict(PAID_IS_FINAL if _paid(obj) else _l(
+                "Settlements keep gap-free numbers and are never deleted."))
+        if isinstance(obj, SettlementLine) and _paid(obj.settlement):
+            raise Conflict(PAID_IS_FINAL)
+    for obj in session.dirty:
+        if isinstance(obj, Settlement) and _paid(obj) and _column_changes(obj):
+            raise Conflict(PAID_IS_FINAL)
+        if isinstance(obj, SettlementLine) and _column_changes(obj) and (
+                _paid(obj.settlement) or _paid(previous(obj, "settlement"))):
+            raise Conflict(PAID_IS_FINAL)
+    for obj in session.new:
+        if isinstance(obj, SettlementLine) and _paid(obj.settlement):
+            raise Conflict(PAID_IS_FINAL)
 
 
-def _line_final(mapper: Any, connection: Any, target: SettlementLine) -> None:
-    if target.settlement_id is None:
-        return
-    status = connection.execute(select(Settlement.status).where(
-        Settlement.id == target.settlement_id)).scalar()
-    if status == "paid":
-        raise Conflict(PAID_IS_FINAL)
-
-
-for _event in ("before_insert", "before_update", "before_delete"):
-    event.listen(SettlementLine, _event, _line_final)
+if not event.contains(Session, "before_flush", _paid_is_final):
+    event.listen(Session, "before_flush", _paid_is_final)

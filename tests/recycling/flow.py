@@ -39,7 +39,9 @@ def grade_of(material: str, grade: str) -> MaterialGrade:
 
 def save(item: Any, username: str = "admin") -> Any:
     """Create a record through its rules as `username`."""
-    with acting_as(user(username)):
+    with db.session.no_autoflush:  # the item is not checked (nor added) yet
+        actor = user(username)
+    with acting_as(actor):
         records.before_create(item)
         db.session.add(item)
         db.session.commit()
@@ -49,9 +51,10 @@ def save(item: Any, username: str = "admin") -> Any:
 
 def update(item: Any, username: str, **values: Any) -> Any:
     """Change a record through its rules as `username` (like an edit form)."""
+    actor = user(username)
     for name, value in values.items():
         setattr(item, name, value)
-    with acting_as(user(username)):
+    with acting_as(actor):
         records.before_update(item)
         db.session.commit()
         records.after_update(item)
