@@ -173,7 +173,13 @@ class PickupLineRules(RecordRules):
         number(item.quoted_unit_price, "quoted_unit_price", places=4)
 
     before_update = before_create
-    before_delete = before_create
+
+    def before_delete(self, item: PickupLine, user: Any) -> None:
+        self.before_create(item, user)
+        weighed = db.session.scalars(select(WeighLine.id).where(
+            WeighLine.pickup_line_id == item.id)).first()
+        if weighed is not None:
+            raise Conflict(_l("This line is on a weigh ticket and stays."))
 
 
 def pickup_lines(pickup: Pickup) -> list[PickupLine]:

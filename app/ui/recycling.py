@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
@@ -147,6 +148,8 @@ class SettlementView(RecordView):
                       "payment_method", "voucher_no", "paid_at", "sales_order"]
     add_columns = ["direction", "customer", "pickup", "sales_order",
                    "payment_method", "notes"]
+    # Finance settles with any active customer (a buyer it has not served yet).
+    add_form_query_rel_fields = {"customer": [["status", FilterEqual, "active"]]}
     edit_columns = ["payment_method", "sales_order", "notes"]
     show_columns = ["number", "direction", "customer", "pickup", "sales_order",
                     "status", "total", "payment_method", "voucher_no",

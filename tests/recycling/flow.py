@@ -143,13 +143,14 @@ def weigh(pickup: Pickup, gross: str = "1500", tare: str | None = "500",
             for line in lines_of(pickup)]
 
 
-def inspect_all(pickup: Pickup, **values: Any) -> list[Inspection]:
+def inspect_all(pickup: Pickup, username: str = "qc",
+                **values: Any) -> list[Inspection]:
     found = []
     for line in db.session.query(WeighLine).join(WeighTicket).filter(
             WeighTicket.pickup_id == pickup.id).order_by(WeighLine.id):
         fields = {"moisture_pct": Decimal(0), "impurity_pct": Decimal(0),
                   "deduction_kg": Decimal(0), "result": "pass", **values}
-        found.append(save(Inspection(weigh_line=line, **fields), "qc"))
+        found.append(save(Inspection(weigh_line=line, **fields), username))
     return found
 
 

@@ -190,6 +190,10 @@ def test_pickup_to_paid_settlement_through_screens(db, users, login):
         "window_start": _form_time(start), "window_end": _form_time(
             start + dt.timedelta(hours=2)),
         "distance_km": "18.2", "difficulty": "high"}))
+    form = ops.get(f"/pickups/step/assess/{pickup.id}").get_data(as_text=True)
+    for line in (paper_line, steel_line):  # one weight and one price per line
+        assert line_field(line, "assessed_kg") in form
+        assert line_field(line, "quoted_unit_price") in form
     _done(ops.post(f"/pickups/step/assess/{pickup.id}", {
         "assessment_note": "黄板纸一级，重废钢一级",
         line_field(paper_line, "assessed_kg"): "1250",
