@@ -8,7 +8,6 @@ from typing import Any
 from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -17,7 +16,7 @@ from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services import records
-from app.services.errors import DomainError, NotAllowed
+from app.services.errors import DomainError
 from app.services.inspection_flow import INSPECTION_FLOW
 from app.services.pickup_flow import PICKUP_FLOW
 from app.services.settlement_flow import SETTLEMENT_FLOW
@@ -144,10 +143,7 @@ class RecordApi(ModelRestApi):
         if payload is not None and not isinstance(payload, dict):
             return self.response_400(message="Request body must be a JSON object")
         try:
-            # Who may take the step is decided before what they sent is read.
-            if not self.workflow.allowed(self.workflow.get(name), current_user()):
-                raise NotAllowed(_l("You may not take the step “%(step)s”.",
-                                    step=self.workflow.get(name).label))
+            self.workflow.require(self.workflow.get(name), current_user())
             data = self.workflow.parse(name, payload or {}, item)
             self.workflow.run(item, name, data, current_user())
         except DomainError as error:

@@ -125,15 +125,14 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
 
 
 class _Client(FlaskClient):
-    """A test client whose requests start and end as in production.
+    """A test client whose requests start and end as in production."""
 
-    Requests made inside a test share the test's app context, hence `g` (where
-    Flask-Login, the JWT extension and Flask-WTF cache the signed-in user and
-    the CSRF token) and the database session. Each request here starts with an
-    empty `g` and ends with the session rolled back, like the app context
-    teardown of a real request: a second client never acts as whoever signed
-    in first, and a refused change never lingers for the next request.
-    """
+    # Requests made inside a test share the test's app context, hence `g` (where
+    # Flask-Login, the JWT extension and Flask-WTF cache the signed-in user and
+    # the CSRF token) and the database session. Each request here starts with an
+    # empty `g` and ends with the session rolled back, like the app context
+    # teardown of a real request: a second client never acts as whoever signed
+    # in first, and a refused change never lingers for the next request.
 
     def run_wsgi_app(self, environ: Any, buffered: bool = False) -> Any:
         from flask import g, has_app_context

@@ -58,11 +58,9 @@ def _integer_words(value: int) -> str:
 
 
 def amount_in_words(amount: Decimal) -> str:
-    """CNY amount in capital numerals, e.g. 1409.50 → 壹仟肆佰零玖元伍角整.
-
-    Follows the voucher convention: 整 after 元 or 角 when no 分 follows, 零
-    for inner zeros and for a zero 角 before 分, 负 for negative amounts.
-    """
+    """CNY amount in capital numerals, e.g. 1409.50 → 壹仟肆佰零玖元伍角整."""
+    # Voucher convention: 整 after 元 or 角 when no 分 follows, 零 for inner
+    # zeros and for a zero 角 before 分, 负 for negative amounts.
     amount = money(amount)
     sign = "负" if amount < 0 else ""
     cents = int(abs(amount) * 100)

@@ -266,12 +266,10 @@ class TicketRules(RecordRules):
 
 
 def check_weighing(line: WeighLine, user: Any) -> None:
-    """Gross and tare are valid weights, tare <= gross; each pass stamps who/when.
-
-    A pass given again with a different weight is a new weighing: it gets the
-    current operator and time. The caller may give the time of a pass (a
-    weighbridge reading), never one in the future.
-    """
+    """Gross and tare are valid weights, tare <= gross; each pass stamps who/when."""
+    # A pass given again with a different weight is a new weighing: it gets the
+    # current operator and time. The caller may give the time of a pass (a
+    # weighbridge reading), never one in the future.
     gross = number(line.gross_kg, "gross_kg")
     tare = number(line.tare_kg, "tare_kg")
     if gross is None:

@@ -102,6 +102,12 @@ class Workflow:
     def allowed(self, step: Step, user: Any) -> bool:
         return can(user, step.permission or step.name, self.resource)
 
+    def require(self, step: Step, user: Any) -> None:
+        """Refuse a user who may not take the step (before reading their input)."""
+        if not self.allowed(step, user):
+            raise NotAllowed(_l("You may not take the step “%(step)s”.",
+                                step=step.label))
+
     def asks(self, step: Step, record: Any = None) -> tuple[Ask, ...]:
         """The fields a step asks on this record (fixed ones, then per-record)."""
         if step.more_asks is None or record is None:
@@ -168,9 +174,7 @@ class Workflow:
         step = self.get(name)
         if step is None:
             raise InvalidInput(_l("Unknown step."))
-        if not self.allowed(step, user):
-            raise NotAllowed(_l("You may not take the step “%(step)s”.",
-                                step=step.label))
+        self.require(step, user)
         # Lock the row so that two clerks cannot take conflicting steps at once.
         db.session.refresh(record, with_for_update=True)
         state = getattr(record, self.state)

@@ -276,7 +276,6 @@ class RecordView(ModelView):
         )
         return body, status
 
-
     @expose("/print/<int:pk>")
     @has_access
     def print_view(self, pk: int) -> Any:
