@@ -385,6 +385,11 @@ class ReweighRules(RecordRules):
         if line is None or line.net_kg is None:
             raise InvalidInput(_l("Re-weigh a weigh line whose tare is recorded."),
                                field="weigh_line")
+        other = db.session.scalars(select(Reweigh.id).where(
+            Reweigh.weigh_line_id == line.id, Reweigh.id != (item.id or 0))).first()
+        if other is not None:
+            raise Conflict(_l("This weigh line is already re-weighed; correct that "
+                              "re-weigh instead."), field="weigh_line")
         item.operator_id = user.id
         item.weighed_at = item.weighed_at or now()
 

@@ -82,6 +82,8 @@ def test_two_pass_weighing_stamps_each_pass(db, users):
     # A warehouse re-weigh is recorded beside it, once per line.
     reweigh = save(Reweigh(weigh_line=weighed, net_kg=D("1038.5")), "warehouse")
     assert reweigh.operator == users["warehouse"] and weighed.net_kg == D("1040.750")
+    with pytest.raises(Conflict):
+        save(Reweigh(weigh_line=weighed, net_kg=D("1039")), "warehouse")
 
 
 def test_weigh_line_must_belong_to_the_pickup(db):
