@@ -23,7 +23,6 @@ from app.models import (
     SettlementLine,
 )
 from app.models.codes import CASE_OPEN_STATUSES, INSPECTION_RESULTS, SEVERITIES
-from app.security.access import acting_as
 from app.services import records
 from app.services.errors import InvalidInput
 from app.services.workflow import Ask, Step, Workflow
@@ -82,9 +81,7 @@ def _dispute(inspection: Inspection, data: dict[str, Any], user: Any) -> None:
         inspection=inspection,
         pickup=inspection.pickup,
     )
-    with acting_as(user):
-        records.before_create(case)  # numbers it, routes it to QC, starts its clocks
-    db.session.add(case)
+    records.add(case, user)  # numbers it, routes it to QC, starts its clocks
 
 
 def _opened(inspection: Inspection, step: Step) -> None:

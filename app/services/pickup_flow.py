@@ -23,7 +23,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 from app.models import Pickup, PickupLine, PickupLog, Settlement, now
 from app.models.codes import (
     DIFFICULTIES,
@@ -31,7 +30,6 @@ from app.models.codes import (
     PICKUP_STATUSES,
     PICKUP_STEPS,
 )
-from app.security.access import acting_as
 from app.services import records, sla
 from app.services.errors import InvalidInput
 from app.services.pricing import business_date, line_amount, price_in_force
@@ -42,16 +40,17 @@ from app.services.recycling import (
     pickup_lines,
     pickup_weigh_lines,
 )
-from app.services.workflow import Ask, Step, Workflow, as_datetime
+from app.services.workflow import (
+    Ask,
+    Step,
+    Workflow,
+    as_datetime,
+    code_choices,
+    not_future,
+)
 
 BEFORE_SETTLEMENT = ("requested", "scheduled", "assessed", "collected", "weighed",
                      "inspected")
-# A clock a few seconds ahead of the server is no reason to refuse a time.
-CLOCK_SKEW = dt.timedelta(minutes=1)
-
-
-def _choices(codes: dict[str, Any]) -> Any:
-    return lambda _record: list(codes.items())
 
 
 def _line_name(line: PickupLine) -> str:
@@ -62,13 +61,6 @@ def _line_name(line: PickupLine) -> str:
 def line_field(line: PickupLine, name: str) -> str:
     """Name of a per-line field of a step form, e.g. line12_assessed_kg."""
     return f"line{line.id}_{name}"
-
-
-def _not_future(moment: dt.datetime, field: str) -> dt.datetime:
-    if moment > now() + CLOCK_SKEW:
-        raise InvalidInput(_l("A time that has not come yet cannot be recorded."),
-                           field=field)
-    return moment
 
 
 # ------------------------------------------------------------- scheduling
@@ -97,7 +89,7 @@ def _not_arrived(pickup: Pickup) -> Any:
 
 def _arrive(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
     at = as_datetime(data.get("arrived_at")) or now()
-    sla.arrive(pickup, _not_future(at, "arrived_at"))
+    sla.arrive(pickup, not_future(at, "arrived_at"))
 
 
 # ---------------------------------------------------------------- on site
@@ -127,7 +119,7 @@ def _assess_asks(pickup: Pickup) -> tuple[Ask, ...]:
 def _assess(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
     if pickup.arrived_at is None:
         at = as_datetime(data.get("arrived_at")) or now()
-        sla.arrive(pickup, _not_future(at, "arrived_at"))
+        sla.arrive(pickup, not_future(at, "arrived_at"))
     today = business_date(now())
     quoted = Decimal("0.00")
     for line in pickup_lines(pickup):
@@ -215,10 +207,8 @@ def _settle(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
     method = data.get("payment_method") or None
     settlement = active_settlement(pickup)
     if settlement is None:
-        settlement = Settlement(direction="pay", pickup=pickup, payment_method=method)
-        with acting_as(user):
-            records.before_create(settlement)
-        db.session.add(settlement)
+        records.add(Settlement(direction="pay", pickup=pickup, payment_method=method),
+                    user)
     elif method and settlement.status == "draft":
         settlement.payment_method = method
     pickup.settled_at = now()
@@ -282,7 +272,7 @@ WINDOW = (
     Ask("window_start", _l("Agreed window from"), "datetime", required=True),
     Ask("window_end", _l("Agreed window until"), "datetime", required=True),
     Ask("distance_km", _l("Distance (km)"), "decimal", minimum=0),
-    Ask("difficulty", _l("Difficulty"), "select", choices=_choices(DIFFICULTIES)),
+    Ask("difficulty", _l("Difficulty"), "select", choices=code_choices(DIFFICULTIES)),
 )
 ARRIVED_AT = Ask("arrived_at", _l("Arrived at"), "datetime",
                  description=_l("Empty: now. Ignored when the arrival is recorded."))
@@ -318,7 +308,7 @@ PICKUP_FLOW = Workflow(
              asks=(NOTE,), apply=_inspect, guard=_inspection_done, icon="fa-flask"),
         Step("settle", PICKUP_STEPS["settle"], ("inspected",), "settled",
              asks=(Ask("payment_method", _l("Payment method"), "select",
-                       choices=_choices(PAYMENT_METHODS)),),
+                       choices=code_choices(PAYMENT_METHODS)),),
              apply=_settle, icon="fa-money"),
         Step("close", PICKUP_STEPS["close"], ("settled",), "closed",
              asks=(NOTE,), apply=_close, guard=_paid, icon="fa-check"),

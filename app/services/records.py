@@ -16,7 +16,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.models import Customer, Department
-from app.security.access import actor_or_system
+from app.security.access import acting_as, actor_or_system
 from app.security.scope import is_scoped, is_visible
 from app.services.errors import InvalidInput, NotFound
 
@@ -108,6 +108,14 @@ def before_create(item: Any) -> None:
         rules = _rules_for(item)
         if rules:
             rules.before_create(item, user)
+
+
+def add(item: Any, user: Any) -> Any:
+    """Check a new record by its rules as `user` and add it; the caller commits."""
+    with acting_as(user):
+        before_create(item)
+    db.session.add(item)
+    return item
 
 
 def after_create(item: Any) -> None:

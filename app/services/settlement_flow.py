@@ -28,26 +28,20 @@ from app.models import (
     now,
 )
 from app.models.codes import PAYMENT_METHODS, SETTLEMENT_STATUSES
-from app.security.access import acting_as
 from app.security.scope import restrict
 from app.services import records
 from app.services.errors import InvalidInput
 from app.services.numbering import next_number
-from app.services.pickup_flow import CLOCK_SKEW, log_step
+from app.services.pickup_flow import log_step
 from app.services.recycling import price_line, recompute_total, related
-from app.services.workflow import Ask, Step, Workflow, as_datetime
-
-
-def _choices(codes: dict[str, Any]) -> Any:
-    return lambda _record: list(codes.items())
-
-
-def _save(item: Any, user: Any) -> Any:
-    """Create a record inside the step's transaction, through its rules."""
-    with acting_as(user):
-        records.before_create(item)
-    db.session.add(item)
-    return item
+from app.services.workflow import (
+    Ask,
+    Step,
+    Workflow,
+    as_datetime,
+    code_choices,
+    not_future,
+)
 
 
 # -------------------------------------------------------------- builders
@@ -55,9 +49,9 @@ def build_sales_settlement(customer: Customer, lots: Iterable[Inspection],
                            user: Any, payment_method: str | None = None,
                            sales_order: str | None = None) -> Settlement:
     """A receipt settlement for inspected sales lots at the sale price in force."""
-    settlement = _save(Settlement(direction="receive", customer=customer,
-                                  payment_method=payment_method,
-                                  sales_order=sales_order), user)
+    settlement = records.add(Settlement(direction="receive", customer=customer,
+                                        payment_method=payment_method,
+                                        sales_order=sales_order), user)
     for lot in lots:
         add_lot(settlement, lot)
     return settlement
@@ -123,10 +117,7 @@ def _confirm(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
 
 
 def _pay(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
-    paid_at = as_datetime(data.get("paid_at")) or now()
-    if paid_at > now() + CLOCK_SKEW:
-        raise InvalidInput(_l("A time that has not come yet cannot be recorded."),
-                           field="paid_at")
+    paid_at = not_future(as_datetime(data.get("paid_at")) or now(), "paid_at")
     if settlement.confirmed_at is not None and paid_at < settlement.confirmed_at:
         raise InvalidInput(_l("The payment cannot precede the confirmation."),
                            field="paid_at")
@@ -181,12 +172,12 @@ def _adjust(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
         raise InvalidInput(_l("This grade belongs to another material."),
                            field="grade")
     reason = data["reason"].strip()
-    entry = _save(Settlement(adjusts=settlement,
-                             payment_method=settlement.payment_method,
-                             notes=reason), user)
-    _save(SettlementLine(settlement=entry, material=material, grade=grade,
-                         net_kg=data["net_kg"], unit_price=data["unit_price"],
-                         note=reason[:300]), user)
+    entry = records.add(Settlement(adjusts=settlement,
+                                   payment_method=settlement.payment_method,
+                                   notes=reason), user)
+    records.add(SettlementLine(settlement=entry, material=material, grade=grade,
+                               net_kg=data["net_kg"], unit_price=data["unit_price"],
+                               note=reason[:300]), user)
 
 
 REASON = Ask("reason", _l("Reason"), "textarea", required=True, max_length=300)
@@ -202,7 +193,7 @@ SETTLEMENT_FLOW = Workflow(
              apply=_add_lot, guard=_receipt, style="default", icon="fa-plus"),
         Step("confirm", _l("Confirm"), ("draft",), "confirmed",
              asks=(Ask("payment_method", _l("Payment method"), "select",
-                       choices=_choices(PAYMENT_METHODS)),),
+                       choices=code_choices(PAYMENT_METHODS)),),
              apply=_confirm, guard=_has_lines, icon="fa-check"),
         Step("pay", _l("Record payment or receipt"), ("confirmed",), "paid",
              asks=(Ask("voucher_no", _l("Voucher number"), max_length=30,

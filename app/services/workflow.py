@@ -237,6 +237,25 @@ def _field(ask: Ask) -> Any:
     return StringField(validators=[*validators, Length(max=ask.max_length)], **common)
 
 
+def code_choices(codes: dict[str, Any]) -> Choices:
+    """Select choices of a code list (code, label), the same for every record."""
+    return lambda _record: list(codes.items())
+
+
+# A clock a few seconds ahead of the server is no reason to refuse a time.
+CLOCK_SKEW = dt.timedelta(minutes=1)
+
+
+def not_future(moment: dt.datetime, field: str) -> dt.datetime:
+    """Refuse recording a time that has not come yet (arrival, payment)."""
+    from app.models import now
+
+    if moment > now() + CLOCK_SKEW:
+        raise InvalidInput(_l("A time that has not come yet cannot be recorded."),
+                           field=field)
+    return moment
+
+
 def as_datetime(value: Any) -> dt.datetime | None:
     """A step's datetime field value as an aware business-time instant."""
     from app.models import BUSINESS_TZ
