@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
@@ -80,7 +81,9 @@ def _open_lots(settlement: Settlement) -> list[tuple[str, str]]:
         Settlement.status != "voided", SettlementLine.inspection_id.is_not(None))
     stmt = restrict(select(Inspection).where(
         Inspection.sales_lot.is_not(None), Inspection.result != "reject",
-        Inspection.id.not_in(taken)).order_by(Inspection.id), Inspection)
+        Inspection.id.not_in(taken)).order_by(Inspection.id)
+        .options(selectinload(Inspection.material), selectinload(Inspection.grade)),
+        Inspection)
     return [(str(lot.id), f"{lot.number} · {lot.sales_lot} · {lot.material.name} "
              f"{lot.grade.name if lot.grade else ''} · {lot.accepted_net_kg} kg")
             for lot in db.session.scalars(stmt)]
