@@ -245,6 +245,12 @@ class InspectionApi(RecordApi):
     search_columns = ["number", "pickup", "material", "result", "inspected_at"]
     base_order = ("id", "desc")
 
+    def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # The net comes from the weigh line; only a sales lot needs it sent.
+        self.add_model_schema.fields["net_kg"].required = False
+        return blueprint
+
 
 class SettlementApi(RecordApi):
     resource_name = "settlement"

@@ -330,6 +330,21 @@ def test_rejected_lot_is_not_settled(db):
     assert settlement.total == D("1600.00")
 
 
+def test_inspection_through_the_api_takes_the_weigh_line_net(db, api):
+    pickup = collected(new_pickup())
+    weigh(pickup, gross="1300", tare="250.5")
+    step(pickup, "weigh", "warehouse")
+    line = db.session.query(WeighLine).one()
+    response = api("qc").post("/api/v1/inspection/", json={
+        "weigh_line": line.id, "material": line.material_id, "result": "pass",
+        "impurity_pct": "2"})
+    assert response.status_code == 201, response.get_json()
+    inspection = db.session.query(Inspection).one()
+    # 1049.500 x 98 / 100 = 1028.51
+    assert (inspection.net_kg, inspection.accepted_net_kg) == (D("1049.500"),
+                                                               D("1028.510"))
+
+
 def test_inspection_waits_for_the_weighing(db):
     pickup = collected(new_pickup())
     weigh(pickup)
