@@ -19,6 +19,9 @@ from app.services import records
 from app.services.case_flow import CASE_FLOW
 from app.services.errors import DomainError
 from app.services.followup_flow import FOLLOWUP_FLOW
+from app.services.inspection_flow import INSPECTION_FLOW
+from app.services.pickup_flow import PICKUP_FLOW
+from app.services.settlement_flow import SETTLEMENT_FLOW
 from app.ui.base import MASKS, may_see_contact, number_validators
 
 logger = logging.getLogger(__name__)
@@ -155,6 +158,7 @@ class RecordApi(ModelRestApi):
         if payload is not None and not isinstance(payload, dict):
             return self.response_400(message="Request body must be a JSON object")
         try:
+            self.workflow.require(self.workflow.get(name), current_user())
             data = self.workflow.parse(name, payload or {}, item)
             self.workflow.run(item, name, data, current_user())
         except DomainError as error:
@@ -221,6 +225,7 @@ class PickupApi(RecordApi):
     resource_name = "pickup"
     class_permission_name = "Pickup"
     datamodel = SQLAInterface(Pickup)
+    workflow = PICKUP_FLOW
     confidential_columns = {"contact_phone": "phone", "address": "address"}
     list_columns = ["id", "number", "customer.id", "customer.name", "status",
                     "region", "requested_start", "requested_end", "window_start",
@@ -242,6 +247,7 @@ class InspectionApi(RecordApi):
     resource_name = "inspection"
     class_permission_name = "Inspection"
     datamodel = SQLAInterface(Inspection)
+    workflow = INSPECTION_FLOW
     list_columns = ["id", "number", "pickup.id", "material.name", "grade.name",
                     "net_kg", "moisture_pct", "impurity_pct", "deduction_kg",
                     "accepted_net_kg", "result", "inspected_at"]
@@ -255,11 +261,18 @@ class InspectionApi(RecordApi):
     search_columns = ["number", "pickup", "material", "result", "inspected_at"]
     base_order = ("id", "desc")
 
+    def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # The net comes from the weigh line; only a sales lot needs it sent.
+        self.add_model_schema.fields["net_kg"].required = False
+        return blueprint
+
 
 class SettlementApi(RecordApi):
     resource_name = "settlement"
     class_permission_name = "Settlement"
     datamodel = SQLAInterface(Settlement)
+    workflow = SETTLEMENT_FLOW
     list_columns = ["id", "number", "direction", "customer.id", "customer.name",
                     "pickup.id", "status", "total", "payment_method", "voucher_no",
                     "paid_at"]

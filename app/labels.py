@@ -123,6 +123,7 @@ LABELS = {
     "action": _l("Action"),
     "from_status": _l("From"),
     "to_status": _l("To"),
+    "step": _l("Step"),
     "content": _l("Content"),
     "file": _l("File"),
     "file_name": _l("File"),

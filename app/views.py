@@ -19,6 +19,7 @@ from app.ui.menu import MENU
 from app.ui.recycling import (
     InspectionView,
     PickupLineView,
+    PickupLogView,
     PickupView,
     ReweighView,
     SettlementLineView,
@@ -83,6 +84,7 @@ DETAIL_VIEWS = (
     CaseLogView,
     CaseAttachmentView,
     PickupLineView,
+    PickupLogView,
     WeighLineView,
     SettlementLineView,
 )

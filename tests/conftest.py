@@ -129,12 +129,21 @@ class IsolatedClient(FlaskClient):
 
     Tests hold an app context open for direct database access; without this,
     requests would reuse it and share `g` (and the signed-in user) and the
-    test's session.
+    test's session. Afterwards the test's session forgets what it loaded, so
+    the test reads what the request wrote.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import has_app_context
+
+        from app.extensions import db
+
+        outer = has_app_context()
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if outer:
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture(scope="session")

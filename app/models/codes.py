@@ -127,6 +127,21 @@ PICKUP_OPEN_STATUSES = tuple(
     s for s in PICKUP_STATUSES if s not in ("closed", "cancelled")
 )
 
+# Steps of the pickup workflow, as recorded in the pickup's step log.
+PICKUP_STEPS: Codes = {
+    "schedule": _l("Schedule and confirm"),
+    "reschedule": _l("Reschedule"),
+    "arrive": _l("Crew arrived"),
+    "assess": _l("Assess on site"),
+    "collect": _l("Collect"),
+    "weigh": _l("Finish weighing"),
+    "inspect": _l("Finish inspection"),
+    "settle": _l("Settle"),
+    "close": _l("Close"),
+    "cancel": _l("Cancel"),
+    "unsettle": _l("Settlement voided"),
+}
+
 DIFFICULTIES: Codes = {
     "low": _l("Easy"),
     "medium": _l("Medium"),

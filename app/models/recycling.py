@@ -34,6 +34,7 @@ from app.models.codes import (
     INSPECTION_RESULTS,
     PAYMENT_METHODS,
     PICKUP_STATUSES,
+    PICKUP_STEPS,
     SETTLEMENT_DIRECTIONS,
     SETTLEMENT_STATUSES,
     check_in,
@@ -50,6 +51,10 @@ from app.models.reference import (
 )
 
 OPEN_PICKUP = text("status NOT IN ('closed', 'cancelled')")
+# A pickup has at most one settlement in force (adjusting entries aside).
+ACTIVE_PICKUP_SETTLEMENT = text(
+    "pickup_id IS NOT NULL AND adjusts_id IS NULL AND status <> 'voided'"
+)
 
 
 class Pickup(Versioned, Stamped, Model):
@@ -155,9 +160,42 @@ class Pickup(Versioned, Stamped, Model):
     tickets: Mapped[list[WeighTicket]] = relationship(
         "WeighTicket", back_populates="pickup", order_by="WeighTicket.id"
     )
+    logs: Mapped[list[PickupLog]] = relationship(
+        "PickupLog", back_populates="pickup", order_by="PickupLog.id"
+    )
 
     def __repr__(self) -> str:
         return self.number or f"#{self.id}"
+
+
+class PickupLog(Model):
+    """A workflow step taken on a pickup: who, when, from which state to which."""
+
+    __tablename__ = "pickup_log"
+    __table_args__ = (
+        CheckConstraint(check_in("step", PICKUP_STEPS), name="step"),
+        CheckConstraint(
+            "from_status IS NULL OR " + check_in("from_status", PICKUP_STATUSES),
+            name="from_status",
+        ),
+        CheckConstraint(check_in("to_status", PICKUP_STATUSES), name="to_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pickup_id: Mapped[int] = mapped_column(ForeignKey("pickup.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
+    step: Mapped[str] = mapped_column(String(20), info={"codes": PICKUP_STEPS})
+    from_status: Mapped[str | None] = mapped_column(
+        String(20), info={"codes": PICKUP_STATUSES}
+    )
+    to_status: Mapped[str] = mapped_column(
+        String(20), info={"codes": PICKUP_STATUSES}
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+
+    pickup: Mapped[Pickup] = relationship(Pickup, back_populates="logs")
+    user: Mapped[AppUser] = relationship(AppUser)
 
 
 class PickupLine(Stamped, Model):
@@ -189,8 +227,10 @@ class PickupLine(Stamped, Model):
     grade: Mapped[MaterialGrade | None] = relationship(MaterialGrade)
 
     def __repr__(self) -> str:
+        # Pickers list lines of many pickups: the pickup number tells them apart.
         grade = f" {self.grade.name}" if self.grade else ""
-        return f"{self.material.name if self.material else ''}{grade}"
+        number = f"{self.pickup.number} " if self.pickup and self.pickup.number else ""
+        return f"{number}{self.material.name if self.material else ''}{grade}"
 
 
 class WeighTicket(Stamped, Model):
@@ -218,15 +258,17 @@ class WeighTicket(Stamped, Model):
 
 
 class WeighLine(Versioned, Model):
-    """Gross and tare of one material with operator and time each; net = gross - tare."""
+    """Gross and tare of one material, with operator and time each; net = difference."""
 
     __tablename__ = "weigh_line"
     __table_args__ = (
         CheckConstraint("gross_kg >= 0", name="gross"),
         CheckConstraint("tare_kg IS NULL OR tare_kg >= 0", name="tare"),
         CheckConstraint("tare_kg IS NULL OR tare_kg <= gross_kg", name="tare_le_gross"),
+        # With a tolerance: SQLite keeps NUMERIC as binary floating point.
         CheckConstraint(
-            "net_kg IS NULL OR net_kg = gross_kg - tare_kg", name="net_is_difference"
+            "net_kg IS NULL OR abs(net_kg - (gross_kg - tare_kg)) < 0.0005",
+            name="net_is_difference",
         ),
     )
 
@@ -355,6 +397,13 @@ class Settlement(Versioned, Stamped, Model):
         ),
         CheckConstraint(
             "status <> 'voided' OR void_reason IS NOT NULL", name="void_reason"
+        ),
+        Index(
+            "uq_settlement_pickup_active",
+            "pickup_id",
+            unique=True,
+            postgresql_where=ACTIVE_PICKUP_SETTLEMENT,
+            sqlite_where=ACTIVE_PICKUP_SETTLEMENT,
         ),
     )
 

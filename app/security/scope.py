@@ -30,6 +30,7 @@ from app.models import (
     NotificationRecipient,
     Pickup,
     PickupLine,
+    PickupLog,
     Reweigh,
     Settlement,
     SettlementLine,
@@ -47,6 +48,8 @@ PICKUP_STAGE_FROM = {
     "qc": ("weighed", "inspected", "settled", "closed"),
     "finance": ("inspected", "settled", "closed"),
 }
+# Finance settles sales lots (inspected lots sold to buyers, no pickup).
+SALES_LOT_DEPARTMENTS = ("finance",)
 
 
 def _department_rule(model: Any, *owner_columns: str) -> Rule:
@@ -101,6 +104,15 @@ def _customer_rule(user: Any) -> Clause:
     return or_(own, via_cases, via_pickups)
 
 
+def _inspection_rule(user: Any) -> Clause:
+    clause = _or_parent(_department_rule(Inspection), "pickup_id", Inspection,
+                        Pickup)(user)
+    department = getattr(user, "department", None)
+    if department is not None and department.code in SALES_LOT_DEPARTMENTS:
+        clause = or_(clause, Inspection.sales_lot.is_not(None))
+    return clause
+
+
 def _notification_rule(user: Any) -> Clause:
     mine = select(NotificationRecipient.notification_id).where(
         NotificationRecipient.user_id == user.id
@@ -120,14 +132,13 @@ RULES[Customer] = _customer_rule
 RULES[WeighTicket] = _or_parent(
     _department_rule(WeighTicket), "pickup_id", WeighTicket, Pickup
 )
-RULES[Inspection] = _or_parent(
-    _department_rule(Inspection), "pickup_id", Inspection, Pickup
-)
+RULES[Inspection] = _inspection_rule
 RULES[CaseLog] = _child_rule(CaseLog, "case_id", Case)
 RULES[CaseAttachment] = _child_rule(CaseAttachment, "case_id", Case)
 RULES[CasePause] = _child_rule(CasePause, "case_id", Case)
 RULES[CustomerContact] = _child_rule(CustomerContact, "customer_id", Customer)
 RULES[PickupLine] = _child_rule(PickupLine, "pickup_id", Pickup)
+RULES[PickupLog] = _child_rule(PickupLog, "pickup_id", Pickup)
 RULES[WeighLine] = _child_rule(WeighLine, "ticket_id", WeighTicket)
 RULES[Reweigh] = _child_rule(Reweigh, "weigh_line_id", WeighLine)
 RULES[SettlementLine] = _child_rule(SettlementLine, "settlement_id", Settlement)

@@ -169,6 +169,11 @@ SETTINGS = [
     ("weighing.tolerance_percent", "1.0", "回收准确率：过磅净重与复核净重允许偏差（%）"),
     ("followup.dissatisfied_max", "2", "回访满意度不高于该分值视为不满意"),
     ("repeat_complaint.days", "30", "同一客户同一类别在该天数内再次投诉视为重复投诉"),
+    # Header of printed weigh tickets and settlement vouchers.
+    ("company.name", "绿源再生资源回收有限公司", "单据抬头：公司名称"),
+    ("company.address", "浙江省杭州市余杭区仁和街道再生资源产业园8号",
+     "单据抬头：公司地址"),
+    ("company.phone", "0571-8888 6000", "单据抬头：联系电话"),
 ]
 
 

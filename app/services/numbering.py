@@ -21,6 +21,7 @@ PREFIXES = {
     "ticket": "BD",
     "inspection": "QC",
     "settlement": "JS",
+    "voucher": "PZ",
     "followup": "HF",
     "action": "GJ",
 }

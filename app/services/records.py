@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.labels import field_label
 from app.models import Customer, Department
-from app.security.access import actor_or_system
+from app.security.access import acting_as, actor_or_system
 from app.security.scope import is_scoped, is_visible
 from app.services.errors import Conflict, InvalidInput, NotFound
 
@@ -139,11 +139,21 @@ def check_version(item: Any) -> None:
 
 
 def before_create(item: Any) -> None:
-    user = actor_or_system()
-    check_references(item, user)
-    rules = _rules_for(item)
-    if rules:
-        rules.before_create(item, user)
+    # Rules query while the item is still unchecked: nothing may be flushed yet.
+    with db.session.no_autoflush:
+        user = actor_or_system()
+        check_references(item, user)
+        rules = _rules_for(item)
+        if rules:
+            rules.before_create(item, user)
+
+
+def add(item: Any, user: Any) -> Any:
+    """Check a new record by its rules as `user` and add it; the caller commits."""
+    with acting_as(user):
+        before_create(item)
+    db.session.add(item)
+    return item
 
 
 def after_create(item: Any) -> None:
@@ -153,11 +163,12 @@ def after_create(item: Any) -> None:
 
 
 def before_update(item: Any) -> None:
-    user = actor_or_system()
-    check_references(item, user)
-    rules = _rules_for(item)
-    if rules:
-        rules.before_update(item, user)
+    with db.session.no_autoflush:
+        user = actor_or_system()
+        check_references(item, user)
+        rules = _rules_for(item)
+        if rules:
+            rules.before_update(item, user)
 
 
 def after_update(item: Any) -> None:
@@ -167,9 +178,10 @@ def after_update(item: Any) -> None:
 
 
 def before_delete(item: Any) -> None:
-    rules = _rules_for(item)
-    if rules:
-        rules.before_delete(item, actor_or_system())
+    with db.session.no_autoflush:
+        rules = _rules_for(item)
+        if rules:
+            rules.before_delete(item, actor_or_system())
 
 
 def department(code: str) -> Department:

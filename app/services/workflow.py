@@ -77,6 +77,8 @@ class Step:
     icon: str = "fa-arrow-right"
     help: Any = None
     permission: str | None = None  # defaults to the step name
+    # Fields that depend on the record, e.g. one weight per pickup line.
+    more_asks: Callable[[Any], tuple[Ask, ...]] | None = None
 
 
 @dataclass
@@ -91,6 +93,9 @@ class Workflow:
     record: Callable[..., None] | None = None
     # after(record, step): side effects once committed (e.g. enqueue a job).
     after: Callable[[Any, Step], None] | None = None
+    # The attribute holding the record's state (a record without a status
+    # column, e.g. an inspection, offers steps by its result).
+    state: str = "status"
     _forms: dict[str, type[FlaskForm]] = field(default_factory=dict)
 
     def get(self, name: str) -> Step | None:
@@ -99,18 +104,34 @@ class Workflow:
     def allowed(self, step: Step, user: Any) -> bool:
         return can(user, step.permission or step.name, self.resource)
 
+    def require(self, step: Step, user: Any) -> None:
+        """Refuse a user who may not take the step (before reading their input)."""
+        if not self.allowed(step, user):
+            raise NotAllowed(_l("You may not take the step “%(step)s”.",
+                                step=step.label))
+
+    def asks(self, step: Step, record: Any = None) -> tuple[Ask, ...]:
+        """The fields a step asks on this record (fixed ones, then per-record)."""
+        if step.more_asks is None or record is None:
+            return step.asks
+        return (*step.asks, *step.more_asks(record))
+
     def available(self, record: Any, user: Any) -> list[Step]:
         """Steps the user may take on the record in its current state."""
         return [
             step
             for step in self.steps
-            if record.status in step.sources
+            if getattr(record, self.state) in step.sources
             and self.allowed(step, user)
             and (step.guard is None or step.guard(record) is None)
         ]
 
     # -------------------------------------------------------------- forms
-    def form_class(self, step: Step) -> type[FlaskForm]:
+    def form_class(self, step: Step, record: Any = None) -> type[FlaskForm]:
+        if step.more_asks is not None and record is not None:
+            # Per-record fields: a form class of its own, never cached.
+            attrs = {ask.name: _field(ask) for ask in self.asks(step, record)}
+            return type(f"{step.name.title()}Form", (FlaskForm,), attrs)
         if step.name not in self._forms:
             attrs = {ask.name: _field(ask) for ask in step.asks}
             self._forms[step.name] = type(f"{step.name.title()}Form", (FlaskForm,),
@@ -122,8 +143,8 @@ class Workflow:
         kwargs: dict[str, Any] = {} if csrf else {"meta": {"csrf": False}}
         if formdata is not None:
             kwargs["formdata"] = formdata
-        form = self.form_class(step)(**kwargs)
-        for ask in step.asks:
+        form = self.form_class(step, record)(**kwargs)
+        for ask in self.asks(step, record):
             if ask.kind == "select" and ask.choices is not None:
                 choices = list(ask.choices(record))
                 if not ask.required:
@@ -138,7 +159,8 @@ class Workflow:
         step = self.get(name)
         if step is None:
             raise InvalidInput(_l("Unknown step."))
-        unknown = set(payload) - {ask.name for ask in step.asks}
+        asks = self.asks(step, record)
+        unknown = set(payload) - {ask.name for ask in asks}
         if unknown:
             raise InvalidInput(_l("Unknown fields: %(names)s.",
                                   names=", ".join(sorted(unknown))))
@@ -148,7 +170,7 @@ class Workflow:
             first = next(iter(form.errors))
             raise InvalidInput(f"{form[first].label.text}: {form.errors[first][0]}",
                                field=first)
-        return {ask.name: form[ask.name].data for ask in step.asks}
+        return {ask.name: form[ask.name].data for ask in asks}
 
     # ---------------------------------------------------------------- run
     def run(self, record: Any, name: str, data: dict[str, Any], user: Any) -> Any:
@@ -156,30 +178,30 @@ class Workflow:
         step = self.get(name)
         if step is None:
             raise InvalidInput(_l("Unknown step."))
-        if not self.allowed(step, user):
-            raise NotAllowed(_l("You may not take the step “%(step)s”.",
-                                step=step.label))
+        self.require(step, user)
         # Lock the row so that two clerks cannot take conflicting steps at once.
         db.session.refresh(record, with_for_update=True)
-        if record.status not in step.sources:
+        state = getattr(record, self.state)
+        if state not in step.sources:
             raise Conflict(_l(
                 "“%(step)s” is not possible while the record is “%(status)s”.",
-                step=step.label, status=label(self.statuses, record.status)))
+                step=step.label, status=label(self.statuses, state)))
         if step.guard is not None:
             reason = step.guard(record)
             if reason is not None:
                 raise Conflict(reason)
-        from_status = record.status
+        from_status = state
+        asks = self.asks(step, record)
         clean = {k: v for k, v in (data or {}).items() if k in
-                 {ask.name for ask in step.asks}}
-        for ask in step.asks:
+                 {ask.name for ask in asks}}
+        for ask in asks:
             if ask.required and clean.get(ask.name) in (None, ""):
                 raise InvalidInput(_l("%(field)s is required.", field=ask.label),
                                    field=ask.name)
         if step.apply is not None:
             step.apply(record, clean, user)
         if step.target is not None:
-            record.status = step.target
+            setattr(record, self.state, step.target)
         if self.record is not None:
             self.record(record, step, clean, user, from_status)
         db.session.commit()
@@ -217,6 +239,25 @@ def _field(ask: Ask) -> Any:
     if ask.kind == "bool":
         return BooleanField(**common)
     return StringField(validators=[*validators, Length(max=ask.max_length)], **common)
+
+
+def code_choices(codes: dict[str, Any]) -> Choices:
+    """Select choices of a code list (code, label), the same for every record."""
+    return lambda _record: list(codes.items())
+
+
+# A clock a few seconds ahead of the server is no reason to refuse a time.
+CLOCK_SKEW = dt.timedelta(minutes=1)
+
+
+def not_future(moment: dt.datetime, field: str) -> dt.datetime:
+    """Refuse recording a time that has not come yet (arrival, payment)."""
+    from app.models import now
+
+    if moment > now() + CLOCK_SKEW:
+        raise InvalidInput(_l("A time that has not come yet cannot be recorded."),
+                           field=field)
+    return moment
 
 
 def as_datetime(value: Any) -> dt.datetime | None:

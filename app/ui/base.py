@@ -119,6 +119,10 @@ class RecordView(ModelView):
     # One-click list filters: (label, user -> FAB filter query parameters).
     quick_filters: tuple[tuple[Any, Any], ...] = ()
     list_template = "record/list.html"
+    # A printable page of one record: its template and what it shows
+    # (`print_context(item) -> dict`, wrapped in staticmethod).
+    print_template: str | None = None
+    print_context: Any = None
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
@@ -344,6 +348,18 @@ class RecordView(ModelView):
             back=url_for(f"{self.endpoint}.show", pk=pk),
         )
         return body, status
+
+    @expose("/print/<int:pk>")
+    @has_access
+    def print_view(self, pk: int) -> Any:
+        """The record as a printable page (weigh ticket, settlement voucher)."""
+        from flask import render_template
+
+        if self.print_template is None:
+            abort(404)
+        item = self._scoped_item(pk)
+        values = self.print_context(item) if self.print_context else {}
+        return render_template(self.print_template, item=item, **values)
 
 
 class ReferenceView(RecordView):

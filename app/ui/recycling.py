@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+from wtforms.validators import Optional
 
 from app.models import (
     Inspection,
     Pickup,
     PickupLine,
+    PickupLog,
     Reweigh,
     Settlement,
     SettlementLine,
     WeighLine,
     WeighTicket,
 )
+from app.services.inspection_flow import INSPECTION_FLOW
+from app.services.pickup_flow import PICKUP_FLOW
+from app.services.printing import ticket_sheet, voucher_sheet
+from app.services.settlement_flow import SETTLEMENT_FLOW
 from app.ui.base import RecordView
+from app.ui.cases import CaseView
+from app.labels import LABELS
 
 
 class PickupLineView(RecordView):
@@ -28,6 +38,15 @@ class PickupLineView(RecordView):
     add_columns = edit_columns = ["pickup", "material", "grade", "estimated_kg",
                                   "assessed_kg", "quoted_unit_price", "collected_kg",
                                   "label", "note"]
+    base_order = ("id", "asc")
+
+
+class PickupLogView(RecordView):
+    datamodel = SQLAInterface(PickupLog)
+    class_permission_name = "PickupLog"
+    list_title = _l("Steps taken")
+    list_columns = ["at", "step", "from_status", "to_status", "user", "note"]
+    show_columns = ["pickup", *list_columns]
     base_order = ("id", "asc")
 
 
@@ -71,6 +90,8 @@ class WeighTicketView(RecordView):
                     "created_at", "created_by"]
     base_order = ("id", "desc")
     related_views = [WeighLineView]
+    print_template = "recycling/ticket_print.html"
+    print_context = staticmethod(ticket_sheet)
 
 
 class InspectionView(RecordView):
@@ -97,7 +118,15 @@ class InspectionView(RecordView):
     description_columns = {
         "net_kg": _l("Taken from the weigh line when one is chosen."),
         "deduction_kg": _l("A fixed weight deducted besides moisture and impurity."),
+        "accepted_net_kg": _l("Net x (100 - moisture % - impurity %) / 100 - "
+                              "deduction, rounded half-up to the gram."),
     }
+    # The net comes from the weigh line; only a sales lot needs it typed in.
+    add_form_extra_fields = {
+        "net_kg": DecimalField(LABELS["net_kg"], validators=[Optional()]),
+    }
+    related_views = [CaseView]
+    workflow = INSPECTION_FLOW
 
 
 class SettlementLineView(RecordView):
@@ -108,7 +137,9 @@ class SettlementLineView(RecordView):
     list_columns = ["material", "grade", "net_kg", "unit_price", "amount",
                     "inspection", "note"]
     show_columns = ["settlement", *list_columns, "price"]
-    add_columns = edit_columns = []
+    # Typed-in lines are corrections on adjusting entries; the others are built.
+    add_columns = ["settlement", "material", "grade", "net_kg", "unit_price", "note"]
+    edit_columns = ["net_kg", "unit_price", "note"]
     base_order = ("id", "asc")
 
 
@@ -124,6 +155,8 @@ class SettlementView(RecordView):
                       "payment_method", "voucher_no", "paid_at", "sales_order"]
     add_columns = ["direction", "customer", "pickup", "sales_order",
                    "payment_method", "notes"]
+    # Finance settles with any active customer (a buyer it has not served yet).
+    add_form_query_rel_fields = {"customer": [["status", FilterEqual, "active"]]}
     edit_columns = ["payment_method", "sales_order", "notes"]
     show_columns = ["number", "direction", "customer", "pickup", "sales_order",
                     "status", "total", "payment_method", "voucher_no",
@@ -132,6 +165,9 @@ class SettlementView(RecordView):
                     "created_at", "created_by"]
     base_order = ("id", "desc")
     related_views = [SettlementLineView]
+    workflow = SETTLEMENT_FLOW
+    print_template = "recycling/voucher_print.html"
+    print_context = staticmethod(voucher_sheet)
 
 
 class PickupView(RecordView):
@@ -167,4 +203,6 @@ class PickupView(RecordView):
     ]
     base_order = ("id", "desc")
     confidential_columns = {"contact_phone": "phone", "address": "address"}
-    related_views = [PickupLineView, WeighTicketView, InspectionView, SettlementView]
+    related_views = [PickupLineView, PickupLogView, WeighTicketView, InspectionView,
+                     SettlementView]
+    workflow = PICKUP_FLOW

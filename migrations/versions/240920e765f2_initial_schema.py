@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: aaf742e1c2cc
+Revision ID: 240920e765f2
 Revises: 
-Create Date: 2026-11-24 03:54:21.661620
+Create Date: 2026-11-24 03:57:55.807863
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'aaf742e1c2cc'
+revision = '240920e765f2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -654,6 +654,25 @@ def upgrade():
     with op.batch_alter_table('pickup_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pickup_line_pickup_id'), ['pickup_id'], unique=False)
 
+    op.create_table('pickup_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pickup_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=20), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.CheckConstraint("from_status IS NULL OR from_status IN ('requested', 'scheduled', 'assessed', 'collected', 'weighed', 'inspected', 'settled', 'closed', 'cancelled')", name='from_status'),
+    sa.CheckConstraint("step IN ('schedule', 'reschedule', 'arrive', 'assess', 'collect', 'weigh', 'inspect', 'settle', 'close', 'cancel', 'unsettle')", name='step'),
+    sa.CheckConstraint("to_status IN ('requested', 'scheduled', 'assessed', 'collected', 'weighed', 'inspected', 'settled', 'closed', 'cancelled')", name='to_status'),
+    sa.ForeignKeyConstraint(['pickup_id'], ['pickup.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pickup_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pickup_log_pickup_id'), ['pickup_id'], unique=False)
+
     op.create_table('settlement',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
@@ -703,6 +722,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_settlement_paid_at'), ['paid_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_pickup_id'), ['pickup_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_status'), ['status'], unique=False)
+        batch_op.create_index('uq_settlement_pickup_active', ['pickup_id'], unique=True, postgresql_where=sa.text("pickup_id IS NOT NULL AND adjusts_id IS NULL AND status <> 'voided'"), sqlite_where=sa.text("pickup_id IS NOT NULL AND adjusts_id IS NULL AND status <> 'voided'"))
 
     op.create_table('weigh_ticket',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -744,7 +764,7 @@ def upgrade():
     sa.Column('net_kg', sa.Numeric(precision=12, scale=3), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('gross_kg >= 0', name='gross'),
-    sa.CheckConstraint('net_kg IS NULL OR net_kg = gross_kg - tare_kg', name='net_is_difference'),
+    sa.CheckConstraint('net_kg IS NULL OR abs(net_kg - (gross_kg - tare_kg)) < 0.0005', name='net_is_difference'),
     sa.CheckConstraint('tare_kg IS NULL OR tare_kg <= gross_kg', name='tare_le_gross'),
     sa.CheckConstraint('tare_kg IS NULL OR tare_kg >= 0', name='tare'),
     sa.ForeignKeyConstraint(['grade_id'], ['material_grade.id'], ),
@@ -1170,6 +1190,7 @@ def downgrade():
 
     op.drop_table('weigh_ticket')
     with op.batch_alter_table('settlement', schema=None) as batch_op:
+        batch_op.drop_index('uq_settlement_pickup_active', postgresql_where=sa.text("pickup_id IS NOT NULL AND adjusts_id IS NULL AND status <> 'voided'"), sqlite_where=sa.text("pickup_id IS NOT NULL AND adjusts_id IS NULL AND status <> 'voided'"))
         batch_op.drop_index(batch_op.f('ix_settlement_status'))
         batch_op.drop_index(batch_op.f('ix_settlement_pickup_id'))
         batch_op.drop_index(batch_op.f('ix_settlement_paid_at'))
@@ -1177,6 +1198,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_settlement_customer_id'))
 
     op.drop_table('settlement')
+    with op.batch_alter_table('pickup_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pickup_log_pickup_id'))
+
+    op.drop_table('pickup_log')
     with op.batch_alter_table('pickup_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pickup_line_pickup_id'))
 
