@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import (
@@ -109,7 +109,9 @@ def _inspection_rule(user: Any) -> Clause:
                         Pickup)(user)
     department = getattr(user, "department", None)
     if department is not None and department.code in SALES_LOT_DEPARTMENTS:
-        clause = or_(clause, Inspection.sales_lot.is_not(None))
+        # Lots of recycled material sold to buyers (no pickup behind them).
+        clause = or_(clause, and_(Inspection.sales_lot.is_not(None),
+                                  Inspection.pickup_id.is_(None)))
     return clause
 
 

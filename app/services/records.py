@@ -74,6 +74,13 @@ def _rules_for(item: Any) -> RecordRules | None:
     return _RULES.get(type(item))
 
 
+def _unknown_reference(obj: Any) -> bool:
+    state = sa_inspect(obj)
+    if state.has_identity:
+        return False
+    return any(v is not None for v in state.mapper.primary_key_from_instance(obj))
+
+
 def check_references(item: Any, user: Any) -> None:
     """Refuse a newly set reference to a record the user may not see.
 
@@ -85,9 +92,10 @@ def check_references(item: Any, user: Any) -> None:
         if rel.direction.name != "MANYTOONE":
             continue
         for obj in state.attrs[rel.key].history.added:
-            # An unknown id in an API payload deserializes to a *new* object;
-            # it must never be inserted as a side effect.
-            if obj is not None and not sa_inspect(obj).has_identity:
+            # An unknown id in an API payload deserializes to a *new* object
+            # carrying that id; it must never be inserted as a side effect.
+            # (New related rows built by services have no id yet.)
+            if obj is not None and _unknown_reference(obj):
                 if obj in db.session:
                     db.session.expunge(obj)
                 raise InvalidInput(
