@@ -35,23 +35,34 @@ def slot_of(moment: dt.datetime, minutes: int) -> str:
     return floored.strftime("%Y%m%dT%H%M")
 
 
-def _tick(name: str, func: str, queue: str, minutes: int) -> str | None:
-    """Enqueue `func(slot)` once for the slot this tick was scheduled in."""
+def _scheduled() -> tuple[Job, dt.datetime]:
+    """The running tick and the instant it was scheduled for (UTC)."""
     tick = get_current_job()
     if tick is None:
         raise RuntimeError("A tick runs as an RQ job.")
     scheduled = tick.enqueued_at or dt.datetime.now(dt.UTC)
     if scheduled.tzinfo is None:
         scheduled = scheduled.replace(tzinfo=dt.UTC)
-    slot = slot_of(scheduled, minutes)
+    return tick, scheduled
+
+
+def _enqueue_once(tick: Job, name: str, func: str, queue: str, slot: str,
+                  timeout: int = 900) -> str | None:
+    """Enqueue `func(slot)` under the id "<name>-<slot>" unless already there."""
     try:
         job: Job = Queue(queue, connection=tick.connection).enqueue(
             func, slot, job_id=f"{name}-{slot}", unique=True,
-            job_timeout=900, result_ttl=86400, failure_ttl=30 * 86400)
+            job_timeout=timeout, result_ttl=86400, failure_ttl=30 * 86400)
     except DuplicateJobError:
         logger.info("%s for slot %s is already queued", name, slot)
         return None
     return job.id
+
+
+def _tick(name: str, func: str, queue: str, minutes: int) -> str | None:
+    """Enqueue `func(slot)` once for the slot this tick was scheduled in."""
+    tick, scheduled = _scheduled()
+    return _enqueue_once(tick, name, func, queue, slot_of(scheduled, minutes))
 
 
 def tick_deadlines() -> str | None:
@@ -64,7 +75,17 @@ def tick_followups() -> str | None:
                  FOLLOWUP_MINUTES)
 
 
+def tick_kpis() -> str | None:
+    """Monthly: freeze the finished month's KPIs (and any month missed)."""
+    tick, scheduled = _scheduled()
+    slot = scheduled.astimezone(BUSINESS_TZ).strftime("%Y%m")
+    return _enqueue_once(tick, "kpis", "app.jobs.tasks.snapshot_kpis",
+                         DEFAULT_QUEUE, slot, timeout=1800)
+
+
 cron.register(tick_deadlines, queue_name=SLA_QUEUE,
               cron=f"*/{DEADLINE_MINUTES} * * * *", result_ttl=600)
 cron.register(tick_followups, queue_name=DEFAULT_QUEUE, cron="7 * * * *",
+              result_ttl=600)
+cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *",
               result_ttl=600)

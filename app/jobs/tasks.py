@@ -71,3 +71,23 @@ def escalate_opened_case(case_id: int) -> int:
 def deliver_mail() -> dict[str, int]:
     result = mail.deliver_pending()
     return {"sent": result.sent, "failed": result.failed, "expired": result.expired}
+
+
+KPIS = "kpis"
+
+
+def snapshot_kpis(slot: str | None = None) -> dict[str, Any]:
+    """Freeze every finished month not frozen yet (at most a year back)."""
+    from app.services import kpi
+
+    run = jobruns.start(KPIS, slot) if slot else None
+    if slot and run is None:
+        return {"skipped": slot}
+    try:
+        months = kpi.months_to_freeze()
+        count = sum(kpi.snapshot_month(month) for month in months)
+    except Exception as error:
+        jobruns.fail(run, error)
+        raise
+    jobruns.finish(run, count, ", ".join(kpi.month_key(m) for m in months))
+    return {"months": [kpi.month_key(m) for m in months], "figures": count}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,9 +75,22 @@ def make_times_aware(mapper_registry: Any) -> None:
                     event.listen(attribute, "set", _aware_on_set, retval=True)
 
 
+_clock: ContextVar[dt.datetime | None] = ContextVar("clock", default=None)
+
+
 def now() -> dt.datetime:
-    """Current instant, aware, in business time."""
-    return dt.datetime.now(BUSINESS_TZ)
+    """Current instant, aware, in business time (or the instant set by clock_at)."""
+    return _clock.get() or dt.datetime.now(BUSINESS_TZ)
+
+
+@contextlib.contextmanager
+def clock_at(instant: dt.datetime) -> Iterator[dt.datetime]:
+    """Run a block as if it were `instant` (demo history, replayed events)."""
+    token = _clock.set(aware(instant).astimezone(BUSINESS_TZ))
+    try:
+        yield instant
+    finally:
+        _clock.reset(token)
 
 
 def money(value: Any) -> Decimal:

@@ -273,14 +273,14 @@ def seed_reference(year: int | None = None) -> None:
 
 
 def seed_calendar(year: int | None = None) -> list[int]:
-    """Load this year's and next year's official calendar if not loaded yet."""
+    """Load last, this and next year's official calendar if not loaded yet."""
     from app.models import CalendarYear, now
     from app.services.calendar import sync_year
     from app.services.errors import DomainError
 
     first = year or now().year
     loaded = []
-    for target in (first, first + 1):
+    for target in (first - 1, first, first + 1):
         if db.session.query(CalendarYear).filter_by(year=target).first():
             continue
         try:

@@ -690,3 +690,17 @@ def names(department_ids: Iterable[int], user_ids: Iterable[int]
     staff = {u.id: str(u) for u in db.session.scalars(
         select(AppUser).where(AppUser.id.in_(user_ids)))} if user_ids else {}
     return {"departments": departments, "staff": staff}
+
+
+def months_to_freeze(moment: dt.datetime | None = None) -> list[dt.date]:
+    """Finished months without a snapshot, oldest first, at most twelve back."""
+    last = previous_month(moment)
+    earliest = add_months(last, -11)
+    frozen = db.session.execute(
+        select(func.max(KpiSnapshot.month))).scalar_one_or_none()
+    start = earliest if frozen is None else max(earliest, add_months(frozen, 1))
+    months = []
+    while start <= last:
+        months.append(start)
+        start = add_months(start, 1)
+    return months

@@ -30,7 +30,7 @@ from app.models.codes import (
     PICKUP_STATUSES,
     PICKUP_STEPS,
 )
-from app.services import records, sla
+from app.services import events, records, sla
 from app.services.errors import InvalidInput
 from app.services.pricing import business_date, line_amount, price_in_force
 from app.services.recycling import (
@@ -107,7 +107,7 @@ def _assess_asks(pickup: Pickup) -> tuple[Ask, ...]:
             if line.estimated_kg is not None else None
         asks += [
             Ask(line_field(line, "assessed_kg"),
-                f"{name} · {_l('Assessed weight (kg)')}", "decimal", required=True,
+                f"{name} · {ASSESSED_KG}", "decimal", required=True,
                 minimum=0, description=estimate),
             Ask(line_field(line, "quoted_unit_price"),
                 f"{name} · {_l('Quoted price (CNY/kg)')}", "decimal", minimum=0,
@@ -146,7 +146,7 @@ def _collect_asks(pickup: Pickup) -> tuple[Ask, ...]:
             if line.assessed_kg is not None else None
         asks += [
             Ask(line_field(line, "collected_kg"),
-                f"{name} · {_l('Collected weight (kg)')}", "decimal", required=True,
+                f"{name} · {COLLECTED_KG}", "decimal", required=True,
                 minimum=0, description=assessed),
             Ask(line_field(line, "label"), f"{name} · {_l('Label')}", max_length=50,
                 description=_l("Empty: the pickup number and the line number.")),
@@ -265,6 +265,16 @@ def _record(pickup: Pickup, step: Step, data: dict[str, Any], user: Any,
     log_step(pickup, step.name, from_status, user, "；".join(given)[:2000] or None)
 
 
+ASSESSED_KG = _l("Assessed weight (kg)")
+COLLECTED_KG = _l("Collected weight (kg)")
+
+
+def _after(pickup: Pickup, step: Step) -> None:
+    """Once committed: a settled pickup is due a satisfaction call."""
+    if step.name == "settle":
+        events.emit("pickup_settled", pickup_id=pickup.id)
+
+
 NOTE = Ask("note", _l("Note"), "textarea")
 WINDOW = (
     Ask("crew", _l("Crew"), required=True, max_length=100),
@@ -318,4 +328,5 @@ PICKUP_FLOW = Workflow(
              apply=_cancel, guard=_unsettled, style="danger", icon="fa-ban"),
     ),
     record=_record,
+    after=_after,
 )

@@ -17,12 +17,13 @@ def _due_now(scheduler: CronScheduler) -> None:
         job.next_enqueue_time = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
 
 
-def test_schedule_module_registers_both_ticks(redis_conn):
+def test_schedule_module_registers_the_ticks(redis_conn):
     scheduler = CronScheduler(connection=redis_conn)
     scheduler.load_config_from_file("app.jobs.schedule")
     names = {job.func_name for job in scheduler.get_jobs()}
     assert names == {"app.jobs.schedule.tick_deadlines",
-                     "app.jobs.schedule.tick_followups"}
+                     "app.jobs.schedule.tick_followups",
+                     "app.jobs.schedule.tick_kpis"}
 
 
 def test_two_cron_schedulers_one_run_per_slot(db, queues, work, redis_conn):

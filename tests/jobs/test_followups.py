@@ -179,3 +179,17 @@ def test_visit_step_through_the_api(db, api):
     count = db.session.scalar(select(func.count()).select_from(FollowUp).where(
         FollowUp.status == "done"))
     assert count == 1
+
+
+def test_settling_a_pickup_enqueues_its_satisfaction_call(db, monkeypatch):
+    """The pickup flow's settle step emits the event the jobs layer listens to."""
+    from app.services import events
+    from app.services.pickup_flow import _after
+
+    seen = []
+    monkeypatch.setattr(events, "_handlers", {"pickup_settled": [
+        lambda pickup_id: seen.append(pickup_id)]})
+    pickup = type("P", (), {"id": 42})()
+    _after(pickup, type("S", (), {"name": "settle"})())
+    _after(pickup, type("S", (), {"name": "close"})())
+    assert seen == [42]

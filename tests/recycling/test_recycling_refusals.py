@@ -39,7 +39,7 @@ from tests.recycling.flow import (
     weigh,
 )
 
-FINAL = re.escape(str(PAID_IS_FINAL))
+FINAL = re.escape("已结清的结算单不能修改或删除；如需更正，请开具调整结算单。")
 
 
 def _counter(db, kind: str) -> int:

@@ -114,7 +114,7 @@ def test_tare_above_gross_is_refused(db, login):
     response = browser.post("/weighlineview/add", data={
         "ticket": str(ticket.id), "material": str(paper.id),
         "gross_kg": "1000", "tare_kg": "1200"}, follow_redirects=True)
-    assert "皮重不能超过毛重" in page(response)
+    assert "皮重（1200 kg）不能超过毛重（1000 kg）。" in page(response)
     assert count(db, WeighLine) == before
 
 
