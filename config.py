@@ -72,8 +72,21 @@ class BaseConfig:
         "en": {"flag": "gb", "name": "English"},
     }
 
-    FILE_ALLOWED_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "gif", "txt", "doc",
-                              "docx", "xls", "xlsx", "mp3", "amr", "m4a")
+    FILE_ALLOWED_EXTENSIONS = (
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "txt",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "mp3",
+        "amr",
+        "m4a",
+    )
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
     WTF_CSRF_ENABLED = True
@@ -119,7 +132,8 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-secret-key-for-the-test-suite-only"  # noqa: S105
     RATELIMIT_ENABLED = False
-    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Fast hashing for the test suite only.
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     SERVER_NAME = "localhost"
 
 
@@ -145,4 +159,6 @@ def get_config(name: str | None = None) -> BaseConfig:
     try:
         return CONFIGS[env]()
     except KeyError:
-        raise RuntimeError(f"Unknown APP_ENV {env!r}; use one of {sorted(CONFIGS)}") from None
+        raise RuntimeError(
+            f"Unknown APP_ENV {env!r}; use one of {sorted(CONFIGS)}"
+        ) from None

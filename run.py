@@ -1,4 +1,4 @@
-"""Development server entry point: `python run.py` (make run uses gunicorn-free dev serving)."""
+"""Single-process development server: `python run.py` (`make run` runs gunicorn)."""
 
 from __future__ import annotations
 

@@ -68,10 +68,11 @@ def _init_database(app: Flask) -> None:
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(uri[len("sqlite:///"):]) or ".", exist_ok=True)
+        os.makedirs(os.path.dirname(uri[len("sqlite:///") :]) or ".", exist_ok=True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir,
-                                                     "migrations"))
+    migrate.init_app(
+        app, db, directory=os.path.join(app.root_path, os.pardir, "migrations")
+    )
     audit.install()
 
 

@@ -59,11 +59,14 @@ class RecordApi(ModelRestApi):
                 pickers[rel.key] = [["id", ScopeFilter, lambda: None]]
         self.add_query_rel_fields = {**pickers, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**pickers, **(self.edit_query_rel_fields or {})}
-        self.validators_columns = {**api_number_validators(model),
-                                   **(self.validators_columns or {})}
+        self.validators_columns = {
+            **api_number_validators(model),
+            **(self.validators_columns or {}),
+        }
         if self.search_columns:
-            self.search_columns = [c for c in self.search_columns
-                                   if c not in self.confidential_columns]
+            self.search_columns = [
+                c for c in self.search_columns if c not in self.confidential_columns
+            ]
         super().__init__()
 
     # -- rules and errors, once for every resource
@@ -72,16 +75,14 @@ class RecordApi(ModelRestApi):
             return super().post_headless()
         except DomainError as error:
             db.session.rollback()
-            return self.response(error.status, message=str(error),
-                                 field=error.field)
+            return self.response(error.status, message=str(error), field=error.field)
 
     def put_headless(self, pk: Any) -> Any:
         try:
             return super().put_headless(pk)
         except DomainError as error:
             db.session.rollback()
-            return self.response(error.status, message=str(error),
-                                 field=error.field)
+            return self.response(error.status, message=str(error), field=error.field)
 
     def delete_headless(self, pk: Any) -> Any:
         try:
@@ -163,8 +164,7 @@ class RecordApi(ModelRestApi):
             self.workflow.run(item, name, data, current_user())
         except DomainError as error:
             db.session.rollback()
-            return self.response(error.status, message=str(error),
-                                 field=error.field)
+            return self.response(error.status, message=str(error), field=error.field)
         item = self.datamodel.get(pk, self._base_filters)
         return self.response(200, id=pk, status=getattr(item, "status", None))
 
@@ -174,18 +174,60 @@ class CustomerApi(RecordApi):
     class_permission_name = "Customer"
     datamodel = SQLAInterface(Customer)
     confidential_columns = {"phone": "phone", "address": "address"}
-    list_columns = ["id", "code", "name", "customer_type.name", "contact_person",
-                    "phone", "region", "status"]
-    show_columns = ["id", "code", "name", "customer_type.id", "customer_type.name",
-                    "credit_code", "contact_person", "phone", "email", "address",
-                    "region", "qualification", "licence_no", "licence_valid_to",
-                    "sales_rep.id", "department.name", "status", "notes"]
-    add_columns = edit_columns = ["name", "customer_type", "credit_code",
-                                  "contact_person", "phone", "email", "address",
-                                  "region", "qualification", "licence_no",
-                                  "licence_valid_to", "sales_rep", "status", "notes"]
-    search_columns = ["code", "name", "customer_type", "region", "status",
-                      "credit_code"]
+    list_columns = [
+        "id",
+        "code",
+        "name",
+        "customer_type.name",
+        "contact_person",
+        "phone",
+        "region",
+        "status",
+    ]
+    show_columns = [
+        "id",
+        "code",
+        "name",
+        "customer_type.id",
+        "customer_type.name",
+        "credit_code",
+        "contact_person",
+        "phone",
+        "email",
+        "address",
+        "region",
+        "qualification",
+        "licence_no",
+        "licence_valid_to",
+        "sales_rep.id",
+        "department.name",
+        "status",
+        "notes",
+    ]
+    add_columns = edit_columns = [
+        "name",
+        "customer_type",
+        "credit_code",
+        "contact_person",
+        "phone",
+        "email",
+        "address",
+        "region",
+        "qualification",
+        "licence_no",
+        "licence_valid_to",
+        "sales_rep",
+        "status",
+        "notes",
+    ]
+    search_columns = [
+        "code",
+        "name",
+        "customer_type",
+        "region",
+        "status",
+        "credit_code",
+    ]
     order_columns = ["code", "name", "region"]
     base_order = ("id", "desc")
 
@@ -195,28 +237,98 @@ class CaseApi(RecordApi):
     class_permission_name = "Case"
     datamodel = SQLAInterface(Case)
     workflow = CASE_FLOW
-    list_columns = ["id", "number", "title", "customer.id", "customer.name", "kind",
-                    "severity", "category.name", "department.name", "status",
-                    "received_at", "response_due_at", "response_state",
-                    "resolution_due_at", "resolution_state", "reopen_count"]
-    show_columns = [*list_columns, "description", "expected_solution", "channel.name",
-                    "stage", "urgent", "first_ask_owner.username",
-                    "owner.username", "responded_at", "resolved_at", "closed_at",
-                    "findings", "root_cause", "responsibility", "solution",
-                    "compensation_amount", "result", "satisfaction",
-                    "satisfaction_comment", "pickup.id", "inspection.id",
-                    "settlement.id"]
-    add_columns = ["customer", "kind", "severity", "category", "channel", "stage",
-                   "urgent", "title", "description", "expected_solution",
-                   "received_at", "pickup", "inspection", "settlement"]
-    edit_columns = ["kind", "severity", "category", "channel", "stage", "urgent",
-                    "title", "description", "expected_solution", "findings",
-                    "root_cause", "responsibility", "solution",
-                    "compensation_amount", "compensation_note", "result", "pickup",
-                    "inspection", "settlement"]
-    search_columns = ["number", "customer", "kind", "severity", "category",
-                      "department", "status", "response_state", "resolution_state",
-                      "received_at", "resolution_due_at"]
+    list_columns = [
+        "id",
+        "number",
+        "title",
+        "customer.id",
+        "customer.name",
+        "kind",
+        "severity",
+        "category.name",
+        "department.name",
+        "status",
+        "received_at",
+        "response_due_at",
+        "response_state",
+        "resolution_due_at",
+        "resolution_state",
+        "reopen_count",
+    ]
+    show_columns = [
+        *list_columns,
+        "description",
+        "expected_solution",
+        "channel.name",
+        "stage",
+        "urgent",
+        "first_ask_owner.username",
+        "owner.username",
+        "responded_at",
+        "resolved_at",
+        "closed_at",
+        "findings",
+        "root_cause",
+        "responsibility",
+        "solution",
+        "compensation_amount",
+        "result",
+        "satisfaction",
+        "satisfaction_comment",
+        "pickup.id",
+        "inspection.id",
+        "settlement.id",
+    ]
+    add_columns = [
+        "customer",
+        "kind",
+        "severity",
+        "category",
+        "channel",
+        "stage",
+        "urgent",
+        "title",
+        "description",
+        "expected_solution",
+        "received_at",
+        "pickup",
+        "inspection",
+        "settlement",
+    ]
+    edit_columns = [
+        "kind",
+        "severity",
+        "category",
+        "channel",
+        "stage",
+        "urgent",
+        "title",
+        "description",
+        "expected_solution",
+        "findings",
+        "root_cause",
+        "responsibility",
+        "solution",
+        "compensation_amount",
+        "compensation_note",
+        "result",
+        "pickup",
+        "inspection",
+        "settlement",
+    ]
+    search_columns = [
+        "number",
+        "customer",
+        "kind",
+        "severity",
+        "category",
+        "department",
+        "status",
+        "response_state",
+        "resolution_state",
+        "received_at",
+        "resolution_due_at",
+    ]
     order_columns = ["number", "received_at", "response_due_at", "resolution_due_at"]
     base_order = ("id", "desc")
 
@@ -227,18 +339,59 @@ class PickupApi(RecordApi):
     datamodel = SQLAInterface(Pickup)
     workflow = PICKUP_FLOW
     confidential_columns = {"contact_phone": "phone", "address": "address"}
-    list_columns = ["id", "number", "customer.id", "customer.name", "status",
-                    "region", "requested_start", "requested_end", "window_start",
-                    "window_end", "confirm_due_at", "confirm_state"]
-    show_columns = [*list_columns, "contact_name", "contact_phone", "address",
-                    "crew", "vehicle", "arrived_at", "arrival_state",
-                    "assessment_note", "quoted_amount", "collected_at",
-                    "weighed_at", "inspected_at", "settled_at", "closed_at",
-                    "cancel_reason", "notes"]
-    add_columns = ["customer", "channel", "contact_name", "contact_phone", "address",
-                   "region", "requested_start", "requested_end", "notes"]
-    edit_columns = ["contact_name", "contact_phone", "address", "region",
-                    "requested_start", "requested_end", "notes"]
+    list_columns = [
+        "id",
+        "number",
+        "customer.id",
+        "customer.name",
+        "status",
+        "region",
+        "requested_start",
+        "requested_end",
+        "window_start",
+        "window_end",
+        "confirm_due_at",
+        "confirm_state",
+    ]
+    show_columns = [
+        *list_columns,
+        "contact_name",
+        "contact_phone",
+        "address",
+        "crew",
+        "vehicle",
+        "arrived_at",
+        "arrival_state",
+        "assessment_note",
+        "quoted_amount",
+        "collected_at",
+        "weighed_at",
+        "inspected_at",
+        "settled_at",
+        "closed_at",
+        "cancel_reason",
+        "notes",
+    ]
+    add_columns = [
+        "customer",
+        "channel",
+        "contact_name",
+        "contact_phone",
+        "address",
+        "region",
+        "requested_start",
+        "requested_end",
+        "notes",
+    ]
+    edit_columns = [
+        "contact_name",
+        "contact_phone",
+        "address",
+        "region",
+        "requested_start",
+        "requested_end",
+        "notes",
+    ]
     search_columns = ["number", "customer", "status", "region", "confirm_state"]
     base_order = ("id", "desc")
 
@@ -248,16 +401,48 @@ class InspectionApi(RecordApi):
     class_permission_name = "Inspection"
     datamodel = SQLAInterface(Inspection)
     workflow = INSPECTION_FLOW
-    list_columns = ["id", "number", "pickup.id", "material.name", "grade.name",
-                    "net_kg", "moisture_pct", "impurity_pct", "deduction_kg",
-                    "accepted_net_kg", "result", "inspected_at"]
-    show_columns = [*list_columns, "weigh_line.id", "sales_lot", "customer.id",
-                    "inspector.username", "report"]
-    add_columns = ["weigh_line", "sales_lot", "material", "grade", "net_kg",
-                   "moisture_pct", "impurity_pct", "deduction_kg", "result",
-                   "report"]
-    edit_columns = ["grade", "moisture_pct", "impurity_pct", "deduction_kg",
-                    "result", "report"]
+    list_columns = [
+        "id",
+        "number",
+        "pickup.id",
+        "material.name",
+        "grade.name",
+        "net_kg",
+        "moisture_pct",
+        "impurity_pct",
+        "deduction_kg",
+        "accepted_net_kg",
+        "result",
+        "inspected_at",
+    ]
+    show_columns = [
+        *list_columns,
+        "weigh_line.id",
+        "sales_lot",
+        "customer.id",
+        "inspector.username",
+        "report",
+    ]
+    add_columns = [
+        "weigh_line",
+        "sales_lot",
+        "material",
+        "grade",
+        "net_kg",
+        "moisture_pct",
+        "impurity_pct",
+        "deduction_kg",
+        "result",
+        "report",
+    ]
+    edit_columns = [
+        "grade",
+        "moisture_pct",
+        "impurity_pct",
+        "deduction_kg",
+        "result",
+        "report",
+    ]
     search_columns = ["number", "pickup", "material", "result", "inspected_at"]
     base_order = ("id", "desc")
 
@@ -273,16 +458,46 @@ class SettlementApi(RecordApi):
     class_permission_name = "Settlement"
     datamodel = SQLAInterface(Settlement)
     workflow = SETTLEMENT_FLOW
-    list_columns = ["id", "number", "direction", "customer.id", "customer.name",
-                    "pickup.id", "status", "total", "payment_method", "voucher_no",
-                    "paid_at"]
-    show_columns = [*list_columns, "sales_order", "confirmed_at", "voided_at",
-                    "void_reason", "adjusts.id", "notes"]
-    add_columns = ["direction", "customer", "pickup", "sales_order",
-                   "payment_method", "notes"]
+    list_columns = [
+        "id",
+        "number",
+        "direction",
+        "customer.id",
+        "customer.name",
+        "pickup.id",
+        "status",
+        "total",
+        "payment_method",
+        "voucher_no",
+        "paid_at",
+    ]
+    show_columns = [
+        *list_columns,
+        "sales_order",
+        "confirmed_at",
+        "voided_at",
+        "void_reason",
+        "adjusts.id",
+        "notes",
+    ]
+    add_columns = [
+        "direction",
+        "customer",
+        "pickup",
+        "sales_order",
+        "payment_method",
+        "notes",
+    ]
     edit_columns = ["payment_method", "sales_order", "notes"]
-    search_columns = ["number", "direction", "customer", "pickup", "status",
-                      "voucher_no", "paid_at"]
+    search_columns = [
+        "number",
+        "direction",
+        "customer",
+        "pickup",
+        "status",
+        "voucher_no",
+        "paid_at",
+    ]
     base_order = ("id", "desc")
 
 
@@ -290,15 +505,31 @@ class FollowUpApi(RecordApi):
     resource_name = "followup"
     class_permission_name = "FollowUp"
     datamodel = SQLAInterface(FollowUp)
-    list_columns = ["id", "number", "source", "customer.id", "customer.name",
-                    "case.id", "pickup.id", "due_at", "due_state", "status",
-                    "satisfaction"]
-    show_columns = [*list_columns, "assignee.username", "channel.name", "done_at",
-                    "outcome", "comment", "result_case.id"]
+    list_columns = [
+        "id",
+        "number",
+        "source",
+        "customer.id",
+        "customer.name",
+        "case.id",
+        "pickup.id",
+        "due_at",
+        "due_state",
+        "status",
+        "satisfaction",
+    ]
+    show_columns = [
+        *list_columns,
+        "assignee.username",
+        "channel.name",
+        "done_at",
+        "outcome",
+        "comment",
+        "result_case.id",
+    ]
     add_columns = ["customer", "case", "pickup", "assignee", "channel", "due_at"]
     edit_columns = ["assignee", "channel", "due_at"]
-    search_columns = ["number", "customer", "source", "status", "due_state",
-                      "due_at"]
+    search_columns = ["number", "customer", "source", "status", "due_state", "due_at"]
     base_order = ("id", "desc")
     workflow = FOLLOWUP_FLOW
 

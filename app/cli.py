@@ -49,7 +49,7 @@ def demo_seed() -> None:
     with acting_as(system_user()):
         seed_reference()
         result = seed_demo(password)
-    click.echo("Demo users (password: %s):" % password)
+    click.echo(f"Demo users (password: {password}):")
     click.echo("  " + ", ".join(result["users"]))
     if result["records_created"]:
         click.echo(f"Demo records created ({result['customers']} customers).")
@@ -71,11 +71,18 @@ def _instant(value: str) -> dt.datetime:
 
 
 @calendar_cli.command("sync")
-@click.option("--year", "years", type=int, multiple=True,
-              help="Year to load (repeatable); default: this year and next.")
-@click.option("--provisional", is_flag=True,
-              help="Allow statutory holidays of an unpublished year (make-up days "
-                   "unknown).")
+@click.option(
+    "--year",
+    "years",
+    type=int,
+    multiple=True,
+    help="Year to load (repeatable); default: this year and next.",
+)
+@click.option(
+    "--provisional",
+    is_flag=True,
+    help="Allow statutory holidays of an unpublished year (make-up days unknown).",
+)
 def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
     """Load China's holidays and make-up working days into the calendar."""
     from app.models import now
@@ -94,15 +101,18 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
                 click.echo(f"{year}: {error}", err=True)
                 failed = True
                 continue
-            click.echo(f"{year}: {result.status}, {result.added} days added, "
-                       f"{result.updated} updated, {len(result.kept_manual)} manual "
-                       f"edits kept")
+            click.echo(
+                f"{year}: {result.status}, {result.added} days added, "
+                f"{result.updated} updated, {len(result.kept_manual)} manual "
+                f"edits kept"
+            )
             for item in result.disagreements:
                 click.echo(f"  cross-check: {item}", err=True)
         recomputed = sla.recompute_unknown()
     if recomputed:
-        click.echo(f"Recomputed {recomputed} clocks that were waiting for the "
-                   "calendar.")
+        click.echo(
+            f"Recomputed {recomputed} clocks that were waiting for the calendar."
+        )
     if failed and years:
         raise SystemExit(1)
 
@@ -111,11 +121,22 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
 @click.argument("kind")
 @click.argument("severity")
 @click.argument("received_at")
-@click.option("--pause", "pauses", nargs=2, multiple=True, metavar="FROM TO",
-              help="A stretch waiting for the customer (repeatable).")
+@click.option(
+    "--pause",
+    "pauses",
+    nargs=2,
+    multiple=True,
+    metavar="FROM TO",
+    help="A stretch waiting for the customer (repeatable).",
+)
 @click.option("--customer-type", default=None, help="Customer type code.")
-def sla_due(kind: str, severity: str, received_at: str,
-            pauses: tuple[tuple[str, str], ...], customer_type: str | None) -> None:
+def sla_due(
+    kind: str,
+    severity: str,
+    received_at: str,
+    pauses: tuple[tuple[str, str], ...],
+    customer_type: str | None,
+) -> None:
     """Print the response and resolution due times of a policy (ISO 8601)."""
     from app.models import CustomerType
     from app.models.codes import KIND_SEVERITIES, SLA_KINDS
@@ -123,18 +144,22 @@ def sla_due(kind: str, severity: str, received_at: str,
     from app.services.workcal import CalendarUnknownError
 
     if kind not in SLA_KINDS:
-        raise click.BadParameter(f"unknown kind {kind!r}; use one of "
-                                 f"{', '.join(SLA_KINDS)}", param_hint="KIND")
+        raise click.BadParameter(
+            f"unknown kind {kind!r}; use one of {', '.join(SLA_KINDS)}",
+            param_hint="KIND",
+        )
     if severity not in KIND_SEVERITIES[kind]:
         raise click.BadParameter(
             f"{kind} knows the severities {', '.join(KIND_SEVERITIES[kind])}",
-            param_hint="SEVERITY")
+            param_hint="SEVERITY",
+        )
     received = _instant(received_at)
     spans = [(_instant(a), _instant(b)) for a, b in pauses]
     for start, end in spans:
         if end < start:
-            raise click.BadParameter("a pause must end after it starts",
-                                     param_hint="--pause")
+            raise click.BadParameter(
+                "a pause must end after it starts", param_hint="--pause"
+            )
     type_id = None
     if customer_type:
         found = db.session.query(CustomerType).filter_by(code=customer_type).first()
@@ -147,9 +172,12 @@ def sla_due(kind: str, severity: str, received_at: str,
     try:
         due = sla.due_times(kind, severity, received, spans, type_id)
     except CalendarUnknownError as error:
-        click.echo(f"response: unknown\nresolution: unknown\n"
-                   f"The calendar has no data for {error.year}; run "
-                   f"`flask calendar sync --year {error.year}`.", err=False)
+        click.echo(
+            f"response: unknown\nresolution: unknown\n"
+            f"The calendar has no data for {error.year}; run "
+            f"`flask calendar sync --year {error.year}`.",
+            err=False,
+        )
         raise SystemExit(2) from None
     for name, value in (("response", due.response), ("resolution", due.resolution)):
         click.echo(f"{name}: {value.isoformat() if value else 'none'}")

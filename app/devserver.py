@@ -54,12 +54,30 @@ def start_embedded_redis(env: dict[str, str]) -> object | None:
 def job_commands(redis_url: str, workers: int = 1) -> list[list[str]]:
     """RQ worker(s) and the one `rq cron` process (cron entries are local time:
     TZ must be Asia/Shanghai, which main() sets)."""
-    worker = [str(BIN / "rq"), "worker", "--url", redis_url,
-              "--worker-class", "app.jobs.worker.AppWorker",
-              "--job-class", "app.jobs.worker.AppJob",
-              "--with-scheduler", "--path", str(ROOT), "sla", "default"]
-    cron = [str(BIN / "rq"), "cron", "--url", redis_url, "--path", str(ROOT),
-            "app.jobs.schedule"]
+    worker = [
+        str(BIN / "rq"),
+        "worker",
+        "--url",
+        redis_url,
+        "--worker-class",
+        "app.jobs.worker.AppWorker",
+        "--job-class",
+        "app.jobs.worker.AppJob",
+        "--with-scheduler",
+        "--path",
+        str(ROOT),
+        "sla",
+        "default",
+    ]
+    cron = [
+        str(BIN / "rq"),
+        "cron",
+        "--url",
+        redis_url,
+        "--path",
+        str(ROOT),
+        "app.jobs.schedule",
+    ]
     return [worker] * max(workers, 1) + [cron]
 
 
@@ -76,8 +94,18 @@ def main() -> int:
     def spawn(*command: str) -> None:
         processes.append(subprocess.Popen(command, env=env, cwd=ROOT))  # noqa: S603
 
-    spawn(str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-          "--threads", "4", "--access-logfile", "-", "wsgi:app")
+    spawn(
+        str(BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "wsgi:app",
+    )
     if env.get("REDIS_URL"):
         for command in job_commands(env["REDIS_URL"], int(env.get("RQ_WORKERS", "1"))):
             spawn(*command)

@@ -94,10 +94,15 @@ def register(appbuilder: AppBuilder) -> None:
     for category in MENU:
         for item in category.items:
             if item.href:
-                appbuilder.add_link(item.name, href=item.href, label=item.label,
-                                    icon=item.icon, category=category.name,
-                                    category_label=category.label,
-                                    category_icon=category.icon)
+                appbuilder.add_link(
+                    item.name,
+                    href=item.href,
+                    label=item.label,
+                    icon=item.icon,
+                    category=category.name,
+                    category_label=category.label,
+                    category_icon=category.icon,
+                )
                 continue
             appbuilder.add_view(
                 MENU_VIEWS[item.name],

@@ -40,8 +40,11 @@ def _admin(url: sa.URL, *statements: str) -> None:
     engine.dispose()
 
 
-def _median_ms(func: Callable[[], object], runs: int = RUNS,
-               reset: Callable[[], object] | None = None) -> float:
+def _median_ms(
+    func: Callable[[], object],
+    runs: int = RUNS,
+    reset: Callable[[], object] | None = None,
+) -> float:
     times = []
     for _ in range(runs):
         if reset is not None:
@@ -83,9 +86,12 @@ WHERE status NOT IN ('closed', 'cancelled') AND response_risk_at <= :now
 
 def main() -> int:
     base = sa.engine.make_url(
-        sys.argv[1] if len(sys.argv) > 1
-        else os.environ.get("TEST_DATABASE_URL",
-                            "postgresql://postgres@127.0.0.1:5432/test"))
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else os.environ.get(
+            "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        )
+    )
     name = f"bench_sweep_{os.getpid()}"
     _admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
     url = base.set(database=name)
@@ -129,23 +135,31 @@ def run(url: sa.URL) -> int:
             seed_reference()
             seed_users("bench-only-password")
             customer = Customer(
-                name="基准测试客户有限公司", status="active",
-                customer_type=db.session.scalars(sa.select(CustomerType).filter_by(
-                    code="supplier")).one())
+                name="基准测试客户有限公司",
+                status="active",
+                customer_type=db.session.scalars(
+                    sa.select(CustomerType).filter_by(code="supplier")
+                ).one(),
+            )
             records.before_create(customer)
             db.session.add(customer)
             db.session.commit()
         logging.getLogger().setLevel(logging.WARNING)
         owner = db.session.scalars(sa.select(AppUser).filter_by(username="cs")).one()
-        category = db.session.scalars(sa.select(CaseCategory).filter_by(
-            code="quality")).one()
+        category = db.session.scalars(
+            sa.select(CaseCategory).filter_by(code="quality")
+        ).one()
         params = {
-            "customer": customer.id, "category": category.id,
-            "channel": db.session.scalars(sa.select(Channel.id).filter_by(
-                code="hotline")).one(),
-            "department": category.default_department_id, "owner": owner.id,
-            "policy": db.session.scalars(sa.select(SlaPolicy.id).filter_by(
-                kind="complaint", severity="general")).one(),
+            "customer": customer.id,
+            "category": category.id,
+            "channel": db.session.scalars(
+                sa.select(Channel.id).filter_by(code="hotline")
+            ).one(),
+            "department": category.default_department_id,
+            "owner": owner.id,
+            "policy": db.session.scalars(
+                sa.select(SlaPolicy.id).filter_by(kind="complaint", severity="general")
+            ).one(),
             "due": DUE,
         }
 
@@ -154,20 +168,25 @@ def run(url: sa.URL) -> int:
             db.session.execute(sa.text(LOAD), {**params, "first": first, "last": last})
             db.session.commit()
             with db.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as conn:
+                isolation_level="AUTOCOMMIT"
+            ) as conn:
                 conn.execute(sa.text("VACUUM ANALYZE service_case"))
             return time.perf_counter() - start
 
         def analyze() -> None:
             with db.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as conn:
+                isolation_level="AUTOCOMMIT"
+            ) as conn:
                 conn.execute(sa.text("ANALYZE"))
 
         def reset() -> None:
-            db.session.execute(sa.text(
-                "UPDATE service_case SET response_state = 'running', "
-                "escalation_level = 0 WHERE id IN (SELECT id FROM service_case "
-                "WHERE response_state = 'breached')"))
+            db.session.execute(
+                sa.text(
+                    "UPDATE service_case SET response_state = 'running', "
+                    "escalation_level = 0 WHERE id IN (SELECT id FROM service_case "
+                    "WHERE response_state = 'breached')"
+                )
+            )
             db.session.execute(sa.text("DELETE FROM notification_recipient"))
             db.session.execute(sa.text("DELETE FROM notification"))
             db.session.commit()
@@ -185,12 +204,14 @@ def run(url: sa.URL) -> int:
         figures = {}
         for total, first in ((10_000, 1), (1_000_000, 10_001)):
             seconds = load(first, total)
-            print(f"loaded {total - first + 1:,} cases in {seconds:.1f} s",
-                  flush=True)
+            print(f"loaded {total - first + 1:,} cases in {seconds:.1f} s", flush=True)
             reset()
             check = sweep()
             if (check.marked["case"], check.raised["case"], bare()) != (
-                    DUE, 2 * DUE, DUE):
+                DUE,
+                2 * DUE,
+                DUE,
+            ):
                 raise RuntimeError(f"unexpected sweep: {check}")
             # Statistics with alerts present, as autovacuum keeps them.
             analyze()
@@ -202,19 +223,27 @@ def run(url: sa.URL) -> int:
             figures[total] = (first_ms, repeat_ms, bare_ms)
 
     print()
-    print(f"{'open cases':>12} {'due':>6} {'first sweep':>13} {'repeat sweep':>14} "
-          f"{'bare SQL':>10}")
+    print(
+        f"{'open cases':>12} {'due':>6} {'first sweep':>13} {'repeat sweep':>14} "
+        f"{'bare SQL':>10}"
+    )
     for total, (first_ms, repeat_ms, bare_ms) in figures.items():
-        print(f"{total:>12,} {DUE:>6,} {first_ms:>10.1f} ms {repeat_ms:>11.1f} ms "
-              f"{bare_ms:>7.2f} ms")
+        print(
+            f"{total:>12,} {DUE:>6,} {first_ms:>10.1f} ms {repeat_ms:>11.1f} ms "
+            f"{bare_ms:>7.2f} ms"
+        )
     small, large = figures[10_000], figures[1_000_000]
     print()
-    print(f"1 M / 10 k: first sweep {large[0] / small[0]:.2f}, repeat sweep "
-          f"{large[1] / small[1]:.2f}, bare SQL {large[2] / small[2]:.2f} "
-          "(target <= 1.5)")
+    print(
+        f"1 M / 10 k: first sweep {large[0] / small[0]:.2f}, repeat sweep "
+        f"{large[1] / small[1]:.2f}, bare SQL {large[2] / small[2]:.2f} "
+        "(target <= 1.5)"
+    )
     for total, (first_ms, repeat_ms, bare_ms) in figures.items():
-        print(f"sweep / bare SQL at {total:,}: first {first_ms / bare_ms:.1f}, "
-              f"repeat {repeat_ms / bare_ms:.1f} (target <= 3)")
+        print(
+            f"sweep / bare SQL at {total:,}: first {first_ms / bare_ms:.1f}, "
+            f"repeat {repeat_ms / bare_ms:.1f} (target <= 3)"
+        )
     return 0
 
 

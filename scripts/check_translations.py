@@ -17,18 +17,23 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 DEFAULT = Path(__file__).resolve().parent.parent / (
-    "app/translations/zh/LC_MESSAGES/messages.po")
+    "app/translations/zh/LC_MESSAGES/messages.po"
+)
 
 # %(name)s / %(count)d, plain %s / %d (not "%%" and not "100 %."), and {name}.
-PERCENT = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*\d*(?:\.\d+)?(?P<conv>[diouxXeEfFgGcrsa])")
+PERCENT = re.compile(
+    r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*\d*(?:\.\d+)?(?P<conv>[diouxXeEfFgGcrsa])"
+)
 BRACES = re.compile(r"(?<!\{)\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)[^{}]*\}(?!\})")
 
 
 def placeholders(text: str) -> list[str]:
     """Sorted placeholders of a message (a bag: repeated ones count)."""
     text = text.replace("%%", "")
-    found = [f"%({m['name']}){m['conv']}" if m["name"] is not None else f"%{m['conv']}"
-             for m in PERCENT.finditer(text)]
+    found = [
+        f"%({m['name']}){m['conv']}" if m["name"] is not None else f"%{m['conv']}"
+        for m in PERCENT.finditer(text)
+    ]
     found += [f"{{{m['name']}}}" for m in BRACES.finditer(text)]
     return sorted(found)
 
@@ -61,8 +66,10 @@ def check(path: Path) -> list[str]:
         for string in strings:
             got = placeholders(string)
             if got not in allowed:
-                problems.append(f"{where}: placeholders differ in {shown!r}: "
-                                f"msgid {allowed[0]} vs msgstr {got}")
+                problems.append(
+                    f"{where}: placeholders differ in {shown!r}: "
+                    f"msgid {allowed[0]} vs msgstr {got}"
+                )
     return problems
 
 

@@ -54,8 +54,12 @@ FLAGS = (
 
 
 def find_chromium() -> str | None:
-    for name in (os.environ.get("CHROMIUM", ""), "chromium", "chromium-browser",
-                 "google-chrome"):
+    for name in (
+        os.environ.get("CHROMIUM", ""),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+    ):
         if name and shutil.which(name):
             return shutil.which(name)
     return None
@@ -71,17 +75,25 @@ def _high(fd: int) -> int:
 class Chromium:
     """One headless browser with one page, attached in flat session mode."""
 
-    def __init__(self, binary: str, workdir: Path, width: int = 1400,
-                 height: int = 1000) -> None:
+    def __init__(
+        self, binary: str, workdir: Path, width: int = 1400, height: int = 1000
+    ) -> None:
         self.netlog = workdir / "netlog.json"
         profile = workdir / "profile" / "Default"
         profile.mkdir(parents=True, exist_ok=True)
         # No password manager, so no leak check when the login form is sent.
-        (profile / "Preferences").write_text(json.dumps({
-            "credentials_enable_service": False,
-            "profile": {"password_manager_enabled": False,
-                        "password_manager_leak_detection": False},
-            "signin": {"allowed": False}}))
+        (profile / "Preferences").write_text(
+            json.dumps(
+                {
+                    "credentials_enable_service": False,
+                    "profile": {
+                        "password_manager_enabled": False,
+                        "password_manager_leak_detection": False,
+                    },
+                    "signin": {"allowed": False},
+                }
+            )
+        )
         to_chrome_r, to_chrome_w = (_high(fd) for fd in os.pipe())
         from_chrome_r, from_chrome_w = (_high(fd) for fd in os.pipe())
 
@@ -89,12 +101,21 @@ class Chromium:
             os.dup2(to_chrome_r, 3)
             os.dup2(from_chrome_w, 4)
 
-        self.process = subprocess.Popen(  # noqa: S603 - fixed flags, found binary
-            [binary, *FLAGS, f"--user-data-dir={workdir / 'profile'}",
-             f"--log-net-log={self.netlog}", "--net-log-capture-mode=Default",
-             f"--window-size={width},{height}", "about:blank"],
-            pass_fds=(3, 4), preexec_fn=wire, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                binary,
+                *FLAGS,
+                f"--user-data-dir={workdir / 'profile'}",
+                f"--log-net-log={self.netlog}",
+                "--net-log-capture-mode=Default",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            pass_fds=(3, 4),
+            preexec_fn=wire,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._out = os.fdopen(to_chrome_w, "wb", buffering=0)
@@ -107,13 +128,16 @@ class Chromium:
         self._lock = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
         target = self.call("Target.createTarget", {"url": "about:blank"})
-        self.session = self.call("Target.attachToTarget", {
-            "targetId": target["targetId"], "flatten": True})["sessionId"]
+        self.session = self.call(
+            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
+        )["sessionId"]
         for domain in ("Page", "Network", "Runtime", "Log"):
             self.call(f"{domain}.enable", session=True)
-        self.call("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1,
-            "mobile": False}, session=True)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=True,
+        )
 
     # ------------------------------------------------------------ protocol
     def _read(self) -> None:
@@ -143,14 +167,22 @@ class Chromium:
             self.errors.append(f"{entry.get('text', '')} {entry.get('url', '')}")
         self.events.put(message)
 
-    def call(self, method: str, params: dict[str, Any] | None = None,
-             session: bool = False, timeout: float = 30) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        session: bool = False,
+        timeout: float = 30,
+    ) -> dict[str, Any]:
         with self._lock:
             self._next += 1
             number = self._next
             self._replies[number] = queue.Queue()
-        message: dict[str, Any] = {"id": number, "method": method,
-                                   "params": params or {}}
+        message: dict[str, Any] = {
+            "id": number,
+            "method": method,
+            "params": params or {},
+        }
         if session:
             message["sessionId"] = self.session
         self._out.write(json.dumps(message).encode() + b"\0")
@@ -177,9 +209,11 @@ class Chromium:
         self.wait_for("Page.loadEventFired")
 
     def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", {
-            "expression": expression, "returnByValue": True, "awaitPromise": True},
-            session=True)
+        result = self.call(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            session=True,
+        )
         return result.get("result", {}).get("value")
 
     def wait_until(self, expression: str, timeout: float = 30) -> Any:
@@ -195,12 +229,21 @@ class Chromium:
         """The whole page, as PNG."""
         metrics = self.call("Page.getLayoutMetrics", session=True)
         size = metrics["cssContentSize"]
-        self.call("Emulation.setDeviceMetricsOverride", {
-            "width": int(size["width"]), "height": int(size["height"]),
-            "deviceScaleFactor": 1, "mobile": False}, session=True)
-        shot = self.call("Page.captureScreenshot", {"format": "png",
-                                                     "captureBeyondViewport": True},
-                         session=True)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": int(size["width"]),
+                "height": int(size["height"]),
+                "deviceScaleFactor": 1,
+                "mobile": False,
+            },
+            session=True,
+        )
+        shot = self.call(
+            "Page.captureScreenshot",
+            {"format": "png", "captureBeyondViewport": True},
+            session=True,
+        )
         path.write_bytes(base64.b64decode(shot["data"]))
 
     def _drain(self) -> None:
@@ -249,7 +292,9 @@ class Chromium:
     def netlog_requests(self) -> list[tuple[str, str]]:
         """(url, initiator) of every URL request the browser process started."""
         types, events = self._netlog()
-        return [(event["params"]["url"], event["params"].get("initiator", ""))
-                for event in events
-                if types.get(event["type"]) == "URL_REQUEST_START_JOB"
-                and (event.get("params") or {}).get("url")]
+        return [
+            (event["params"]["url"], event["params"].get("initiator", ""))
+            for event in events
+            if types.get(event["type"]) == "URL_REQUEST_START_JOB"
+            and (event.get("params") or {}).get("url")
+        ]

@@ -83,8 +83,11 @@ class _Database:
 
 def _config(url: Any) -> TestingConfig:
     config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = str(url) if not hasattr(url, "render_as_string") \
+    config.SQLALCHEMY_DATABASE_URI = (
+        str(url)
+        if not hasattr(url, "render_as_string")
         else url.render_as_string(hide_password=False)
+    )
     config.DEMO_PASSWORD = PASSWORD
     config.REDIS_URL = ""
     return config
@@ -203,8 +206,11 @@ class Browser:
         assert token, "login page has no CSRF token"
         response = self.client.post(
             "/login/",
-            data={"username": self.username, "password": PASSWORD,
-                  "csrf_token": token.group(1)},
+            data={
+                "username": self.username,
+                "password": PASSWORD,
+                "csrf_token": token.group(1),
+            },
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         home = self.client.get("/")
@@ -238,8 +244,12 @@ def api(app: Flask, db: Any) -> Any:
         client = app.test_client()
         response = client.post(
             "/api/v1/security/login",
-            json={"username": username, "password": PASSWORD, "provider": "db",
-                  "refresh": False},
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "provider": "db",
+                "refresh": False,
+            },
         )
         assert response.status_code == 200, response.get_json()
         token = response.get_json()["access_token"]

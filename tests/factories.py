@@ -132,8 +132,11 @@ class WeighLineFactory(RecordFactory):
 
 def grade(material_code: str, grade_code: str) -> MaterialGrade:
     material = by_code(Material, material_code)
-    return db.session.query(MaterialGrade).filter_by(
-        material_id=material.id, code=grade_code).one()
+    return (
+        db.session.query(MaterialGrade)
+        .filter_by(material_id=material.id, code=grade_code)
+        .one()
+    )
 
 
 class InspectionFactory(RecordFactory):

@@ -20,18 +20,56 @@ def test_migrations_match_the_models(runner):
 
 def test_every_ui_string_has_a_chinese_translation(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run(  # noqa: S603
-        [str(Path(sys.executable).parent / "pybabel"), "extract", "-F",
-         "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with pot.open("rb") as handle:
         wanted = {m.id for m in read_po(handle) if m.id}
     with CATALOG.open("rb") as handle:
         catalog = {m.id: m for m in read_po(handle) if m.id}
-    missing = sorted(str(i) for i in wanted if i not in catalog
-                     or not catalog[i].string or catalog[i].fuzzy)
+    missing = sorted(
+        str(i)
+        for i in wanted
+        if i not in catalog or not catalog[i].string or catalog[i].fuzzy
+    )
     assert not missing, f"untranslated UI strings: {missing[:20]}"
-    check = subprocess.run(  # noqa: S603
-        [sys.executable, "scripts/check_translations.py"], cwd=ROOT,
-        capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "scripts/check_translations.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stdout
+
+
+def test_code_is_lint_clean_and_formatted():
+    ruff = str(Path(sys.executable).parent / "ruff")
+    check = subprocess.run(
+        [ruff, "check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout[-3000:]
+    formatted = subprocess.run(
+        [ruff, "format", "--check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert formatted.returncode == 0, formatted.stdout[-3000:]

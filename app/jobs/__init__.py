@@ -36,8 +36,9 @@ RETRY_AFTER_SECONDS = 30.0
 
 def connect(url: str) -> Redis:
     """A Redis client for redis://, rediss:// or unix:// (embedded Redis) URLs."""
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10,
-                          health_check_interval=30)
+    return Redis.from_url(
+        url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
+    )
 
 
 class JobQueues:
@@ -68,15 +69,23 @@ class JobQueues:
     def queue(self, name: str = DEFAULT_QUEUE) -> Queue:
         return Queue(name, connection=self.connection)
 
-    def enqueue(self, func: Callable[..., Any] | str, *args: Any,
-                queue: str = DEFAULT_QUEUE, job_id: str | None = None,
-                unique: bool = False, **options: Any) -> Job:
+    def enqueue(
+        self,
+        func: Callable[..., Any] | str,
+        *args: Any,
+        queue: str = DEFAULT_QUEUE,
+        job_id: str | None = None,
+        unique: bool = False,
+        **options: Any,
+    ) -> Job:
         """Enqueue a job; raises RedisError, or DuplicateJobError when unique."""
-        return self.queue(queue).enqueue(func, *args, job_id=job_id, unique=unique,
-                                         **options)
+        return self.queue(queue).enqueue(
+            func, *args, job_id=job_id, unique=unique, **options
+        )
 
-    def enqueue_safely(self, func: Callable[..., Any] | str, *args: Any,
-                       **kwargs: Any) -> Job | None:
+    def enqueue_safely(
+        self, func: Callable[..., Any] | str, *args: Any, **kwargs: Any
+    ) -> Job | None:
         """Enqueue after a commit: never fail the caller; the sweeps catch up."""
         if not self.enabled:
             logger.debug("Jobs are off (no REDIS_URL); not enqueueing %s", func)
@@ -90,8 +99,9 @@ class JobQueues:
             return None
         except (RedisError, OSError):
             self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            logger.exception("Could not enqueue %s%r; the next sweep catches up",
-                             func, args)
+            logger.exception(
+                "Could not enqueue %s%r; the next sweep catches up", func, args
+            )
             return None
 
 

@@ -19,19 +19,25 @@ def on_case_opened(case_id: int) -> None:
     policy = case.sla_policy if case is not None else None
     if policy is None or not policy.escalate_immediately:
         return
-    jobs().enqueue_safely("app.jobs.tasks.escalate_opened_case", case_id,
-                          queue=SLA_QUEUE, job_id=f"escalate-opened-{case_id}",
-                          unique=True)
+    jobs().enqueue_safely(
+        "app.jobs.tasks.escalate_opened_case",
+        case_id,
+        queue=SLA_QUEUE,
+        job_id=f"escalate-opened-{case_id}",
+        unique=True,
+    )
 
 
 def on_case_closed(case_id: int) -> None:
-    jobs().enqueue_safely("app.jobs.tasks.followups_for_case", case_id,
-                          queue=DEFAULT_QUEUE)
+    jobs().enqueue_safely(
+        "app.jobs.tasks.followups_for_case", case_id, queue=DEFAULT_QUEUE
+    )
 
 
 def on_pickup_settled(pickup_id: int) -> None:
-    jobs().enqueue_safely("app.jobs.tasks.followups_for_pickup", pickup_id,
-                          queue=DEFAULT_QUEUE)
+    jobs().enqueue_safely(
+        "app.jobs.tasks.followups_for_pickup", pickup_id, queue=DEFAULT_QUEUE
+    )
 
 
 def subscribe_all() -> None:

@@ -46,13 +46,20 @@ def _scheduled() -> tuple[Job, dt.datetime]:
     return tick, scheduled
 
 
-def _enqueue_once(tick: Job, name: str, func: str, queue: str, slot: str,
-                  timeout: int = 900) -> str | None:
+def _enqueue_once(
+    tick: Job, name: str, func: str, queue: str, slot: str, timeout: int = 900
+) -> str | None:
     """Enqueue `func(slot)` under the id "<name>-<slot>" unless already there."""
     try:
         job: Job = Queue(queue, connection=tick.connection).enqueue(
-            func, slot, job_id=f"{name}-{slot}", unique=True,
-            job_timeout=timeout, result_ttl=86400, failure_ttl=30 * 86400)
+            func,
+            slot,
+            job_id=f"{name}-{slot}",
+            unique=True,
+            job_timeout=timeout,
+            result_ttl=86400,
+            failure_ttl=30 * 86400,
+        )
     except DuplicateJobError:
         logger.info("%s for slot %s is already queued", name, slot)
         return None
@@ -66,26 +73,36 @@ def _tick(name: str, func: str, queue: str, minutes: int) -> str | None:
 
 
 def tick_deadlines() -> str | None:
-    return _tick("deadlines", "app.jobs.tasks.check_deadlines", SLA_QUEUE,
-                 DEADLINE_MINUTES)
+    return _tick(
+        "deadlines", "app.jobs.tasks.check_deadlines", SLA_QUEUE, DEADLINE_MINUTES
+    )
 
 
 def tick_followups() -> str | None:
-    return _tick("followups", "app.jobs.tasks.generate_followups", DEFAULT_QUEUE,
-                 FOLLOWUP_MINUTES)
+    return _tick(
+        "followups",
+        "app.jobs.tasks.generate_followups",
+        DEFAULT_QUEUE,
+        FOLLOWUP_MINUTES,
+    )
 
 
 def tick_kpis() -> str | None:
     """Monthly: freeze the finished month's KPIs (and any month missed)."""
     tick, scheduled = _scheduled()
     slot = scheduled.astimezone(BUSINESS_TZ).strftime("%Y%m")
-    return _enqueue_once(tick, "kpis", "app.jobs.tasks.snapshot_kpis",
-                         DEFAULT_QUEUE, slot, timeout=1800)
+    return _enqueue_once(
+        tick, "kpis", "app.jobs.tasks.snapshot_kpis", DEFAULT_QUEUE, slot, timeout=1800
+    )
 
 
-cron.register(tick_deadlines, queue_name=SLA_QUEUE,
-              cron=f"*/{DEADLINE_MINUTES} * * * *", result_ttl=600)
-cron.register(tick_followups, queue_name=DEFAULT_QUEUE, cron="7 * * * *",
-              result_ttl=600)
-cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *",
-              result_ttl=600)
+cron.register(
+    tick_deadlines,
+    queue_name=SLA_QUEUE,
+    cron=f"*/{DEADLINE_MINUTES} * * * *",
+    result_ttl=600,
+)
+cron.register(
+    tick_followups, queue_name=DEFAULT_QUEUE, cron="7 * * * *", result_ttl=600
+)
+cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *", result_ttl=600)

@@ -32,12 +32,18 @@ def check_deadlines(slot: str | None = None) -> dict[str, Any]:
     except Exception as error:
         jobruns.fail(run, error)
         raise
-    jobruns.finish(run, result.total_raised,
-                   f"marked {dict(result.marked)}, raised {dict(result.raised)}")
+    jobruns.finish(
+        run,
+        result.total_raised,
+        f"marked {dict(result.marked)}, raised {dict(result.raised)}",
+    )
     if mail.configured():
-        jobs().enqueue_safely(deliver_mail, queue=DEFAULT_QUEUE,
-                              job_id=f"mail-{slot}" if slot else None,
-                              unique=bool(slot))
+        jobs().enqueue_safely(
+            deliver_mail,
+            queue=DEFAULT_QUEUE,
+            job_id=f"mail-{slot}" if slot else None,
+            unique=bool(slot),
+        )
     return {"marked": result.total_marked, "raised": result.total_raised}
 
 

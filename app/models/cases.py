@@ -45,7 +45,8 @@ from app.models.reference import (
 
 OPEN_CASE = text("status NOT IN ('closed', 'cancelled')")
 OPEN_UNESCALATED = text(
-    "status NOT IN ('closed', 'cancelled') AND escalation_level < 2")
+    "status NOT IN ('closed', 'cancelled') AND escalation_level < 2"
+)
 
 
 class Case(Versioned, Stamped, Model):
@@ -55,7 +56,9 @@ class Case(Versioned, Stamped, Model):
         CheckConstraint(check_in("severity", SEVERITIES), name="severity"),
         CheckConstraint(check_in("status", CASE_STATUSES), name="status"),
         CheckConstraint(check_in("stage", BUSINESS_STAGES), name="stage"),
-        CheckConstraint(check_in("response_state", CLOCK_STATES), name="response_state"),
+        CheckConstraint(
+            check_in("response_state", CLOCK_STATES), name="response_state"
+        ),
         CheckConstraint(
             check_in("resolution_state", CLOCK_STATES), name="resolution_state"
         ),
@@ -97,12 +100,8 @@ class Case(Versioned, Stamped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    kind: Mapped[str] = mapped_column(
-        String(20), info={"codes": CASE_KINDS}
-    )
-    severity: Mapped[str] = mapped_column(
-        String(20), info={"codes": SEVERITIES}
-    )
+    kind: Mapped[str] = mapped_column(String(20), info={"codes": CASE_KINDS})
+    severity: Mapped[str] = mapped_column(String(20), info={"codes": SEVERITIES})
     category_id: Mapped[int] = mapped_column(ForeignKey("case_category.id"), index=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     stage: Mapped[str] = mapped_column(
@@ -116,7 +115,9 @@ class Case(Versioned, Stamped, Model):
         String(20), default="new", index=True, info={"codes": CASE_STATUSES}
     )
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    first_ask_owner_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    first_ask_owner_id: Mapped[int] = mapped_column(
+        ForeignKey("ab_user.id"), index=True
+    )
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
 
     pickup_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"), index=True)
@@ -220,9 +221,7 @@ class CaseLog(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
-    kind: Mapped[str] = mapped_column(
-        String(20), info={"codes": LOG_KINDS}
-    )
+    kind: Mapped[str] = mapped_column(String(20), info={"codes": LOG_KINDS})
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
     action: Mapped[str | None] = mapped_column(String(30))
     from_status: Mapped[str | None] = mapped_column(String(20))
@@ -265,4 +264,3 @@ class CasePause(Model):
     ended_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     reason: Mapped[str | None] = mapped_column(String(300))
     case: Mapped[Case] = relationship(Case, back_populates="pauses")
-

@@ -51,7 +51,9 @@ class Customer(Versioned, Stamped, Model):
     notes: Mapped[str | None] = mapped_column(Text)
 
     customer_type: Mapped[CustomerType] = relationship(CustomerType)
-    sales_rep: Mapped[AppUser | None] = relationship(AppUser, foreign_keys=[sales_rep_id])
+    sales_rep: Mapped[AppUser | None] = relationship(
+        AppUser, foreign_keys=[sales_rep_id]
+    )
     department: Mapped[Department] = relationship(Department)
     contacts: Mapped[list[CustomerContact]] = relationship(
         "CustomerContact", back_populates="customer", cascade="all, delete-orphan"

@@ -63,9 +63,7 @@ class FollowUp(Versioned, Stamped, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    source: Mapped[str] = mapped_column(
-        String(20), info={"codes": FOLLOWUP_SOURCES}
-    )
+    source: Mapped[str] = mapped_column(String(20), info={"codes": FOLLOWUP_SOURCES})
     # e.g. "case:12:rule:1"; unique, so a source never gets two visits per rule.
     source_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("followup_rule.id"))
@@ -76,7 +74,9 @@ class FollowUp(Versioned, Stamped, Model):
     settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id"), index=True
+    )
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
     due_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
     risk_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)

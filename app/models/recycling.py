@@ -189,9 +189,7 @@ class PickupLog(Model):
     from_status: Mapped[str | None] = mapped_column(
         String(20), info={"codes": PICKUP_STATUSES}
     )
-    to_status: Mapped[str] = mapped_column(
-        String(20), info={"codes": PICKUP_STATUSES}
-    )
+    to_status: Mapped[str] = mapped_column(String(20), info={"codes": PICKUP_STATUSES})
     note: Mapped[str | None] = mapped_column(Text)
 
     pickup: Mapped[Pickup] = relationship(Pickup, back_populates="logs")
@@ -307,9 +305,7 @@ class Reweigh(Model):
     __table_args__ = (CheckConstraint("net_kg >= 0", name="net"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    weigh_line_id: Mapped[int] = mapped_column(
-        ForeignKey("weigh_line.id"), unique=True
-    )
+    weigh_line_id: Mapped[int] = mapped_column(ForeignKey("weigh_line.id"), unique=True)
     net_kg: Mapped[Decimal] = mapped_column(WEIGHT)
     weighed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
     operator_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
@@ -358,9 +354,7 @@ class Inspection(Versioned, Stamped, Model):
     )
     deduction_kg: Mapped[Decimal] = mapped_column(WEIGHT, default=Decimal(0))
     accepted_net_kg: Mapped[Decimal] = mapped_column(WEIGHT)
-    result: Mapped[str] = mapped_column(
-        String(20), info={"codes": INSPECTION_RESULTS}
-    )
+    result: Mapped[str] = mapped_column(String(20), info={"codes": INSPECTION_RESULTS})
     inspector_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
     inspected_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
     report: Mapped[str | None] = mapped_column(Text)

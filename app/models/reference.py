@@ -168,18 +168,15 @@ class SlaPolicy(Stamped, Model):
             name="resolution_amount",
         ),
         CheckConstraint(
-            "at_risk_percent IS NULL OR (at_risk_percent > 0 AND at_risk_percent < 100)",
+            "at_risk_percent IS NULL "
+            "OR (at_risk_percent > 0 AND at_risk_percent < 100)",
             name="at_risk_percent",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(
-        String(20), info={"codes": SLA_KINDS}
-    )
-    severity: Mapped[str] = mapped_column(
-        String(20), info={"codes": SEVERITIES}
-    )
+    kind: Mapped[str] = mapped_column(String(20), info={"codes": SLA_KINDS})
+    severity: Mapped[str] = mapped_column(String(20), info={"codes": SEVERITIES})
     customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("customer_type.id"))
     name: Mapped[str] = mapped_column(String(100))
     # Response target; NULL amount and unit = no response target.
@@ -199,9 +196,7 @@ class SlaPolicy(Stamped, Model):
     )
     resolve_at_response: Mapped[bool] = mapped_column(Boolean, default=False)
     escalate_immediately: Mapped[bool] = mapped_column(Boolean, default=False)
-    at_risk_percent: Mapped[Decimal | None] = mapped_column(
-        PERCENT, info={"max": 99}
-    )
+    at_risk_percent: Mapped[Decimal | None] = mapped_column(PERCENT, info={"max": 99})
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
@@ -241,9 +236,7 @@ class CalendarDay(Stamped, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, unique=True)
-    kind: Mapped[str] = mapped_column(
-        String(20), info={"codes": CALENDAR_DAY_KINDS}
-    )
+    kind: Mapped[str] = mapped_column(String(20), info={"codes": CALENDAR_DAY_KINDS})
     # A make-up working day works the hours of this weekday (0 = Monday).
     follows_weekday: Mapped[int | None] = mapped_column(Integer)
     # Custom hours, e.g. "08:30-12:00,13:00-16:00".
@@ -290,9 +283,7 @@ class Material(Model):
     parent: Mapped[Material | None] = relationship(
         "Material", remote_side=[id], back_populates="children"
     )
-    children: Mapped[list[Material]] = relationship(
-        "Material", back_populates="parent"
-    )
+    children: Mapped[list[Material]] = relationship("Material", back_populates="parent")
     grades: Mapped[list[MaterialGrade]] = relationship(
         "MaterialGrade", back_populates="material", order_by="MaterialGrade.rank"
     )
@@ -329,9 +320,7 @@ class PriceListItem(Stamped, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
     grade_id: Mapped[int | None] = mapped_column(ForeignKey("material_grade.id"))
-    direction: Mapped[str] = mapped_column(
-        String(10), info={"codes": PRICE_DIRECTIONS}
-    )
+    direction: Mapped[str] = mapped_column(String(10), info={"codes": PRICE_DIRECTIONS})
     customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("customer_type.id"))
     unit_price: Mapped[Decimal] = mapped_column(UNIT_PRICE)
     valid_from: Mapped[dt.date] = mapped_column(Date)
@@ -362,9 +351,7 @@ class FollowUpRule(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(30), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    trigger: Mapped[str] = mapped_column(
-        String(30), info={"codes": FOLLOWUP_TRIGGERS}
-    )
+    trigger: Mapped[str] = mapped_column(String(30), info={"codes": FOLLOWUP_TRIGGERS})
     case_kind: Mapped[str | None] = mapped_column(
         String(20), info={"codes": CASE_KINDS}
     )

@@ -40,9 +40,7 @@ class Notification(Model):
     record_type: Mapped[str] = mapped_column(String(30))
     record_id: Mapped[int] = mapped_column(Integer)
     clock: Mapped[str] = mapped_column(String(20))
-    level: Mapped[str] = mapped_column(
-        String(20), info={"codes": NOTIFICATION_LEVELS}
-    )
+    level: Mapped[str] = mapped_column(String(20), info={"codes": NOTIFICATION_LEVELS})
     cycle: Mapped[int] = mapped_column(Integer, default=0)
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id"), index=True
@@ -146,7 +144,9 @@ class BackgroundTask(Model):
     """A long task (import, export, KPI recomputation) run by a worker."""
 
     __tablename__ = "background_task"
-    __table_args__ = (CheckConstraint(check_in("status", TASK_STATUSES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(check_in("status", TASK_STATUSES), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -40,10 +40,23 @@ class AppUserDBModelView(UserDBModelView):
         "is_department_head": _l("Department head"),
         "phone": _l("Phone"),
     }
-    list_columns = ["first_name", "last_name", "username", "department", "roles",
-                    "active"]
-    search_columns = ["username", "first_name", "last_name", "email", "department",
-                      "roles", "active"]
+    list_columns = [
+        "first_name",
+        "last_name",
+        "username",
+        "department",
+        "roles",
+        "active",
+    ]
+    search_columns = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "department",
+        "roles",
+        "active",
+    ]
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
         (_l("Work"), {"fields": _WORK_FIELDS}),
@@ -51,8 +64,14 @@ class AppUserDBModelView(UserDBModelView):
         (
             _l("Audit Info"),
             {
-                "fields": ["last_login", "fail_login_count", "created_on",
-                           "created_by", "changed_on", "changed_by"],
+                "fields": [
+                    "last_login",
+                    "fail_login_count",
+                    "created_on",
+                    "created_by",
+                    "changed_on",
+                    "changed_by",
+                ],
                 "expanded": False,
             },
         ),
@@ -62,11 +81,30 @@ class AppUserDBModelView(UserDBModelView):
         (_l("Work"), {"fields": _WORK_FIELDS}),
         (_l("Personal Info"), {"fields": _USER_FIELDS, "expanded": True}),
     ]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "phone",
-                   "department", "is_department_head", "roles", "password",
-                   "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "phone",
-                    "department", "is_department_head", "roles"]
+    add_columns = [
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "phone",
+        "department",
+        "is_department_head",
+        "roles",
+        "password",
+        "conf_password",
+    ]
+    edit_columns = [
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "phone",
+        "department",
+        "is_department_head",
+        "roles",
+    ]
     # A NOT NULL checkbox would otherwise be required (must be ticked).
     add_form_extra_fields = {
         **UserDBModelView.add_form_extra_fields,

@@ -44,7 +44,8 @@ def system_user() -> Any:
     user = db.session.query(AppUser).filter_by(username=SYSTEM_USERNAME).one_or_none()
     if user is None:
         raise RuntimeError(
-            "The system user is missing; run `flask roles sync` after `flask db upgrade`."
+            "The system user is missing; "
+            "run `flask roles sync` after `flask db upgrade`."
         )
     return user
 

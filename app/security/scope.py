@@ -98,20 +98,21 @@ def _or_parent(own: Rule, column: str, model: Any, parent: Any) -> Rule:
 def _customer_rule(user: Any) -> Clause:
     own = _department_rule(Customer, "sales_rep_id")(user)
     via_cases = Customer.id.in_(select(Case.customer_id).where(RULES[Case](user)))
-    via_pickups = Customer.id.in_(
-        select(Pickup.customer_id).where(RULES[Pickup](user))
-    )
+    via_pickups = Customer.id.in_(select(Pickup.customer_id).where(RULES[Pickup](user)))
     return or_(own, via_cases, via_pickups)
 
 
 def _inspection_rule(user: Any) -> Clause:
-    clause = _or_parent(_department_rule(Inspection), "pickup_id", Inspection,
-                        Pickup)(user)
+    clause = _or_parent(_department_rule(Inspection), "pickup_id", Inspection, Pickup)(
+        user
+    )
     department = getattr(user, "department", None)
     if department is not None and department.code in SALES_LOT_DEPARTMENTS:
         # Lots of recycled material sold to buyers (no pickup behind them).
-        clause = or_(clause, and_(Inspection.sales_lot.is_not(None),
-                                  Inspection.pickup_id.is_(None)))
+        clause = or_(
+            clause,
+            and_(Inspection.sales_lot.is_not(None), Inspection.pickup_id.is_(None)),
+        )
     return clause
 
 
@@ -144,6 +145,7 @@ RULES[PickupLog] = _child_rule(PickupLog, "pickup_id", Pickup)
 RULES[WeighLine] = _child_rule(WeighLine, "ticket_id", WeighTicket)
 RULES[Reweigh] = _child_rule(Reweigh, "weigh_line_id", WeighLine)
 RULES[SettlementLine] = _child_rule(SettlementLine, "settlement_id", Settlement)
+
 
 def _delivery_rule(user: Any) -> Clause:
     return NotificationRecipient.user_id == user.id

@@ -69,6 +69,9 @@ def seed_demo(password: str) -> dict[str, Any]:
         demo_records.build(users)
         created = True
     db.session.commit()
-    return {"users": list(users), "records_created": created,
-            "customers": db.session.query(Customer).count(),
-            "customer_types": db.session.query(CustomerType).count()}
+    return {
+        "users": list(users),
+        "records_created": created,
+        "customers": db.session.query(Customer).count(),
+        "customer_types": db.session.query(CustomerType).count(),
+    }

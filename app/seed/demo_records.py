@@ -17,17 +17,74 @@ from app.security.access import acting_as
 from app.services import records
 from app.services.validation import CREDIT_CODE_CHARS, credit_code_check_char
 
-REGIONS = ["杭州市西湖区", "杭州市余杭区", "杭州市萧山区", "宁波市鄞州区", "绍兴市柯桥区",
-           "嘉兴市南湖区", "湖州市吴兴区", "金华市义乌市"]
-STREETS = ["文一西路", "莫干山路", "建设三路", "天童南路", "柯北大道", "中环南路",
-           "红丰路", "稠州北路"]
-COMPANY_STEMS = ["华新", "金达", "宏远", "绿源", "永盛", "恒通", "瑞丰", "鑫海", "国泰",
-                 "中天", "新世纪", "东方", "立信", "嘉禾", "润达", "天成"]
-COMPANY_TRADES = ["纸业有限公司", "包装材料有限公司", "金属制品有限公司", "塑业有限公司",
-                  "电器有限公司", "物资回收有限公司", "再生资源有限公司", "机械制造有限公司",
-                  "商贸有限公司", "超市连锁有限公司"]
-PEOPLE = ["陈建国", "林晓峰", "黄丽华", "吴志强", "徐海燕", "孙浩", "朱丹", "马俊",
-          "胡玉兰", "郭涛", "何静", "高明", "罗芳", "梁伟", "宋佳", "郑斌"]
+REGIONS = [
+    "杭州市西湖区",
+    "杭州市余杭区",
+    "杭州市萧山区",
+    "宁波市鄞州区",
+    "绍兴市柯桥区",
+    "嘉兴市南湖区",
+    "湖州市吴兴区",
+    "金华市义乌市",
+]
+STREETS = [
+    "文一西路",
+    "莫干山路",
+    "建设三路",
+    "天童南路",
+    "柯北大道",
+    "中环南路",
+    "红丰路",
+    "稠州北路",
+]
+COMPANY_STEMS = [
+    "华新",
+    "金达",
+    "宏远",
+    "绿源",
+    "永盛",
+    "恒通",
+    "瑞丰",
+    "鑫海",
+    "国泰",
+    "中天",
+    "新世纪",
+    "东方",
+    "立信",
+    "嘉禾",
+    "润达",
+    "天成",
+]
+COMPANY_TRADES = [
+    "纸业有限公司",
+    "包装材料有限公司",
+    "金属制品有限公司",
+    "塑业有限公司",
+    "电器有限公司",
+    "物资回收有限公司",
+    "再生资源有限公司",
+    "机械制造有限公司",
+    "商贸有限公司",
+    "超市连锁有限公司",
+]
+PEOPLE = [
+    "陈建国",
+    "林晓峰",
+    "黄丽华",
+    "吴志强",
+    "徐海燕",
+    "孙浩",
+    "朱丹",
+    "马俊",
+    "胡玉兰",
+    "郭涛",
+    "何静",
+    "高明",
+    "罗芳",
+    "梁伟",
+    "宋佳",
+    "郑斌",
+]
 
 
 def _credit_code(rng: random.Random) -> str:
@@ -36,7 +93,9 @@ def _credit_code(rng: random.Random) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    return "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
+    return (
+        "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
+    )
 
 
 def _save(item: Any) -> Any:
@@ -59,41 +118,61 @@ def build_customers(users: dict[str, Any], rng: random.Random) -> list[Customer]
             credit = None
         else:
             while True:
-                name = (rng.choice(REGIONS)[:2] + rng.choice(COMPANY_STEMS)
-                        + rng.choice(COMPANY_TRADES))
+                name = (
+                    rng.choice(REGIONS)[:2]
+                    + rng.choice(COMPANY_STEMS)
+                    + rng.choice(COMPANY_TRADES)
+                )
                 if name not in used_names:
                     break
             credit = _credit_code(rng)
         used_names.add(name)
         region = rng.choice(REGIONS)
         with acting_as(creator):
-            customer = _save(Customer(
-                name=name,
-                customer_type=types[type_code],
-                credit_code=credit,
-                contact_person=rng.choice(PEOPLE),
-                phone=_phone(rng),
-                email=None if type_code == "walkin" else f"contact{index}@example.cn",
-                address=f"浙江省{region}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
-                region=region,
-                qualification="再生资源回收经营者备案" if type_code == "supplier" else None,
-                sales_rep=users["sales"],
-                status="active",
-            ))
+            customer = _save(
+                Customer(
+                    name=name,
+                    customer_type=types[type_code],
+                    credit_code=credit,
+                    contact_person=rng.choice(PEOPLE),
+                    phone=_phone(rng),
+                    email=None
+                    if type_code == "walkin"
+                    else f"contact{index}@example.cn",
+                    address=(
+                        f"浙江省{region}{rng.choice(STREETS)}{rng.randint(1, 999)}号"
+                    ),
+                    region=region,
+                    qualification="再生资源回收经营者备案"
+                    if type_code == "supplier"
+                    else None,
+                    sales_rep=users["sales"],
+                    status="active",
+                )
+            )
             if type_code in ("supplier", "partner", "buyer"):
-                _save(CustomerContact(customer=customer, name=rng.choice(PEOPLE),
-                                      title="采购经理" if type_code == "buyer"
-                                      else "仓库主管",
-                                      phone=_phone(rng), is_primary=True))
+                _save(
+                    CustomerContact(
+                        customer=customer,
+                        name=rng.choice(PEOPLE),
+                        title="采购经理" if type_code == "buyer" else "仓库主管",
+                        phone=_phone(rng),
+                        is_primary=True,
+                    )
+                )
         customers.append(customer)
     return customers
 
 
 def build(users: dict[str, Any]) -> None:
-    rng = random.Random(20261124)
+    rng = random.Random(20261124)  # noqa: S311 - reproducible demo data
     customers = build_customers(users, rng)
     from app.seed import demo_flow
 
-    demo_flow.build(users, customers, rng,
-                    {c.code: c for c in db.session.query(CaseCategory)},
-                    {c.code: c for c in db.session.query(Channel)})
+    demo_flow.build(
+        users,
+        customers,
+        rng,
+        {c.code: c for c in db.session.query(CaseCategory)},
+        {c.code: c for c in db.session.query(Channel)},
+    )

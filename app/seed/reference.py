@@ -71,28 +71,89 @@ WH, CH, WD = "working_hours", "calendar_hours", "working_days"
 
 # kind, severity, name, response, off-hours response, resolution, extra, source
 SLA_POLICIES: list[tuple[Any, ...]] = [
-    ("inquiry", "normal", "咨询（一般）", (1, WH), (2, CH), None,
-     {"resolve_at_response": True}, "seed 000 §3(2)"),
-    ("inquiry", "complex", "咨询（需核实）", (1, WH), (2, CH), (24, CH), {},
-     "seed 000 §3(2)"),
-    ("business", "routine", "业务办理（常规）", (1, WH), None, (3, WD), {},
-     "seed 000 §3(2)"),
-    ("business", "special", "业务办理（特殊）", (1, WH), None, (7, WD), {},
-     "seed 000 §3(2)"),
-    ("complaint", "general", "一般投诉", (24, CH), None, (7, WD), {},
-     "seed 000 §3(2)"),
-    ("complaint", "major", "重大投诉", (12, CH), None, (15, WD), {},
-     "seed 000 §3(2)"),
-    ("aftersales", "urgent", "售后服务（紧急）", (2, CH), None, (24, CH), {},
-     "seed 004"),
-    ("aftersales", "normal", "售后服务（一般）", (24, CH), None, (72, CH), {},
-     "seed 004"),
-    ("suggestion", "normal", "建议", (24, CH), None, (7, WD), {},
-     "default; seeds silent"),
-    ("incident", "urgent", "突发事件", (2, CH), None, (24, CH),
-     {"escalate_immediately": True}, "seed 002 §6"),
-    ("pickup", "normal", "上门回收预约确认", (2, WH), None, None, {},
-     "seed 002 §3"),
+    (
+        "inquiry",
+        "normal",
+        "咨询（一般）",
+        (1, WH),
+        (2, CH),
+        None,
+        {"resolve_at_response": True},
+        "seed 000 §3(2)",
+    ),
+    (
+        "inquiry",
+        "complex",
+        "咨询（需核实）",
+        (1, WH),
+        (2, CH),
+        (24, CH),
+        {},
+        "seed 000 §3(2)",
+    ),
+    (
+        "business",
+        "routine",
+        "业务办理（常规）",
+        (1, WH),
+        None,
+        (3, WD),
+        {},
+        "seed 000 §3(2)",
+    ),
+    (
+        "business",
+        "special",
+        "业务办理（特殊）",
+        (1, WH),
+        None,
+        (7, WD),
+        {},
+        "seed 000 §3(2)",
+    ),
+    ("complaint", "general", "一般投诉", (24, CH), None, (7, WD), {}, "seed 000 §3(2)"),
+    ("complaint", "major", "重大投诉", (12, CH), None, (15, WD), {}, "seed 000 §3(2)"),
+    (
+        "aftersales",
+        "urgent",
+        "售后服务（紧急）",
+        (2, CH),
+        None,
+        (24, CH),
+        {},
+        "seed 004",
+    ),
+    (
+        "aftersales",
+        "normal",
+        "售后服务（一般）",
+        (24, CH),
+        None,
+        (72, CH),
+        {},
+        "seed 004",
+    ),
+    (
+        "suggestion",
+        "normal",
+        "建议",
+        (24, CH),
+        None,
+        (7, WD),
+        {},
+        "default; seeds silent",
+    ),
+    (
+        "incident",
+        "urgent",
+        "突发事件",
+        (2, CH),
+        None,
+        (24, CH),
+        {"escalate_immediately": True},
+        "seed 002 §6",
+    ),
+    ("pickup", "normal", "上门回收预约确认", (2, WH), None, None, {}, "seed 002 §3"),
 ]
 
 # Mon-Fri 08:30-17:30 (seed 003: 客服部门的工作时间为8:30-17:30).
@@ -101,7 +162,12 @@ WORK_WINDOWS = [(weekday, dt.time(8, 30), dt.time(17, 30)) for weekday in range(
 # code, name, parent code, grades [(code, name)]
 MATERIALS = [
     ("paper", "废纸", None, []),
-    ("paper-cardboard", "黄板纸", "paper", [("A", "一级"), ("B", "二级"), ("C", "三级")]),
+    (
+        "paper-cardboard",
+        "黄板纸",
+        "paper",
+        [("A", "一级"), ("B", "二级"), ("C", "三级")],
+    ),
     ("paper-office", "办公白纸", "paper", [("A", "一级"), ("B", "二级")]),
     ("plastic", "废塑料", None, []),
     ("plastic-pet", "PET瓶片", "plastic", [("A", "一级"), ("B", "二级")]),
@@ -144,12 +210,39 @@ PRICES = [
 
 # code, name, trigger, case kind, customer type, delay, unit, interval, department
 FOLLOWUP_RULES = [
-    ("complaint-closed", "投诉办结回访", "case_closed", "complaint", None, 3,
-     "working_days", None, "cs"),
-    ("pickup-settled", "回收结算满意度回访", "pickup_settled", None, None, 7,
-     "calendar_days", None, "cs"),
-    ("partner-regular", "长期合作伙伴定期走访", "partner_periodic", None, "partner",
-     0, "calendar_days", 30, "sales"),
+    (
+        "complaint-closed",
+        "投诉办结回访",
+        "case_closed",
+        "complaint",
+        None,
+        3,
+        "working_days",
+        None,
+        "cs",
+    ),
+    (
+        "pickup-settled",
+        "回收结算满意度回访",
+        "pickup_settled",
+        None,
+        None,
+        7,
+        "calendar_days",
+        None,
+        "cs",
+    ),
+    (
+        "partner-regular",
+        "长期合作伙伴定期走访",
+        "partner_periodic",
+        None,
+        "partner",
+        0,
+        "calendar_days",
+        30,
+        "sales",
+    ),
 ]
 
 # kpi, target %, lower is better (the seeds leave targets as [X] %)
@@ -166,13 +259,20 @@ KPI_TARGETS = [
 SETTINGS = [
     ("sla.at_risk_percent", "80", "默认预警阈值：时限已用百分比"),
     ("escalation.grace_hours", "4", "超时后超过该小时数升级至管理层"),
-    ("weighing.tolerance_percent", "1.0", "回收准确率：过磅净重与复核净重允许偏差（%）"),
+    (
+        "weighing.tolerance_percent",
+        "1.0",
+        "回收准确率：过磅净重与复核净重允许偏差（%）",
+    ),
     ("followup.dissatisfied_max", "2", "回访满意度不高于该分值视为不满意"),
     ("repeat_complaint.days", "30", "同一客户同一类别在该天数内再次投诉视为重复投诉"),
     # Header of printed weigh tickets and settlement vouchers.
     ("company.name", "绿源再生资源回收有限公司", "单据抬头：公司名称"),
-    ("company.address", "浙江省杭州市余杭区仁和街道再生资源产业园8号",
-     "单据抬头：公司地址"),
+    (
+        "company.address",
+        "浙江省杭州市余杭区仁和街道再生资源产业园8号",
+        "单据抬头：公司地址",
+    ),
     ("company.phone", "0571-8888 6000", "单据抬头：联系电话"),
 ]
 
@@ -199,74 +299,100 @@ def seed_reference(year: int | None = None) -> None:
     for code, name in CHANNELS:
         _get_or_add(Channel, {"code": code}, {"name": name})
     for code, name, department, stage in CATEGORIES:
-        _get_or_add(CaseCategory, {"code": code}, {
-            "name": name,
-            "default_department_id": departments[department].id,
-            "default_stage": stage,
-        })
-    for kind, severity, name, response, offhours, resolution, extra, source in (
-        SLA_POLICIES
-    ):
+        _get_or_add(
+            CaseCategory,
+            {"code": code},
+            {
+                "name": name,
+                "default_department_id": departments[department].id,
+                "default_stage": stage,
+            },
+        )
+    for (
+        kind,
+        severity,
+        name,
+        response,
+        offhours,
+        resolution,
+        extra,
+        source,
+    ) in SLA_POLICIES:
         values = {"name": name, "source": source, **extra}
         if response:
             values["response_amount"], values["response_unit"] = response
         if offhours:
             values["offhours_response_amount"], values["offhours_response_unit"] = (
-                offhours)
+                offhours
+            )
         if resolution:
             values["resolution_amount"], values["resolution_unit"] = resolution
-        _get_or_add(SlaPolicy, {"kind": kind, "severity": severity,
-                                "customer_type_id": None}, values)
+        _get_or_add(
+            SlaPolicy,
+            {"kind": kind, "severity": severity, "customer_type_id": None},
+            values,
+        )
     if db.session.query(WorkWindow).count() == 0:
         for weekday, start, end in WORK_WINDOWS:
-            db.session.add(WorkWindow(weekday=weekday, start_time=start,
-                                      end_time=end))
+            db.session.add(WorkWindow(weekday=weekday, start_time=start, end_time=end))
     materials: dict[str, Material] = {}
     grades: dict[tuple[str, str], MaterialGrade] = {}
     for code, name, parent, grade_list in MATERIALS:
-        material = _get_or_add(Material, {"code": code}, {
-            "name": name,
-            "parent_id": materials[parent].id if parent else None,
-            "unit": "kg",
-        })
+        material = _get_or_add(
+            Material,
+            {"code": code},
+            {
+                "name": name,
+                "parent_id": materials[parent].id if parent else None,
+                "unit": "kg",
+            },
+        )
         materials[code] = material
         for rank, (grade_code, grade_name) in enumerate(grade_list, start=1):
             grades[(code, grade_code)] = _get_or_add(
-                MaterialGrade, {"material_id": material.id, "code": grade_code},
+                MaterialGrade,
+                {"material_id": material.id, "code": grade_code},
                 {"name": grade_name, "rank": rank},
             )
     if db.session.query(PriceListItem).count() == 0:
         valid_from = dt.date(year or dt.date.today().year, 1, 1)  # noqa: DTZ011
         for code, grade, purchase, sale in PRICES:
             for direction, price in (("purchase", purchase), ("sale", sale)):
-                db.session.add(PriceListItem(
-                    material_id=materials[code].id,
-                    grade_id=grades[(code, grade)].id,
-                    direction=direction,
-                    unit_price=Decimal(price),
-                    valid_from=valid_from,
-                ))
-    for code, name, trigger, kind, ctype, delay, unit, interval, dept in (
-        FOLLOWUP_RULES
-    ):
-        _get_or_add(FollowUpRule, {"code": code}, {
-            "name": name,
-            "trigger": trigger,
-            "case_kind": kind,
-            "customer_type_id": types[ctype].id if ctype else None,
-            "delay_amount": delay,
-            "delay_unit": unit,
-            "interval_days": interval,
-            "department_id": departments[dept].id,
-        })
+                db.session.add(
+                    PriceListItem(
+                        material_id=materials[code].id,
+                        grade_id=grades[(code, grade)].id,
+                        direction=direction,
+                        unit_price=Decimal(price),
+                        valid_from=valid_from,
+                    )
+                )
+    for code, name, trigger, kind, ctype, delay, unit, interval, dept in FOLLOWUP_RULES:
+        _get_or_add(
+            FollowUpRule,
+            {"code": code},
+            {
+                "name": name,
+                "trigger": trigger,
+                "case_kind": kind,
+                "customer_type_id": types[ctype].id if ctype else None,
+                "delay_amount": delay,
+                "delay_unit": unit,
+                "interval_days": interval,
+                "department_id": departments[dept].id,
+            },
+        )
     for kpi, target, lower in KPI_TARGETS:
-        _get_or_add(KpiTarget, {"kpi": kpi, "department_id": None}, {
-            "target_percent": Decimal(target),
-            "lower_is_better": lower,
-        })
+        _get_or_add(
+            KpiTarget,
+            {"kpi": kpi, "department_id": None},
+            {
+                "target_percent": Decimal(target),
+                "lower_is_better": lower,
+            },
+        )
     for key, value, description in SETTINGS:
-        _get_or_add(Setting, {"key": key}, {"value": value,
-                                            "description": description})
+        _get_or_add(Setting, {"key": key}, {"value": value, "description": description})
     db.session.commit()
     seed_calendar()
     logger.info("Reference data seeded")

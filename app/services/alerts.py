@@ -45,11 +45,21 @@ def raise_alert(
     """
     stmt = (
         _insert(Notification.__table__)
-        .values(record_type=record_type, record_id=record_id, clock=clock,
-                level=level, cycle=cycle, title=title, body=body, link=link,
-                department_id=department_id, created_at=now())
-        .on_conflict_do_nothing(index_elements=["record_type", "record_id", "clock",
-                                                "level", "cycle"])
+        .values(
+            record_type=record_type,
+            record_id=record_id,
+            clock=clock,
+            level=level,
+            cycle=cycle,
+            title=title,
+            body=body,
+            link=link,
+            department_id=department_id,
+            created_at=now(),
+        )
+        .on_conflict_do_nothing(
+            index_elements=["record_type", "record_id", "clock", "level", "cycle"]
+        )
         .returning(Notification.__table__.c.id)
     )
     notification_id = db.session.execute(stmt).scalar_one_or_none()
@@ -59,8 +69,7 @@ def raise_alert(
     if users:
         db.session.execute(
             _insert(NotificationRecipient.__table__)
-            .values([{"notification_id": notification_id, "user_id": u}
-                     for u in users])
+            .values([{"notification_id": notification_id, "user_id": u} for u in users])
             .on_conflict_do_nothing(index_elements=["notification_id", "user_id"])
         )
     return notification_id
@@ -80,9 +89,11 @@ def calendar_missing(year: int) -> int | None:
         clock="calendar",
         level="calendar_missing",
         title=f"{year} 年工作日历缺失：涉及该年的时限无法计算",
-        body=(f"有工单或预约的截止时间落在 {year} 年，但系统中没有该年的节假日与调休"
-              "安排。请执行 `flask calendar sync --year "
-              f"{year}` 或在“工作日历”中逐日录入；补齐后时限将自动重新计算。"),
+        body=(
+            f"有工单或预约的截止时间落在 {year} 年，但系统中没有该年的节假日与调休"
+            "安排。请执行 `flask calendar sync --year "
+            f"{year}` 或在“工作日历”中逐日录入；补齐后时限将自动重新计算。"
+        ),
         link="/calendardayview/list/",
         recipients=admins(),
     )
@@ -101,12 +112,21 @@ def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
     table = Notification.__table__
     keys = ("record_type", "record_id", "clock", "level", "cycle")
     stamp = now()
-    rows = [{
-        "record_type": a["record_type"], "record_id": a["record_id"],
-        "clock": a["clock"], "level": a["level"], "cycle": a.get("cycle", 0),
-        "title": a["title"], "body": a.get("body"), "link": a.get("link"),
-        "department_id": a.get("department_id"), "created_at": stamp,
-    } for a in alerts]
+    rows = [
+        {
+            "record_type": a["record_type"],
+            "record_id": a["record_id"],
+            "clock": a["clock"],
+            "level": a["level"],
+            "cycle": a.get("cycle", 0),
+            "title": a["title"],
+            "body": a.get("body"),
+            "link": a.get("link"),
+            "department_id": a.get("department_id"),
+            "created_at": stamp,
+        }
+        for a in alerts
+    ]
     stmt = (
         _insert(table)
         .on_conflict_do_nothing(index_elements=list(keys))
@@ -115,8 +135,10 @@ def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
     inserted = db.session.execute(stmt, rows).all()
     if not inserted:
         return []
-    by_key = {tuple(row[k] for k in keys): alert
-              for row, alert in zip(rows, alerts, strict=True)}
+    by_key = {
+        tuple(row[k] for k in keys): alert
+        for row, alert in zip(rows, alerts, strict=True)
+    }
     deliveries = [
         {"notification_id": row[0], "user_id": user}
         for row in inserted
@@ -124,7 +146,9 @@ def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
     ]
     if deliveries:
         db.session.execute(
-            _insert(NotificationRecipient.__table__)
-            .on_conflict_do_nothing(index_elements=["notification_id", "user_id"]),
-            deliveries)
+            _insert(NotificationRecipient.__table__).on_conflict_do_nothing(
+                index_elements=["notification_id", "user_id"]
+            ),
+            deliveries,
+        )
     return [row[0] for row in inserted]

@@ -36,12 +36,16 @@ class Slice:
 
 
 def complaint_filter(window: Window) -> list[Any]:
-    return [Case.kind == "complaint", Case.status != "cancelled",
-            window.contains(Case.received_at)]
+    return [
+        Case.kind == "complaint",
+        Case.status != "cancelled",
+        window.contains(Case.received_at),
+    ]
 
 
-def complaint_counts(dimension: str, window: Window, viewer: Any,
-                     limit: int | None = None) -> list[Slice]:
+def complaint_counts(
+    dimension: str, window: Window, viewer: Any, limit: int | None = None
+) -> list[Slice]:
     """Complaints per value of `dimension`, most frequent first (months in order)."""
     stmt = select(Case.id).select_from(Case)
     if dimension == "category":
@@ -51,8 +55,11 @@ def complaint_counts(dimension: str, window: Window, viewer: Any,
         key, name = Case.stage, Case.stage
     elif dimension in ("region", "customer"):
         stmt = stmt.join(Customer, Case.customer_id == Customer.id)
-        key, name = ((Customer.region, Customer.region) if dimension == "region"
-                     else (Customer.id, Customer.name))
+        key, name = (
+            (Customer.region, Customer.region)
+            if dimension == "region"
+            else (Customer.id, Customer.name)
+        )
     elif dimension == "department":
         key, name = Department.id, Department.name
         stmt = stmt.join(Department, Case.department_id == Department.id)
@@ -60,8 +67,13 @@ def complaint_counts(dimension: str, window: Window, viewer: Any,
         key = name = window.bucket(Case.received_at)
     else:
         raise ValueError(dimension)
-    inner = restrict(stmt.add_columns(key.label("k"), name.label("n"))
-                     .where(*complaint_filter(window)), Case, viewer).subquery()
+    inner = restrict(
+        stmt.add_columns(key.label("k"), name.label("n")).where(
+            *complaint_filter(window)
+        ),
+        Case,
+        viewer,
+    ).subquery()
     count = func.count()
     grouped = select(inner.c.k, inner.c.n, count).group_by(inner.c.k, inner.c.n)
     grouped = grouped.order_by(count.desc(), inner.c.n)
@@ -70,15 +82,21 @@ def complaint_counts(dimension: str, window: Window, viewer: Any,
     rows = db.session.execute(grouped).all()
     if dimension == "month":
         counts = {k: c for k, _n, c in rows}
-        return [Slice(kpi.month_key(m), kpi.month_key(m), counts.get(kpi.month_key(m),
-                                                                     0))
-                for m in window.months]
+        return [
+            Slice(kpi.month_key(m), kpi.month_key(m), counts.get(kpi.month_key(m), 0))
+            for m in window.months
+        ]
     slices = []
     for k, n, c in rows:
         if dimension == "stage":
             n = label(BUSINESS_STAGES, n)
-        slices.append(Slice(str(k) if k is not None else "",
-                            str(n) if n else str(_l("Not recorded")), int(c)))
+        slices.append(
+            Slice(
+                str(k) if k is not None else "",
+                str(n) if n else str(_l("Not recorded")),
+                int(c),
+            )
+        )
     return slices
 
 
@@ -97,13 +115,20 @@ def open_cases_by_clock(viewer: Any) -> list[ClockCount]:
     """Open cases by the clock that runs now and its state."""
     waiting = Case.responded_at.is_(None)
     inner = restrict(
-        select(case((waiting, literal("response")), else_=literal("resolution"))
-               .label("clock"),
-               case((waiting, Case.response_state), else_=Case.resolution_state)
-               .label("state"))
-        .where(Case.status.in_(CASE_OPEN_STATUSES)), Case, viewer).subquery()
-    stmt = (select(inner.c.clock, inner.c.state, func.count())
-            .group_by(inner.c.clock, inner.c.state))
+        select(
+            case((waiting, literal("response")), else_=literal("resolution")).label(
+                "clock"
+            ),
+            case((waiting, Case.response_state), else_=Case.resolution_state).label(
+                "state"
+            ),
+        ).where(Case.status.in_(CASE_OPEN_STATUSES)),
+        Case,
+        viewer,
+    ).subquery()
+    stmt = select(inner.c.clock, inner.c.state, func.count()).group_by(
+        inner.c.clock, inner.c.state
+    )
     return [ClockCount(c, s, int(n)) for c, s, n in db.session.execute(stmt)]
 
 
@@ -120,8 +145,9 @@ class CategoryRow:
 
     @property
     def flagged(self) -> list[Figure]:
-        return [f for f in (self.timeliness, self.repeat, self.satisfaction)
-                if f.flagged]
+        return [
+            f for f in (self.timeliness, self.repeat, self.satisfaction) if f.flagged
+        ]
 
 
 def by_category(window: Window, viewer: Any) -> list[CategoryRow]:
@@ -130,26 +156,46 @@ def by_category(window: Window, viewer: Any) -> list[CategoryRow]:
     targets = kpi.load_targets()
     last = window.months[-1]
     sums: dict[str, dict[int, tuple[int, int]]] = {}
-    for code in ("complaint_timeliness", "repeat_complaint_rate",
-                 "satisfaction_mean"):
+    for code in ("complaint_timeliness", "repeat_complaint_rate", "satisfaction_mean"):
         measure = kpi.get_kpi(code)
-        sums[code] = {cat: (int(num), int(count)) for cat, num, count in kpi.grouped(
-            measure, window, viewer, ("category_id",), settings) if cat is not None}
+        sums[code] = {
+            cat: (int(num), int(count))
+            for cat, num, count in kpi.grouped(
+                measure, window, viewer, ("category_id",), settings
+            )
+            if cat is not None
+        }
     counts = {int(s.key): s.count for s in complaint_counts("category", window, viewer)}
     ids = set(counts) | {cat for per in sums.values() for cat in per}
-    names = dict(db.session.execute(
-        select(CaseCategory.id, CaseCategory.name).where(CaseCategory.id.in_(ids))
-    ).all()) if ids else {}
+    names = (
+        dict(
+            db.session.execute(
+                select(CaseCategory.id, CaseCategory.name).where(
+                    CaseCategory.id.in_(ids)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
 
     def figure(code: str, category_id: int) -> Figure:
         num, den = sums[code].get(category_id, (0, 0))
-        return Figure(kpi.get_kpi(code), last, None, None, num, den,
-                      targets.get((code, None)))
+        return Figure(
+            kpi.get_kpi(code), last, None, None, num, den, targets.get((code, None))
+        )
 
-    rows = [CategoryRow(cat, names.get(cat, str(cat)), counts.get(cat, 0),
-                        figure("complaint_timeliness", cat),
-                        figure("repeat_complaint_rate", cat),
-                        figure("satisfaction_mean", cat)) for cat in ids]
+    rows = [
+        CategoryRow(
+            cat,
+            names.get(cat, str(cat)),
+            counts.get(cat, 0),
+            figure("complaint_timeliness", cat),
+            figure("repeat_complaint_rate", cat),
+            figure("satisfaction_mean", cat),
+        )
+        for cat in ids
+    ]
     return sorted(rows, key=lambda r: (-len(r.flagged), -r.complaints, r.name))
 
 
@@ -165,19 +211,24 @@ def window_for(month: dt.date, span: int) -> Window:
 
 
 def category_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(CaseCategory.id, CaseCategory.name)
-                              .where(CaseCategory.active.is_(True))
-                              .order_by(CaseCategory.id))
+    rows = db.session.execute(
+        select(CaseCategory.id, CaseCategory.name)
+        .where(CaseCategory.active.is_(True))
+        .order_by(CaseCategory.id)
+    )
     return [(str(pk), name) for pk, name in rows]
 
 
-CATEGORY_FIGURES = {"complaint_timeliness": "timeliness",
-                    "repeat_complaint_rate": "repeat",
-                    "satisfaction_mean": "satisfaction"}
+CATEGORY_FIGURES = {
+    "complaint_timeliness": "timeliness",
+    "repeat_complaint_rate": "repeat",
+    "satisfaction_mean": "satisfaction",
+}
 
 
-def category_figure(category_id: int | None, code: str | None, window: Window,
-                    viewer: Any) -> Figure | None:
+def category_figure(
+    category_id: int | None, code: str | None, window: Window, viewer: Any
+) -> Figure | None:
     """The category's figure of a KPI over the window, for an action's problem."""
     attribute = CATEGORY_FIGURES.get(code or "")
     if category_id is None or attribute is None:

@@ -41,8 +41,16 @@ NOT_AUDITED = (
     NotificationRecipient,
     NumberSequence,
 )
-SECRET_COLUMNS = {"password", "last_login", "login_count", "fail_login_count",
-                  "changed_on", "changed_at", "changed_by_id", "changed_by_fk"}
+SECRET_COLUMNS = {
+    "password",
+    "last_login",
+    "login_count",
+    "fail_login_count",
+    "changed_on",
+    "changed_at",
+    "changed_by_id",
+    "changed_by_fk",
+}
 
 
 def _actor_id(session: Session) -> int | None:
@@ -53,9 +61,7 @@ def _actor_id(session: Session) -> int | None:
     if cached:
         return cached
     with session.no_autoflush:
-        user_id = (
-            session.query(AppUser.id).filter_by(username=SYSTEM_USERNAME).scalar()
-        )
+        user_id = session.query(AppUser.id).filter_by(username=SYSTEM_USERNAME).scalar()
     if has_app_context() and user_id:
         g._system_user_id = user_id
     return user_id
@@ -142,8 +148,9 @@ def _pk(obj: Any) -> Any:
 
 def _after_flush(session: Session, flush_context: Any) -> None:
     rows = session.info.pop("audit_pending", [])
-    rows += [_row(obj, "insert", _snapshot(obj)) for obj in session.info.pop(
-        "audit_new", [])]
+    rows += [
+        _row(obj, "insert", _snapshot(obj)) for obj in session.info.pop("audit_new", [])
+    ]
     if not rows:
         return
     actor = _actor_id(session)

@@ -2,7 +2,8 @@
 
 `current_calendar()` builds a `WorkCalendar` from the admin-edited tables and
 caches it per process under a fingerprint of those tables, so a due date is
-never computed on a stale calendar. `sync_year` loads China's official arrangement for a year.
+never computed on a stale calendar. `sync_year` loads China's official
+arrangement for a year.
 """
 
 from __future__ import annotations
@@ -38,16 +39,19 @@ def _version() -> tuple[Any, ...]:
     """
     parts = []
     for model in (CalendarDay, CalendarYear, WorkWindow):
-        parts += [select(func.count()).select_from(model).scalar_subquery(),
-                  select(func.max(model.changed_at)).scalar_subquery()]
+        parts += [
+            select(func.count()).select_from(model).scalar_subquery(),
+            select(func.max(model.changed_at)).scalar_subquery(),
+        ]
     return tuple(db.session.execute(select(*parts)).one())
 
 
 def build_calendar() -> WorkCalendar:
     """A WorkCalendar from the tables as they are now."""
     weekly: dict[int, list[tuple[dt.time, dt.time]]] = {d: [] for d in range(7)}
-    for window in db.session.scalars(select(WorkWindow).order_by(
-            WorkWindow.weekday, WorkWindow.start_time)):
+    for window in db.session.scalars(
+        select(WorkWindow).order_by(WorkWindow.weekday, WorkWindow.start_time)
+    ):
         weekly[window.weekday].append((window.start_time, window.end_time))
     overrides: dict[dt.date, list[tuple[dt.time, dt.time]]] = {}
     for day in db.session.scalars(select(CalendarDay)):
@@ -92,28 +96,43 @@ def sync_year(year: int, provisional: bool = False) -> YearSync:
     try:
         report = official(year, provisional=provisional)
     except YearNotPublishedError:
-        raise InvalidInput(_l(
-            "China's holiday arrangement for %(year)s is not published in the "
-            "installed calendar data. Update the chinesecalendar package, enter "
-            "the days by hand, or sync with --provisional (statutory holidays "
-            "only, make-up working days unknown).", year=year)) from None
+        raise InvalidInput(
+            _l(
+                "China's holiday arrangement for %(year)s is not published in the "
+                "installed calendar data. Update the chinesecalendar package, enter "
+                "the days by hand, or sync with --provisional (statutory holidays "
+                "only, make-up working days unknown).",
+                year=year,
+            )
+        ) from None
     source = "holidays (provisional)" if report.provisional else "chinese-calendar"
-    result = YearSync(year=year, status="provisional" if report.provisional
-                      else "published", disagreements=list(report.disagreements))
+    result = YearSync(
+        year=year,
+        status="provisional" if report.provisional else "published",
+        disagreements=list(report.disagreements),
+    )
     existing = {
         d.day: d
-        for d in db.session.scalars(select(CalendarDay).where(
-            CalendarDay.day >= dt.date(year, 1, 1),
-            CalendarDay.day <= dt.date(year, 12, 31)))
+        for d in db.session.scalars(
+            select(CalendarDay).where(
+                CalendarDay.day >= dt.date(year, 1, 1),
+                CalendarDay.day <= dt.date(year, 12, 31),
+            )
+        )
     }
     for official_day in report.days:
         row = existing.get(official_day.date)
         name = official_day.name_zh or official_day.name
         if row is None:
-            db.session.add(CalendarDay(
-                day=official_day.date, kind=official_day.kind, name=name,
-                follows_weekday=0 if official_day.kind == "workday" else None,
-                source=source))
+            db.session.add(
+                CalendarDay(
+                    day=official_day.date,
+                    kind=official_day.kind,
+                    name=name,
+                    follows_weekday=0 if official_day.kind == "workday" else None,
+                    source=source,
+                )
+            )
             result.added += 1
         elif row.source == "manual":
             result.kept_manual.append(row.day)

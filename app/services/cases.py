@@ -32,9 +32,16 @@ def check_kind_severity(kind: str | None, severity: str | None) -> None:
         )
 
 
-def add_log(case: Case, user: Any, content: str, kind: str = "internal",
-            action: str | None = None, from_status: str | None = None,
-            to_status: str | None = None, channel_id: int | None = None) -> CaseLog:
+def add_log(
+    case: Case,
+    user: Any,
+    content: str,
+    kind: str = "internal",
+    action: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    channel_id: int | None = None,
+) -> CaseLog:
     """Append a communication-log entry to a case (saved with the case)."""
     entry = CaseLog(
         user_id=user.id,
@@ -71,8 +78,9 @@ class CaseRules(RecordRules):
             raise InvalidInput(_l("Choose a category."), field="category")
         received = item.received_at or now()
         if received > now():
-            raise InvalidInput(_l("The receipt time cannot be in the future."),
-                               field="received_at")
+            raise InvalidInput(
+                _l("The receipt time cannot be in the future."), field="received_at"
+            )
         item.received_at = received
         item.number = next_number("case", received)
         # Routing is decided here, never by the clerk: the category's department.
@@ -84,8 +92,15 @@ class CaseRules(RecordRules):
         item.status = "new"
         item.reopen_count = 0
         sla.start_case(item)
-        add_log(item, user, str(_l("Case registered.")), kind="system",
-                action="register", to_status="new", channel_id=item.channel_id)
+        add_log(
+            item,
+            user,
+            str(_l("Case registered.")),
+            kind="system",
+            action="register",
+            to_status="new",
+            channel_id=item.channel_id,
+        )
 
     def after_create(self, item: Case, user: Any) -> None:
         events.emit("case_opened", case_id=item.id)
@@ -93,8 +108,9 @@ class CaseRules(RecordRules):
     def before_update(self, item: Case, user: Any) -> None:
         check_kind_severity(item.kind, item.severity)
         if item.status in ("closed", "cancelled"):
-            raise Conflict(_l("A closed or cancelled case cannot be edited; reopen "
-                              "it first."))
+            raise Conflict(
+                _l("A closed or cancelled case cannot be edited; reopen it first.")
+            )
         history = sa_inspect(item).attrs
         if history.kind.history.has_changes() or history.severity.history.has_changes():
             sla.recompute(item)

@@ -43,8 +43,10 @@ class CustomerRules(RecordRules):
             ).scalar()
             if used:
                 raise Conflict(
-                    _l("This customer has cases, pickups, settlements or follow-ups "
-                       "and cannot be deleted; set its status to closed instead.")
+                    _l(
+                        "This customer has cases, pickups, settlements or follow-ups "
+                        "and cannot be deleted; set its status to closed instead."
+                    )
                 )
 
 

@@ -28,7 +28,8 @@ def is_landing(user: Any) -> bool:
     if user is None or not can(user, "read", "Dashboard"):
         return False
     return can(user, "home", "Dashboard") or bool(
-        getattr(user, "is_department_head", False))
+        getattr(user, "is_department_head", False)
+    )
 
 
 def page(user: Any, month: dt.date | None = None) -> dict[str, Any]:
@@ -54,12 +55,14 @@ def _trend(user: Any, month: dt.date) -> dict[str, Any]:
             continue
         values = [report.figure(measure.code, m).value for m in months]
         target = report.figure(measure.code, month).target
-        datasets.append({
-            "code": measure.code,
-            "label": measure.label,
-            "data": [float(v) if v is not None else None for v in values],
-            "target": float(target.percent) if target else None,
-        })
+        datasets.append(
+            {
+                "code": measure.code,
+                "label": measure.label,
+                "data": [float(v) if v is not None else None for v in values],
+                "target": float(target.percent) if target else None,
+            }
+        )
     return {"labels": [kpi.month_key(m) for m in months], "datasets": datasets}
 
 
@@ -67,34 +70,53 @@ def _satisfaction(user: Any, month: dt.date) -> dict[str, Any]:
     months = kpi.Window.ending(month, TREND_MONTHS).months
     report = kpi.compute(months, user, [kpi.get_kpi("satisfaction_mean")])
     values = [report.figure("satisfaction_mean", m).value for m in months]
-    return {"labels": [kpi.month_key(m) for m in months],
-            "datasets": [{"label": str(kpi.get_kpi("satisfaction_mean").label),
-                          "data": [float(v) if v is not None else None
-                                   for v in values]}]}
+    return {
+        "labels": [kpi.month_key(m) for m in months],
+        "datasets": [
+            {
+                "label": str(kpi.get_kpi("satisfaction_mean").label),
+                "data": [float(v) if v is not None else None for v in values],
+            }
+        ],
+    }
 
 
 def _clocks(user: Any, month: dt.date) -> dict[str, Any]:
     counts = analysis.open_cases_by_clock(user)
     states = [s for s in CLOCK_STATES if any(c.state == s for c in counts)]
     datasets = []
-    for clock, title in (("response", _l("Waiting for first response")),
-                         ("resolution", _l("Being resolved"))):
+    for clock, title in (
+        ("response", _l("Waiting for first response")),
+        ("resolution", _l("Being resolved")),
+    ):
         per_state = {c.state: c.count for c in counts if c.clock == clock}
-        datasets.append({"label": str(title), "clock": clock,
-                         "data": [per_state.get(s, 0) for s in states]})
-    return {"labels": [label(CLOCK_STATES, s) for s in states], "states": states,
-            "datasets": datasets}
+        datasets.append(
+            {
+                "label": str(title),
+                "clock": clock,
+                "data": [per_state.get(s, 0) for s in states],
+            }
+        )
+    return {
+        "labels": [label(CLOCK_STATES, s) for s in states],
+        "states": states,
+        "datasets": datasets,
+    }
 
 
-def _complaints(dimension: str, limit: int | None = None
-                ) -> Callable[[Any, dt.date], dict[str, Any]]:
+def _complaints(
+    dimension: str, limit: int | None = None
+) -> Callable[[Any, dt.date], dict[str, Any]]:
     def build(user: Any, month: dt.date) -> dict[str, Any]:
         window = kpi.Window.ending(month, TREND_MONTHS)
         slices = analysis.complaint_counts(dimension, window, user, limit)
-        return {"labels": [s.label for s in slices],
-                "datasets": [{"label": str(_l("Complaints")),
-                              "data": [s.count for s in slices]}],
-                "period": analysis.period_label(window)}
+        return {
+            "labels": [s.label for s in slices],
+            "datasets": [
+                {"label": str(_l("Complaints")), "data": [s.count for s in slices]}
+            ],
+            "period": analysis.period_label(window),
+        }
 
     return build
 

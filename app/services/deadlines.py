@@ -110,40 +110,97 @@ class Kind:
 
 
 def _major(table: Table) -> ColumnElement[bool]:
-    return or_(and_(table.c.kind == "complaint", table.c.severity == "major"),
-               table.c.kind == "incident")
+    return or_(
+        and_(table.c.kind == "complaint", table.c.severity == "major"),
+        table.c.kind == "incident",
+    )
 
 
 def _major_row(row: Any) -> bool:
     return (row.kind == "complaint" and row.severity == "major") or (
-        row.kind == "incident")
+        row.kind == "incident"
+    )
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("case", "工单", Case, OPEN_CASE, "/cases/show/{id}", (
-        Clock("response", "响应时限", "response_risk_at", "response_due_at",
-              "response_state", done="responded_at"),
-        Clock("resolution", "处理时限", "resolution_risk_at", "resolution_due_at",
-              "resolution_state", done="resolved_at", cycle="resolution_cycle",
-              only_if=lambda t: t.c.paused_since.is_(None)),
-    ), owner="owner_id", first_ask="first_ask_owner_id", urgent=_major,
-       urgent_row=_major_row),
-    Kind("pickup", "回收预约", Pickup, OPEN_PICKUP, "/pickups/show/{id}", (
-        Clock("confirm", "预约确认时限", "confirm_risk_at", "confirm_due_at",
-              "confirm_state", done="confirmed_at"),
-        # The crew must arrive within the agreed window; no earlier warning.
-        Clock("arrival", "约定上门时段", "window_end", "window_end",
-              "arrival_state", done="arrived_at",
-              pending=("none", "running", "at_risk"),
-              only_if=lambda t: t.c.status.in_(("requested", "scheduled"))),
-    )),
-    Kind("followup", "回访", FollowUp, OPEN_FOLLOWUP, "/followups/show/{id}", (
-        Clock("due", "回访期限", "risk_at", "due_at", "due_state"),
-    ), owner="assignee_id", breach_status=("planned", "overdue")),
-    Kind("action", "改进措施", ImprovementAction, OPEN_ACTION,
-         "/improvementactionview/show/{id}", (
-             Clock("due", "完成期限", "risk_at", "due_at", "due_state"),
-         ), owner="owner_id"),
+    Kind(
+        "case",
+        "工单",
+        Case,
+        OPEN_CASE,
+        "/cases/show/{id}",
+        (
+            Clock(
+                "response",
+                "响应时限",
+                "response_risk_at",
+                "response_due_at",
+                "response_state",
+                done="responded_at",
+            ),
+            Clock(
+                "resolution",
+                "处理时限",
+                "resolution_risk_at",
+                "resolution_due_at",
+                "resolution_state",
+                done="resolved_at",
+                cycle="resolution_cycle",
+                only_if=lambda t: t.c.paused_since.is_(None),
+            ),
+        ),
+        owner="owner_id",
+        first_ask="first_ask_owner_id",
+        urgent=_major,
+        urgent_row=_major_row,
+    ),
+    Kind(
+        "pickup",
+        "回收预约",
+        Pickup,
+        OPEN_PICKUP,
+        "/pickups/show/{id}",
+        (
+            Clock(
+                "confirm",
+                "预约确认时限",
+                "confirm_risk_at",
+                "confirm_due_at",
+                "confirm_state",
+                done="confirmed_at",
+            ),
+            # The crew must arrive within the agreed window; no earlier warning.
+            Clock(
+                "arrival",
+                "约定上门时段",
+                "window_end",
+                "window_end",
+                "arrival_state",
+                done="arrived_at",
+                pending=("none", "running", "at_risk"),
+                only_if=lambda t: t.c.status.in_(("requested", "scheduled")),
+            ),
+        ),
+    ),
+    Kind(
+        "followup",
+        "回访",
+        FollowUp,
+        OPEN_FOLLOWUP,
+        "/followups/show/{id}",
+        (Clock("due", "回访期限", "risk_at", "due_at", "due_state"),),
+        owner="assignee_id",
+        breach_status=("planned", "overdue"),
+    ),
+    Kind(
+        "action",
+        "改进措施",
+        ImprovementAction,
+        OPEN_ACTION,
+        "/improvementactionview/show/{id}",
+        (Clock("due", "完成期限", "risk_at", "due_at", "due_state"),),
+        owner="owner_id",
+    ),
 )
 
 
@@ -177,7 +234,8 @@ class People:
     @classmethod
     def load(cls) -> People:
         users = db.session.scalars(
-            select(AppUser).where(AppUser.active.is_(True))
+            select(AppUser)
+            .where(AppUser.active.is_(True))
             .options(selectinload(AppUser.roles), selectinload(AppUser.groups))
         ).all()
         members: dict[int, list[int]] = defaultdict(list)
@@ -188,7 +246,8 @@ class People:
                 if user.is_department_head:
                     heads[user.department_id].append(user.id)
         departments = dict(
-            db.session.execute(select(Department.id, Department.name)).all())
+            db.session.execute(select(Department.id, Department.name)).all()
+        )
         return cls(
             active={u.id for u in users},
             names={u.id: str(u) for u in users},
@@ -230,25 +289,38 @@ def _alerted(kind: Kind, table: Table, clock: Clock, level: str) -> ColumnElemen
     n = Notification.__table__
     cycle = table.c[clock.cycle] if clock.cycle else literal(0)
     return exists().where(
-        n.c.record_type == kind.record_type, n.c.record_id == table.c.id,
-        n.c.clock == clock.name, n.c.level == level, n.c.cycle == cycle,
+        n.c.record_type == kind.record_type,
+        n.c.record_id == table.c.id,
+        n.c.clock == clock.name,
+        n.c.level == level,
+        n.c.cycle == cycle,
     )
 
 
-def _clock_due(kind: Kind, table: Table, clock: Clock, moment: Any,
-               cutoff: Any) -> ColumnElement[bool]:
+def _clock_due(
+    kind: Kind, table: Table, clock: Clock, moment: Any, cutoff: Any
+) -> ColumnElement[bool]:
     """Rows of this clock that need the sweep's attention now."""
     risk, due, state = table.c[clock.risk], table.c[clock.due], table.c[clock.state]
     to_management = due <= cutoff
     if kind.urgent is not None:
         to_management = or_(to_management, kind.urgent(table))
     needs = or_(
-        and_(state.in_(clock.pending), or_(
-            state != "at_risk", due <= moment,
-            ~_alerted(kind, table, clock, "at_risk"))),
-        and_(state == "breached", or_(
-            ~_alerted(kind, table, clock, "breached"),
-            and_(to_management, ~_alerted(kind, table, clock, "management")))),
+        and_(
+            state.in_(clock.pending),
+            or_(
+                state != "at_risk",
+                due <= moment,
+                ~_alerted(kind, table, clock, "at_risk"),
+            ),
+        ),
+        and_(
+            state == "breached",
+            or_(
+                ~_alerted(kind, table, clock, "breached"),
+                and_(to_management, ~_alerted(kind, table, clock, "management")),
+            ),
+        ),
     )
     terms = [risk <= moment, needs]
     if clock.done:
@@ -261,18 +333,24 @@ def _clock_due(kind: Kind, table: Table, clock: Clock, moment: Any,
 def _needs_attention(kind: Kind, table: Table) -> ColumnElement[bool]:
     moment = bindparam("moment", type_=AwareDateTime())
     cutoff = bindparam("cutoff", type_=AwareDateTime())
-    return and_(kind.open_rows, or_(*(_clock_due(kind, table, c, moment, cutoff)
-                                      for c in kind.clocks)))
+    return and_(
+        kind.open_rows,
+        or_(*(_clock_due(kind, table, c, moment, cutoff) for c in kind.clocks)),
+    )
 
 
 @functools.cache
 def _rows_query(kind: Kind, dialect: str) -> Any:
     """A batch of those rows, re-checked and (PostgreSQL) locked."""
     table = kind.model.__table__
-    stmt = (select(table)
-            .where(table.c.id.in_(bindparam("ids", expanding=True)),
-                   _needs_attention(kind, table))
-            .order_by(table.c.id))
+    stmt = (
+        select(table)
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            _needs_attention(kind, table),
+        )
+        .order_by(table.c.id)
+    )
     if dialect == "postgresql":
         # Concurrent sweeps split the rows instead of waiting on each other.
         stmt = stmt.with_for_update(skip_locked=True, of=table)
@@ -280,8 +358,9 @@ def _rows_query(kind: Kind, dialect: str) -> Any:
 
 
 # ------------------------------------------------------------- processing
-def _texts(kind: Kind, clock: Clock, level: str, row: Any, people: People
-           ) -> tuple[str, str]:
+def _texts(
+    kind: Kind, clock: Clock, level: str, row: Any, people: People
+) -> tuple[str, str]:
     subject = f"{kind.label} {row.number}"
     due = getattr(row, clock.due)
     when = due.strftime("%Y-%m-%d %H:%M") if due else "—"
@@ -318,8 +397,14 @@ def _recipients(kind: Kind, level: str, row: Any, people: People) -> list[int]:
     return users
 
 
-def _plan_row(kind: Kind, row: Any, moment: dt.datetime, cutoff: dt.datetime,
-              people: People, plan: _Plan) -> None:
+def _plan_row(
+    kind: Kind,
+    row: Any,
+    moment: dt.datetime,
+    cutoff: dt.datetime,
+    people: People,
+    plan: _Plan,
+) -> None:
     """Decide what a candidate row needs: new states, alerts, escalation."""
     urgent = kind.urgent_row is not None and kind.urgent_row(row)
     for clock in kind.clocks:
@@ -352,14 +437,20 @@ def _plan_row(kind: Kind, row: Any, moment: dt.datetime, cutoff: dt.datetime,
                 plan.change(row.id, "status", kind.breach_status)
         for level in levels:
             title, body = _texts(kind, clock, level, row, people)
-            plan.alerts.append({
-                "record_type": kind.record_type, "record_id": row.id,
-                "clock": clock.name, "level": level, "cycle": cycle,
-                "title": title, "body": body,
-                "link": kind.link.format(id=row.id),
-                "department_id": getattr(row, "department_id", None),
-                "recipients": _recipients(kind, level, row, people),
-            })
+            plan.alerts.append(
+                {
+                    "record_type": kind.record_type,
+                    "record_id": row.id,
+                    "clock": clock.name,
+                    "level": level,
+                    "cycle": cycle,
+                    "title": title,
+                    "body": body,
+                    "link": kind.link.format(id=row.id),
+                    "department_id": getattr(row, "department_id", None),
+                    "recipients": _recipients(kind, level, row, people),
+                }
+            )
             if level in ("escalated", "management"):
                 plan.escalate(row.id, 2 if level == "management" else 1)
 
@@ -369,7 +460,8 @@ class _Plan:
     """A batch's writes: per row the columns to change, and the alerts."""
 
     changes: dict[int, dict[str, Any]] = field(
-        default_factory=lambda: defaultdict(dict))
+        default_factory=lambda: defaultdict(dict)
+    )
     alerts: list[dict[str, Any]] = field(default_factory=list)
     marked: int = 0
 
@@ -402,9 +494,15 @@ def _apply(kind: Kind, plan: _Plan) -> int:
         groups[tuple(sorted(changes.items()))].append(row_id)
     for changes, ids in groups.items():
         db.session.execute(
-            update(table).where(table.c.id.in_(ids))
-            .values({column: _guarded(kind, table, column, value)
-                     for column, value in changes}))
+            update(table)
+            .where(table.c.id.in_(ids))
+            .values(
+                {
+                    column: _guarded(kind, table, column, value)
+                    for column, value in changes
+                }
+            )
+        )
     return len(alerts.raise_many(plan.alerts))
 
 
@@ -424,11 +522,17 @@ def _unescalated(table: Table) -> ColumnElement[bool]:
     """Open incidents (policies escalating at once) not yet sent to Management."""
     n = Notification.__table__
     return and_(
-        OPEN_CASE, table.c.escalation_level < 2,
+        OPEN_CASE,
+        table.c.escalation_level < 2,
         table.c.sla_policy_id.in_(bindparam("policies", expanding=True)),
-        ~exists().where(n.c.record_type == "case", n.c.record_id == table.c.id,
-                        n.c.clock == "opened", n.c.level == "management",
-                        n.c.cycle == 0))
+        ~exists().where(
+            n.c.record_type == "case",
+            n.c.record_id == table.c.id,
+            n.c.clock == "opened",
+            n.c.level == "management",
+            n.c.cycle == 0,
+        ),
+    )
 
 
 OPENED = len(KINDS)  # the branch of the due query for immediate escalations
@@ -438,26 +542,37 @@ OPENED = len(KINDS)  # the branch of the due query for immediate escalations
 def _due_query() -> Any:
     """Everything a sweep must look at, in one round trip: one SELECT per kind
     (plus the missed immediate escalations), tagged with the kind's index."""
-    parts = [select(literal(index).label("kind"), kind.model.__table__.c.id)
-             .where(_needs_attention(kind, kind.model.__table__))
-             for index, kind in enumerate(KINDS)]
+    parts = [
+        select(literal(index).label("kind"), kind.model.__table__.c.id).where(
+            _needs_attention(kind, kind.model.__table__)
+        )
+        for index, kind in enumerate(KINDS)
+    ]
     table = Case.__table__
-    parts.append(select(literal(OPENED).label("kind"), table.c.id)
-                 .where(_unescalated(table)))
+    parts.append(
+        select(literal(OPENED).label("kind"), table.c.id).where(_unescalated(table))
+    )
     return union_all(*parts)
 
 
-def sweep_kind(kind: Kind, ids: list[int], moment: dt.datetime,
-               cutoff: dt.datetime, people: Callable[[], People],
-               result: SweepResult, batch: int) -> None:
+def sweep_kind(
+    kind: Kind,
+    ids: list[int],
+    moment: dt.datetime,
+    cutoff: dt.datetime,
+    people: Callable[[], People],
+    result: SweepResult,
+    batch: int,
+) -> None:
     """Process the rows of one kind that need attention, a batch per commit."""
     instants = {"moment": moment, "cutoff": cutoff}
     dialect = db.session.get_bind().dialect.name
     for start in range(0, len(ids), batch):
         # Re-read under lock: a concurrent sweep may have done (or be doing)
         # some of them meanwhile; those no longer match or are skipped.
-        rows = db.session.execute(_rows_query(kind, dialect),
-                                  {**instants, "ids": ids[start:start + batch]}).all()
+        rows = db.session.execute(
+            _rows_query(kind, dialect), {**instants, "ids": ids[start : start + batch]}
+        ).all()
         plan = _Plan()
         for row in rows:
             _plan_row(kind, row, moment, cutoff, people(), plan)
@@ -467,8 +582,9 @@ def sweep_kind(kind: Kind, ids: list[int], moment: dt.datetime,
         result.raised[kind.record_type] += raised
 
 
-def check_deadlines(moment: dt.datetime | None = None,
-                    batch: int | None = None) -> SweepResult:
+def check_deadlines(
+    moment: dt.datetime | None = None, batch: int | None = None
+) -> SweepResult:
     """One sweep over every kind as of `moment`; commits as it goes."""
     moment = moment or now()
     cutoff = moment - dt.timedelta(hours=grace_hours())
@@ -476,20 +592,23 @@ def check_deadlines(moment: dt.datetime | None = None,
     result = SweepResult()
     size = batch or _batch_size()
     due: dict[int, list[int]] = defaultdict(list)
-    for index, row_id in db.session.execute(_due_query(), {
-            "moment": moment, "cutoff": cutoff,
-            "policies": _immediate_policies()}):
+    for index, row_id in db.session.execute(
+        _due_query(),
+        {"moment": moment, "cutoff": cutoff, "policies": _immediate_policies()},
+    ):
         due[index].append(row_id)
     db.session.rollback()  # end the read-only transaction of an idle sweep
     for index, kind in enumerate(KINDS):
         if due[index]:
-            sweep_kind(kind, sorted(due[index]), moment, cutoff, people, result,
-                       size)
+            sweep_kind(kind, sorted(due[index]), moment, cutoff, people, result, size)
     if due[OPENED]:
         result.raised["case"] += catch_up_opened(people, sorted(due[OPENED]))
     if result.total_raised or result.total_marked:
-        logger.info("Deadline check: marked %s, raised %s",
-                    dict(result.marked), dict(result.raised))
+        logger.info(
+            "Deadline check: marked %s, raised %s",
+            dict(result.marked),
+            dict(result.raised),
+        )
     return result
 
 
@@ -497,22 +616,34 @@ def check_deadlines(moment: dt.datetime | None = None,
 def _immediate_policies() -> list[int]:
     # Fetched first: with a literal id list the planner reads the partial
     # index; with a subquery it may scan every open case.
-    return list(db.session.scalars(
-        select(SlaPolicy.id).where(SlaPolicy.escalate_immediately.is_(True))))
+    return list(
+        db.session.scalars(
+            select(SlaPolicy.id).where(SlaPolicy.escalate_immediately.is_(True))
+        )
+    )
 
 
 def _opened_alert(case: Any, people: People) -> dict[str, Any]:
     number = case.number
-    body = [f"工单 {number}", f"标题：{case.title}",
-            f"责任部门：{people.departments.get(case.department_id, '')}"]
+    body = [
+        f"工单 {number}",
+        f"标题：{case.title}",
+        f"责任部门：{people.departments.get(case.department_id, '')}",
+    ]
     return {
-        "record_type": "case", "record_id": case.id, "clock": "opened",
-        "level": "management", "cycle": 0,
+        "record_type": "case",
+        "record_id": case.id,
+        "clock": "opened",
+        "level": "management",
+        "cycle": 0,
         "title": f"【升级·管理层】突发事件 {number} 已登记，请立即关注"[:200],
-        "body": "\n".join(body), "link": f"/cases/show/{case.id}",
+        "body": "\n".join(body),
+        "link": f"/cases/show/{case.id}",
         "department_id": case.department_id,
-        "recipients": [*people.management, *people.department_heads(
-            case.department_id)],
+        "recipients": [
+            *people.management,
+            *people.department_heads(case.department_id),
+        ],
     }
 
 
@@ -522,9 +653,10 @@ def _escalate_opened(rows: list[Any], people: Callable[[], People]) -> int:
     table = Case.__table__
     raised = alerts.raise_many([_opened_alert(r, people()) for r in rows])
     db.session.execute(
-        update(table).where(table.c.id.in_([r.id for r in rows]),
-                            table.c.escalation_level < 2)
-        .values(escalation_level=2))
+        update(table)
+        .where(table.c.id.in_([r.id for r in rows]), table.c.escalation_level < 2)
+        .values(escalation_level=2)
+    )
     db.session.commit()
     return len(raised)
 
@@ -533,10 +665,15 @@ def escalate_opened(case_id: int) -> int:
     """Management hears of an incident as soon as it is registered (seed 002 §6)."""
     policies = _immediate_policies()
     table = Case.__table__
-    rows = db.session.execute(
-        select(table).where(table.c.id == case_id, OPEN_CASE,
-                            table.c.sla_policy_id.in_(policies))
-    ).all() if policies else []
+    rows = (
+        db.session.execute(
+            select(table).where(
+                table.c.id == case_id, OPEN_CASE, table.c.sla_policy_id.in_(policies)
+            )
+        ).all()
+        if policies
+        else []
+    )
     return _escalate_opened(rows, LazyPeople())
 
 
@@ -545,5 +682,6 @@ def catch_up_opened(people: Callable[[], People], ids: list[int]) -> int:
     table = Case.__table__
     rows = db.session.execute(
         select(table).where(table.c.id.in_(ids), _unescalated(table)),
-        {"policies": _immediate_policies()}).all()
+        {"policies": _immediate_policies()},
+    ).all()
     return _escalate_opened(rows, people)

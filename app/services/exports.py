@@ -88,20 +88,42 @@ def _header(sheet: Any, titles: list[Any]) -> list[Any]:
 
 
 def _window(params: dict[str, Any]) -> kpi.Window:
-    return analysis.window_for(kpi.parse_month(params.get("month")),
-                               int(params.get("span") or 1))
+    return analysis.window_for(
+        kpi.parse_month(params.get("month")), int(params.get("span") or 1)
+    )
 
 
 # ------------------------------------------------------ complaint register
 REGISTER_COLUMNS = (
-    _l("Number"), _l("Received at"), _l("Channel"), _l("Customer"),
-    _l("Contact person"), _l("Phone"), _l("Region"), _l("Business stage"),
-    _l("Category"), _l("Severity"), _l("Urgent"), _l("Title"),
-    _l("Description"), _l("Customer's expected solution"), _l("Department"),
-    _l("First-ask owner"), _l("Owner"), _l("Status"), _l("Response due"),
-    _l("Responded at"), _l("Response clock"), _l("Resolution due"),
-    _l("Closed at"), _l("Resolution clock"), _l("Reopened"), _l("Result"),
-    _l("Compensation (CNY)"), _l("Satisfaction (1-5)"), _l("Customer's comment"),
+    _l("Number"),
+    _l("Received at"),
+    _l("Channel"),
+    _l("Customer"),
+    _l("Contact person"),
+    _l("Phone"),
+    _l("Region"),
+    _l("Business stage"),
+    _l("Category"),
+    _l("Severity"),
+    _l("Urgent"),
+    _l("Title"),
+    _l("Description"),
+    _l("Customer's expected solution"),
+    _l("Department"),
+    _l("First-ask owner"),
+    _l("Owner"),
+    _l("Status"),
+    _l("Response due"),
+    _l("Responded at"),
+    _l("Response clock"),
+    _l("Resolution due"),
+    _l("Closed at"),
+    _l("Resolution clock"),
+    _l("Reopened"),
+    _l("Result"),
+    _l("Compensation (CNY)"),
+    _l("Satisfaction (1-5)"),
+    _l("Customer's comment"),
 )
 
 
@@ -110,16 +132,40 @@ def _register_query(window: kpi.Window, user: Any) -> Any:
     owner = aliased(AppUser)
     first = aliased(AppUser)
     stmt = (
-        select(Case.id, Case.number, Case.received_at, Channel.name, Customer.name,
-               Customer.contact_person, Customer.phone, Customer.region, Case.stage,
-               CaseCategory.name, Case.severity, Case.urgent, Case.title,
-               Case.description, Case.expected_solution, Department.name,
-               first.last_name, first.first_name, owner.last_name,
-               owner.first_name, Case.status, Case.response_due_at,
-               Case.responded_at, Case.response_state, Case.resolution_due_at,
-               Case.closed_at, Case.resolution_state, Case.reopen_count,
-               Case.result, Case.compensation_amount, Case.satisfaction,
-               Case.satisfaction_comment)
+        select(
+            Case.id,
+            Case.number,
+            Case.received_at,
+            Channel.name,
+            Customer.name,
+            Customer.contact_person,
+            Customer.phone,
+            Customer.region,
+            Case.stage,
+            CaseCategory.name,
+            Case.severity,
+            Case.urgent,
+            Case.title,
+            Case.description,
+            Case.expected_solution,
+            Department.name,
+            first.last_name,
+            first.first_name,
+            owner.last_name,
+            owner.first_name,
+            Case.status,
+            Case.response_due_at,
+            Case.responded_at,
+            Case.response_state,
+            Case.resolution_due_at,
+            Case.closed_at,
+            Case.resolution_state,
+            Case.reopen_count,
+            Case.result,
+            Case.compensation_amount,
+            Case.satisfaction,
+            Case.satisfaction_comment,
+        )
         .select_from(Case)
         .join(Customer, Case.customer_id == Customer.id)
         .join(CaseCategory, Case.category_id == CaseCategory.id)
@@ -143,10 +189,15 @@ def _register_pages(window: kpi.Window, user: Any) -> Iterator[list[Any]]:
     while True:
         stmt = _register_query(window, user)
         if last is not None:
-            stmt = stmt.where(or_(Case.received_at > last[0],
-                                  and_(Case.received_at == last[0], Case.id > last[1])))
+            stmt = stmt.where(
+                or_(
+                    Case.received_at > last[0],
+                    and_(Case.received_at == last[0], Case.id > last[1]),
+                )
+            )
         rows = db.session.execute(
-            stmt.order_by(Case.received_at, Case.id).limit(PAGE)).all()
+            stmt.order_by(Case.received_at, Case.id).limit(PAGE)
+        ).all()
         if not rows:
             return
         yield rows
@@ -160,32 +211,89 @@ def _name(family: str | None, given: str | None) -> str:
 def _register_row(row: Any, see_contact: bool) -> list[Any]:
     from app.ui.base import mask_phone  # the screens' masking rule, kept in one place
 
-    (_id, number, received, channel, customer, contact, phone, region, stage,
-     category, severity, urgent, title, description, expected, department,
-     first_family, first_given, owner_family, owner_given, status, response_due,
-     responded, response_state, resolution_due, closed, resolution_state, reopens,
-     result, compensation, satisfaction, comment) = row
+    (
+        _id,
+        number,
+        received,
+        channel,
+        customer,
+        contact,
+        phone,
+        region,
+        stage,
+        category,
+        severity,
+        urgent,
+        title,
+        description,
+        expected,
+        department,
+        first_family,
+        first_given,
+        owner_family,
+        owner_given,
+        status,
+        response_due,
+        responded,
+        response_state,
+        resolution_due,
+        closed,
+        resolution_state,
+        reopens,
+        result,
+        compensation,
+        satisfaction,
+        comment,
+    ) = row
     return [
-        number, received, channel, customer, contact,
-        phone if see_contact else mask_phone(phone), region,
-        label(BUSINESS_STAGES, stage), category, label(SEVERITIES, severity),
-        str(_l("Yes")) if urgent else "", title, description, expected, department,
-        _name(first_family, first_given), _name(owner_family, owner_given),
-        label(CASE_STATUSES, status), response_due, responded,
-        label(CLOCK_STATES, response_state), resolution_due, closed,
-        label(CLOCK_STATES, resolution_state), reopens, result, compensation,
-        satisfaction, comment,
+        number,
+        received,
+        channel,
+        customer,
+        contact,
+        phone if see_contact else mask_phone(phone),
+        region,
+        label(BUSINESS_STAGES, stage),
+        category,
+        label(SEVERITIES, severity),
+        str(_l("Yes")) if urgent else "",
+        title,
+        description,
+        expected,
+        department,
+        _name(first_family, first_given),
+        _name(owner_family, owner_given),
+        label(CASE_STATUSES, status),
+        response_due,
+        responded,
+        label(CLOCK_STATES, response_state),
+        resolution_due,
+        closed,
+        label(CLOCK_STATES, resolution_state),
+        reopens,
+        result,
+        compensation,
+        satisfaction,
+        comment,
     ]
 
 
-def _register_write(params: dict[str, Any], user: Any,
-                    progress: Callable[[int], None]) -> Workbook:
+def _register_write(
+    params: dict[str, Any], user: Any, progress: Callable[[int], None]
+) -> Workbook:
     window = _window(params)
     see_contact = can(user, "see_contact", "Confidential")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(_l("Complaint register")))
-    for letter, width in (("A", 16), ("B", 17), ("D", 28), ("L", 30), ("M", 40),
-                          ("N", 30), ("Z", 30)):
+    for letter, width in (
+        ("A", 16),
+        ("B", 17),
+        ("D", 28),
+        ("L", 30),
+        ("M", 40),
+        ("N", 30),
+        ("Z", 30),
+    ):
         sheet.column_dimensions[letter].width = width
     sheet.append(_header(sheet, list(REGISTER_COLUMNS)))
     done = 0
@@ -198,15 +306,25 @@ def _register_write(params: dict[str, Any], user: Any,
 
 
 # -------------------------------------------------------------- KPI report
-FIGURE_COLUMNS = (_l("KPI"), _l("Numerator"), _l("Denominator"), _l("Value"),
-                  _l("Unit"), _l("Target (%)"), _l("Lower is better"),
-                  _l("Worse than target"))
+FIGURE_COLUMNS = (
+    _l("KPI"),
+    _l("Numerator"),
+    _l("Denominator"),
+    _l("Value"),
+    _l("Unit"),
+    _l("Target (%)"),
+    _l("Lower is better"),
+    _l("Worse than target"),
+)
 
 
 def _figure_cells(figure: kpi.Figure) -> list[Any]:
     target = figure.target
     return [
-        figure.kpi.label, figure.numerator, figure.denominator, figure.value,
+        figure.kpi.label,
+        figure.numerator,
+        figure.denominator,
+        figure.value,
         "%" if figure.kpi.unit == "percent" else str(_l("score 1-5")),
         target.percent if target else None,
         (str(_l("Yes")) if target.lower_is_better else "") if target else "",
@@ -221,8 +339,9 @@ def _append(sheet: Any, cells: list[Any], flagged: bool = False) -> None:
             cell.fill = FLAG
 
 
-def _kpi_write(params: dict[str, Any], user: Any,
-               progress: Callable[[int], None]) -> Workbook:
+def _kpi_write(
+    params: dict[str, Any], user: Any, progress: Callable[[int], None]
+) -> Workbook:
     month = kpi.parse_month(params.get("month"))
     report = kpi.compute([month], user)
     book = Workbook()
@@ -231,13 +350,29 @@ def _kpi_write(params: dict[str, Any], user: Any,
     summary.append([str(_l("KPI report")), kpi.month_key(month)])
     summary.append([str(_l("Computed at")), _plain(now())])
     summary.append([])
-    summary.append([str(t) for t in (*FIGURE_COLUMNS, _l("Numerator counts"),
-                                     _l("Denominator counts"), _l("Attribution"))])
+    summary.append(
+        [
+            str(t)
+            for t in (
+                *FIGURE_COLUMNS,
+                _l("Numerator counts"),
+                _l("Denominator counts"),
+                _l("Attribution"),
+            )
+        ]
+    )
     for measure in kpi.KPIS:
         figure = report.figure(measure.code, month)
-        _append(summary, [*_figure_cells(figure), str(measure.numerator),
-                          str(measure.denominator), str(measure.attribution)],
-                figure.flagged)
+        _append(
+            summary,
+            [
+                *_figure_cells(figure),
+                str(measure.numerator),
+                str(measure.denominator),
+                str(measure.attribution),
+            ],
+            figure.flagged,
+        )
 
     departments = dict(db.session.execute(select(Department.id, Department.name)).all())
     by_department = book.create_sheet(str(_l("By department")))
@@ -246,34 +381,58 @@ def _kpi_write(params: dict[str, Any], user: Any,
         for measure in kpi.KPIS:
             figure = report.figure(measure.code, month, department_id=department_id)
             if figure.denominator:
-                _append(by_department, [departments.get(department_id, ""),
-                                        *_figure_cells(figure)], figure.flagged)
+                _append(
+                    by_department,
+                    [departments.get(department_id, ""), *_figure_cells(figure)],
+                    figure.flagged,
+                )
 
     staff_ids = report.staff(month)
-    people = {u.id: u for u in db.session.scalars(
-        select(AppUser).where(AppUser.id.in_(staff_ids)))} if staff_ids else {}
+    people = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(AppUser).where(AppUser.id.in_(staff_ids))
+            )
+        }
+        if staff_ids
+        else {}
+    )
     by_staff = book.create_sheet(str(_l("By staff member")))
-    by_staff.append([str(_l("Staff member")), str(_l("Department")),
-                     *[str(t) for t in FIGURE_COLUMNS]])
+    by_staff.append(
+        [
+            str(_l("Staff member")),
+            str(_l("Department")),
+            *[str(t) for t in FIGURE_COLUMNS],
+        ]
+    )
     for user_id in staff_ids:
         person = people.get(user_id)
         for measure in kpi.KPIS:
             figure = report.figure(measure.code, month, user_id=user_id)
             if figure.denominator:
-                _append(by_staff, [str(person) if person else user_id,
-                                   departments.get(person.department_id, "")
-                                   if person else "", *_figure_cells(figure)],
-                        figure.flagged)
+                _append(
+                    by_staff,
+                    [
+                        str(person) if person else user_id,
+                        departments.get(person.department_id, "") if person else "",
+                        *_figure_cells(figure),
+                    ],
+                    figure.flagged,
+                )
 
     window = kpi.Window((month,))
     complaints = book.create_sheet(str(_l("Complaints")))
-    for dimension, title in (("category", _l("By category")),
-                             ("stage", _l("By business stage")),
-                             ("region", _l("By region")),
-                             ("customer", _l("Top customers"))):
+    for dimension, title in (
+        ("category", _l("By category")),
+        ("stage", _l("By business stage")),
+        ("region", _l("By region")),
+        ("customer", _l("Top customers")),
+    ):
         complaints.append([str(title), str(_l("Complaints"))])
-        for item in analysis.complaint_counts(dimension, window, user,
-                                              10 if dimension == "customer" else None):
+        for item in analysis.complaint_counts(
+            dimension, window, user, 10 if dimension == "customer" else None
+        ):
             complaints.append([item.label, item.count])
         complaints.append([])
     for sheet in book.worksheets:
@@ -284,21 +443,31 @@ def _kpi_write(params: dict[str, Any], user: Any,
 
 EXPORTS: dict[str, Export] = {
     "complaint_register": Export(
-        "complaint_register", _l("Complaint register"), _register_count,
+        "complaint_register",
+        _l("Complaint register"),
+        _register_count,
         _register_write,
-        lambda p: f"complaint-register-{kpi.month_key(_window(p).months[0])}"
-                  f"-{kpi.month_key(_window(p).months[-1])}.xlsx"),
+        lambda p: (
+            f"complaint-register-{kpi.month_key(_window(p).months[0])}"
+            f"-{kpi.month_key(_window(p).months[-1])}.xlsx"
+        ),
+    ),
     "kpi_report": Export(
-        "kpi_report", _l("Monthly KPI report"), lambda p, u: 1, _kpi_write,
-        lambda p: f"kpi-report-{kpi.month_key(kpi.parse_month(p.get('month')))}"
-                  ".xlsx"),
+        "kpi_report",
+        _l("Monthly KPI report"),
+        lambda p, u: 1,
+        _kpi_write,
+        lambda p: f"kpi-report-{kpi.month_key(kpi.parse_month(p.get('month')))}.xlsx",
+    ),
 }
 
 
 # ------------------------------------------------------------------ tasks
 def folder() -> Path:
-    path = Path(current_app.config.get("EXPORT_FOLDER")
-                or Path(current_app.instance_path) / "exports")
+    path = Path(
+        current_app.config.get("EXPORT_FOLDER")
+        or Path(current_app.instance_path) / "exports"
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -336,24 +505,39 @@ def request_export(kind: str, params: dict[str, Any], user: Any) -> BackgroundTa
         span = max(1, min(int(params.get("span") or 1), 36))
     except ValueError:
         raise InvalidInput(_l("Give the number of months."), field="span") from None
-    clean = {"month": kpi.month_key(kpi.parse_month(params.get("month"))),
-             "span": span, "locale": str(get_locale() or "zh")}
+    clean = {
+        "month": kpi.month_key(kpi.parse_month(params.get("month"))),
+        "span": span,
+        "locale": str(get_locale() or "zh"),
+    }
     with acting_as(user):
         total = export.count(clean, user)
-    task = BackgroundTask(kind=kind, params=json.dumps(clean), status="queued",
-                          total=total, created_by_id=user.id,
-                          message=str(export.title))
+    task = BackgroundTask(
+        kind=kind,
+        params=json.dumps(clean),
+        status="queued",
+        total=total,
+        created_by_id=user.id,
+        message=str(export.title),
+    )
     db.session.add(task)
     db.session.commit()
     limit = int(current_app.config.get("EXPORT_SYNC_ROWS", DEFAULT_SYNC_ROWS))
     queue = _queue() if total > limit else None
     if queue is not None:
         try:
-            job = queue.enqueue("app.jobs.kpi.run_export", task.id,
-                                job_id=f"export-{task.id}", job_timeout=1800)
+            job = queue.enqueue(
+                "app.jobs.kpi.run_export",
+                task.id,
+                job_id=f"export-{task.id}",
+                job_timeout=1800,
+            )
         except Exception:  # Redis down: the user still gets the file.
-            logger.warning("Export %s: Redis unreachable, building in the request",
-                           task.id, exc_info=True)
+            logger.warning(
+                "Export %s: Redis unreachable, building in the request",
+                task.id,
+                exc_info=True,
+            )
         else:
             task.rq_job_id = job.id
             db.session.commit()
@@ -405,16 +589,31 @@ def task_for(task_id: int, user: Any) -> BackgroundTask:
 
 
 def status(task: BackgroundTask) -> dict[str, Any]:
-    percent = 100 if task.status == "done" else (
-        int(task.progress * 100 / task.total) if task.total else 0)
-    return {"id": task.id, "status": task.status, "progress": task.progress,
-            "total": task.total, "percent": min(percent, 100),
-            "message": task.message or "",
-            "status_label": label(TASK_STATUSES, task.status)}
+    percent = (
+        100
+        if task.status == "done"
+        else (int(task.progress * 100 / task.total) if task.total else 0)
+    )
+    return {
+        "id": task.id,
+        "status": task.status,
+        "progress": task.progress,
+        "total": task.total,
+        "percent": min(percent, 100),
+        "message": task.message or "",
+        "status_label": label(TASK_STATUSES, task.status),
+    }
 
 
 def recent(user: Any, limit: int = 20) -> list[BackgroundTask]:
-    return list(db.session.scalars(
-        select(BackgroundTask).where(BackgroundTask.created_by_id == user.id,
-                                     BackgroundTask.kind.in_(EXPORTS))
-        .order_by(BackgroundTask.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(BackgroundTask)
+            .where(
+                BackgroundTask.created_by_id == user.id,
+                BackgroundTask.kind.in_(EXPORTS),
+            )
+            .order_by(BackgroundTask.id.desc())
+            .limit(limit)
+        )
+    )

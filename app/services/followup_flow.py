@@ -66,8 +66,10 @@ def _follow_through(item: FollowUp, user: Any) -> None:
     """Reopen the source case, or open a new complaint, for a poor score."""
     from app.services.case_flow import CASE_FLOW, open_complaint
 
-    reason = (f"回访 {item.number} 客户不满意（满意度 {item.satisfaction} 分）："
-              f"{item.comment or item.outcome}")
+    reason = (
+        f"回访 {item.number} 客户不满意（满意度 {item.satisfaction} 分）："
+        f"{item.comment or item.outcome}"
+    )
     case = item.case
     if case is not None and case.status in ("closed", "feedback"):
         # Both commit; the visit's own changes are committed with them and the
@@ -78,25 +80,47 @@ def _follow_through(item: FollowUp, user: Any) -> None:
     title = f"回访不满意：{item.customer.name if item.customer else ''}"[:200]
     # The clerk who heard it registers it (首问负责制); the link to a case they
     # cannot see is left out rather than refused.
-    parent = case if case is not None and is_visible(type(case), case.id, user) \
-        else None
+    parent = (
+        case if case is not None and is_visible(type(case), case.id, user) else None
+    )
     opened = open_complaint(item.customer, title, reason, user, parent=parent)
     item.result_case = opened
 
 
 STEPS = (
-    Step("complete", _l("Record the visit"), OPEN, "done",
-         asks=(Ask("channel", _l("Channel"), "select", choices=_channels),
-               Ask("outcome", _l("What the customer said"), "textarea",
-                   required=True),
-               Ask("satisfaction", _l("Customer satisfaction (1-5)"), "int",
-                   required=True, minimum=1, maximum=5),
-               Ask("comment", _l("Customer's comment"), "textarea")),
-         apply=_complete, icon="fa-check", style="success",
-         help=_l("A low score reopens the case or opens a new complaint.")),
-    Step("unreachable", _l("Unreachable"), OPEN, "unreachable",
-         asks=(Ask("outcome", _l("Attempts made"), "textarea", required=True),),
-         apply=_unreachable, icon="fa-phone-square", style="warning"),
+    Step(
+        "complete",
+        _l("Record the visit"),
+        OPEN,
+        "done",
+        asks=(
+            Ask("channel", _l("Channel"), "select", choices=_channels),
+            Ask("outcome", _l("What the customer said"), "textarea", required=True),
+            Ask(
+                "satisfaction",
+                _l("Customer satisfaction (1-5)"),
+                "int",
+                required=True,
+                minimum=1,
+                maximum=5,
+            ),
+            Ask("comment", _l("Customer's comment"), "textarea"),
+        ),
+        apply=_complete,
+        icon="fa-check",
+        style="success",
+        help=_l("A low score reopens the case or opens a new complaint."),
+    ),
+    Step(
+        "unreachable",
+        _l("Unreachable"),
+        OPEN,
+        "unreachable",
+        asks=(Ask("outcome", _l("Attempts made"), "textarea", required=True),),
+        apply=_unreachable,
+        icon="fa-phone-square",
+        style="warning",
+    ),
 )
 
 FOLLOWUP_FLOW = Workflow(

@@ -37,8 +37,9 @@ class FollowUpRules(RecordRules):
 
     def before_update(self, item: FollowUp, user: Any) -> None:
         if item.satisfaction is not None and not 1 <= int(item.satisfaction) <= 5:
-            raise InvalidInput(_l("Satisfaction is a score from 1 to 5."),
-                               field="satisfaction")
+            raise InvalidInput(
+                _l("Satisfaction is a score from 1 to 5."), field="satisfaction"
+            )
         if _due_changed(item):
             set_due_risk(item, active=item.status in ("planned", "overdue"))
             if item.status == "overdue" and item.due_state == "running":
@@ -61,8 +62,9 @@ class ImprovementRules(RecordRules):
         item.number = next_number("action")
         item.status = "open"
         # CustomerService and Management hand actions to any department.
-        if not sees_all(user) or (item.department is None
-                                  and item.department_id is None):
+        if not sees_all(user) or (
+            item.department is None and item.department_id is None
+        ):
             item.department = own_department(user)
         improvements.check_owner(item)
         set_due_risk(item)
@@ -73,6 +75,5 @@ class ImprovementRules(RecordRules):
         improvements.check_owner(item)
         if due_changed:
             if item.due_at is None or item.due_at < now():
-                raise InvalidInput(_l("The due date is in the past."),
-                                   field="due_at")
+                raise InvalidInput(_l("The due date is in the past."), field="due_at")
             set_due_risk(item, active=item.status in improvements.ACTIVE)

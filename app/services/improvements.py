@@ -31,14 +31,21 @@ ACTIVE = ("open", "in_progress")
 
 def check_owner(action: ImprovementAction) -> None:
     """The responsible person works in the responsible department."""
-    owner = action.owner or (db.session.get(AppUser, action.owner_id)
-                             if action.owner_id else None)
-    department_id = action.department_id or (action.department.id
-                                             if action.department else None)
-    if owner is not None and department_id is not None and (
-            owner.department_id != department_id):
-        raise InvalidInput(_l("The person responsible does not work in the "
-                              "responsible department."), field="owner")
+    owner = action.owner or (
+        db.session.get(AppUser, action.owner_id) if action.owner_id else None
+    )
+    department_id = action.department_id or (
+        action.department.id if action.department else None
+    )
+    if (
+        owner is not None
+        and department_id is not None
+        and (owner.department_id != department_id)
+    ):
+        raise InvalidInput(
+            _l("The person responsible does not work in the responsible department."),
+            field="owner",
+        )
 
 
 # ------------------------------------------------------------------- steps
@@ -60,8 +67,10 @@ def _verify(action: ImprovementAction, data: dict[str, Any], user: Any) -> None:
     # Not effective: back to work under a new due date.
     due = as_datetime(data.get("due_at"))
     if due is None or due <= now():
-        raise InvalidInput(_l("An ineffective action needs a new due date in the "
-                              "future."), field="due_at")
+        raise InvalidInput(
+            _l("An ineffective action needs a new due date in the future."),
+            field="due_at",
+        )
     action.status = "in_progress"
     action.done_at = None
     action.due_at = due
@@ -77,21 +86,57 @@ EFFECTIVE = (("yes", _l("Effective")), ("no", _l("Not effective")))
 
 STEPS = (
     Step("start", _l("Start"), ("open",), "in_progress", icon="fa-play"),
-    Step("complete", _l("Complete"), ("in_progress",), "done",
-         asks=(Ask("outcome", _l("What was done"), "textarea", required=True),),
-         apply=_complete, icon="fa-check", style="success",
-         help=_l("Next: Management checks whether the measure worked.")),
-    Step("verify", _l("Check effectiveness"), ("done",), None,
-         asks=(Ask("effective", _l("Result of the check"), "select", required=True,
-                   choices=lambda _action: EFFECTIVE),
-               Ask("effectiveness", _l("Evidence (complaint figures before and "
-                                       "after)"), "textarea", required=True),
-               Ask("due_at", _l("New due date"), "datetime",
-                   description=_l("Required when the measure did not work."))),
-         apply=_verify, icon="fa-check-square-o", style="success"),
-    Step("cancel", _l("Cancel"), ACTIVE, "cancelled",
-         asks=(Ask("reason", _l("Reason"), "textarea", required=True),),
-         apply=_cancel, icon="fa-ban", style="danger"),
+    Step(
+        "complete",
+        _l("Complete"),
+        ("in_progress",),
+        "done",
+        asks=(Ask("outcome", _l("What was done"), "textarea", required=True),),
+        apply=_complete,
+        icon="fa-check",
+        style="success",
+        help=_l("Next: Management checks whether the measure worked."),
+    ),
+    Step(
+        "verify",
+        _l("Check effectiveness"),
+        ("done",),
+        None,
+        asks=(
+            Ask(
+                "effective",
+                _l("Result of the check"),
+                "select",
+                required=True,
+                choices=lambda _action: EFFECTIVE,
+            ),
+            Ask(
+                "effectiveness",
+                _l("Evidence (complaint figures before and after)"),
+                "textarea",
+                required=True,
+            ),
+            Ask(
+                "due_at",
+                _l("New due date"),
+                "datetime",
+                description=_l("Required when the measure did not work."),
+            ),
+        ),
+        apply=_verify,
+        icon="fa-check-square-o",
+        style="success",
+    ),
+    Step(
+        "cancel",
+        _l("Cancel"),
+        ACTIVE,
+        "cancelled",
+        asks=(Ask("reason", _l("Reason"), "textarea", required=True),),
+        apply=_cancel,
+        icon="fa-ban",
+        style="danger",
+    ),
 )
 
 IMPROVEMENT_FLOW = Workflow(
@@ -113,8 +158,9 @@ class Draft:
     department_id: int | None
 
 
-def draft(category_id: int | None, kpi_code: str | None, period: str,
-          figure: Any = None) -> Draft:
+def draft(
+    category_id: int | None, kpi_code: str | None, period: str, figure: Any = None
+) -> Draft:
     """Prefill: the problem says which figure missed which target, and where."""
     category = db.session.get(CaseCategory, category_id) if category_id else None
     parts = [period]
@@ -122,9 +168,16 @@ def draft(category_id: int | None, kpi_code: str | None, period: str,
         parts.append(str(_l("category %(name)s", name=category.name)))
     if figure is not None and figure.value is not None:
         target = figure.target.percent if figure.target else None
-        parts.append(str(_l("%(kpi)s %(value)s (target %(target)s)",
-                            kpi=figure.kpi.label, value=figure.display(),
-                            target=f"{target} %" if target is not None else "—")))
+        parts.append(
+            str(
+                _l(
+                    "%(kpi)s %(value)s (target %(target)s)",
+                    kpi=figure.kpi.label,
+                    value=figure.display(),
+                    target=f"{target} %" if target is not None else "—",
+                )
+            )
+        )
     return Draft(
         problem="; ".join(parts),
         category_id=category.id if category else None,
@@ -133,18 +186,29 @@ def draft(category_id: int | None, kpi_code: str | None, period: str,
     )
 
 
-def create_action(user: Any, *, problem: str, measure: str, due_at: dt.datetime,
-                  department_id: int | None = None, owner_id: int | None = None,
-                  category_id: int | None = None, kpi: str | None = None,
-                  source_case_id: int | None = None) -> ImprovementAction:
+def create_action(
+    user: Any,
+    *,
+    problem: str,
+    measure: str,
+    due_at: dt.datetime,
+    department_id: int | None = None,
+    owner_id: int | None = None,
+    category_id: int | None = None,
+    kpi: str | None = None,
+    source_case_id: int | None = None,
+) -> ImprovementAction:
     """Create an action through the same rules as the action screen."""
     if not can(user, "add", "ImprovementAction"):
         raise NotAllowed(_l("You may not create improvement actions."))
     action = ImprovementAction(
-        problem=problem, measure=measure, due_at=due_at, kpi=kpi or None,
-        category_id=category_id, source_case_id=source_case_id,
-        department=db.session.get(Department, department_id) if department_id
-        else None,
+        problem=problem,
+        measure=measure,
+        due_at=due_at,
+        kpi=kpi or None,
+        category_id=category_id,
+        source_case_id=source_case_id,
+        department=db.session.get(Department, department_id) if department_id else None,
         owner_id=owner_id,
     )
     with acting_as(user):
@@ -157,13 +221,15 @@ def create_action(user: Any, *, problem: str, measure: str, due_at: dt.datetime,
 
 def staff_choices() -> list[tuple[str, str]]:
     rows = db.session.scalars(
-        select(AppUser).where(AppUser.active.is_(True),
-                              AppUser.department_id.is_not(None))
-        .order_by(AppUser.department_id, AppUser.id))
+        select(AppUser)
+        .where(AppUser.active.is_(True), AppUser.department_id.is_not(None))
+        .order_by(AppUser.department_id, AppUser.id)
+    )
     return [(str(u.id), f"{u} · {u.department}") for u in rows]
 
 
 def department_choices() -> list[tuple[str, str]]:
-    rows = db.session.scalars(select(Department).where(Department.active.is_(True))
-                              .order_by(Department.id))
+    rows = db.session.scalars(
+        select(Department).where(Department.active.is_(True)).order_by(Department.id)
+    )
     return [(str(d.id), d.name) for d in rows]

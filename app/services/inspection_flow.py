@@ -35,14 +35,18 @@ def dispute_customer(inspection: Inspection) -> Customer | None:
     if inspection.customer is not None:
         return inspection.customer
     return db.session.scalars(
-        select(Customer).join(Settlement, Settlement.customer_id == Customer.id)
-        .join(SettlementLine).where(SettlementLine.inspection_id == inspection.id)
+        select(Customer)
+        .join(Settlement, Settlement.customer_id == Customer.id)
+        .join(SettlementLine)
+        .where(SettlementLine.inspection_id == inspection.id)
     ).first()
 
 
 def open_dispute(inspection: Inspection) -> Case | None:
     return db.session.scalars(
-        select(Case).join(CaseCategory).where(
+        select(Case)
+        .join(CaseCategory)
+        .where(
             Case.inspection_id == inspection.id,
             CaseCategory.code == DISPUTE_CATEGORY,
             Case.status.in_(CASE_OPEN_STATUSES),
@@ -55,17 +59,21 @@ def _disputable(inspection: Inspection) -> Any:
         return _l("The inspection has no customer yet to record a dispute for.")
     case = open_dispute(inspection)
     if case is not None:
-        return _l("Dispute %(number)s about this inspection is still open.",
-                  number=case.number)
+        return _l(
+            "Dispute %(number)s about this inspection is still open.",
+            number=case.number,
+        )
     return None
 
 
 def _dispute(inspection: Inspection, data: dict[str, Any], user: Any) -> None:
     category = db.session.scalars(
-        select(CaseCategory).where(CaseCategory.code == DISPUTE_CATEGORY)).first()
+        select(CaseCategory).where(CaseCategory.code == DISPUTE_CATEGORY)
+    ).first()
     if category is None:
-        raise InvalidInput(_l("The case category %(code)s is not set up.",
-                              code=DISPUTE_CATEGORY))
+        raise InvalidInput(
+            _l("The case category %(code)s is not set up.", code=DISPUTE_CATEGORY)
+        )
     channel = db.session.get(Channel, int(data["channel"]))
     case = Case(
         customer=dispute_customer(inspection),
@@ -74,8 +82,13 @@ def _dispute(inspection: Inspection, data: dict[str, Any], user: Any) -> None:
         category=category,
         channel=channel,
         stage="inspection",
-        title=str(_l("Inspection dispute: %(number)s %(material)s",
-                     number=inspection.number, material=inspection.material.name)),
+        title=str(
+            _l(
+                "Inspection dispute: %(number)s %(material)s",
+                number=inspection.number,
+                material=inspection.material.name,
+            )
+        ),
         description=data["description"].strip(),
         expected_solution=(data.get("expected_solution") or "").strip() or None,
         inspection=inspection,
@@ -86,8 +99,9 @@ def _dispute(inspection: Inspection, data: dict[str, Any], user: Any) -> None:
 
 def _opened(inspection: Inspection, step: Step) -> None:
     """Post-commit hooks of the new case (notifications, jobs)."""
-    case = db.session.scalars(select(Case).where(Case.inspection_id == inspection.id)
-                              .order_by(Case.id.desc())).first()
+    case = db.session.scalars(
+        select(Case).where(Case.inspection_id == inspection.id).order_by(Case.id.desc())
+    ).first()
     if case is not None:
         records.after_create(case)
 
@@ -106,16 +120,31 @@ INSPECTION_FLOW = Workflow(
     statuses=INSPECTION_RESULTS,
     state="result",
     steps=(
-        Step("dispute", _l("Record a dispute"), tuple(INSPECTION_RESULTS), None,
-             asks=(Ask("channel", _l("Channel"), "select", required=True,
-                       choices=_channels),
-                   Ask("severity", _l("Severity"), "select", choices=_severities),
-                   Ask("description", _l("What the customer contests"), "textarea",
-                       required=True),
-                   Ask("expected_solution", _l("Customer's expected solution"),
-                       "textarea")),
-             apply=_dispute, guard=_disputable, style="warning",
-             icon="fa-exclamation-triangle"),
+        Step(
+            "dispute",
+            _l("Record a dispute"),
+            tuple(INSPECTION_RESULTS),
+            None,
+            asks=(
+                Ask(
+                    "channel", _l("Channel"), "select", required=True, choices=_channels
+                ),
+                Ask("severity", _l("Severity"), "select", choices=_severities),
+                Ask(
+                    "description",
+                    _l("What the customer contests"),
+                    "textarea",
+                    required=True,
+                ),
+                Ask(
+                    "expected_solution", _l("Customer's expected solution"), "textarea"
+                ),
+            ),
+            apply=_dispute,
+            guard=_disputable,
+            style="warning",
+            icon="fa-exclamation-triangle",
+        ),
     ),
     after=_opened,
 )

@@ -26,8 +26,8 @@ def start(job: str, slot: str) -> JobRun | None:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     new_id = db.session.execute(
-        insert(table).values(job=job, slot=slot, started_at=now(), items=0,
-                             status="running")
+        insert(table)
+        .values(job=job, slot=slot, started_at=now(), items=0, status="running")
         .on_conflict_do_nothing(index_elements=["job", "slot"])
         .returning(table.c.id)
     ).scalar_one_or_none()
@@ -65,6 +65,7 @@ def fail(run: JobRun | None, error: BaseException) -> None:
 def last_success(job: str) -> dt.datetime | None:
     """Start of the job's last successful run (where a catch-up resumes)."""
     return db.session.execute(
-        select(func.max(JobRun.started_at)).where(JobRun.job == job,
-                                                  JobRun.status == "done")
+        select(func.max(JobRun.started_at)).where(
+            JobRun.job == job, JobRun.status == "done"
+        )
     ).scalar_one_or_none()

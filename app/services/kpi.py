@@ -135,8 +135,10 @@ class Window:
         on SQLite and PostgreSQL and a case closed at 07:00 on the 1st in
         Shanghai (still the previous day in UTC) falls in the right month.
         """
-        whens = [(column < month_start(add_months(m, 1)), literal(month_key(m)))
-                 for m in self.months]
+        whens = [
+            (column < month_start(add_months(m, 1)), literal(month_key(m)))
+            for m in self.months
+        ]
         return case(*whens, else_=literal(None, String))
 
 
@@ -159,8 +161,7 @@ def _days_before_sqlite(element: days_before, compiler: SQLCompiler, **kw: Any) 
 
 
 @compiles(days_before)
-def _days_before_default(element: days_before, compiler: SQLCompiler,
-                         **kw: Any) -> str:
+def _days_before_default(element: days_before, compiler: SQLCompiler, **kw: Any) -> str:
     instant, days = (compiler.process(c, **kw) for c in element.clauses)
     return f"({instant} - make_interval(days => {days}))"
 
@@ -190,7 +191,8 @@ class Settings:
 
 def _setting(key: str, default: str) -> str:
     value = db.session.execute(
-        select(Setting.value).where(Setting.key == key)).scalar_one_or_none()
+        select(Setting.value).where(Setting.key == key)
+    ).scalar_one_or_none()
     return (value or default).strip()
 
 
@@ -210,8 +212,15 @@ def load_settings() -> Settings:
 Source = Callable[[Window, Settings], list[tuple[Any, Any]]]
 
 
-def _row(record_type: str, record_id: Any, at: Any, department_id: Any,
-         user_id: Any, category_id: Any, num: Any) -> list[Any]:
+def _row(
+    record_type: str,
+    record_id: Any,
+    at: Any,
+    department_id: Any,
+    user_id: Any,
+    category_id: Any,
+    num: Any,
+) -> list[Any]:
     return [
         literal(record_type, String(20)).label("record_type"),
         record_id.label("record_id"),
@@ -225,32 +234,43 @@ def _row(record_type: str, record_id: Any, at: Any, department_id: Any,
 
 def _case_row(at: Any, num: Any) -> list[Any]:
     """Cases count for their responsible department and their owner."""
-    return _row("case", Case.id, at, Case.department_id, Case.owner_id,
-                Case.category_id, num)
+    return _row(
+        "case", Case.id, at, Case.department_id, Case.owner_id, Case.category_id, num
+    )
 
 
 def _complaint_timeliness(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    stmt = select(*_case_row(Case.closed_at,
-                             _flag(Case.resolution_state == "met"))).where(
-        Case.kind == "complaint", Case.status == "closed",
-        Case.resolution_state.in_(VERDICTS), window.contains(Case.closed_at))
+    stmt = select(
+        *_case_row(Case.closed_at, _flag(Case.resolution_state == "met"))
+    ).where(
+        Case.kind == "complaint",
+        Case.status == "closed",
+        Case.resolution_state.in_(VERDICTS),
+        window.contains(Case.closed_at),
+    )
     return [(Case, stmt)]
 
 
 def _response_timeliness(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    stmt = select(*_case_row(Case.responded_at,
-                             _flag(Case.response_state == "met"))).where(
-        Case.response_state.in_(VERDICTS), window.contains(Case.responded_at))
+    stmt = select(
+        *_case_row(Case.responded_at, _flag(Case.response_state == "met"))
+    ).where(Case.response_state.in_(VERDICTS), window.contains(Case.responded_at))
     return [(Case, stmt)]
 
 
 def _pickup_response(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     # A pickup has no owner column: it counts for the clerk who recorded it.
-    stmt = select(*_row("pickup", Pickup.id, Pickup.confirmed_at,
-                        Pickup.department_id, Pickup.created_by_id,
-                        literal(None, Integer), _flag(Pickup.confirm_state == "met"))
-                  ).where(Pickup.confirm_state.in_(VERDICTS),
-                          window.contains(Pickup.confirmed_at))
+    stmt = select(
+        *_row(
+            "pickup",
+            Pickup.id,
+            Pickup.confirmed_at,
+            Pickup.department_id,
+            Pickup.created_by_id,
+            literal(None, Integer),
+            _flag(Pickup.confirm_state == "met"),
+        )
+    ).where(Pickup.confirm_state.in_(VERDICTS), window.contains(Pickup.confirmed_at))
     return [(Pickup, stmt)]
 
 
@@ -259,27 +279,43 @@ def _satisfaction(score: Callable[[Any], Any]) -> Source:
 
     def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
         cases = select(*_case_row(Case.closed_at, score(Case.satisfaction))).where(
-            Case.status == "closed", Case.satisfaction.is_not(None),
-            window.contains(Case.closed_at))
+            Case.status == "closed",
+            Case.satisfaction.is_not(None),
+            window.contains(Case.closed_at),
+        )
         # A visit's score rates the service it follows up: a case counts for
         # the case's department and owner, a pickup for its department and
         # recording clerk; partner and manual visits for the visit itself.
         served = aliased(Case)
         pickup = aliased(Pickup)
         visits = (
-            select(*_row(
-                "followup", FollowUp.id, FollowUp.done_at,
-                func.coalesce(served.department_id, pickup.department_id,
-                              FollowUp.department_id),
-                case((FollowUp.case_id.is_not(None), served.owner_id),
-                     (FollowUp.pickup_id.is_not(None), pickup.created_by_id),
-                     else_=FollowUp.assignee_id),
-                served.category_id, score(FollowUp.satisfaction)))
+            select(
+                *_row(
+                    "followup",
+                    FollowUp.id,
+                    FollowUp.done_at,
+                    func.coalesce(
+                        served.department_id,
+                        pickup.department_id,
+                        FollowUp.department_id,
+                    ),
+                    case(
+                        (FollowUp.case_id.is_not(None), served.owner_id),
+                        (FollowUp.pickup_id.is_not(None), pickup.created_by_id),
+                        else_=FollowUp.assignee_id,
+                    ),
+                    served.category_id,
+                    score(FollowUp.satisfaction),
+                )
+            )
             .select_from(FollowUp)
             .outerjoin(served, FollowUp.case_id == served.id)
             .outerjoin(pickup, FollowUp.pickup_id == pickup.id)
-            .where(FollowUp.status == "done", FollowUp.satisfaction.is_not(None),
-                   window.contains(FollowUp.done_at))
+            .where(
+                FollowUp.status == "done",
+                FollowUp.satisfaction.is_not(None),
+                window.contains(FollowUp.done_at),
+            )
         )
         return [(Case, cases), (FollowUp, visits)]
 
@@ -306,28 +342,40 @@ def is_repeat(complaint: Any, days: int) -> Any:
 
 
 def _repeat_complaints(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    stmt = select(*_case_row(Case.received_at,
-                             _flag(is_repeat(Case, settings.repeat_days)))).where(
-        Case.kind == "complaint", Case.status != "cancelled",
-        window.contains(Case.received_at))
+    stmt = select(
+        *_case_row(Case.received_at, _flag(is_repeat(Case, settings.repeat_days)))
+    ).where(
+        Case.kind == "complaint",
+        Case.status != "cancelled",
+        window.contains(Case.received_at),
+    )
     return [(Case, stmt)]
 
 
 def _first_time(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     stmt = select(*_case_row(Case.closed_at, _flag(Case.reopen_count == 0))).where(
-        Case.status == "closed", window.contains(Case.closed_at))
+        Case.status == "closed", window.contains(Case.closed_at)
+    )
     return [(Case, stmt)]
 
 
 def _weighing(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     net = _grams(WeighLine.net_kg)
-    within = (func.abs(_grams(Reweigh.net_kg) - net) * 10000
-              <= net * literal(settings.tolerance_basis_points, BigInteger))
+    within = func.abs(_grams(Reweigh.net_kg) - net) * 10000 <= net * literal(
+        settings.tolerance_basis_points, BigInteger
+    )
     stmt = (
-        select(*_row("weigh_line", WeighLine.id, Reweigh.weighed_at,
-                     WeighTicket.department_id,
-                     func.coalesce(WeighLine.tare_by_id, WeighLine.gross_by_id),
-                     literal(None, Integer), _flag(within)))
+        select(
+            *_row(
+                "weigh_line",
+                WeighLine.id,
+                Reweigh.weighed_at,
+                WeighTicket.department_id,
+                func.coalesce(WeighLine.tare_by_id, WeighLine.gross_by_id),
+                literal(None, Integer),
+                _flag(within),
+            )
+        )
         .select_from(Reweigh)
         .join(WeighLine, Reweigh.weigh_line_id == WeighLine.id)
         .join(WeighTicket, WeighLine.ticket_id == WeighTicket.id)
@@ -353,60 +401,110 @@ class Kpi:
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("complaint_timeliness", "percent",
+    Kpi(
+        "complaint_timeliness",
+        "percent",
         _l("closed complaints resolved within the resolution target"),
-        _l("complaints closed in the month whose resolution clock was judged "
-           "(met or missed)"),
-        _l("Month of closing. Department: the case's responsible department; "
-           "staff: the case owner."),
-        _complaint_timeliness),
-    Kpi("response_timeliness", "percent",
+        _l(
+            "complaints closed in the month whose resolution clock was judged "
+            "(met or missed)"
+        ),
+        _l(
+            "Month of closing. Department: the case's responsible department; "
+            "staff: the case owner."
+        ),
+        _complaint_timeliness,
+    ),
+    Kpi(
+        "response_timeliness",
+        "percent",
         _l("cases answered within the response target"),
-        _l("cases (every kind) first answered in the month that have a response "
-           "target (met or missed)"),
-        _l("Month of the first response. Department: the case's responsible "
-           "department; staff: the case owner."),
-        _response_timeliness),
-    Kpi("pickup_response_timeliness", "percent",
+        _l(
+            "cases (every kind) first answered in the month that have a response "
+            "target (met or missed)"
+        ),
+        _l(
+            "Month of the first response. Department: the case's responsible "
+            "department; staff: the case owner."
+        ),
+        _response_timeliness,
+    ),
+    Kpi(
+        "pickup_response_timeliness",
+        "percent",
         _l("pickup appointments confirmed within the confirmation target"),
         _l("pickups confirmed in the month that have a confirmation target"),
-        _l("Month of confirmation. Department: the pickup's department; staff: "
-           "the clerk who recorded the appointment."),
-        _pickup_response),
-    Kpi("satisfaction_mean", "score",
+        _l(
+            "Month of confirmation. Department: the pickup's department; staff: "
+            "the clerk who recorded the appointment."
+        ),
+        _pickup_response,
+    ),
+    Kpi(
+        "satisfaction_mean",
+        "score",
         _l("sum of the satisfaction scores (1-5)"),
-        _l("scores given: closed cases with a score (by closing month) and done "
-           "follow-up visits with a score (by visit month)"),
-        _l("A case's score: its department and owner. A visit's score: the case "
-           "or pickup it follows up (pickup: its department and recording clerk), "
-           "else the visit's own department and assignee."),
-        _satisfaction(lambda score: score)),
-    Kpi("satisfaction_share", "percent",
+        _l(
+            "scores given: closed cases with a score (by closing month) and done "
+            "follow-up visits with a score (by visit month)"
+        ),
+        _l(
+            "A case's score: its department and owner. A visit's score: the case "
+            "or pickup it follows up (pickup: its department and recording clerk), "
+            "else the visit's own department and assignee."
+        ),
+        _satisfaction(lambda score: score),
+    ),
+    Kpi(
+        "satisfaction_share",
+        "percent",
         _l("scores of 4 or 5"),
-        _l("scores given: closed cases with a score (by closing month) and done "
-           "follow-up visits with a score (by visit month)"),
+        _l(
+            "scores given: closed cases with a score (by closing month) and done "
+            "follow-up visits with a score (by visit month)"
+        ),
         _l("As the mean score."),
-        _satisfaction(lambda score: _flag(score >= 4))),
-    Kpi("repeat_complaint_rate", "percent",
-        _l("complaints reopened, or whose customer complained in the same category "
-           "within the previous N days (setting repeat_complaint.days)"),
+        _satisfaction(lambda score: _flag(score >= 4)),
+    ),
+    Kpi(
+        "repeat_complaint_rate",
+        "percent",
+        _l(
+            "complaints reopened, or whose customer complained in the same category "
+            "within the previous N days (setting repeat_complaint.days)"
+        ),
         _l("complaints received in the month, cancelled ones excluded"),
-        _l("Month of receipt. Department: the case's responsible department; "
-           "staff: the case owner."),
-        _repeat_complaints),
-    Kpi("first_time_resolution", "percent",
+        _l(
+            "Month of receipt. Department: the case's responsible department; "
+            "staff: the case owner."
+        ),
+        _repeat_complaints,
+    ),
+    Kpi(
+        "first_time_resolution",
+        "percent",
         _l("closed cases never reopened"),
         _l("cases (every kind) closed in the month"),
-        _l("Month of closing. Department: the case's responsible department; "
-           "staff: the case owner."),
-        _first_time),
-    Kpi("weighing_accuracy", "percent",
-        _l("weigh lines whose warehouse re-weigh is within ± the tolerance "
-           "(setting weighing.tolerance_percent) of the weigh-ticket net"),
+        _l(
+            "Month of closing. Department: the case's responsible department; "
+            "staff: the case owner."
+        ),
+        _first_time,
+    ),
+    Kpi(
+        "weighing_accuracy",
+        "percent",
+        _l(
+            "weigh lines whose warehouse re-weigh is within ± the tolerance "
+            "(setting weighing.tolerance_percent) of the weigh-ticket net"
+        ),
         _l("weigh lines with a net weight re-weighed in the month"),
-        _l("Month of the re-weigh. Department: the weigh ticket's department; "
-           "staff: the operator who weighed the tare (else the gross)."),
-        _weighing),
+        _l(
+            "Month of the re-weigh. Department: the weigh ticket's department; "
+            "staff: the operator who weighed the tare (else the gross)."
+        ),
+        _weighing,
+    ),
 )
 KPI_BY_CODE = {kpi.code: kpi for kpi in KPIS}
 
@@ -483,35 +581,60 @@ class Report:
     targets: dict[tuple[str, int | None], Target]
     user_departments: dict[int, int | None]
 
-    def figure(self, code: str, month: dt.date, department_id: int | None = None,
-               user_id: int | None = None) -> Figure:
+    def figure(
+        self,
+        code: str,
+        month: dt.date,
+        department_id: int | None = None,
+        user_id: int | None = None,
+    ) -> Figure:
         found = self.figures.get((code, month, department_id, user_id))
         if found is not None:
             return found
-        return Figure(KPI_BY_CODE[code], month, department_id, user_id, 0, 0,
-                      self._target(code, department_id, user_id))
+        return Figure(
+            KPI_BY_CODE[code],
+            month,
+            department_id,
+            user_id,
+            0,
+            0,
+            self._target(code, department_id, user_id),
+        )
 
     def departments(self, month: dt.date | None = None) -> list[int]:
-        return sorted({k[2] for k in self.figures if k[2] is not None
-                       and (month is None or k[1] == month)})
+        return sorted(
+            {
+                k[2]
+                for k in self.figures
+                if k[2] is not None and (month is None or k[1] == month)
+            }
+        )
 
     def staff(self, month: dt.date | None = None) -> list[int]:
-        return sorted({k[3] for k in self.figures if k[3] is not None
-                       and (month is None or k[1] == month)})
+        return sorted(
+            {
+                k[3]
+                for k in self.figures
+                if k[3] is not None and (month is None or k[1] == month)
+            }
+        )
 
     def all(self, month: dt.date) -> list[Figure]:
         """Company figure of every KPI, then each department and staff figure."""
         rows = [self.figure(k.code, month) for k in self.kpis]
-        rows += [f for key, f in sorted(self.figures.items(), key=_order)
-                 if key[1] == month and (key[2] is not None or key[3] is not None)]
+        rows += [
+            f
+            for key, f in sorted(self.figures.items(), key=_order)
+            if key[1] == month and (key[2] is not None or key[3] is not None)
+        ]
         return rows
 
-    def _target(self, code: str, department_id: int | None,
-                user_id: int | None) -> Target | None:
+    def _target(
+        self, code: str, department_id: int | None, user_id: int | None
+    ) -> Target | None:
         if user_id is not None:
             department_id = self.user_departments.get(user_id)
-        return (self.targets.get((code, department_id))
-                or self.targets.get((code, None)))
+        return self.targets.get((code, department_id)) or self.targets.get((code, None))
 
 
 def _order(item: tuple[Key, Figure]) -> tuple[Any, ...]:
@@ -521,34 +644,50 @@ def _order(item: tuple[Key, Figure]) -> tuple[Any, ...]:
 
 def load_targets() -> dict[tuple[str, int | None], Target]:
     rows = db.session.scalars(select(KpiTarget))
-    return {(t.kpi, t.department_id): Target(Decimal(t.target_percent),
-                                             bool(t.lower_is_better)) for t in rows}
+    return {
+        (t.kpi, t.department_id): Target(
+            Decimal(t.target_percent), bool(t.lower_is_better)
+        )
+        for t in rows
+    }
 
 
 def _rows(kpi: Kpi, window: Window, settings: Settings, viewer: Any) -> Any:
     """The KPI's counted records in the window, as the viewer may see them."""
-    parts = [restrict(stmt, model, viewer)
-             for model, stmt in kpi.sources(window, settings)]
+    parts = [
+        restrict(stmt, model, viewer) for model, stmt in kpi.sources(window, settings)
+    ]
     query = parts[0] if len(parts) == 1 else union_all(*parts)
     return query.subquery("kpi_rows")
 
 
-def grouped(kpi: Kpi, window: Window, viewer: Any, dims: Sequence[str],
-            settings: Settings | None = None) -> list[tuple[Any, ...]]:
+def grouped(
+    kpi: Kpi,
+    window: Window,
+    viewer: Any,
+    dims: Sequence[str],
+    settings: Settings | None = None,
+) -> list[tuple[Any, ...]]:
     """SUM(num), COUNT(*) grouped by `dims` (month, department_id, user_id,
     category_id): one aggregate query."""
     rows = _rows(kpi, window, settings or load_settings(), viewer)
-    inner = select(window.bucket(rows.c.at).label("month"), rows.c.department_id,
-                   rows.c.user_id, rows.c.category_id, rows.c.num
-                   ).subquery("kpi_bucketed")
+    inner = select(
+        window.bucket(rows.c.at).label("month"),
+        rows.c.department_id,
+        rows.c.user_id,
+        rows.c.category_id,
+        rows.c.num,
+    ).subquery("kpi_bucketed")
     columns = [inner.c[name] for name in dims]
-    stmt = select(*columns, func.coalesce(func.sum(inner.c.num), 0),
-                  func.count()).group_by(*columns)
+    stmt = select(
+        *columns, func.coalesce(func.sum(inner.c.num), 0), func.count()
+    ).group_by(*columns)
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
-def compute(months: Sequence[dt.date], viewer: Any,
-            kpis: Iterable[Kpi] = KPIS) -> Report:
+def compute(
+    months: Sequence[dt.date], viewer: Any, kpis: Iterable[Kpi] = KPIS
+) -> Report:
     """Every KPI for the months given, over the rows the viewer may see."""
     months = tuple(sorted(set(months)))
     window = Window(months)
@@ -557,7 +696,8 @@ def compute(months: Sequence[dt.date], viewer: Any,
     sums: dict[Key, list[int]] = {}
     for kpi in kpis:
         for key, dept, user, num, count in grouped(
-                kpi, window, viewer, ("month", "department_id", "user_id"), settings):
+            kpi, window, viewer, ("month", "department_id", "user_id"), settings
+        ):
             month = parse_month(key)
             scopes = [(None, None)]
             if dept is not None:
@@ -569,14 +709,26 @@ def compute(months: Sequence[dt.date], viewer: Any,
                 total[0] += int(num)
                 total[1] += int(count)
     staff = {k[3] for k in sums if k[3] is not None}
-    user_departments = dict(db.session.execute(
-        select(AppUser.id, AppUser.department_id).where(AppUser.id.in_(staff))
-    ).all()) if staff else {}
+    user_departments = (
+        dict(
+            db.session.execute(
+                select(AppUser.id, AppUser.department_id).where(AppUser.id.in_(staff))
+            ).all()
+        )
+        if staff
+        else {}
+    )
     report = Report(months, kpis, {}, load_targets(), user_departments)
     for (code, month, dept, user), (num, count) in sums.items():
         report.figures[(code, month, dept, user)] = Figure(
-            KPI_BY_CODE[code], month, dept, user, num, count,
-            report._target(code, dept, user))
+            KPI_BY_CODE[code],
+            month,
+            dept,
+            user,
+            num,
+            count,
+            report._target(code, dept, user),
+        )
     return report
 
 
@@ -590,9 +742,15 @@ class RecordRef:
     counted: int  # its share of the numerator (1/0, or the score)
 
 
-def records(kpi: Kpi, month: dt.date, viewer: Any, department_id: int | None = None,
-            user_id: int | None = None, numerator_only: bool = False,
-            limit: int = 1000) -> list[RecordRef]:
+def records(
+    kpi: Kpi,
+    month: dt.date,
+    viewer: Any,
+    department_id: int | None = None,
+    user_id: int | None = None,
+    numerator_only: bool = False,
+    limit: int = 1000,
+) -> list[RecordRef]:
     """The records a figure counts (same sources, same scope)."""
     rows = _rows(kpi, Window((month,)), load_settings(), viewer)
     stmt = select(rows.c.record_type, rows.c.record_id, rows.c.at, rows.c.num)
@@ -603,8 +761,10 @@ def records(kpi: Kpi, month: dt.date, viewer: Any, department_id: int | None = N
     if numerator_only:
         stmt = stmt.where(rows.c.num > 0)
     stmt = stmt.order_by(rows.c.at, rows.c.record_id).limit(limit)
-    return [RecordRef(kind, pk, at, int(num or 0))
-            for kind, pk, at, num in db.session.execute(stmt)]
+    return [
+        RecordRef(kind, pk, at, int(num or 0))
+        for kind, pk, at, num in db.session.execute(stmt)
+    ]
 
 
 # ---------------------------------------------------------------- snapshot
@@ -624,32 +784,45 @@ def snapshot_month(month: dt.date) -> int:
     report = compute((month,), system_user())
     stamp = now()
     values = [
-        {"month": month, "kpi": f.kpi.code, "department_id": f.department_id,
-         "user_id": f.user_id, "scope_key": f.scope_key,
-         "numerator": Decimal(f.numerator), "denominator": Decimal(f.denominator),
-         "value": f.value, "target": f.target.percent if f.target else None,
-         "computed_at": stamp}
+        {
+            "month": month,
+            "kpi": f.kpi.code,
+            "department_id": f.department_id,
+            "user_id": f.user_id,
+            "scope_key": f.scope_key,
+            "numerator": Decimal(f.numerator),
+            "denominator": Decimal(f.denominator),
+            "value": f.value,
+            "target": f.target.percent if f.target else None,
+            "computed_at": stamp,
+        }
         for f in report.all(month)
     ]
     table = KpiSnapshot.__table__
     stmt = _insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.scope_key],
-        set_={name: stmt.excluded[name] for name in
-              ("numerator", "denominator", "value", "target", "computed_at")},
+        set_={
+            name: stmt.excluded[name]
+            for name in ("numerator", "denominator", "value", "target", "computed_at")
+        },
     )
     db.session.execute(stmt, values)
-    db.session.execute(delete(KpiSnapshot).where(
-        KpiSnapshot.month == month,
-        KpiSnapshot.scope_key.not_in([v["scope_key"] for v in values])))
+    db.session.execute(
+        delete(KpiSnapshot).where(
+            KpiSnapshot.month == month,
+            KpiSnapshot.scope_key.not_in([v["scope_key"] for v in values]),
+        )
+    )
     db.session.commit()
     return len(values)
 
 
 def snapshots(month: dt.date) -> dict[str, KpiSnapshot]:
     """The frozen figures of a month by scope_key."""
-    rows = db.session.scalars(select(KpiSnapshot).where(
-        KpiSnapshot.month == month_of(month)))
+    rows = db.session.scalars(
+        select(KpiSnapshot).where(KpiSnapshot.month == month_of(month))
+    )
     return {row.scope_key: row for row in rows}
 
 
@@ -665,30 +838,49 @@ def describe(refs: Sequence[RecordRef]) -> list[tuple[RecordRef, str]]:
     for kind, model in (("case", Case), ("followup", FollowUp), ("pickup", Pickup)):
         if kind in ids:
             for pk, number in db.session.execute(
-                    select(model.id, model.number).where(model.id.in_(ids[kind]))):
+                select(model.id, model.number).where(model.id.in_(ids[kind]))
+            ):
                 numbers[(kind, pk)] = number
     if "weigh_line" in ids:
         for pk, number, material in db.session.execute(
-                select(WeighLine.id, WeighTicket.number, Material.name)
-                .join(WeighTicket, WeighLine.ticket_id == WeighTicket.id)
-                .join(Material, WeighLine.material_id == Material.id)
-                .where(WeighLine.id.in_(ids["weigh_line"]))):
+            select(WeighLine.id, WeighTicket.number, Material.name)
+            .join(WeighTicket, WeighLine.ticket_id == WeighTicket.id)
+            .join(Material, WeighLine.material_id == Material.id)
+            .where(WeighLine.id.in_(ids["weigh_line"]))
+        ):
             numbers[("weigh_line", pk)] = f"{number} {material}"
-    return [(ref, numbers.get((ref.record_type, ref.record_id), str(ref.record_id)))
-            for ref in refs]
+    return [
+        (ref, numbers.get((ref.record_type, ref.record_id), str(ref.record_id)))
+        for ref in refs
+    ]
 
 
-def names(department_ids: Iterable[int], user_ids: Iterable[int]
-          ) -> dict[str, dict[int, str]]:
+def names(
+    department_ids: Iterable[int], user_ids: Iterable[int]
+) -> dict[str, dict[int, str]]:
     """Display names of the departments and staff members of a report."""
     from app.models import Department
 
     department_ids, user_ids = set(department_ids), set(user_ids)
-    departments = dict(db.session.execute(
-        select(Department.id, Department.name).where(
-            Department.id.in_(department_ids))).all()) if department_ids else {}
-    staff = {u.id: str(u) for u in db.session.scalars(
-        select(AppUser).where(AppUser.id.in_(user_ids)))} if user_ids else {}
+    departments = (
+        dict(
+            db.session.execute(
+                select(Department.id, Department.name).where(
+                    Department.id.in_(department_ids)
+                )
+            ).all()
+        )
+        if department_ids
+        else {}
+    )
+    staff = (
+        {
+            u.id: str(u)
+            for u in db.session.scalars(select(AppUser).where(AppUser.id.in_(user_ids)))
+        }
+        if user_ids
+        else {}
+    )
     return {"departments": departments, "staff": staff}
 
 
@@ -697,7 +889,8 @@ def months_to_freeze(moment: dt.datetime | None = None) -> list[dt.date]:
     last = previous_month(moment)
     earliest = add_months(last, -11)
     frozen = db.session.execute(
-        select(func.max(KpiSnapshot.month))).scalar_one_or_none()
+        select(func.max(KpiSnapshot.month))
+    ).scalar_one_or_none()
     start = earliest if frozen is None else max(earliest, add_months(frozen, 1))
     months = []
     while start <= last:

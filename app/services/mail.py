@@ -28,8 +28,10 @@ from app.models import AppUser, Notification, NotificationRecipient, now
 
 logger = logging.getLogger(__name__)
 
-PENDING = (NotificationRecipient.emailed_at.is_(None),
-           NotificationRecipient.email_error.is_(None))
+PENDING = (
+    NotificationRecipient.emailed_at.is_(None),
+    NotificationRecipient.email_error.is_(None),
+)
 
 
 @dataclass
@@ -46,12 +48,14 @@ def configured() -> bool:
 def _expire_old(moment: dt.datetime) -> int:
     hours = float(current_app.config.get("MAIL_MAX_AGE_HOURS", 24))
     old = select(Notification.id).where(
-        Notification.created_at < moment - dt.timedelta(hours=hours))
+        Notification.created_at < moment - dt.timedelta(hours=hours)
+    )
     result = db.session.execute(
         update(NotificationRecipient)
         .where(*PENDING, NotificationRecipient.notification_id.in_(old))
         .values(email_error="未发送：通知产生时邮件尚未配置或已过期")
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return result.rowcount or 0
 
@@ -59,17 +63,24 @@ def _expire_old(moment: dt.datetime) -> int:
 def _claim(limit: int, moment: dt.datetime) -> list[int]:
     """Take up to `limit` pending deliveries for this worker, committed."""
     table = NotificationRecipient.__table__
-    pick = select(table.c.id).where(
-        table.c.emailed_at.is_(None), table.c.email_error.is_(None)
-    ).order_by(table.c.id).limit(limit)
+    pick = (
+        select(table.c.id)
+        .where(table.c.emailed_at.is_(None), table.c.email_error.is_(None))
+        .order_by(table.c.id)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
-    claimed = db.session.execute(
-        update(table)
-        .where(table.c.id.in_(pick.scalar_subquery()), table.c.emailed_at.is_(None))
-        .values(emailed_at=moment)
-        .returning(table.c.id)
-    ).scalars().all()
+    claimed = (
+        db.session.execute(
+            update(table)
+            .where(table.c.id.in_(pick.scalar_subquery()), table.c.emailed_at.is_(None))
+            .values(emailed_at=moment)
+            .returning(table.c.id)
+        )
+        .scalars()
+        .all()
+    )
     db.session.commit()
     return list(claimed)
 
@@ -92,8 +103,11 @@ def _message(notification: Notification, user: AppUser) -> EmailMessage:
 
 def _connect() -> smtplib.SMTP:
     config = current_app.config
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)),
-                        timeout=float(config.get("MAIL_TIMEOUT", 10)))
+    smtp = smtplib.SMTP(
+        config["MAIL_SERVER"],
+        int(config.get("MAIL_PORT", 25)),
+        timeout=float(config.get("MAIL_TIMEOUT", 10)),
+    )
     if config.get("MAIL_USE_TLS"):
         smtp.starttls()
     if config.get("MAIL_USERNAME"):
@@ -106,7 +120,8 @@ def _fail(delivery_id: int, error: str) -> None:
         update(NotificationRecipient)
         .where(NotificationRecipient.id == delivery_id)
         .values(emailed_at=None, email_error=error[:300])
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
@@ -123,8 +138,9 @@ def deliver_pending(limit: int = 200) -> Delivery:
             return result
         rows = db.session.execute(
             select(NotificationRecipient, Notification, AppUser)
-            .join(Notification,
-                  Notification.id == NotificationRecipient.notification_id)
+            .join(
+                Notification, Notification.id == NotificationRecipient.notification_id
+            )
             .join(AppUser, AppUser.id == NotificationRecipient.user_id)
             .where(NotificationRecipient.id.in_(ids))
             .order_by(NotificationRecipient.id)
@@ -148,8 +164,11 @@ def deliver_pending(limit: int = 200) -> Delivery:
                             raise
                     smtp.send_message(_message(notification, user))
                 except (smtplib.SMTPException, OSError) as error:
-                    logger.exception("E-mail of notification %s to %s failed",
-                                     notification.id, user.email)
+                    logger.exception(
+                        "E-mail of notification %s to %s failed",
+                        notification.id,
+                        user.email,
+                    )
                     _fail(delivery.id, f"{type(error).__name__}: {error}")
                     result.failed += 1
                     smtp = None

@@ -42,10 +42,13 @@ def open_alert(notification_id: int) -> str | None:
         return None
     link = db.session.execute(
         select(Notification.link)
-        .join(NotificationRecipient,
-              NotificationRecipient.notification_id == Notification.id)
-        .where(Notification.id == notification_id,
-               NotificationRecipient.user_id == user.id)
+        .join(
+            NotificationRecipient,
+            NotificationRecipient.notification_id == Notification.id,
+        )
+        .where(
+            Notification.id == notification_id, NotificationRecipient.user_id == user.id
+        )
     ).first()
     if link is None:
         return None

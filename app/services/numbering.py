@@ -60,8 +60,11 @@ def give_back(kind: str, number: str) -> bool:
     table = NumberSequence.__table__
     result = db.session.execute(
         table.update()
-        .where(table.c.name == kind, table.c.year == int(year),
-               table.c.last_value == int(value))
+        .where(
+            table.c.name == kind,
+            table.c.year == int(year),
+            table.c.last_value == int(value),
+        )
         .values(last_value=int(value) - 1)
     )
     return bool(result.rowcount)

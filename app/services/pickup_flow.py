@@ -49,8 +49,14 @@ from app.services.workflow import (
     not_future,
 )
 
-BEFORE_SETTLEMENT = ("requested", "scheduled", "assessed", "collected", "weighed",
-                     "inspected")
+BEFORE_SETTLEMENT = (
+    "requested",
+    "scheduled",
+    "assessed",
+    "collected",
+    "weighed",
+    "inspected",
+)
 
 
 def _line_name(line: PickupLine) -> str:
@@ -68,8 +74,9 @@ def _schedule(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
     start = as_datetime(data["window_start"])
     end = as_datetime(data["window_end"])
     if end <= start:
-        raise InvalidInput(_l("The agreed window must end after it starts."),
-                           field="window_end")
+        raise InvalidInput(
+            _l("The agreed window must end after it starts."), field="window_end"
+        )
     pickup.crew = data["crew"].strip()
     pickup.vehicle = data["vehicle"].strip().upper()
     pickup.window_start, pickup.window_end = start, end
@@ -82,8 +89,10 @@ def _schedule(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
 
 def _not_arrived(pickup: Pickup) -> Any:
     if pickup.arrived_at is not None:
-        return _l("The crew arrived at %(at)s.",
-                  at=pickup.arrived_at.strftime("%Y-%m-%d %H:%M"))
+        return _l(
+            "The crew arrived at %(at)s.",
+            at=pickup.arrived_at.strftime("%Y-%m-%d %H:%M"),
+        )
     return None
 
 
@@ -103,15 +112,27 @@ def _assess_asks(pickup: Pickup) -> tuple[Ask, ...]:
     asks: list[Ask] = []
     for line in pickup_lines(pickup):
         name = _line_name(line)
-        estimate = _l("Estimated %(kg)s kg.", kg=line.estimated_kg) \
-            if line.estimated_kg is not None else None
+        estimate = (
+            _l("Estimated %(kg)s kg.", kg=line.estimated_kg)
+            if line.estimated_kg is not None
+            else None
+        )
         asks += [
-            Ask(line_field(line, "assessed_kg"),
-                f"{name} · {ASSESSED_KG}", "decimal", required=True,
-                minimum=0, description=estimate),
-            Ask(line_field(line, "quoted_unit_price"),
-                f"{name} · {_l('Quoted price (CNY/kg)')}", "decimal", minimum=0,
-                description=_l("Empty: the purchase price in force today.")),
+            Ask(
+                line_field(line, "assessed_kg"),
+                f"{name} · {ASSESSED_KG}",
+                "decimal",
+                required=True,
+                minimum=0,
+                description=estimate,
+            ),
+            Ask(
+                line_field(line, "quoted_unit_price"),
+                f"{name} · {_l('Quoted price (CNY/kg)')}",
+                "decimal",
+                minimum=0,
+                description=_l("Empty: the purchase price in force today."),
+            ),
         ]
     return tuple(asks)
 
@@ -128,8 +149,13 @@ def _assess(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
         field = line_field(line, "quoted_unit_price")
         price = number(data.get(field), field, places=4)
         if price is None:
-            price = price_in_force(line.material, line.grade, "purchase",
-                                   pickup.customer.customer_type_id, today).unit_price
+            price = price_in_force(
+                line.material,
+                line.grade,
+                "purchase",
+                pickup.customer.customer_type_id,
+                today,
+            ).unit_price
         line.quoted_unit_price = price
         quoted += line_amount(line.assessed_kg, price)
     pickup.assessment_note = data["assessment_note"].strip()
@@ -142,14 +168,26 @@ def _collect_asks(pickup: Pickup) -> tuple[Ask, ...]:
     asks: list[Ask] = []
     for line in pickup_lines(pickup):
         name = _line_name(line)
-        assessed = _l("Assessed %(kg)s kg.", kg=line.assessed_kg) \
-            if line.assessed_kg is not None else None
+        assessed = (
+            _l("Assessed %(kg)s kg.", kg=line.assessed_kg)
+            if line.assessed_kg is not None
+            else None
+        )
         asks += [
-            Ask(line_field(line, "collected_kg"),
-                f"{name} · {COLLECTED_KG}", "decimal", required=True,
-                minimum=0, description=assessed),
-            Ask(line_field(line, "label"), f"{name} · {_l('Label')}", max_length=50,
-                description=_l("Empty: the pickup number and the line number.")),
+            Ask(
+                line_field(line, "collected_kg"),
+                f"{name} · {COLLECTED_KG}",
+                "decimal",
+                required=True,
+                minimum=0,
+                description=assessed,
+            ),
+            Ask(
+                line_field(line, "label"),
+                f"{name} · {_l('Label')}",
+                max_length=50,
+                description=_l("Empty: the pickup number and the line number."),
+            ),
         ]
     return tuple(asks)
 
@@ -171,14 +209,18 @@ def _weighing_done(pickup: Pickup) -> Any:
     """Every collected line has a weigh line, and every weigh line has its tare."""
     weighed = pickup_weigh_lines(pickup)
     if not weighed:
-        return _l("Nothing is weighed yet: record a weigh ticket with a line per "
-                  "material.")
+        return _l(
+            "Nothing is weighed yet: record a weigh ticket with a line per material."
+        )
     open_lines = [str(line) for line in weighed if line.net_kg is None]
     if open_lines:
         return _l("No tare yet: %(lines)s.", lines="、".join(open_lines))
     done = {line.pickup_line_id for line in weighed}
-    missing = [_line_name(line) for line in pickup_lines(pickup)
-               if line.collected_kg and line.id not in done]
+    missing = [
+        _line_name(line)
+        for line in pickup_lines(pickup)
+        if line.collected_kg and line.id not in done
+    ]
     if missing:
         return _l("Not weighed yet: %(lines)s.", lines="、".join(missing))
     return None
@@ -190,8 +232,9 @@ def _weigh(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
 
 def _inspection_done(pickup: Pickup) -> Any:
     inspected = {i.weigh_line_id for i in pickup_inspections(pickup)}
-    missing = [str(line) for line in pickup_weigh_lines(pickup)
-               if line.id not in inspected]
+    missing = [
+        str(line) for line in pickup_weigh_lines(pickup) if line.id not in inspected
+    ]
     if missing:
         return _l("Not inspected yet: %(lines)s.", lines="、".join(missing))
     return None
@@ -207,8 +250,9 @@ def _settle(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
     method = data.get("payment_method") or None
     settlement = active_settlement(pickup)
     if settlement is None:
-        records.add(Settlement(direction="pay", pickup=pickup, payment_method=method),
-                    user)
+        records.add(
+            Settlement(direction="pay", pickup=pickup, payment_method=method), user
+        )
     elif method and settlement.status == "draft":
         settlement.payment_method = method
     pickup.settled_at = now()
@@ -217,8 +261,10 @@ def _settle(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
 def _paid(pickup: Pickup) -> Any:
     settlement = active_settlement(pickup)
     if settlement is None or settlement.status != "paid":
-        return _l("Close the pickup once its settlement %(number)s is paid.",
-                  number=settlement.number if settlement else "")
+        return _l(
+            "Close the pickup once its settlement %(number)s is paid.",
+            number=settlement.number if settlement else "",
+        )
     return None
 
 
@@ -229,8 +275,10 @@ def _close(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
 def _unsettled(pickup: Pickup) -> Any:
     settlement = active_settlement(pickup)
     if settlement is not None:
-        return _l("Settlement %(number)s is in force: void it before cancelling.",
-                  number=settlement.number)
+        return _l(
+            "Settlement %(number)s is in force: void it before cancelling.",
+            number=settlement.number,
+        )
     return None
 
 
@@ -248,20 +296,34 @@ def _shown(ask: Ask, value: Any, pickup: Pickup) -> str:
     return str(value)
 
 
-def log_step(pickup: Pickup, step: str, from_status: str | None, user: Any,
-             note: str | None = None) -> PickupLog:
+def log_step(
+    pickup: Pickup,
+    step: str,
+    from_status: str | None,
+    user: Any,
+    note: str | None = None,
+) -> PickupLog:
     """Append a step to the pickup's log (saved with the pickup)."""
-    entry = PickupLog(step=step, from_status=from_status, to_status=pickup.status,
-                      user_id=user.id, at=now(), note=note)
+    entry = PickupLog(
+        step=step,
+        from_status=from_status,
+        to_status=pickup.status,
+        user_id=user.id,
+        at=now(),
+        note=note,
+    )
     pickup.logs.append(entry)
     return entry
 
 
-def _record(pickup: Pickup, step: Step, data: dict[str, Any], user: Any,
-            from_status: str) -> None:
-    given = [f"{ask.label}: {_shown(ask, data[ask.name], pickup)}"
-             for ask in PICKUP_FLOW.asks(step, pickup)
-             if data.get(ask.name) not in (None, "")]
+def _record(
+    pickup: Pickup, step: Step, data: dict[str, Any], user: Any, from_status: str
+) -> None:
+    given = [
+        f"{ask.label}: {_shown(ask, data[ask.name], pickup)}"
+        for ask in PICKUP_FLOW.asks(step, pickup)
+        if data.get(ask.name) not in (None, "")
+    ]
     log_step(pickup, step.name, from_status, user, "；".join(given)[:2000] or None)
 
 
@@ -284,48 +346,145 @@ WINDOW = (
     Ask("distance_km", _l("Distance (km)"), "decimal", minimum=0),
     Ask("difficulty", _l("Difficulty"), "select", choices=code_choices(DIFFICULTIES)),
 )
-ARRIVED_AT = Ask("arrived_at", _l("Arrived at"), "datetime",
-                 description=_l("Empty: now. Ignored when the arrival is recorded."))
+ARRIVED_AT = Ask(
+    "arrived_at",
+    _l("Arrived at"),
+    "datetime",
+    description=_l("Empty: now. Ignored when the arrival is recorded."),
+)
 
 PICKUP_FLOW = Workflow(
     model=Pickup,
     resource="PickupWorkflow",
     statuses=PICKUP_STATUSES,
     steps=(
-        Step("schedule", PICKUP_STEPS["schedule"], ("requested",), "scheduled",
-             asks=WINDOW, apply=_schedule, icon="fa-calendar-check-o"),
-        Step("reschedule", PICKUP_STEPS["reschedule"], ("scheduled",), None,
-             asks=WINDOW, apply=_schedule, guard=_not_arrived,
-             permission="schedule", style="default", icon="fa-calendar"),
-        Step("arrive", PICKUP_STEPS["arrive"], ("scheduled",), None,
-             asks=(ARRIVED_AT,), apply=_arrive, guard=_not_arrived,
-             style="default", icon="fa-map-marker"),
-        Step("assess", PICKUP_STEPS["assess"], ("scheduled",), "assessed",
-             asks=(ARRIVED_AT,
-                   Ask("assessment_note", _l("Type and quality found"), "textarea",
-                       required=True),
-                   Ask("quoted_amount", _l("Quoted amount (CNY)"), "decimal",
-                       minimum=0, description=_l("Empty: the sum of the lines."))),
-             more_asks=_assess_asks, apply=_assess, guard=_has_lines,
-             icon="fa-search"),
-        Step("collect", PICKUP_STEPS["collect"], ("assessed",), "collected",
-             more_asks=_collect_asks, apply=_collect, guard=_has_lines,
-             icon="fa-truck"),
-        Step("weigh", PICKUP_STEPS["weigh"], ("collected",), "weighed",
-             asks=(NOTE,), apply=_weigh, guard=_weighing_done,
-             icon="fa-balance-scale"),
-        Step("inspect", PICKUP_STEPS["inspect"], ("weighed",), "inspected",
-             asks=(NOTE,), apply=_inspect, guard=_inspection_done, icon="fa-flask"),
-        Step("settle", PICKUP_STEPS["settle"], ("inspected",), "settled",
-             asks=(Ask("payment_method", _l("Payment method"), "select",
-                       choices=code_choices(PAYMENT_METHODS)),),
-             apply=_settle, icon="fa-money"),
-        Step("close", PICKUP_STEPS["close"], ("settled",), "closed",
-             asks=(NOTE,), apply=_close, guard=_paid, icon="fa-check"),
-        Step("cancel", PICKUP_STEPS["cancel"], BEFORE_SETTLEMENT, "cancelled",
-             asks=(Ask("reason", _l("Reason"), "textarea", required=True,
-                       max_length=300),),
-             apply=_cancel, guard=_unsettled, style="danger", icon="fa-ban"),
+        Step(
+            "schedule",
+            PICKUP_STEPS["schedule"],
+            ("requested",),
+            "scheduled",
+            asks=WINDOW,
+            apply=_schedule,
+            icon="fa-calendar-check-o",
+        ),
+        Step(
+            "reschedule",
+            PICKUP_STEPS["reschedule"],
+            ("scheduled",),
+            None,
+            asks=WINDOW,
+            apply=_schedule,
+            guard=_not_arrived,
+            permission="schedule",
+            style="default",
+            icon="fa-calendar",
+        ),
+        Step(
+            "arrive",
+            PICKUP_STEPS["arrive"],
+            ("scheduled",),
+            None,
+            asks=(ARRIVED_AT,),
+            apply=_arrive,
+            guard=_not_arrived,
+            style="default",
+            icon="fa-map-marker",
+        ),
+        Step(
+            "assess",
+            PICKUP_STEPS["assess"],
+            ("scheduled",),
+            "assessed",
+            asks=(
+                ARRIVED_AT,
+                Ask(
+                    "assessment_note",
+                    _l("Type and quality found"),
+                    "textarea",
+                    required=True,
+                ),
+                Ask(
+                    "quoted_amount",
+                    _l("Quoted amount (CNY)"),
+                    "decimal",
+                    minimum=0,
+                    description=_l("Empty: the sum of the lines."),
+                ),
+            ),
+            more_asks=_assess_asks,
+            apply=_assess,
+            guard=_has_lines,
+            icon="fa-search",
+        ),
+        Step(
+            "collect",
+            PICKUP_STEPS["collect"],
+            ("assessed",),
+            "collected",
+            more_asks=_collect_asks,
+            apply=_collect,
+            guard=_has_lines,
+            icon="fa-truck",
+        ),
+        Step(
+            "weigh",
+            PICKUP_STEPS["weigh"],
+            ("collected",),
+            "weighed",
+            asks=(NOTE,),
+            apply=_weigh,
+            guard=_weighing_done,
+            icon="fa-balance-scale",
+        ),
+        Step(
+            "inspect",
+            PICKUP_STEPS["inspect"],
+            ("weighed",),
+            "inspected",
+            asks=(NOTE,),
+            apply=_inspect,
+            guard=_inspection_done,
+            icon="fa-flask",
+        ),
+        Step(
+            "settle",
+            PICKUP_STEPS["settle"],
+            ("inspected",),
+            "settled",
+            asks=(
+                Ask(
+                    "payment_method",
+                    _l("Payment method"),
+                    "select",
+                    choices=code_choices(PAYMENT_METHODS),
+                ),
+            ),
+            apply=_settle,
+            icon="fa-money",
+        ),
+        Step(
+            "close",
+            PICKUP_STEPS["close"],
+            ("settled",),
+            "closed",
+            asks=(NOTE,),
+            apply=_close,
+            guard=_paid,
+            icon="fa-check",
+        ),
+        Step(
+            "cancel",
+            PICKUP_STEPS["cancel"],
+            BEFORE_SETTLEMENT,
+            "cancelled",
+            asks=(
+                Ask("reason", _l("Reason"), "textarea", required=True, max_length=300),
+            ),
+            apply=_cancel,
+            guard=_unsettled,
+            style="danger",
+            icon="fa-ban",
+        ),
     ),
     record=_record,
     after=_after,

@@ -31,8 +31,13 @@ def business_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(BUSINESS_TZ).date()
 
 
-def price_in_force(material: Material, grade: MaterialGrade | None, direction: str,
-                   customer_type: Any, on_date: dt.date) -> PriceListItem:
+def price_in_force(
+    material: Material,
+    grade: MaterialGrade | None,
+    direction: str,
+    customer_type: Any,
+    on_date: dt.date,
+) -> PriceListItem:
     """The most specific price list entry in force; refuses clearly when none is."""
     type_id = getattr(customer_type, "id", customer_type)
     grade_id = grade.id if grade is not None else None
@@ -44,8 +49,10 @@ def price_in_force(material: Material, grade: MaterialGrade | None, direction: s
             PriceListItem.valid_from <= on_date,
             or_(PriceListItem.valid_to.is_(None), PriceListItem.valid_to >= on_date),
             or_(PriceListItem.grade_id.is_(None), PriceListItem.grade_id == grade_id),
-            or_(PriceListItem.customer_type_id.is_(None),
-                PriceListItem.customer_type_id == type_id),
+            or_(
+                PriceListItem.customer_type_id.is_(None),
+                PriceListItem.customer_type_id == type_id,
+            ),
         )
         .order_by(
             PriceListItem.customer_type_id.is_(None),  # False (specific) first
@@ -56,14 +63,17 @@ def price_in_force(material: Material, grade: MaterialGrade | None, direction: s
     )
     found = db.session.scalars(stmt).first()
     if found is None:
-        raise InvalidInput(_l(
-            "No %(direction)s price is in force for %(material)s %(grade)s on "
-            "%(date)s; add it to the price list first.",
-            direction=label(PRICE_DIRECTIONS, direction),
-            material=material.name,
-            grade=grade.name if grade is not None else "",
-            date=on_date.isoformat(),
-        ), field="price")
+        raise InvalidInput(
+            _l(
+                "No %(direction)s price is in force for %(material)s %(grade)s on "
+                "%(date)s; add it to the price list first.",
+                direction=label(PRICE_DIRECTIONS, direction),
+                material=material.name,
+                grade=grade.name if grade is not None else "",
+                date=on_date.isoformat(),
+            ),
+            field="price",
+        )
     return found
 
 

@@ -27,7 +27,7 @@ def _group_words(value: int) -> str:
     """1..9999 in capitals, with 零 for inner zeros (e.g. 1005 → 壹仟零伍)."""
     words, zero = "", False
     for place in (3, 2, 1, 0):
-        digit = value // 10 ** place % 10
+        digit = value // 10**place % 10
         if digit == 0:
             zero = bool(words)
             continue
@@ -82,8 +82,11 @@ def amount_in_words(amount: Decimal) -> str:
 
 def company() -> dict[str, str]:
     """The header printed on every document (admin-editable settings)."""
-    rows = dict(db.session.execute(
-        select(Setting.key, Setting.value).where(Setting.key.like("company.%"))).all())
+    rows = dict(
+        db.session.execute(
+            select(Setting.key, Setting.value).where(Setting.key.like("company.%"))
+        ).all()
+    )
     return {
         "name": rows.get("company.name") or current_app.config.get("APP_NAME", ""),
         "address": rows.get("company.address", ""),
@@ -108,18 +111,20 @@ def ticket_sheet(ticket: WeighTicket) -> dict[str, Any]:
     lines = []
     totals = {"gross": Decimal(0), "tare": Decimal(0), "net": Decimal(0)}
     for line in ticket.lines:
-        lines.append({
-            "material": line.material.name,
-            "grade": line.grade.name if line.grade else "",
-            "label": line.pickup_line.label if line.pickup_line else "",
-            "gross": _kg(line.gross_kg),
-            "gross_at": _when(line.gross_at),
-            "gross_by": str(line.gross_by) if line.gross_by else "",
-            "tare": _kg(line.tare_kg),
-            "tare_at": _when(line.tare_at),
-            "tare_by": str(line.tare_by) if line.tare_by else "",
-            "net": _kg(line.net_kg),
-        })
+        lines.append(
+            {
+                "material": line.material.name,
+                "grade": line.grade.name if line.grade else "",
+                "label": line.pickup_line.label if line.pickup_line else "",
+                "gross": _kg(line.gross_kg),
+                "gross_at": _when(line.gross_at),
+                "gross_by": str(line.gross_by) if line.gross_by else "",
+                "tare": _kg(line.tare_kg),
+                "tare_at": _when(line.tare_at),
+                "tare_by": str(line.tare_by) if line.tare_by else "",
+                "net": _kg(line.net_kg),
+            }
+        )
         totals["gross"] += line.gross_kg
         totals["tare"] += line.tare_kg or 0
         totals["net"] += line.net_kg or 0
@@ -140,20 +145,26 @@ def ticket_sheet(ticket: WeighTicket) -> dict[str, Any]:
 
 def voucher_sheet(settlement: Settlement) -> dict[str, Any]:
     """Values of a printed settlement voucher: lines, total in figures and words."""
-    lines = [{
-        "material": line.material.name,
-        "grade": line.grade.name if line.grade else "",
-        "inspection": line.inspection.number if line.inspection else "",
-        "date": weighing_date(line.inspection).isoformat() if line.inspection else "",
-        "net": _kg(line.net_kg),
-        "unit_price": f"{Decimal(line.unit_price):.4f}",
-        "amount": _yuan(line.amount),
-        "note": line.note or "",
-    } for line in settlement.lines]
+    lines = [
+        {
+            "material": line.material.name,
+            "grade": line.grade.name if line.grade else "",
+            "inspection": line.inspection.number if line.inspection else "",
+            "date": weighing_date(line.inspection).isoformat()
+            if line.inspection
+            else "",
+            "net": _kg(line.net_kg),
+            "unit_price": f"{Decimal(line.unit_price):.4f}",
+            "amount": _yuan(line.amount),
+            "note": line.note or "",
+        }
+        for line in settlement.lines
+    ]
     receipt = settlement.direction == "receive"
     return {
         "company": company(),
-        "title": _l("Settlement voucher (receipt)") if receipt
+        "title": _l("Settlement voucher (receipt)")
+        if receipt
         else _l("Settlement voucher (payment)"),
         "settlement": settlement,
         "customer": settlement.customer,

@@ -99,7 +99,8 @@ def check_references(item: Any, user: Any) -> None:
                 if obj in db.session:
                     db.session.expunge(obj)
                 raise InvalidInput(
-                    _l("%(field)s: no such record.", field=field_label(rel.key)), field=rel.key
+                    _l("%(field)s: no such record.", field=field_label(rel.key)),
+                    field=rel.key,
                 )
     for rel in state.mapper.relationships:
         target = rel.mapper.class_
@@ -117,9 +118,9 @@ def check_references(item: Any, user: Any) -> None:
         for pk in ids:
             if not is_visible(target, pk, user):
                 raise NotFound(
-                    _l("%(field)s: no such record.", field=field_label(rel.key)), field=rel.key
+                    _l("%(field)s: no such record.", field=field_label(rel.key)),
+                    field=rel.key,
                 )
-
 
 
 def check_version(item: Any) -> None:
@@ -142,8 +143,12 @@ def check_version(item: Any) -> None:
     except (TypeError, ValueError):
         outdated = True
     if outdated:
-        raise Conflict(_l("Someone else changed this record while you were editing "
-                          "it. Reload it and apply your change again."))
+        raise Conflict(
+            _l(
+                "Someone else changed this record while you were editing "
+                "it. Reload it and apply your change again."
+            )
+        )
 
 
 def before_create(item: Any) -> None:

@@ -63,8 +63,10 @@ WEIGHING_EDITABLE = ("collected", "weighed")
 SETTLED = ("settled", "closed")
 # Settlement direction -> price list direction.
 PRICE_DIRECTION = {"pay": "purchase", "receive": "sale"}
-PAID_IS_FINAL = _l("A paid settlement is final and cannot be changed or deleted; "
-                   "correct it with an adjusting entry.")
+PAID_IS_FINAL = _l(
+    "A paid settlement is final and cannot be changed or deleted; "
+    "correct it with an adjusting entry."
+)
 
 
 # ----------------------------------------------------------------- helpers
@@ -95,8 +97,14 @@ def related(item: Any, name: str, model: type) -> Any:
     return value
 
 
-def number(value: Any, field: str, *, required: bool = False,
-           negative: bool = False, places: int = 3) -> Decimal | None:
+def number(
+    value: Any,
+    field: str,
+    *,
+    required: bool = False,
+    negative: bool = False,
+    places: int = 3,
+) -> Decimal | None:
     """A decimal from user input: numeric, not negative unless allowed, few places."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -105,16 +113,17 @@ def number(value: Any, field: str, *, required: bool = False,
     try:
         result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
-        raise InvalidInput(_l("“%(value)s” is not a number.", value=value),
-                           field=field) from None
+        raise InvalidInput(
+            _l("“%(value)s” is not a number.", value=value), field=field
+        ) from None
     if not result.is_finite():
-        raise InvalidInput(_l("“%(value)s” is not a number.", value=value),
-                           field=field)
+        raise InvalidInput(_l("“%(value)s” is not a number.", value=value), field=field)
     if result < 0 and not negative:
         raise InvalidInput(_l("A weight or amount cannot be negative."), field=field)
     if result != result.quantize(Decimal(1).scaleb(-places)):
-        raise InvalidInput(_l("At most %(places)s decimal places.", places=places),
-                           field=field)
+        raise InvalidInput(
+            _l("At most %(places)s decimal places.", places=places), field=field
+        )
     return result
 
 
@@ -143,8 +152,10 @@ class PickupRules(RecordRules):
     def before_delete(self, item: Pickup, user: Any) -> None:
         if item.status != "requested" or item.tickets:
             raise Conflict(
-                _l("Only a pickup still in the requested state can be deleted; "
-                   "cancel it instead.")
+                _l(
+                    "Only a pickup still in the requested state can be deleted; "
+                    "cancel it instead."
+                )
             )
 
     @staticmethod
@@ -155,8 +166,10 @@ class PickupRules(RecordRules):
             and item.requested_end
             and item.requested_end <= item.requested_start
         ):
-            raise InvalidInput(_l("The requested window must end after it starts."),
-                               field="requested_end")
+            raise InvalidInput(
+                _l("The requested window must end after it starts."),
+                field="requested_end",
+            )
 
 
 @register
@@ -165,8 +178,12 @@ class PickupLineRules(RecordRules):
 
     def before_create(self, item: PickupLine, user: Any) -> None:
         pickup = related(item, "pickup", Pickup)
-        if pickup is not None and pickup.status not in ("requested", "scheduled",
-                                                         "assessed", "collected"):
+        if pickup is not None and pickup.status not in (
+            "requested",
+            "scheduled",
+            "assessed",
+            "collected",
+        ):
             raise Conflict(_l("Lines cannot change once the pickup is weighed."))
         for field in ("estimated_kg", "assessed_kg", "collected_kg"):
             number(getattr(item, field), field)
@@ -176,46 +193,65 @@ class PickupLineRules(RecordRules):
 
     def before_delete(self, item: PickupLine, user: Any) -> None:
         self.before_create(item, user)
-        weighed = db.session.scalars(select(WeighLine.id).where(
-            WeighLine.pickup_line_id == item.id)).first()
+        weighed = db.session.scalars(
+            select(WeighLine.id).where(WeighLine.pickup_line_id == item.id)
+        ).first()
         if weighed is not None:
             raise Conflict(_l("This line is on a weigh ticket and stays."))
 
 
 def pickup_lines(pickup: Pickup) -> list[PickupLine]:
-    return list(db.session.scalars(
-        select(PickupLine).where(PickupLine.pickup_id == pickup.id)
-        .order_by(PickupLine.id)))
+    return list(
+        db.session.scalars(
+            select(PickupLine)
+            .where(PickupLine.pickup_id == pickup.id)
+            .order_by(PickupLine.id)
+        )
+    )
 
 
 def pickup_weigh_lines(pickup: Pickup) -> list[WeighLine]:
-    return list(db.session.scalars(
-        select(WeighLine).join(WeighTicket).where(WeighTicket.pickup_id == pickup.id)
-        .order_by(WeighLine.id)))
+    return list(
+        db.session.scalars(
+            select(WeighLine)
+            .join(WeighTicket)
+            .where(WeighTicket.pickup_id == pickup.id)
+            .order_by(WeighLine.id)
+        )
+    )
 
 
 def pickup_inspections(pickup: Pickup) -> list[Inspection]:
-    return list(db.session.scalars(
-        select(Inspection).where(Inspection.pickup_id == pickup.id)
-        .order_by(Inspection.weigh_line_id, Inspection.id)))
+    return list(
+        db.session.scalars(
+            select(Inspection)
+            .where(Inspection.pickup_id == pickup.id)
+            .order_by(Inspection.weigh_line_id, Inspection.id)
+        )
+    )
 
 
 def active_settlement(pickup: Pickup) -> Settlement | None:
     """The pickup's settlement in force (not voided, not an adjusting entry)."""
-    return db.session.scalars(select(Settlement).where(
-        Settlement.pickup_id == pickup.id,
-        Settlement.adjusts_id.is_(None),
-        Settlement.status != "voided",
-    )).first()
+    return db.session.scalars(
+        select(Settlement).where(
+            Settlement.pickup_id == pickup.id,
+            Settlement.adjusts_id.is_(None),
+            Settlement.status != "voided",
+        )
+    ).first()
 
 
 # ---------------------------------------------------------------- weighing
 def _settled_by(inspection_ids: Any, statuses: tuple[str, ...]) -> str | None:
     """Number of a settlement in `statuses` holding one of the inspections."""
     return db.session.scalars(
-        select(Settlement.number).join(SettlementLine)
-        .where(SettlementLine.inspection_id.in_(inspection_ids),
-               Settlement.status.in_(statuses))
+        select(Settlement.number)
+        .join(SettlementLine)
+        .where(
+            SettlementLine.inspection_id.in_(inspection_ids),
+            Settlement.status.in_(statuses),
+        )
     ).first()
 
 
@@ -223,14 +259,21 @@ def ticket_lock(ticket: WeighTicket) -> Any:
     """Why a ticket's weights may no longer change (settled or paid), or None."""
     pickup = ticket.pickup
     if pickup is not None and pickup.status in SETTLED:
-        return _l("Weigh ticket %(ticket)s is locked: pickup %(pickup)s is settled.",
-                  ticket=ticket.number, pickup=pickup.number)
+        return _l(
+            "Weigh ticket %(ticket)s is locked: pickup %(pickup)s is settled.",
+            ticket=ticket.number,
+            pickup=pickup.number,
+        )
     lines = select(WeighLine.id).where(WeighLine.ticket_id == ticket.id)
     inspections = select(Inspection.id).where(Inspection.weigh_line_id.in_(lines))
     settled = _settled_by(inspections, ("confirmed", "paid"))
     if settled:
-        return _l("Weigh ticket %(ticket)s is locked: settlement %(settlement)s is "
-                  "confirmed or paid.", ticket=ticket.number, settlement=settled)
+        return _l(
+            "Weigh ticket %(ticket)s is locked: settlement %(settlement)s is "
+            "confirmed or paid.",
+            ticket=ticket.number,
+            settlement=settled,
+        )
     return None
 
 
@@ -242,16 +285,22 @@ class TicketRules(RecordRules):
         pickup = related(item, "pickup", Pickup)
         if pickup is not None:
             if pickup.status not in WEIGHING_OPEN:
-                raise Conflict(_l(
-                    "Weighing starts after collection: pickup %(pickup)s is "
-                    "“%(status)s”.", pickup=pickup.number,
-                    status=label(PICKUP_STATUSES, pickup.status)), field="pickup")
+                raise Conflict(
+                    _l(
+                        "Weighing starts after collection: pickup %(pickup)s is "
+                        "“%(status)s”.",
+                        pickup=pickup.number,
+                        status=label(PICKUP_STATUSES, pickup.status),
+                    ),
+                    field="pickup",
+                )
             # The ticket weighs the pickup's goods: its customer and truck.
             item.customer = pickup.customer
             item.vehicle = item.vehicle or pickup.vehicle
         if item.customer is None and item.customer_id is None:
-            raise InvalidInput(_l("Choose the customer or the pickup."),
-                               field="customer")
+            raise InvalidInput(
+                _l("Choose the customer or the pickup."), field="customer"
+            )
         item.department = department("warehouse")
         item.number = next_number("ticket")
 
@@ -261,8 +310,12 @@ class TicketRules(RecordRules):
             raise Conflict(reason)
 
     def before_delete(self, item: WeighTicket, user: Any) -> None:
-        raise Conflict(_l("Weigh tickets keep gap-free numbers and are never "
-                          "deleted; correct or remove their lines instead."))
+        raise Conflict(
+            _l(
+                "Weigh tickets keep gap-free numbers and are never "
+                "deleted; correct or remove their lines instead."
+            )
+        )
 
 
 def check_weighing(line: WeighLine, user: Any) -> None:
@@ -275,12 +328,19 @@ def check_weighing(line: WeighLine, user: Any) -> None:
     if gross is None:
         raise InvalidInput(_l("Give the gross weight."), field="gross_kg")
     if tare is not None and tare > gross:
-        raise InvalidInput(_l("The tare (%(tare)s kg) cannot exceed the gross weight "
-                              "(%(gross)s kg).", tare=tare, gross=gross),
-                           field="tare_kg")
+        raise InvalidInput(
+            _l(
+                "The tare (%(tare)s kg) cannot exceed the gross weight (%(gross)s kg).",
+                tare=tare,
+                gross=gross,
+            ),
+            field="tare_kg",
+        )
     stamp = now()
-    for weight, at, by in (("gross_kg", "gross_at", "gross_by_id"),
-                           ("tare_kg", "tare_at", "tare_by_id")):
+    for weight, at, by in (
+        ("gross_kg", "gross_at", "gross_by_id"),
+        ("tare_kg", "tare_at", "tare_by_id"),
+    ):
         if getattr(line, weight) is None:
             setattr(line, at, None)
             setattr(line, by, None)
@@ -291,8 +351,9 @@ def check_weighing(line: WeighLine, user: Any) -> None:
     line.net_kg = None if tare is None else gross - tare
     for moment, field in ((line.gross_at, "gross_at"), (line.tare_at, "tare_at")):
         if moment is not None and moment > stamp + dt.timedelta(minutes=1):
-            raise InvalidInput(_l("A weighing time cannot be in the future."),
-                               field=field)
+            raise InvalidInput(
+                _l("A weighing time cannot be in the future."), field=field
+            )
 
 
 def weigh_line_lock(line: WeighLine) -> Any:
@@ -302,20 +363,28 @@ def weigh_line_lock(line: WeighLine) -> Any:
     if reason is not None or line.id is None:
         return reason
     inspected = db.session.scalars(
-        select(Inspection.number).where(Inspection.weigh_line_id == line.id)).first()
+        select(Inspection.number).where(Inspection.weigh_line_id == line.id)
+    ).first()
     if inspected:
-        return _l("This weigh line is inspected (%(inspection)s); QC must delete the "
-                  "inspection before the weights change.", inspection=inspected)
+        return _l(
+            "This weigh line is inspected (%(inspection)s); QC must delete the "
+            "inspection before the weights change.",
+            inspection=inspected,
+        )
     return None
 
 
 def _weighing_state(ticket: WeighTicket, allowed: tuple[str, ...]) -> None:
     pickup = ticket.pickup
     if pickup is not None and pickup.status not in allowed:
-        raise Conflict(_l(
-            "Pickup %(pickup)s is “%(status)s”: its weigh lines cannot change now "
-            "(weighing happens after collection and before inspection).",
-            pickup=pickup.number, status=label(PICKUP_STATUSES, pickup.status)))
+        raise Conflict(
+            _l(
+                "Pickup %(pickup)s is “%(status)s”: its weigh lines cannot change now "
+                "(weighing happens after collection and before inspection).",
+                pickup=pickup.number,
+                status=label(PICKUP_STATUSES, pickup.status),
+            )
+        )
 
 
 @register
@@ -338,10 +407,15 @@ class WeighLineRules(RecordRules):
         if reason is not None:
             raise Conflict(reason)
         _weighing_state(item.ticket, WEIGHING_EDITABLE)
-        if item.ticket.pickup is not None and item.ticket.pickup.status == "weighed" \
-                and item.tare_kg is None:
-            raise InvalidInput(_l("The pickup's weighing is finished: the tare stays "
-                                  "recorded."), field="tare_kg")
+        if (
+            item.ticket.pickup is not None
+            and item.ticket.pickup.status == "weighed"
+            and item.tare_kg is None
+        ):
+            raise InvalidInput(
+                _l("The pickup's weighing is finished: the tare stays recorded."),
+                field="tare_kg",
+            )
         check_weighing(item, user)
 
     def before_delete(self, item: WeighLine, user: Any) -> None:
@@ -356,17 +430,24 @@ class WeighLineRules(RecordRules):
         line = related(item, "pickup_line", PickupLine)
         if ticket.pickup is None:
             if line is not None:
-                raise InvalidInput(_l("This ticket weighs no pickup."),
-                                   field="pickup_line")
+                raise InvalidInput(
+                    _l("This ticket weighs no pickup."), field="pickup_line"
+                )
         else:
             if line is None or line.pickup_id != ticket.pickup_id:
-                raise InvalidInput(_l("Choose the line of pickup %(pickup)s that is "
-                                      "weighed.", pickup=ticket.pickup.number),
-                                   field="pickup_line")
+                raise InvalidInput(
+                    _l(
+                        "Choose the line of pickup %(pickup)s that is weighed.",
+                        pickup=ticket.pickup.number,
+                    ),
+                    field="pickup_line",
+                )
             material_id = item.material.id if item.material else item.material_id
             if material_id is not None and material_id != line.material_id:
-                raise InvalidInput(_l("The pickup line is %(material)s.",
-                                      material=line.material.name), field="material")
+                raise InvalidInput(
+                    _l("The pickup line is %(material)s.", material=line.material.name),
+                    field="material",
+                )
             item.material = line.material
             if item.grade is None and item.grade_id is None:
                 item.grade = line.grade
@@ -383,13 +464,22 @@ class ReweighRules(RecordRules):
             raise InvalidInput(_l("Give the re-weighed net weight."), field="net_kg")
         line = related(item, "weigh_line", WeighLine)
         if line is None or line.net_kg is None:
-            raise InvalidInput(_l("Re-weigh a weigh line whose tare is recorded."),
-                               field="weigh_line")
-        other = db.session.scalars(select(Reweigh.id).where(
-            Reweigh.weigh_line_id == line.id, Reweigh.id != (item.id or 0))).first()
+            raise InvalidInput(
+                _l("Re-weigh a weigh line whose tare is recorded."), field="weigh_line"
+            )
+        other = db.session.scalars(
+            select(Reweigh.id).where(
+                Reweigh.weigh_line_id == line.id, Reweigh.id != (item.id or 0)
+            )
+        ).first()
         if other is not None:
-            raise Conflict(_l("This weigh line is already re-weighed; correct that "
-                              "re-weigh instead."), field="weigh_line")
+            raise Conflict(
+                _l(
+                    "This weigh line is already re-weighed; correct that "
+                    "re-weigh instead."
+                ),
+                field="weigh_line",
+            )
         item.operator_id = user.id
         item.weighed_at = item.weighed_at or now()
 
@@ -397,8 +487,9 @@ class ReweighRules(RecordRules):
 
 
 # -------------------------------------------------------------- inspection
-def accepted_net(net: Decimal, moisture: Decimal, impurity: Decimal,
-                 deduction: Decimal, result: str) -> Decimal:
+def accepted_net(
+    net: Decimal, moisture: Decimal, impurity: Decimal, deduction: Decimal, result: str
+) -> Decimal:
     """net x (100 - moisture% - impurity%) / 100 - deduction, >= 0, half-up to 1 g."""
     if result == "reject":
         return Decimal("0.000")
@@ -421,9 +512,12 @@ def inspection_lock(item: Inspection) -> Any:
         return None
     settled = _settled_by([item.id], ("draft", "confirmed", "paid"))
     if settled:
-        return _l("Inspection %(inspection)s is on settlement %(settlement)s; void "
-                  "that settlement before changing it.", inspection=item.number,
-                  settlement=settled)
+        return _l(
+            "Inspection %(inspection)s is on settlement %(settlement)s; void "
+            "that settlement before changing it.",
+            inspection=item.number,
+            settlement=settled,
+        )
     return None
 
 
@@ -434,17 +528,28 @@ class InspectionRules(RecordRules):
     def before_create(self, item: Inspection, user: Any) -> None:
         line = related(item, "weigh_line", WeighLine)
         if line is not None:
-            done = db.session.scalars(select(Inspection.number).where(
-                Inspection.weigh_line_id == line.id)).first()
+            done = db.session.scalars(
+                select(Inspection.number).where(Inspection.weigh_line_id == line.id)
+            ).first()
             if done:
-                raise Conflict(_l("This weigh line is already inspected (%(number)s).",
-                                  number=done), field="weigh_line")
+                raise Conflict(
+                    _l(
+                        "This weigh line is already inspected (%(number)s).",
+                        number=done,
+                    ),
+                    field="weigh_line",
+                )
             pickup = line.ticket.pickup
             if pickup is not None and pickup.status != "weighed":
-                raise Conflict(_l(
-                    "Inspect once the warehouse has finished weighing: pickup "
-                    "%(pickup)s is “%(status)s”.", pickup=pickup.number,
-                    status=label(PICKUP_STATUSES, pickup.status)), field="weigh_line")
+                raise Conflict(
+                    _l(
+                        "Inspect once the warehouse has finished weighing: pickup "
+                        "%(pickup)s is “%(status)s”.",
+                        pickup=pickup.number,
+                        status=label(PICKUP_STATUSES, pickup.status),
+                    ),
+                    field="weigh_line",
+                )
         self._compute(item)
         item.department = department("qc")
         item.inspector_id = user.id
@@ -468,24 +573,32 @@ class InspectionRules(RecordRules):
     def _check_pickup(item: Inspection, allowed: tuple[str, ...]) -> None:
         pickup = item.pickup
         if pickup is not None and pickup.status not in allowed:
-            raise Conflict(_l("Pickup %(pickup)s is “%(status)s”: its inspections "
-                              "cannot change now.", pickup=pickup.number,
-                              status=label(PICKUP_STATUSES, pickup.status)))
+            raise Conflict(
+                _l(
+                    "Pickup %(pickup)s is “%(status)s”: its inspections "
+                    "cannot change now.",
+                    pickup=pickup.number,
+                    status=label(PICKUP_STATUSES, pickup.status),
+                )
+            )
 
     @staticmethod
     def _compute(item: Inspection) -> None:
         line = related(item, "weigh_line", WeighLine)
         if line is not None:
             if line.net_kg is None:
-                raise InvalidInput(_l("The weigh line has no net weight yet: record "
-                                      "its tare first."), field="weigh_line")
+                raise InvalidInput(
+                    _l("The weigh line has no net weight yet: record its tare first."),
+                    field="weigh_line",
+                )
             item.net_kg = line.net_kg
             item.material = line.material
             item.pickup = line.ticket.pickup
             item.customer = line.ticket.customer
         elif not item.sales_lot:
-            raise InvalidInput(_l("Choose the weigh line or give the sales lot."),
-                               field="weigh_line")
+            raise InvalidInput(
+                _l("Choose the weigh line or give the sales lot."), field="weigh_line"
+            )
         if item.material is None and item.material_id is None:
             raise InvalidInput(_l("Choose the material."), field="material")
         net = number(item.net_kg, "net_kg")
@@ -495,22 +608,29 @@ class InspectionRules(RecordRules):
         impurity = number(item.impurity_pct or 0, "impurity_pct")
         for value, field in ((moisture, "moisture_pct"), (impurity, "impurity_pct")):
             if value > 100:
-                raise InvalidInput(_l("A percentage must be between 0 and 100."),
-                                   field=field)
+                raise InvalidInput(
+                    _l("A percentage must be between 0 and 100."), field=field
+                )
         if moisture + impurity > 100:
-            raise InvalidInput(_l("Moisture and impurity together exceed 100%."),
-                               field="impurity_pct")
+            raise InvalidInput(
+                _l("Moisture and impurity together exceed 100%."), field="impurity_pct"
+            )
         deduction = number(item.deduction_kg or 0, "deduction_kg")
         if deduction > net:
-            raise InvalidInput(_l("The deduction exceeds the net weight."),
-                               field="deduction_kg")
+            raise InvalidInput(
+                _l("The deduction exceeds the net weight."), field="deduction_kg"
+            )
         if item.result not in INSPECTION_RESULTS:
             raise InvalidInput(_l("Choose the inspection result."), field="result")
         InspectionRules._check_grade(item, original_grade(line))
         item.moisture_pct, item.impurity_pct, item.deduction_kg = (
-            moisture, impurity, deduction)
-        item.accepted_net_kg = accepted_net(net, moisture, impurity, deduction,
-                                            item.result)
+            moisture,
+            impurity,
+            deduction,
+        )
+        item.accepted_net_kg = accepted_net(
+            net, moisture, impurity, deduction, item.result
+        )
 
     @staticmethod
     def _check_grade(item: Inspection, came_as: MaterialGrade | None) -> None:
@@ -520,15 +640,19 @@ class InspectionRules(RecordRules):
             grade = item.grade = came_as
         material_id = item.material.id if item.material else item.material_id
         if grade is not None and grade.material_id != material_id:
-            raise InvalidInput(_l("This grade belongs to another material."),
-                               field="grade")
+            raise InvalidInput(
+                _l("This grade belongs to another material."), field="grade"
+            )
         lower = grade is not None and came_as is not None and grade.rank > came_as.rank
         if item.result == "downgrade" and not (lower or (came_as is None and grade)):
-            raise InvalidInput(_l("A downgrade names the lower grade found."),
-                               field="grade")
+            raise InvalidInput(
+                _l("A downgrade names the lower grade found."), field="grade"
+            )
         if item.result == "pass" and lower:
-            raise InvalidInput(_l("A lower grade than delivered is a downgrade: "
-                                  "choose that result."), field="result")
+            raise InvalidInput(
+                _l("A lower grade than delivered is a downgrade: choose that result."),
+                field="result",
+            )
 
 
 # -------------------------------------------------------------- settlement
@@ -539,26 +663,44 @@ def weighing_date(inspection: Inspection) -> dt.date:
     return business_date(moment)
 
 
-def price_line(line: SettlementLine, settlement: Settlement,
-               inspection: Inspection) -> SettlementLine:
+def price_line(
+    line: SettlementLine, settlement: Settlement, inspection: Inspection
+) -> SettlementLine:
     """Fill a line from an inspected lot at the price in force on its weighing date."""
     if inspection.result == "reject":
-        raise InvalidInput(_l("Inspection %(number)s rejected the lot: nothing to "
-                              "settle.", number=inspection.number), field="inspection")
+        raise InvalidInput(
+            _l(
+                "Inspection %(number)s rejected the lot: nothing to settle.",
+                number=inspection.number,
+            ),
+            field="inspection",
+        )
     taken = db.session.scalars(
-        select(Settlement.number).join(SettlementLine).where(
+        select(Settlement.number)
+        .join(SettlementLine)
+        .where(
             SettlementLine.inspection_id == inspection.id,
             Settlement.status != "voided",
-            Settlement.id != (settlement.id or 0))).first()
+            Settlement.id != (settlement.id or 0),
+        )
+    ).first()
     if taken:
-        raise Conflict(_l("Inspection %(inspection)s is already on settlement "
-                          "%(settlement)s.", inspection=inspection.number,
-                          settlement=taken), field="inspection")
+        raise Conflict(
+            _l(
+                "Inspection %(inspection)s is already on settlement %(settlement)s.",
+                inspection=inspection.number,
+                settlement=taken,
+            ),
+            field="inspection",
+        )
     customer = related(settlement, "customer", Customer)
-    price = price_in_force(inspection.material, inspection.grade,
-                           PRICE_DIRECTION[settlement.direction],
-                           customer.customer_type_id if customer else None,
-                           weighing_date(inspection))
+    price = price_in_force(
+        inspection.material,
+        inspection.grade,
+        PRICE_DIRECTION[settlement.direction],
+        customer.customer_type_id if customer else None,
+        weighing_date(inspection),
+    )
     line.inspection = inspection
     line.material = inspection.material
     line.grade = inspection.grade
@@ -573,7 +715,8 @@ def recompute_total(settlement: Settlement, without: Any = None) -> None:
     """Total = sum of the lines' amounts (each already rounded to the cent)."""
     settlement.total = sum(
         (Decimal(line.amount) for line in settlement.lines if line is not without),
-        Decimal("0.00"))
+        Decimal("0.00"),
+    )
 
 
 @register
@@ -585,8 +728,12 @@ class SettlementRules(RecordRules):
         pickup = related(item, "pickup", Pickup)
         if adjusts is not None:
             if adjusts.status != "paid":
-                raise Conflict(_l("Only a paid settlement is corrected by an "
-                                  "adjusting entry; edit or void the others."))
+                raise Conflict(
+                    _l(
+                        "Only a paid settlement is corrected by an "
+                        "adjusting entry; edit or void the others."
+                    )
+                )
             # An adjustment corrects the original: same parties, same direction.
             item.adjusts = adjusts.adjusts or adjusts
             item.direction = adjusts.direction
@@ -595,8 +742,9 @@ class SettlementRules(RecordRules):
         elif pickup is not None:
             self._for_pickup(item, pickup)
         if item.direction not in SETTLEMENT_DIRECTIONS:
-            raise InvalidInput(_l("Choose the direction: payment or receipt."),
-                               field="direction")
+            raise InvalidInput(
+                _l("Choose the direction: payment or receipt."), field="direction"
+            )
         if item.customer is None and item.customer_id is None:
             raise InvalidInput(_l("Choose the customer."), field="customer")
         item.department = department("finance")
@@ -608,18 +756,29 @@ class SettlementRules(RecordRules):
     def _for_pickup(item: Settlement, pickup: Pickup) -> None:
         """A pickup's settlement pays the supplier for every accepted lot."""
         if item.direction != "pay":
-            raise InvalidInput(_l("A pickup is settled by paying the supplier."),
-                               field="direction")
+            raise InvalidInput(
+                _l("A pickup is settled by paying the supplier."), field="direction"
+            )
         if pickup.status != "inspected":
-            raise Conflict(_l("Pickup %(pickup)s is “%(status)s”: it is settled once "
-                              "every weigh line is inspected.", pickup=pickup.number,
-                              status=label(PICKUP_STATUSES, pickup.status)),
-                           field="pickup")
+            raise Conflict(
+                _l(
+                    "Pickup %(pickup)s is “%(status)s”: it is settled once "
+                    "every weigh line is inspected.",
+                    pickup=pickup.number,
+                    status=label(PICKUP_STATUSES, pickup.status),
+                ),
+                field="pickup",
+            )
         existing = active_settlement(pickup)
         if existing is not None:
-            raise Conflict(_l("Pickup %(pickup)s already has settlement %(number)s.",
-                              pickup=pickup.number, number=existing.number),
-                           field="pickup")
+            raise Conflict(
+                _l(
+                    "Pickup %(pickup)s already has settlement %(number)s.",
+                    pickup=pickup.number,
+                    number=existing.number,
+                ),
+                field="pickup",
+            )
         item.customer = pickup.customer
         for inspection in pickup_inspections(pickup):
             if inspection.result != "reject":
@@ -630,14 +789,22 @@ class SettlementRules(RecordRules):
         if status == "paid":
             raise Conflict(PAID_IS_FINAL)
         if status != "draft":
-            raise Conflict(_l("Only a draft settlement can be edited; void a "
-                              "confirmed one and settle again."))
+            raise Conflict(
+                _l(
+                    "Only a draft settlement can be edited; void a "
+                    "confirmed one and settle again."
+                )
+            )
 
     def before_delete(self, item: Settlement, user: Any) -> None:
         if previous(item, "status") == "paid":
             raise Conflict(PAID_IS_FINAL)
-        raise Conflict(_l("Settlements keep gap-free numbers and are never deleted; "
-                          "void it instead."))
+        raise Conflict(
+            _l(
+                "Settlements keep gap-free numbers and are never deleted; "
+                "void it instead."
+            )
+        )
 
 
 @register
@@ -657,9 +824,13 @@ class SettlementLineRules(RecordRules):
         settlement = self._draft(item)
         if item.inspection_id is not None:
             if changed(item, "net_kg") or changed(item, "unit_price"):
-                raise InvalidInput(_l("This line comes from an inspection and the "
-                                      "price list; only its note can change."),
-                                   field="net_kg")
+                raise InvalidInput(
+                    _l(
+                        "This line comes from an inspection and the "
+                        "price list; only its note can change."
+                    ),
+                    field="net_kg",
+                )
         else:
             self._by_hand(item, settlement)
         recompute_total(settlement)
@@ -684,15 +855,20 @@ class SettlementLineRules(RecordRules):
     def _by_hand(item: SettlementLine, settlement: Settlement) -> None:
         """Typed-in lines are corrections: adjusting entries only, may be negative."""
         if settlement.adjusts_id is None and settlement.adjusts is None:
-            raise Conflict(_l("A settlement's lines come from its inspections; lines "
-                              "typed in belong to adjusting entries."))
+            raise Conflict(
+                _l(
+                    "A settlement's lines come from its inspections; lines "
+                    "typed in belong to adjusting entries."
+                )
+            )
         if item.material is None and item.material_id is None:
             raise InvalidInput(_l("Choose the material."), field="material")
         net = number(item.net_kg, "net_kg", required=True, negative=True)
         price = number(item.unit_price, "unit_price", required=True, places=4)
         if net == 0:
-            raise InvalidInput(_l("An adjusting line corrects a non-zero weight."),
-                               field="net_kg")
+            raise InvalidInput(
+                _l("An adjusting line corrects a non-zero weight."), field="net_kg"
+            )
         item.net_kg, item.unit_price = net, price
         item.amount = line_amount(net, price)
 
@@ -701,8 +877,10 @@ class SettlementLineRules(RecordRules):
 # checked on every flush, before any row is written.
 def _column_changes(target: Any) -> bool:
     state = sa_inspect(target)
-    return any(state.attrs[attr.key].history.has_changes()
-               for attr in state.mapper.column_attrs)
+    return any(
+        state.attrs[attr.key].history.has_changes()
+        for attr in state.mapper.column_attrs
+    )
 
 
 def _paid(settlement: Settlement | None) -> bool:
@@ -712,15 +890,21 @@ def _paid(settlement: Settlement | None) -> bool:
 def _paid_is_final(session: Session, flush_context: Any, instances: Any) -> None:
     for obj in session.deleted:
         if isinstance(obj, Settlement):
-            raise Conflict(PAID_IS_FINAL if _paid(obj) else _l(
-                "Settlements keep gap-free numbers and are never deleted."))
+            raise Conflict(
+                PAID_IS_FINAL
+                if _paid(obj)
+                else _l("Settlements keep gap-free numbers and are never deleted.")
+            )
         if isinstance(obj, SettlementLine) and _paid(obj.settlement):
             raise Conflict(PAID_IS_FINAL)
     for obj in session.dirty:
         if isinstance(obj, Settlement) and _paid(obj) and _column_changes(obj):
             raise Conflict(PAID_IS_FINAL)
-        if isinstance(obj, SettlementLine) and _column_changes(obj) and (
-                _paid(obj.settlement) or _paid(previous(obj, "settlement"))):
+        if (
+            isinstance(obj, SettlementLine)
+            and _column_changes(obj)
+            and (_paid(obj.settlement) or _paid(previous(obj, "settlement")))
+        ):
             raise Conflict(PAID_IS_FINAL)
     for obj in session.new:
         if isinstance(obj, SettlementLine) and _paid(obj.settlement):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Any
 
@@ -52,7 +53,7 @@ def parse_hours(text: str | None) -> list[tuple[dt.time, dt.time]]:
             )
         windows.append((start, end))
     windows.sort()
-    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(windows):
         if start < end:
             raise InvalidInput(_l("Working hours overlap."), field="hours")
     return windows
@@ -84,12 +85,14 @@ class SlaPolicyRules(RecordRules):
                     field=f"{prefix}_amount",
                 )
             if amount is not None and amount < 0:
-                raise InvalidInput(_l("A target cannot be negative."),
-                                   field=f"{prefix}_amount")
+                raise InvalidInput(
+                    _l("A target cannot be negative."), field=f"{prefix}_amount"
+                )
         if item.resolve_at_response and item.resolution_amount is not None:
             raise InvalidInput(
-                _l("A policy resolved at response has no resolution target of its "
-                   "own."),
+                _l(
+                    "A policy resolved at response has no resolution target of its own."
+                ),
                 field="resolution_amount",
             )
         duplicate = db.session.execute(
@@ -118,13 +121,17 @@ class WorkWindowRules(RecordRules):
 
     def before_create(self, item: WorkWindow, user: Any) -> None:
         if item.weekday is None or not 0 <= int(item.weekday) <= 6:
-            raise InvalidInput(_l("Weekday must be 0 (Monday) to 6 (Sunday)."),
-                               field="weekday")
-        if item.start_time is None or item.end_time is None or (
-            item.start_time >= item.end_time
+            raise InvalidInput(
+                _l("Weekday must be 0 (Monday) to 6 (Sunday)."), field="weekday"
+            )
+        if (
+            item.start_time is None
+            or item.end_time is None
+            or (item.start_time >= item.end_time)
         ):
-            raise InvalidInput(_l("A window must end after it starts."),
-                               field="end_time")
+            raise InvalidInput(
+                _l("A window must end after it starts."), field="end_time"
+            )
         clash = db.session.execute(
             select(WorkWindow.id).where(
                 WorkWindow.weekday == item.weekday,
@@ -134,8 +141,9 @@ class WorkWindowRules(RecordRules):
             )
         ).first()
         if clash:
-            raise InvalidInput(_l("This window overlaps another on the same day."),
-                               field="start_time")
+            raise InvalidInput(
+                _l("This window overlaps another on the same day."), field="start_time"
+            )
 
     before_update = before_create
 
@@ -147,8 +155,9 @@ class CalendarDayRules(RecordRules):
     def before_create(self, item: CalendarDay, user: Any) -> None:
         if item.kind == "custom":
             if not parse_hours(item.hours):
-                raise InvalidInput(_l("Custom hours need at least one window."),
-                                   field="hours")
+                raise InvalidInput(
+                    _l("Custom hours need at least one window."), field="hours"
+                )
         elif item.hours:
             parse_hours(item.hours)  # validate the format even if unused
             raise InvalidInput(
@@ -170,18 +179,21 @@ class PriceRules(RecordRules):
 
     def before_create(self, item: PriceListItem, user: Any) -> None:
         if item.unit_price is None or item.unit_price < 0:
-            raise InvalidInput(_l("The unit price cannot be negative."),
-                               field="unit_price")
+            raise InvalidInput(
+                _l("The unit price cannot be negative."), field="unit_price"
+            )
         if item.valid_to is not None and item.valid_to < item.valid_from:
-            raise InvalidInput(_l("Valid to must not be before valid from."),
-                               field="valid_to")
+            raise InvalidInput(
+                _l("Valid to must not be before valid from."), field="valid_to"
+            )
         material_id = item.material_id or (item.material and item.material.id)
         grade = item.grade or (
             db.session.get(MaterialGrade, item.grade_id) if item.grade_id else None
         )
         if grade is not None and grade.material_id != material_id:
-            raise InvalidInput(_l("This grade belongs to another material."),
-                               field="grade")
+            raise InvalidInput(
+                _l("This grade belongs to another material."), field="grade"
+            )
         grade_id = grade.id if grade is not None else None
         type_id = item.customer_type_id or (
             item.customer_type.id if item.customer_type else None
@@ -207,8 +219,10 @@ class PriceRules(RecordRules):
         ).first()
         if overlap:
             raise InvalidInput(
-                _l("Another price for this material, grade and customer type is in "
-                   "force in this period; end it first."),
+                _l(
+                    "Another price for this material, grade and customer type is in "
+                    "force in this period; end it first."
+                ),
                 field="valid_from",
             )
 
@@ -221,10 +235,12 @@ class FollowUpRuleRules(RecordRules):
 
     def before_create(self, item: FollowUpRule, user: Any) -> None:
         if item.trigger == "partner_periodic" and not item.interval_days:
-            raise InvalidInput(_l("A periodic rule needs an interval in days."),
-                               field="interval_days")
+            raise InvalidInput(
+                _l("A periodic rule needs an interval in days."), field="interval_days"
+            )
         if item.delay_amount is None or item.delay_amount < 0:
-            raise InvalidInput(_l("The delay cannot be negative."),
-                               field="delay_amount")
+            raise InvalidInput(
+                _l("The delay cannot be negative."), field="delay_amount"
+            )
 
     before_update = before_create

@@ -46,13 +46,23 @@ from app.services.workflow import (
 
 
 # -------------------------------------------------------------- builders
-def build_sales_settlement(customer: Customer, lots: Iterable[Inspection],
-                           user: Any, payment_method: str | None = None,
-                           sales_order: str | None = None) -> Settlement:
+def build_sales_settlement(
+    customer: Customer,
+    lots: Iterable[Inspection],
+    user: Any,
+    payment_method: str | None = None,
+    sales_order: str | None = None,
+) -> Settlement:
     """A receipt settlement for inspected sales lots at the sale price in force."""
-    settlement = records.add(Settlement(direction="receive", customer=customer,
-                                        payment_method=payment_method,
-                                        sales_order=sales_order), user)
+    settlement = records.add(
+        Settlement(
+            direction="receive",
+            customer=customer,
+            payment_method=payment_method,
+            sales_order=sales_order,
+        ),
+        user,
+    )
     for lot in lots:
         add_lot(settlement, lot)
     return settlement
@@ -61,12 +71,15 @@ def build_sales_settlement(customer: Customer, lots: Iterable[Inspection],
 def add_lot(settlement: Settlement, lot: Inspection) -> SettlementLine:
     """Add an inspected sales lot to a draft receipt settlement."""
     if settlement.direction != "receive" or lot.sales_lot is None:
-        raise InvalidInput(_l("Sales lots are settled on receipt settlements."),
-                           field="inspection")
+        raise InvalidInput(
+            _l("Sales lots are settled on receipt settlements."), field="inspection"
+        )
     buyer = related(settlement, "customer", Customer)
     if lot.customer_id is not None and lot.customer_id != buyer.id:
-        raise InvalidInput(_l("Lot %(lot)s was inspected for another buyer.",
-                              lot=lot.sales_lot), field="inspection")
+        raise InvalidInput(
+            _l("Lot %(lot)s was inspected for another buyer.", lot=lot.sales_lot),
+            field="inspection",
+        )
     line = price_line(SettlementLine(), settlement, lot)
     settlement.lines.append(line)
     # The buyer of the lot is known from now on (a dispute names the customer).
@@ -77,16 +90,30 @@ def add_lot(settlement: Settlement, lot: Inspection) -> SettlementLine:
 
 def _open_lots(settlement: Settlement) -> list[tuple[str, str]]:
     """Inspected sales lots not yet on a settlement in force, that the user sees."""
-    taken = select(SettlementLine.inspection_id).join(Settlement).where(
-        Settlement.status != "voided", SettlementLine.inspection_id.is_not(None))
-    stmt = restrict(select(Inspection).where(
-        Inspection.sales_lot.is_not(None), Inspection.result != "reject",
-        Inspection.id.not_in(taken)).order_by(Inspection.id)
+    taken = (
+        select(SettlementLine.inspection_id)
+        .join(Settlement)
+        .where(Settlement.status != "voided", SettlementLine.inspection_id.is_not(None))
+    )
+    stmt = restrict(
+        select(Inspection)
+        .where(
+            Inspection.sales_lot.is_not(None),
+            Inspection.result != "reject",
+            Inspection.id.not_in(taken),
+        )
+        .order_by(Inspection.id)
         .options(selectinload(Inspection.material), selectinload(Inspection.grade)),
-        Inspection)
-    return [(str(lot.id), f"{lot.number} · {lot.sales_lot} · {lot.material.name} "
-             f"{lot.grade.name if lot.grade else ''} · {lot.accepted_net_kg} kg")
-            for lot in db.session.scalars(stmt)]
+        Inspection,
+    )
+    return [
+        (
+            str(lot.id),
+            f"{lot.number} · {lot.sales_lot} · {lot.material.name} "
+            f"{lot.grade.name if lot.grade else ''} · {lot.accepted_net_kg} kg",
+        )
+        for lot in db.session.scalars(stmt)
+    ]
 
 
 # ------------------------------------------------------------------ steps
@@ -110,8 +137,7 @@ def _has_lines(settlement: Settlement) -> Any:
 
 
 def _confirm(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
-    settlement.payment_method = data.get("payment_method") or \
-        settlement.payment_method
+    settlement.payment_method = data.get("payment_method") or settlement.payment_method
     if not settlement.payment_method:
         raise InvalidInput(_l("Choose the payment method."), field="payment_method")
     recompute_total(settlement)
@@ -122,16 +148,23 @@ def _confirm(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
 def _pay(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
     paid_at = not_future(as_datetime(data.get("paid_at")) or now(), "paid_at")
     if settlement.confirmed_at is not None and paid_at < settlement.confirmed_at:
-        raise InvalidInput(_l("The payment cannot precede the confirmation."),
-                           field="paid_at")
+        raise InvalidInput(
+            _l("The payment cannot precede the confirmation."), field="paid_at"
+        )
     voucher = (data.get("voucher_no") or "").strip()
     if voucher:
-        used = db.session.scalars(select(Settlement.number).where(
-            Settlement.voucher_no == voucher)).first()
+        used = db.session.scalars(
+            select(Settlement.number).where(Settlement.voucher_no == voucher)
+        ).first()
         if used:
-            raise InvalidInput(_l("Voucher number %(voucher)s is already used by "
-                                  "%(number)s.", voucher=voucher, number=used),
-                               field="voucher_no")
+            raise InvalidInput(
+                _l(
+                    "Voucher number %(voucher)s is already used by %(number)s.",
+                    voucher=voucher,
+                    number=used,
+                ),
+                field="voucher_no",
+            )
     else:
         voucher = next_number("voucher", paid_at)
     settlement.voucher_no = voucher
@@ -143,44 +176,65 @@ def _void(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
     settlement.voided_at = now()
     settlement.void_reason = data["reason"].strip()
     pickup = settlement.pickup
-    if pickup is not None and settlement.adjusts_id is None and \
-            pickup.status == "settled":
+    if (
+        pickup is not None
+        and settlement.adjusts_id is None
+        and pickup.status == "settled"
+    ):
         # The pickup is no longer settled; Finance settles it again.
         pickup.status = "inspected"
         pickup.settled_at = None
-        log_step(pickup, "unsettle", "settled", user,
-                 f"{settlement.number}: {settlement.void_reason}")
+        log_step(
+            pickup,
+            "unsettle",
+            "settled",
+            user,
+            f"{settlement.number}: {settlement.void_reason}",
+        )
 
 
 def _materials(_settlement: Settlement) -> list[tuple[str, str]]:
-    rows = db.session.scalars(select(Material).where(Material.active.is_(True))
-                              .order_by(Material.code))
+    rows = db.session.scalars(
+        select(Material).where(Material.active.is_(True)).order_by(Material.code)
+    )
     return [(str(m.id), m.name) for m in rows]
 
 
 def _grades(_settlement: Settlement) -> list[tuple[str, str]]:
-    rows = db.session.scalars(select(MaterialGrade).join(Material)
-                              .order_by(Material.code, MaterialGrade.rank))
+    rows = db.session.scalars(
+        select(MaterialGrade).join(Material).order_by(Material.code, MaterialGrade.rank)
+    )
     return [(str(g.id), str(g)) for g in rows]
 
 
 def _adjust(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
     """Open an adjusting entry with its first line (more lines on its screen)."""
     material = db.session.get(Material, int(data["material"]))
-    grade = db.session.get(MaterialGrade, int(data["grade"])) \
-        if data.get("grade") else None
+    grade = (
+        db.session.get(MaterialGrade, int(data["grade"])) if data.get("grade") else None
+    )
     if material is None:
         raise InvalidInput(_l("Choose the material."), field="material")
     if grade is not None and grade.material_id != material.id:
-        raise InvalidInput(_l("This grade belongs to another material."),
-                           field="grade")
+        raise InvalidInput(_l("This grade belongs to another material."), field="grade")
     reason = data["reason"].strip()
-    entry = records.add(Settlement(adjusts=settlement,
-                                   payment_method=settlement.payment_method,
-                                   notes=reason), user)
-    records.add(SettlementLine(settlement=entry, material=material, grade=grade,
-                               net_kg=data["net_kg"], unit_price=data["unit_price"],
-                               note=reason[:300]), user)
+    entry = records.add(
+        Settlement(
+            adjusts=settlement, payment_method=settlement.payment_method, notes=reason
+        ),
+        user,
+    )
+    records.add(
+        SettlementLine(
+            settlement=entry,
+            material=material,
+            grade=grade,
+            net_kg=data["net_kg"],
+            unit_price=data["unit_price"],
+            note=reason[:300],
+        ),
+        user,
+    )
 
 
 REASON = Ask("reason", _l("Reason"), "textarea", required=True, max_length=300)
@@ -190,32 +244,105 @@ SETTLEMENT_FLOW = Workflow(
     resource="SettlementWorkflow",
     statuses=SETTLEMENT_STATUSES,
     steps=(
-        Step("add_lot", _l("Add an inspected sales lot"), ("draft",), None,
-             asks=(Ask("inspection", _l("Sales lot"), "select", required=True,
-                       choices=_open_lots),),
-             apply=_add_lot, guard=_receipt, style="default", icon="fa-plus"),
-        Step("confirm", _l("Confirm"), ("draft",), "confirmed",
-             asks=(Ask("payment_method", _l("Payment method"), "select",
-                       choices=code_choices(PAYMENT_METHODS)),),
-             apply=_confirm, guard=_has_lines, icon="fa-check"),
-        Step("pay", _l("Record payment or receipt"), ("confirmed",), "paid",
-             asks=(Ask("voucher_no", _l("Voucher number"), max_length=30,
-                       description=_l("Empty: the next voucher number.")),
-                   Ask("paid_at", _l("Paid at"), "datetime",
-                       description=_l("Empty: now."))),
-             apply=_pay, style="success", icon="fa-money"),
-        Step("void", _l("Void"), ("draft", "confirmed"), "voided", asks=(REASON,),
-             apply=_void, style="danger", icon="fa-ban"),
-        Step("adjust", _l("Adjusting entry"), ("paid",), None,
-             asks=(REASON,
-                   Ask("material", _l("Material"), "select", required=True,
-                       choices=_materials),
-                   Ask("grade", _l("Grade"), "select", choices=_grades),
-                   Ask("net_kg", _l("Weight to correct (kg)"), "decimal",
-                       required=True,
-                       description=_l("Negative to take weight back.")),
-                   Ask("unit_price", _l("Unit price (CNY/kg)"), "decimal",
-                       required=True, minimum=0)),
-             apply=_adjust, style="warning", icon="fa-pencil"),
+        Step(
+            "add_lot",
+            _l("Add an inspected sales lot"),
+            ("draft",),
+            None,
+            asks=(
+                Ask(
+                    "inspection",
+                    _l("Sales lot"),
+                    "select",
+                    required=True,
+                    choices=_open_lots,
+                ),
+            ),
+            apply=_add_lot,
+            guard=_receipt,
+            style="default",
+            icon="fa-plus",
+        ),
+        Step(
+            "confirm",
+            _l("Confirm"),
+            ("draft",),
+            "confirmed",
+            asks=(
+                Ask(
+                    "payment_method",
+                    _l("Payment method"),
+                    "select",
+                    choices=code_choices(PAYMENT_METHODS),
+                ),
+            ),
+            apply=_confirm,
+            guard=_has_lines,
+            icon="fa-check",
+        ),
+        Step(
+            "pay",
+            _l("Record payment or receipt"),
+            ("confirmed",),
+            "paid",
+            asks=(
+                Ask(
+                    "voucher_no",
+                    _l("Voucher number"),
+                    max_length=30,
+                    description=_l("Empty: the next voucher number."),
+                ),
+                Ask(
+                    "paid_at", _l("Paid at"), "datetime", description=_l("Empty: now.")
+                ),
+            ),
+            apply=_pay,
+            style="success",
+            icon="fa-money",
+        ),
+        Step(
+            "void",
+            _l("Void"),
+            ("draft", "confirmed"),
+            "voided",
+            asks=(REASON,),
+            apply=_void,
+            style="danger",
+            icon="fa-ban",
+        ),
+        Step(
+            "adjust",
+            _l("Adjusting entry"),
+            ("paid",),
+            None,
+            asks=(
+                REASON,
+                Ask(
+                    "material",
+                    _l("Material"),
+                    "select",
+                    required=True,
+                    choices=_materials,
+                ),
+                Ask("grade", _l("Grade"), "select", choices=_grades),
+                Ask(
+                    "net_kg",
+                    _l("Weight to correct (kg)"),
+                    "decimal",
+                    required=True,
+                    description=_l("Negative to take weight back."),
+                ),
+                Ask(
+                    "unit_price",
+                    _l("Unit price (CNY/kg)"),
+                    "decimal",
+                    required=True,
+                    minimum=0,
+                ),
+            ),
+            apply=_adjust,
+            style="warning",
+            icon="fa-pencil",
+        ),
     ),
 )

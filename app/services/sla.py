@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -56,15 +56,21 @@ class DueTimes:
     resolution: dt.datetime | None
 
 
-def match_policy(kind: str, severity: str, customer_type_id: int | None = None
-                 ) -> SlaPolicy | None:
+def match_policy(
+    kind: str, severity: str, customer_type_id: int | None = None
+) -> SlaPolicy | None:
     """The active policy for kind x severity, preferring the customer type's own."""
     stmt = (
         select(SlaPolicy)
-        .where(SlaPolicy.kind == kind, SlaPolicy.severity == severity,
-               SlaPolicy.active.is_(True),
-               or_(SlaPolicy.customer_type_id.is_(None),
-                   SlaPolicy.customer_type_id == customer_type_id))
+        .where(
+            SlaPolicy.kind == kind,
+            SlaPolicy.severity == severity,
+            SlaPolicy.active.is_(True),
+            or_(
+                SlaPolicy.customer_type_id.is_(None),
+                SlaPolicy.customer_type_id == customer_type_id,
+            ),
+        )
         .order_by(SlaPolicy.customer_type_id.is_(None))
     )
     return db.session.scalars(stmt).first()
@@ -91,30 +97,40 @@ def _target(amount: int | None, unit: str | None) -> Target | None:
     return Target(int(amount), unit)  # type: ignore[arg-type]
 
 
-def plan_for(policy: SlaPolicy | None, received: dt.datetime,
-             cal: WorkCalendar) -> Plan:
+def plan_for(
+    policy: SlaPolicy | None, received: dt.datetime, cal: WorkCalendar
+) -> Plan:
     """The targets that apply to something received at `received`."""
     if policy is None:
         return Plan(None, None, None, False, DEFAULT_AT_RISK)
     response = _target(policy.response_amount, policy.response_unit)
-    offhours = _target(policy.offhours_response_amount,
-                       policy.offhours_response_unit)
+    offhours = _target(policy.offhours_response_amount, policy.offhours_response_unit)
     if offhours is not None and not cal.is_working_time(received):
         response = offhours
     resolution = _target(policy.resolution_amount, policy.resolution_unit)
-    return Plan(policy, response, resolution, bool(policy.resolve_at_response),
-                at_risk_fraction(policy))
+    return Plan(
+        policy,
+        response,
+        resolution,
+        bool(policy.resolve_at_response),
+        at_risk_fraction(policy),
+    )
 
 
-def due_times(kind: str, severity: str, received: dt.datetime,
-              pauses: list[tuple[dt.datetime, dt.datetime]] | None = None,
-              customer_type_id: int | None = None) -> DueTimes:
+def due_times(
+    kind: str,
+    severity: str,
+    received: dt.datetime,
+    pauses: list[tuple[dt.datetime, dt.datetime]] | None = None,
+    customer_type_id: int | None = None,
+) -> DueTimes:
     """Due instants a policy gives (same engine as the cases). May raise
     CalendarUnknownError."""
     cal = current_calendar()
     plan = plan_for(match_policy(kind, severity, customer_type_id), received, cal)
-    response = (sla_engine.due_at(cal, received, plan.response)
-                if plan.response else None)
+    response = (
+        sla_engine.due_at(cal, received, plan.response) if plan.response else None
+    )
     if plan.resolve_at_response:
         resolution = response
     elif plan.resolution:
@@ -150,8 +166,9 @@ def _set_response(case: Case, plan: Plan, cal: WorkCalendar) -> None:
         return
     try:
         case.response_due_at = sla_engine.due_at(cal, case.received_at, plan.response)
-        case.response_risk_at = sla_engine.risk_at(cal, case.received_at,
-                                                   plan.response, plan.fraction)
+        case.response_risk_at = sla_engine.risk_at(
+            cal, case.received_at, plan.response, plan.fraction
+        )
     except CalendarUnknownError as error:
         case.response_due_at = case.response_risk_at = None
         case.response_state = "unknown"
@@ -179,10 +196,10 @@ def _set_resolution(case: Case, plan: Plan, cal: WorkCalendar) -> None:
         return
     pauses = _pauses(case)
     try:
-        case.resolution_due_at = sla_engine.due_at(cal, start, plan.resolution,
-                                                   pauses)
-        case.resolution_risk_at = sla_engine.risk_at(cal, start, plan.resolution,
-                                                     plan.fraction, pauses)
+        case.resolution_due_at = sla_engine.due_at(cal, start, plan.resolution, pauses)
+        case.resolution_risk_at = sla_engine.risk_at(
+            cal, start, plan.resolution, plan.fraction, pauses
+        )
     except CalendarUnknownError as error:
         case.resolution_due_at = case.resolution_risk_at = None
         case.resolution_state = "unknown"
@@ -224,17 +241,25 @@ def refresh_states(case: Case, moment: dt.datetime | None = None) -> None:
     """Move running clocks to at_risk or breached as of `moment` (never back)."""
     moment = moment or now()
     if case.responded_at is None and case.response_state in OPEN_STATES:
-        case.response_state = _state(case.response_state, case.response_risk_at,
-                                     case.response_due_at, moment)
-    if (case.resolved_at is None and case.paused_since is None
-            and case.resolution_state in OPEN_STATES):
-        case.resolution_state = _state(case.resolution_state,
-                                       case.resolution_risk_at,
-                                       case.resolution_due_at, moment)
+        case.response_state = _state(
+            case.response_state, case.response_risk_at, case.response_due_at, moment
+        )
+    if (
+        case.resolved_at is None
+        and case.paused_since is None
+        and case.resolution_state in OPEN_STATES
+    ):
+        case.resolution_state = _state(
+            case.resolution_state,
+            case.resolution_risk_at,
+            case.resolution_due_at,
+            moment,
+        )
 
 
-def _state(state: str, risk: dt.datetime | None, due: dt.datetime | None,
-           moment: dt.datetime) -> str:
+def _state(
+    state: str, risk: dt.datetime | None, due: dt.datetime | None, moment: dt.datetime
+) -> str:
     if due is not None and moment >= due:
         return "breached"
     if risk is not None and moment >= risk:
@@ -251,7 +276,8 @@ def respond(case: Case, at: dt.datetime | None = None) -> None:
     if case.response_state == "none":
         return
     if case.response_state == "breached" or (
-            case.response_due_at is not None and at > case.response_due_at):
+        case.response_due_at is not None and at > case.response_due_at
+    ):
         case.response_state = "missed"
     elif case.response_state == "unknown":
         case.response_state = "unknown"
@@ -269,8 +295,9 @@ def pause(case: Case, reason: str | None, at: dt.datetime | None = None) -> None
     at = at or now()
     refresh_states(case, at)
     case.paused_since = at
-    case.pauses.append(CasePause(cycle=case.resolution_cycle, started_at=at,
-                                 reason=reason))
+    case.pauses.append(
+        CasePause(cycle=case.resolution_cycle, started_at=at, reason=reason)
+    )
     if case.resolution_state in OPEN_STATES:
         case.resolution_state = "paused"
 
@@ -302,7 +329,8 @@ def resolve(case: Case, at: dt.datetime | None = None) -> None:
     if case.resolution_state == "none":
         return
     if case.resolution_state == "breached" or (
-            case.resolution_due_at is not None and at > case.resolution_due_at):
+        case.resolution_due_at is not None and at > case.resolution_due_at
+    ):
         case.resolution_state = "missed"
     elif case.resolution_state != "unknown":
         case.resolution_state = "met"
@@ -327,8 +355,7 @@ def reopen(case: Case, at: dt.datetime | None = None) -> None:
     refresh_states(case, at)
 
 
-def time_left(case: Case, clock: str, moment: dt.datetime | None = None
-              ) -> int | None:
+def time_left(case: Case, clock: str, moment: dt.datetime | None = None) -> int | None:
     """Running seconds left on a clock in its own measure (working time for
     working-time targets); negative when overdue, None without a target."""
     if getattr(case, f"{clock}_due_at") is None or case.sla_policy is None:
@@ -336,11 +363,18 @@ def time_left(case: Case, clock: str, moment: dt.datetime | None = None
     cal = current_calendar()
     plan = plan_for(case.sla_policy, case.received_at, cal)
     if clock == "response":
-        target, start, stop, pauses = plan.response, case.received_at, \
-            case.responded_at, []
+        target, start, stop, pauses = (
+            plan.response,
+            case.received_at,
+            case.responded_at,
+            [],
+        )
     else:
-        target = plan.response if plan.resolve_at_response or (
-            plan.resolution is None) else plan.resolution
+        target = (
+            plan.response
+            if plan.resolve_at_response or (plan.resolution is None)
+            else plan.resolution
+        )
         start = case.resolution_started_at or case.received_at
         stop, pauses = case.resolved_at, _pauses(case)
     if target is None:
@@ -365,10 +399,12 @@ def start_pickup(pickup: Pickup) -> None:
         pickup.confirm_state = "none"
         return
     try:
-        pickup.confirm_due_at = sla_engine.due_at(cal, pickup.received_at,
-                                                  plan.response)
-        pickup.confirm_risk_at = sla_engine.risk_at(cal, pickup.received_at,
-                                                    plan.response, plan.fraction)
+        pickup.confirm_due_at = sla_engine.due_at(
+            cal, pickup.received_at, plan.response
+        )
+        pickup.confirm_risk_at = sla_engine.risk_at(
+            cal, pickup.received_at, plan.response, plan.fraction
+        )
         pickup.confirm_state = "running"
     except CalendarUnknownError as error:
         pickup.confirm_due_at = pickup.confirm_risk_at = None
@@ -385,8 +421,9 @@ def confirm_pickup(pickup: Pickup, at: dt.datetime | None = None) -> None:
     if pickup.confirm_state in ("none", "unknown"):
         return
     late = pickup.confirm_due_at is not None and at > pickup.confirm_due_at
-    pickup.confirm_state = "missed" if late or pickup.confirm_state == "breached" \
-        else "met"
+    pickup.confirm_state = (
+        "missed" if late or pickup.confirm_state == "breached" else "met"
+    )
 
 
 def arrive(pickup: Pickup, at: dt.datetime | None = None) -> None:
@@ -397,21 +434,28 @@ def arrive(pickup: Pickup, at: dt.datetime | None = None) -> None:
         pickup.arrival_state = "none"
         return
     late = at > pickup.window_end
-    pickup.arrival_state = "missed" if late or pickup.arrival_state == "breached" \
-        else "met"
+    pickup.arrival_state = (
+        "missed" if late or pickup.arrival_state == "breached" else "met"
+    )
 
 
 def recompute_unknown() -> int:
     """Recompute clocks left unknown for lack of calendar data; returns count."""
     count = 0
-    cases = db.session.scalars(select(Case).where(
-        Case.status.notin_(("closed", "cancelled")),
-        or_(Case.response_state == "unknown", Case.resolution_state == "unknown")))
+    cases = db.session.scalars(
+        select(Case).where(
+            Case.status.notin_(("closed", "cancelled")),
+            or_(Case.response_state == "unknown", Case.resolution_state == "unknown"),
+        )
+    )
     for case in cases:
         recompute(case)
         count += 1
-    pickups = db.session.scalars(select(Pickup).where(
-        Pickup.confirm_state == "unknown", Pickup.confirmed_at.is_(None)))
+    pickups = db.session.scalars(
+        select(Pickup).where(
+            Pickup.confirm_state == "unknown", Pickup.confirmed_at.is_(None)
+        )
+    )
     for pickup in pickups:
         start_pickup(pickup)
         count += 1
@@ -446,18 +490,20 @@ def clock_panel(case: Case) -> list[dict[str, object]]:
     ):
         state = getattr(case, f"{clock}_state")
         left = None if done is not None else time_left(case, clock)
-        panel.append({
-            "clock": clock,
-            "title": title,
-            "due": getattr(case, f"{clock}_due_at"),
-            "done": done,
-            "state": state,
-            "state_label": label(CLOCK_STATES, state),
-            "style": CLOCK_STYLES.get(state, "default"),
-            "left": describe(left) if left is not None else "",
-            "overdue": left is not None and left < 0,
-            "paused_since": case.paused_since if clock == "resolution" else None,
-        })
+        panel.append(
+            {
+                "clock": clock,
+                "title": title,
+                "due": getattr(case, f"{clock}_due_at"),
+                "done": done,
+                "state": state,
+                "state_label": label(CLOCK_STATES, state),
+                "style": CLOCK_STYLES.get(state, "default"),
+                "left": describe(left) if left is not None else "",
+                "overdue": left is not None and left < 0,
+                "paused_since": case.paused_since if clock == "resolution" else None,
+            }
+        )
     return panel
 
 
@@ -475,7 +521,11 @@ def set_due_risk(item: Any, active: bool = True) -> None:
         item.created_at = start  # stamp now, so both use the same instant
     span = max(item.due_at - start, dt.timedelta(0)) // dt.timedelta(microseconds=1)
     item.risk_at = start + dt.timedelta(
-        microseconds=round(span * at_risk_fraction(None)))
-    if active and item.due_state in ("at_risk", "breached", "unknown") and (
-            item.due_at > now()):
+        microseconds=round(span * at_risk_fraction(None))
+    )
+    if (
+        active
+        and item.due_state in ("at_risk", "breached", "unknown")
+        and (item.due_at > now())
+    ):
         item.due_state = "running"

@@ -38,8 +38,10 @@ def normalize_credit_code(value: str | None) -> str | None:
     value = value.strip().upper()
     if not is_credit_code(value):
         raise InvalidInput(
-            _l("The unified social credit code must be 18 characters with a valid "
-               "check character."),
+            _l(
+                "The unified social credit code must be 18 characters with a valid "
+                "check character."
+            ),
             field="credit_code",
         )
     return value

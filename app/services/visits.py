@@ -69,8 +69,9 @@ def case_key(case_id: int, rule_id: int, cycle: int) -> str:
     return key if not cycle else f"{key}:cycle:{cycle}"
 
 
-def _case_sources(rule: FollowUpRule, since: dt.datetime | None,
-                  ids: Iterable[int] | None) -> list[Source]:
+def _case_sources(
+    rule: FollowUpRule, since: dt.datetime | None, ids: Iterable[int] | None
+) -> list[Source]:
     stmt = select(Case).where(Case.status == "closed", Case.closed_at.is_not(None))
     if ids is not None:
         stmt = stmt.where(Case.id.in_(list(ids)))
@@ -80,37 +81,61 @@ def _case_sources(rule: FollowUpRule, since: dt.datetime | None,
         stmt = stmt.where(Case.kind == rule.case_kind)
     if rule.customer_type_id:
         stmt = stmt.join(Customer, Customer.id == Case.customer_id).where(
-            Customer.customer_type_id == rule.customer_type_id)
+            Customer.customer_type_id == rule.customer_type_id
+        )
     return [
-        Source(case_key(c.id, rule.id, c.resolution_cycle), "case", c.customer_id,
-               c.closed_at, (c.first_ask_owner_id, c.owner_id), case_id=c.id)
+        Source(
+            case_key(c.id, rule.id, c.resolution_cycle),
+            "case",
+            c.customer_id,
+            c.closed_at,
+            (c.first_ask_owner_id, c.owner_id),
+            case_id=c.id,
+        )
         for c in db.session.scalars(stmt)
     ]
 
 
-def _pickup_sources(rule: FollowUpRule, since: dt.datetime | None,
-                    ids: Iterable[int] | None) -> list[Source]:
+def _pickup_sources(
+    rule: FollowUpRule, since: dt.datetime | None, ids: Iterable[int] | None
+) -> list[Source]:
     from app.models import Settlement
 
-    stmt = select(Pickup).where(Pickup.settled_at.is_not(None),
-                                Pickup.status.in_(("settled", "closed")))
+    stmt = select(Pickup).where(
+        Pickup.settled_at.is_not(None), Pickup.status.in_(("settled", "closed"))
+    )
     if ids is not None:
         stmt = stmt.where(Pickup.id.in_(list(ids)))
     if since is not None:
         stmt = stmt.where(Pickup.settled_at >= since)
     if rule.customer_type_id:
         stmt = stmt.join(Customer, Customer.id == Pickup.customer_id).where(
-            Customer.customer_type_id == rule.customer_type_id)
+            Customer.customer_type_id == rule.customer_type_id
+        )
     pickups = db.session.scalars(stmt).all()
-    settlements = dict(db.session.execute(
-        select(Settlement.pickup_id, Settlement.id).where(
-            Settlement.pickup_id.in_([p.id for p in pickups]),
-            Settlement.status != "voided", Settlement.adjusts_id.is_(None))
-    ).all()) if pickups else {}
+    settlements = (
+        dict(
+            db.session.execute(
+                select(Settlement.pickup_id, Settlement.id).where(
+                    Settlement.pickup_id.in_([p.id for p in pickups]),
+                    Settlement.status != "voided",
+                    Settlement.adjusts_id.is_(None),
+                )
+            ).all()
+        )
+        if pickups
+        else {}
+    )
     return [
-        Source(f"pickup:{p.id}:rule:{rule.id}", "pickup", p.customer_id,
-               p.settled_at, (p.created_by_id,), pickup_id=p.id,
-               settlement_id=settlements.get(p.id))
+        Source(
+            f"pickup:{p.id}:rule:{rule.id}",
+            "pickup",
+            p.customer_id,
+            p.settled_at,
+            (p.created_by_id,),
+            pickup_id=p.id,
+            settlement_id=settlements.get(p.id),
+        )
         for p in pickups
     ]
 
@@ -122,8 +147,9 @@ def _period(customer_id: int, interval: int, today: dt.date) -> dt.date:
     return first + dt.timedelta(days=(elapsed // interval) * interval)
 
 
-def _partner_sources(rule: FollowUpRule, moment: dt.datetime,
-                     ids: Iterable[int] | None = None) -> list[Source]:
+def _partner_sources(
+    rule: FollowUpRule, moment: dt.datetime, ids: Iterable[int] | None = None
+) -> list[Source]:
     interval = rule.interval_days or 30
     stmt = select(Customer).where(Customer.status == "active")
     if rule.customer_type_id:
@@ -137,10 +163,16 @@ def _partner_sources(rule: FollowUpRule, moment: dt.datetime,
         last_day = start + dt.timedelta(days=interval - 1)
         due = dt.datetime.combine(last_day, dt.time(23, 59), BUSINESS_TZ)
         begin = dt.datetime.combine(start, dt.time(0, 0), BUSINESS_TZ)
-        sources.append(Source(
-            f"partner:{customer.id}:rule:{rule.id}:{start:%Y%m%d}", "partner",
-            customer.id, begin,
-            (customer.sales_rep_id,), due=due))
+        sources.append(
+            Source(
+                f"partner:{customer.id}:rule:{rule.id}:{start:%Y%m%d}",
+                "partner",
+                customer.id,
+                begin,
+                (customer.sales_rep_id,),
+                due=due,
+            )
+        )
     return sources
 
 
@@ -152,12 +184,14 @@ def _due(rule: FollowUpRule, source: Source) -> dt.datetime:
         return source.start
     if rule.delay_unit == "working_days":
         return current_calendar().end_of_nth_working_day_after(
-            source.start, rule.delay_amount)
+            source.start, rule.delay_amount
+        )
     return source.start + dt.timedelta(days=rule.delay_amount)
 
 
-def _assignee(rule: FollowUpRule, source: Source,
-              staff: dict[int, AppUser]) -> int | None:
+def _assignee(
+    rule: FollowUpRule, source: Source, staff: dict[int, AppUser]
+) -> int | None:
     """Who makes the call: a preferred clerk of the rule's department (the
     case's first-ask owner, the pickup's recorder, the partner's sales rep),
     else the department head, else anyone of the department."""
@@ -174,13 +208,21 @@ def _assignee(rule: FollowUpRule, source: Source,
 def _insert_stmt(values: dict[str, Any]) -> Any:
     dialect = db.session.get_bind().dialect.name
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (insert_(FollowUp.__table__).values(values)
-            .on_conflict_do_nothing(index_elements=["source_key"])
-            .returning(FollowUp.__table__.c.id))
+    return (
+        insert_(FollowUp.__table__)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(FollowUp.__table__.c.id)
+    )
 
 
-def _create(rule: FollowUpRule, source: Source, staff: dict[int, AppUser],
-            actor_id: int, moment: dt.datetime) -> int | None:
+def _create(
+    rule: FollowUpRule,
+    source: Source,
+    staff: dict[int, AppUser],
+    actor_id: int,
+    moment: dt.datetime,
+) -> int | None:
     """Insert one visit unless its source already has one; returns its id."""
     due = _due(rule, source)
     # Like the SLA clocks, the warning comes at a share of the time from the
@@ -188,15 +230,24 @@ def _create(rule: FollowUpRule, source: Source, staff: dict[int, AppUser],
     fraction = sla.at_risk_fraction(None)
     span = max(due - source.start, dt.timedelta(0))
     values = {
-        "source": source.kind, "source_key": source.key, "rule_id": rule.id,
-        "case_id": source.case_id, "pickup_id": source.pickup_id,
-        "settlement_id": source.settlement_id, "customer_id": source.customer_id,
+        "source": source.kind,
+        "source_key": source.key,
+        "rule_id": rule.id,
+        "case_id": source.case_id,
+        "pickup_id": source.pickup_id,
+        "settlement_id": source.settlement_id,
+        "customer_id": source.customer_id,
         "department_id": rule.department_id,
         "assignee_id": _assignee(rule, source, staff),
-        "due_at": due, "risk_at": source.start + span * float(fraction),
-        "due_state": "running", "status": "planned", "escalation_level": 0,
-        "created_at": moment, "changed_at": moment,
-        "created_by_id": actor_id, "changed_by_id": actor_id,
+        "due_at": due,
+        "risk_at": source.start + span * float(fraction),
+        "due_state": "running",
+        "status": "planned",
+        "escalation_level": 0,
+        "created_at": moment,
+        "changed_at": moment,
+        "created_by_id": actor_id,
+        "changed_by_id": actor_id,
     }
     # The number is taken first: its counter lock serializes creators, and a
     # visit that already exists gives the number back (numbers stay gap-free).
@@ -205,11 +256,19 @@ def _create(rule: FollowUpRule, source: Source, staff: dict[int, AppUser],
     if new_id is None:
         numbering.give_back("followup", values["number"])
         return None
-    db.session.execute(insert(AuditLog.__table__).values(
-        at=moment, user_id=actor_id, table_name=FollowUp.__tablename__,
-        row_id=new_id, action="insert",
-        changes=json.dumps({k: [None, _plain(v)] for k, v in values.items()
-                            if v is not None}, ensure_ascii=False)))
+    db.session.execute(
+        insert(AuditLog.__table__).values(
+            at=moment,
+            user_id=actor_id,
+            table_name=FollowUp.__tablename__,
+            row_id=new_id,
+            action="insert",
+            changes=json.dumps(
+                {k: [None, _plain(v)] for k, v in values.items() if v is not None},
+                ensure_ascii=False,
+            ),
+        )
+    )
     return new_id
 
 
@@ -217,17 +276,23 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
-def _create_all(rule: FollowUpRule, sources: list[Source],
-                moment: dt.datetime) -> int:
+def _create_all(rule: FollowUpRule, sources: list[Source], moment: dt.datetime) -> int:
     if not sources:
         return 0
-    existing = set(db.session.scalars(select(FollowUp.source_key).where(
-        FollowUp.source_key.in_([s.key for s in sources]))))
+    existing = set(
+        db.session.scalars(
+            select(FollowUp.source_key).where(
+                FollowUp.source_key.in_([s.key for s in sources])
+            )
+        )
+    )
     todo = [s for s in sources if s.key not in existing]
     if not todo:
         return 0
-    staff = {u.id: u for u in db.session.scalars(
-        select(AppUser).where(AppUser.active.is_(True)))}
+    staff = {
+        u.id: u
+        for u in db.session.scalars(select(AppUser).where(AppUser.active.is_(True)))
+    }
     actor_id = actor_or_system().id
     count = 0
     for source in todo:
@@ -235,21 +300,27 @@ def _create_all(rule: FollowUpRule, sources: list[Source],
             if _create(rule, source, staff, actor_id, moment) is not None:
                 count += 1
         except CalendarUnknownError as error:
-            logger.warning("Follow-up %s waits for the %s calendar", source.key,
-                           error.year)
+            logger.warning(
+                "Follow-up %s waits for the %s calendar", source.key, error.year
+            )
             alerts.calendar_missing(error.year)
     db.session.commit()
     return count
 
 
 def _rules(trigger: str) -> list[FollowUpRule]:
-    return list(db.session.scalars(select(FollowUpRule).where(
-        FollowUpRule.trigger == trigger, FollowUpRule.active.is_(True))
-        .order_by(FollowUpRule.id)))
+    return list(
+        db.session.scalars(
+            select(FollowUpRule)
+            .where(FollowUpRule.trigger == trigger, FollowUpRule.active.is_(True))
+            .order_by(FollowUpRule.id)
+        )
+    )
 
 
-def generate(since: dt.datetime | None = None,
-             moment: dt.datetime | None = None) -> int:
+def generate(
+    since: dt.datetime | None = None, moment: dt.datetime | None = None
+) -> int:
     """Create every visit due under the active rules; returns how many.
 
     `since` bounds how far back closures and settlements are looked at
@@ -271,12 +342,16 @@ def generate(since: dt.datetime | None = None,
 def for_case(case_id: int) -> int:
     """Visits for a case that was just closed."""
     moment = now()
-    return sum(_create_all(rule, _case_sources(rule, None, [case_id]), moment)
-               for rule in _rules("case_closed"))
+    return sum(
+        _create_all(rule, _case_sources(rule, None, [case_id]), moment)
+        for rule in _rules("case_closed")
+    )
 
 
 def for_pickup(pickup_id: int) -> int:
     """The satisfaction call of a pickup that was just settled."""
     moment = now()
-    return sum(_create_all(rule, _pickup_sources(rule, None, [pickup_id]), moment)
-               for rule in _rules("pickup_settled"))
+    return sum(
+        _create_all(rule, _pickup_sources(rule, None, [pickup_id]), moment)
+        for rule in _rules("pickup_settled")
+    )

@@ -107,8 +107,9 @@ class Workflow:
     def require(self, step: Step, user: Any) -> None:
         """Refuse a user who may not take the step (before reading their input)."""
         if not self.allowed(step, user):
-            raise NotAllowed(_l("You may not take the step “%(step)s”.",
-                                step=step.label))
+            raise NotAllowed(
+                _l("You may not take the step “%(step)s”.", step=step.label)
+            )
 
     def asks(self, step: Step, record: Any = None) -> tuple[Ask, ...]:
         """The fields a step asks on this record (fixed ones, then per-record)."""
@@ -134,12 +135,14 @@ class Workflow:
             return type(f"{step.name.title()}Form", (FlaskForm,), attrs)
         if step.name not in self._forms:
             attrs = {ask.name: _field(ask) for ask in step.asks}
-            self._forms[step.name] = type(f"{step.name.title()}Form", (FlaskForm,),
-                                          attrs)
+            self._forms[step.name] = type(
+                f"{step.name.title()}Form", (FlaskForm,), attrs
+            )
         return self._forms[step.name]
 
-    def form_for(self, step: Step, record: Any, formdata: Any = None,
-                 csrf: bool = True) -> FlaskForm:
+    def form_for(
+        self, step: Step, record: Any, formdata: Any = None, csrf: bool = True
+    ) -> FlaskForm:
         kwargs: dict[str, Any] = {} if csrf else {"meta": {"csrf": False}}
         if formdata is not None:
             kwargs["formdata"] = formdata
@@ -162,14 +165,16 @@ class Workflow:
         asks = self.asks(step, record)
         unknown = set(payload) - {ask.name for ask in asks}
         if unknown:
-            raise InvalidInput(_l("Unknown fields: %(names)s.",
-                                  names=", ".join(sorted(unknown))))
+            raise InvalidInput(
+                _l("Unknown fields: %(names)s.", names=", ".join(sorted(unknown)))
+            )
         data = MultiDict({k: "" if v is None else str(v) for k, v in payload.items()})
         form = self.form_for(step, record, formdata=data, csrf=False)
         if not form.validate():
             first = next(iter(form.errors))
-            raise InvalidInput(f"{form[first].label.text}: {form.errors[first][0]}",
-                               field=first)
+            raise InvalidInput(
+                f"{form[first].label.text}: {form.errors[first][0]}", field=first
+            )
         return {ask.name: form[ask.name].data for ask in asks}
 
     # ---------------------------------------------------------------- run
@@ -183,21 +188,27 @@ class Workflow:
         db.session.refresh(record, with_for_update=True)
         state = getattr(record, self.state)
         if state not in step.sources:
-            raise Conflict(_l(
-                "“%(step)s” is not possible while the record is “%(status)s”.",
-                step=step.label, status=label(self.statuses, state)))
+            raise Conflict(
+                _l(
+                    "“%(step)s” is not possible while the record is “%(status)s”.",
+                    step=step.label,
+                    status=label(self.statuses, state),
+                )
+            )
         if step.guard is not None:
             reason = step.guard(record)
             if reason is not None:
                 raise Conflict(reason)
         from_status = state
         asks = self.asks(step, record)
-        clean = {k: v for k, v in (data or {}).items() if k in
-                 {ask.name for ask in asks}}
+        clean = {
+            k: v for k, v in (data or {}).items() if k in {ask.name for ask in asks}
+        }
         for ask in asks:
             if ask.required and clean.get(ask.name) in (None, ""):
-                raise InvalidInput(_l("%(field)s is required.", field=ask.label),
-                                   field=ask.name)
+                raise InvalidInput(
+                    _l("%(field)s is required.", field=ask.label), field=ask.name
+                )
         if step.apply is not None:
             step.apply(record, clean, user)
         if step.target is not None:
@@ -211,31 +222,48 @@ class Workflow:
 
 
 def _field(ask: Ask) -> Any:
-    validators: list[Any] = [InputRequired() if ask.kind in ("int", "decimal")
-                             else DataRequired()] if ask.required else [Optional()]
+    validators: list[Any] = (
+        [InputRequired() if ask.kind in ("int", "decimal") else DataRequired()]
+        if ask.required
+        else [Optional()]
+    )
     common = {"label": ask.label, "description": ask.description or ""}
     if ask.kind == "textarea":
-        return TextAreaField(validators=[*validators, Length(max=ask.max_length)],
-                             **common)
+        return TextAreaField(
+            validators=[*validators, Length(max=ask.max_length)], **common
+        )
     if ask.kind == "int":
         if ask.minimum is not None or ask.maximum is not None:
             validators.append(NumberRange(min=ask.minimum, max=ask.maximum))
         return IntegerField(validators=validators, **common)
     if ask.kind == "decimal":
         if ask.minimum is not None or ask.maximum is not None:
-            validators.append(NumberRange(
-                min=None if ask.minimum is None else Decimal(ask.minimum),
-                max=None if ask.maximum is None else Decimal(ask.maximum)))
+            validators.append(
+                NumberRange(
+                    min=None if ask.minimum is None else Decimal(ask.minimum),
+                    max=None if ask.maximum is None else Decimal(ask.maximum),
+                )
+            )
         return DecimalField(validators=validators, places=3, **common)
     if ask.kind == "datetime":
-        return DateTimeLocalField(validators=validators,
-                                  format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
-                                          "%Y-%m-%dT%H:%M:%S",
-                                          "%Y-%m-%dT%H:%M:%S%z"], **common)
+        return DateTimeLocalField(
+            validators=validators,
+            format=[
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%dT%H:%M:%S%z",
+            ],
+            **common,
+        )
     if ask.kind == "select":
-        return SelectField(validators=validators, choices=[],
-                           coerce=lambda v: None if v in (None, "", "None") else v,
-                           validate_choice=True, **common)
+        return SelectField(
+            validators=validators,
+            choices=[],
+            coerce=lambda v: None if v in (None, "", "None") else v,
+            validate_choice=True,
+            **common,
+        )
     if ask.kind == "bool":
         return BooleanField(**common)
     return StringField(validators=[*validators, Length(max=ask.max_length)], **common)
@@ -255,8 +283,9 @@ def not_future(moment: dt.datetime, field: str) -> dt.datetime:
     from app.models import now
 
     if moment > now() + CLOCK_SKEW:
-        raise InvalidInput(_l("A time that has not come yet cannot be recorded."),
-                           field=field)
+        raise InvalidInput(
+            _l("A time that has not come yet cannot be recorded."), field=field
+        )
     return moment
 
 

@@ -69,8 +69,9 @@ class DashboardView(BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
-        return self.render_template("dashboard/index.html",
-                                    **dashboard.page(current_user(), _month()))
+        return self.render_template(
+            "dashboard/index.html", **dashboard.page(current_user(), _month())
+        )
 
     @expose("/data/<string:name>")
     @has_access
@@ -87,8 +88,11 @@ class KpiView(BaseView):
     route_base = "/kpis"
     default_view = "index"
     class_permission_name = "Kpi"
-    method_permission_name = {"index": "read", "records": "read",
-                              "recompute": "recompute"}
+    method_permission_name = {
+        "index": "read",
+        "records": "read",
+        "recompute": "recompute",
+    }
 
     @expose("/")
     @has_access
@@ -99,14 +103,19 @@ class KpiView(BaseView):
         names = kpi.names(report.departments(month), report.staff(month))
         frozen = kpi.snapshots(month) if sees_all(user) else {}
         return self.render_template(
-            "kpi/index.html", report=report, month=month,
-            month_text=kpi.month_key(month), kpis=kpi.KPIS, names=names,
+            "kpi/index.html",
+            report=report,
+            month=month,
+            month_text=kpi.month_key(month),
+            kpis=kpi.KPIS,
+            names=names,
             frozen=frozen,
             frozen_at=max((s.computed_at for s in frozen.values()), default=None),
             can_recompute=can(user, "recompute", "Kpi"),
             can_export=can(user, "export", "Kpi"),
             previous=kpi.month_key(kpi.add_months(month, -1)),
-            following=kpi.month_key(kpi.add_months(month, 1)))
+            following=kpi.month_key(kpi.add_months(month, 1)),
+        )
 
     @expose("/records/<string:code>")
     @has_access
@@ -118,42 +127,62 @@ class KpiView(BaseView):
         month = _month()
         department_id, user_id = _optional_int("department"), _optional_int("user")
         numerator_only = request.args.get("part") == "numerator"
-        refs = kpi.records(measure, month, current_user(), department_id, user_id,
-                           numerator_only)
-        rows = [(ref, number, url_for(RECORD_ENDPOINTS[ref.record_type],
-                                      pk=ref.record_id))
-                for ref, number in kpi.describe(refs)]
-        names = kpi.names([department_id] if department_id else [],
-                          [user_id] if user_id else [])
+        refs = kpi.records(
+            measure, month, current_user(), department_id, user_id, numerator_only
+        )
+        rows = [
+            (ref, number, url_for(RECORD_ENDPOINTS[ref.record_type], pk=ref.record_id))
+            for ref, number in kpi.describe(refs)
+        ]
+        names = kpi.names(
+            [department_id] if department_id else [], [user_id] if user_id else []
+        )
         return self.render_template(
-            "kpi/records.html", measure=measure, month_text=kpi.month_key(month),
-            rows=rows, numerator_only=numerator_only,
+            "kpi/records.html",
+            measure=measure,
+            month_text=kpi.month_key(month),
+            rows=rows,
+            numerator_only=numerator_only,
             department=names["departments"].get(department_id),
-            person=names["staff"].get(user_id))
+            person=names["staff"].get(user_id),
+        )
 
     @expose("/recompute", methods=["POST"])
     @has_access
     def recompute(self) -> Any:
         month = _month()
         count = kpi.snapshot_month(month)
-        flash(_l("KPIs of %(month)s frozen again: %(count)d figures.",
-                 month=kpi.month_key(month), count=count), "success")
+        flash(
+            _l(
+                "KPIs of %(month)s frozen again: %(count)d figures.",
+                month=kpi.month_key(month),
+                count=count,
+            ),
+            "success",
+        )
         return redirect(url_for("KpiView.index", month=kpi.month_key(month)))
 
 
 class ImprovementForm(FlaskForm):
-    problem = TextAreaField(_l("Problem"), validators=[DataRequired(),
-                                                       Length(max=2000)])
-    measure = TextAreaField(_l("Measure"), validators=[DataRequired(),
-                                                       Length(max=2000)])
+    problem = TextAreaField(
+        _l("Problem"), validators=[DataRequired(), Length(max=2000)]
+    )
+    measure = TextAreaField(
+        _l("Measure"), validators=[DataRequired(), Length(max=2000)]
+    )
     category = SelectField(_l("Category"), validators=[Optional()], choices=[])
-    kpi = SelectField(_l("KPI"), validators=[Optional()],
-                      choices=[("", "—"), *[(k, str(v)) for k, v in KPI_CODES.items()]])
-    department = SelectField(_l("Department"), validators=[DataRequired()],
-                             choices=[])
+    kpi = SelectField(
+        _l("KPI"),
+        validators=[Optional()],
+        choices=[("", "—"), *[(k, str(v)) for k, v in KPI_CODES.items()]],
+    )
+    department = SelectField(_l("Department"), validators=[DataRequired()], choices=[])
     owner = SelectField(_l("Owner"), validators=[Optional()], choices=[])
-    due_at = DateTimeLocalField(_l("Due"), validators=[DataRequired()],
-                                format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    due_at = DateTimeLocalField(
+        _l("Due"),
+        validators=[DataRequired()],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
 
 
 class ComplaintAnalysisView(BaseView):
@@ -171,14 +200,21 @@ class ComplaintAnalysisView(BaseView):
         user = current_user()
         month, span = _month(), _span()
         window = analysis.window_for(month, span)
-        breakdowns = {dimension: analysis.complaint_counts(
-            dimension, window, user, 10 if dimension == "customer" else None)
-            for dimension in ("stage", "region", "customer", "department", "month")}
+        breakdowns = {
+            dimension: analysis.complaint_counts(
+                dimension, window, user, 10 if dimension == "customer" else None
+            )
+            for dimension in ("stage", "region", "customer", "department", "month")
+        }
         return self.render_template(
-            "analysis/index.html", month_text=kpi.month_key(month), span=span,
+            "analysis/index.html",
+            month_text=kpi.month_key(month),
+            span=span,
             period=analysis.period_label(window),
-            categories=analysis.by_category(window, user), breakdowns=breakdowns,
-            can_improve=can(user, "add", "ImprovementAction"))
+            categories=analysis.by_category(window, user),
+            breakdowns=breakdowns,
+            can_improve=can(user, "add", "ImprovementAction"),
+        )
 
     @expose("/improve", methods=["GET", "POST"])
     @has_access
@@ -196,8 +232,11 @@ class ComplaintAnalysisView(BaseView):
         if request.method == "GET":
             window = analysis.window_for(month, span)
             draft = improvements.draft(
-                category_id, code, analysis.period_label(window),
-                analysis.category_figure(category_id, code, window, user))
+                category_id,
+                code,
+                analysis.period_label(window),
+                analysis.category_figure(category_id, code, window, user),
+            )
             form.problem.data = draft.problem
             form.category.data = str(draft.category_id or "")
             form.kpi.data = draft.kpi or ""
@@ -205,22 +244,27 @@ class ComplaintAnalysisView(BaseView):
         elif form.validate_on_submit():
             try:
                 action = improvements.create_action(
-                    user, problem=form.problem.data, measure=form.measure.data,
+                    user,
+                    problem=form.problem.data,
+                    measure=form.measure.data,
                     due_at=as_datetime(form.due_at.data),
                     department_id=int(form.department.data),
                     owner_id=int(form.owner.data) if form.owner.data else None,
-                    category_id=int(form.category.data) if form.category.data
-                    else None,
-                    kpi=form.kpi.data or None)
+                    category_id=int(form.category.data) if form.category.data else None,
+                    kpi=form.kpi.data or None,
+                )
             except DomainError as error:
                 db.session.rollback()
                 flash(str(error), "danger")
             else:
-                flash(_l("Improvement action %(number)s created.",
-                         number=action.number), "success")
+                flash(
+                    _l("Improvement action %(number)s created.", number=action.number),
+                    "success",
+                )
                 return redirect(url_for("ImprovementActionView.show", pk=action.id))
-        return self.render_template("analysis/improve.html", form=form,
-                                    title=_l("New improvement action"))
+        return self.render_template(
+            "analysis/improve.html", form=form, title=_l("New improvement action")
+        )
 
 
 class ExportView(BaseView):
@@ -229,23 +273,30 @@ class ExportView(BaseView):
     route_base = "/exports"
     default_view = "index"
     class_permission_name = "Kpi"
-    method_permission_name = {"index": "export", "start": "export", "task": "export",
-                              "status": "export", "download": "export"}
+    method_permission_name = {
+        "index": "export",
+        "start": "export",
+        "task": "export",
+        "status": "export",
+        "download": "export",
+    }
 
     @expose("/")
     @has_access
     def index(self) -> Any:
         return self.render_template(
-            "exports/index.html", tasks=exports.recent(current_user()),
-            exports=exports.EXPORTS, month_text=kpi.month_key(_month()),
-            status=exports.status)
+            "exports/index.html",
+            tasks=exports.recent(current_user()),
+            exports=exports.EXPORTS,
+            month_text=kpi.month_key(_month()),
+            status=exports.status,
+        )
 
     @expose("/start/<string:kind>", methods=["POST"])
     @has_access
     def start(self, kind: str) -> Any:
         try:
-            task = exports.request_export(kind, request.form.to_dict(),
-                                          current_user())
+            task = exports.request_export(kind, request.form.to_dict(), current_user())
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "danger")
@@ -258,8 +309,9 @@ class ExportView(BaseView):
     @has_access
     def task(self, task_id: int) -> Any:
         task = self._task(task_id)
-        return self.render_template("exports/task.html", task=task,
-                                    state=exports.status(task))
+        return self.render_template(
+            "exports/task.html", task=task, state=exports.status(task)
+        )
 
     @expose("/task/<int:task_id>/status")
     @has_access
@@ -273,8 +325,9 @@ class ExportView(BaseView):
         path = exports.file_of(task)
         if task.status != "done" or path is None or not path.exists():
             abort(404)
-        return send_file(path, as_attachment=True,
-                         download_name=exports.download_name(task))
+        return send_file(
+            path, as_attachment=True, download_name=exports.download_name(task)
+        )
 
     @staticmethod
     def _task(task_id: int) -> Any:

@@ -27,8 +27,17 @@ class CaseLogView(RecordView):
     class_permission_name = "CaseLog"
     list_title = _l("Communication log")
     list_columns = ["at", "user", "kind", "channel", "content"]
-    show_columns = ["case", "at", "user", "kind", "channel", "action", "from_status",
-                    "to_status", "content"]
+    show_columns = [
+        "case",
+        "at",
+        "user",
+        "kind",
+        "channel",
+        "action",
+        "from_status",
+        "to_status",
+        "content",
+    ]
     add_columns = ["case", "kind", "channel", "content"]
     edit_columns = []
     base_order = ("id", "desc")
@@ -53,9 +62,23 @@ class CaseAttachmentView(RecordView):
     base_order = ("id", "desc")
 
 
-_CASE_FIELDS = ["customer", "kind", "severity", "category", "channel", "stage",
-                "urgent", "title", "description", "expected_solution", "received_at",
-                "pickup", "inspection", "settlement", "parent_case"]
+_CASE_FIELDS = [
+    "customer",
+    "kind",
+    "severity",
+    "category",
+    "channel",
+    "stage",
+    "urgent",
+    "title",
+    "description",
+    "expected_solution",
+    "received_at",
+    "pickup",
+    "inspection",
+    "settlement",
+    "parent_case",
+]
 
 
 class CaseView(RecordView):
@@ -64,40 +87,154 @@ class CaseView(RecordView):
     class_permission_name = "Case"
     route_base = "/cases"
     list_title = _l("Service cases")
-    list_columns = ["number", "title", "customer", "kind", "severity", "department",
-                    "owner", "status", "response_due_at", "resolution_due_at",
-                    "resolution_state"]
-    search_columns = ["number", "title", "customer", "kind", "severity", "category",
-                      "channel", "stage", "urgent", "department", "owner",
-                      "first_ask_owner", "status", "response_state",
-                      "resolution_state", "received_at", "response_due_at",
-                      "resolution_due_at", "closed_at"]
-    order_columns = ["number", "kind", "severity", "status", "response_due_at",
-                     "resolution_due_at", "resolution_state"]
+    list_columns = [
+        "number",
+        "title",
+        "customer",
+        "kind",
+        "severity",
+        "department",
+        "owner",
+        "status",
+        "response_due_at",
+        "resolution_due_at",
+        "resolution_state",
+    ]
+    search_columns = [
+        "number",
+        "title",
+        "customer",
+        "kind",
+        "severity",
+        "category",
+        "channel",
+        "stage",
+        "urgent",
+        "department",
+        "owner",
+        "first_ask_owner",
+        "status",
+        "response_state",
+        "resolution_state",
+        "received_at",
+        "response_due_at",
+        "resolution_due_at",
+        "closed_at",
+    ]
+    order_columns = [
+        "number",
+        "kind",
+        "severity",
+        "status",
+        "response_due_at",
+        "resolution_due_at",
+        "resolution_state",
+    ]
     add_columns = _CASE_FIELDS
-    edit_columns = ["customer", "kind", "severity", "category", "channel", "stage",
-                    "urgent", "title", "description", "expected_solution", "pickup",
-                    "inspection", "settlement", "parent_case", "findings",
-                    "root_cause", "responsibility", "solution",
-                    "compensation_amount", "compensation_note", "result"]
+    edit_columns = [
+        "customer",
+        "kind",
+        "severity",
+        "category",
+        "channel",
+        "stage",
+        "urgent",
+        "title",
+        "description",
+        "expected_solution",
+        "pickup",
+        "inspection",
+        "settlement",
+        "parent_case",
+        "findings",
+        "root_cause",
+        "responsibility",
+        "solution",
+        "compensation_amount",
+        "compensation_note",
+        "result",
+    ]
     show_fieldsets = [
-        (_l("Case"), {"fields": ["number", "customer", "kind", "severity", "category",
-                                 "channel", "stage", "urgent", "status", "title",
-                                 "description", "expected_solution"]}),
-        (_l("Responsibility and deadlines"), {"fields": [
-            "department", "first_ask_owner", "owner", "received_at", "sla_policy",
-            "response_due_at", "responded_at", "response_state", "resolution_due_at",
-            "resolved_at", "resolution_state", "paused_since", "internal_due_at",
-            "escalation_level", "reopen_count", "closed_at"]}),
-        (_l("Investigation and solution"), {"fields": [
-            "findings", "root_cause", "responsibility", "solution",
-            "solution_approved_by", "solution_approved_at", "compensation_amount",
-            "compensation_note", "result", "satisfaction", "satisfaction_comment"]}),
-        (_l("Related records"), {"fields": ["pickup", "inspection", "settlement",
-                                            "parent_case"], "expanded": False}),
-        (_l("Record"), {"fields": ["created_at", "created_by", "changed_at",
-                                   "changed_by", "cancel_reason"],
-                        "expanded": False}),
+        (
+            _l("Case"),
+            {
+                "fields": [
+                    "number",
+                    "customer",
+                    "kind",
+                    "severity",
+                    "category",
+                    "channel",
+                    "stage",
+                    "urgent",
+                    "status",
+                    "title",
+                    "description",
+                    "expected_solution",
+                ]
+            },
+        ),
+        (
+            _l("Responsibility and deadlines"),
+            {
+                "fields": [
+                    "department",
+                    "first_ask_owner",
+                    "owner",
+                    "received_at",
+                    "sla_policy",
+                    "response_due_at",
+                    "responded_at",
+                    "response_state",
+                    "resolution_due_at",
+                    "resolved_at",
+                    "resolution_state",
+                    "paused_since",
+                    "internal_due_at",
+                    "escalation_level",
+                    "reopen_count",
+                    "closed_at",
+                ]
+            },
+        ),
+        (
+            _l("Investigation and solution"),
+            {
+                "fields": [
+                    "findings",
+                    "root_cause",
+                    "responsibility",
+                    "solution",
+                    "solution_approved_by",
+                    "solution_approved_at",
+                    "compensation_amount",
+                    "compensation_note",
+                    "result",
+                    "satisfaction",
+                    "satisfaction_comment",
+                ]
+            },
+        ),
+        (
+            _l("Related records"),
+            {
+                "fields": ["pickup", "inspection", "settlement", "parent_case"],
+                "expanded": False,
+            },
+        ),
+        (
+            _l("Record"),
+            {
+                "fields": [
+                    "created_at",
+                    "created_by",
+                    "changed_at",
+                    "changed_by",
+                    "cancel_reason",
+                ],
+                "expanded": False,
+            },
+        ),
     ]
     base_order = ("id", "desc")
     related_views = [CaseLogView, CaseAttachmentView]
@@ -106,18 +243,23 @@ class CaseView(RecordView):
     # FAB filter parameters: _flt_<index>_<column>; 0 = relation equal,
     # 3 = text equal (see SQLAFilterConverter).
     quick_filters = (
-        (_l("My open cases"), lambda user: {"_flt_0_owner": user.id,
-                                            "_flt_7_status": "closed"}),
+        (
+            _l("My open cases"),
+            lambda user: {"_flt_0_owner": user.id, "_flt_7_status": "closed"},
+        ),
         (_l("At risk"), lambda user: {"_flt_3_resolution_state": "at_risk"}),
         (_l("Breached"), lambda user: {"_flt_3_resolution_state": "breached"}),
         (_l("Response overdue"), lambda user: {"_flt_3_response_state": "breached"}),
-        (_l("Waiting for customer"), lambda user: {"_flt_3_status":
-                                                   "pending_customer"}),
+        (
+            _l("Waiting for customer"),
+            lambda user: {"_flt_3_status": "pending_customer"},
+        ),
         (_l("Under review"), lambda user: {"_flt_3_status": "review"}),
     )
 
     def header_context(self, item: Case) -> dict[str, Any]:
         return {"clocks": sla.clock_panel(item)}
+
     description_columns = {
         "category": _l("Routes the case to the category's department."),
         "received_at": _l("When the customer contacted us; empty = now."),

@@ -22,8 +22,14 @@ class CustomerContactView(RecordView):
     label_columns = {**LABELS, "title": _l("Job title")}
     list_title = _l("Contacts")
     list_columns = ["name", "title", "phone", "email", "is_primary"]
-    add_columns = edit_columns = ["customer", "name", "title", "phone", "email",
-                                  "is_primary"]
+    add_columns = edit_columns = [
+        "customer",
+        "name",
+        "title",
+        "phone",
+        "email",
+        "is_primary",
+    ]
     show_columns = [*add_columns, "created_at", "created_by"]
     base_order = ("id", "asc")
     confidential_columns = {"phone": "phone"}
@@ -35,26 +41,82 @@ class CustomerView(RecordView):
     class_permission_name = "Customer"
     route_base = "/customers"
     list_title = _l("Customers")
-    list_columns = ["code", "name", "customer_type", "contact_person", "phone",
-                    "region", "sales_rep", "status"]
-    search_columns = ["code", "name", "customer_type", "credit_code",
-                      "contact_person", "phone", "region", "sales_rep", "status"]
+    list_columns = [
+        "code",
+        "name",
+        "customer_type",
+        "contact_person",
+        "phone",
+        "region",
+        "sales_rep",
+        "status",
+    ]
+    search_columns = [
+        "code",
+        "name",
+        "customer_type",
+        "credit_code",
+        "contact_person",
+        "phone",
+        "region",
+        "sales_rep",
+        "status",
+    ]
     order_columns = ["code", "name", "region", "status"]
-    _editable = ["name", "customer_type", "credit_code", "contact_person", "phone",
-                 "email", "address", "region", "qualification", "licence_no",
-                 "licence_valid_to", "sales_rep", "status", "notes"]
+    _editable = [
+        "name",
+        "customer_type",
+        "credit_code",
+        "contact_person",
+        "phone",
+        "email",
+        "address",
+        "region",
+        "qualification",
+        "licence_no",
+        "licence_valid_to",
+        "sales_rep",
+        "status",
+        "notes",
+    ]
     add_columns = edit_columns = _editable
     show_fieldsets = [
-        (_l("Customer"), {"fields": ["code", "name", "customer_type", "credit_code",
-                                     "status", "department", "sales_rep"]}),
-        (_l("Contact details"), {"fields": ["contact_person", "phone", "email", "address",
-                                    "region"]}),
-        (_l("Qualification"), {"fields": ["qualification", "licence_no",
-                                          "licence_valid_to", "notes"]}),
-        (_l("Record"), {"fields": ["created_at", "created_by", "changed_at",
-                                   "changed_by"], "expanded": False}),
+        (
+            _l("Customer"),
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "customer_type",
+                    "credit_code",
+                    "status",
+                    "department",
+                    "sales_rep",
+                ]
+            },
+        ),
+        (
+            _l("Contact details"),
+            {"fields": ["contact_person", "phone", "email", "address", "region"]},
+        ),
+        (
+            _l("Qualification"),
+            {"fields": ["qualification", "licence_no", "licence_valid_to", "notes"]},
+        ),
+        (
+            _l("Record"),
+            {
+                "fields": ["created_at", "created_by", "changed_at", "changed_by"],
+                "expanded": False,
+            },
+        ),
     ]
     base_order = ("code", "desc")
     confidential_columns = CONTACT_MASKS
-    related_views = [CustomerContactView, CaseView, PickupView, SettlementView,
-                     FollowUpView]
+    related_views = [
+        CustomerContactView,
+        CaseView,
+        PickupView,
+        SettlementView,
+        FollowUpView,
+    ]

@@ -17,17 +17,53 @@ class FollowUpView(RecordView):
     class_permission_name = "FollowUp"
     route_base = "/followups"
     list_title = _l("Follow-up visits")
-    list_columns = ["number", "customer", "source", "case", "due_at", "assignee",
-                    "status", "due_state", "satisfaction"]
-    search_columns = ["number", "customer", "source", "status", "due_state",
-                      "assignee", "department", "due_at", "satisfaction"]
+    list_columns = [
+        "number",
+        "customer",
+        "source",
+        "case",
+        "due_at",
+        "assignee",
+        "status",
+        "due_state",
+        "satisfaction",
+    ]
+    search_columns = [
+        "number",
+        "customer",
+        "source",
+        "status",
+        "due_state",
+        "assignee",
+        "department",
+        "due_at",
+        "satisfaction",
+    ]
     order_columns = ["number", "due_at", "status", "satisfaction"]
     add_columns = ["customer", "case", "pickup", "assignee", "channel", "due_at"]
     edit_columns = ["assignee", "channel", "due_at"]
-    show_columns = ["number", "source", "rule", "customer", "case", "pickup",
-                    "settlement", "department", "assignee", "channel", "due_at",
-                    "due_state", "status", "done_at", "outcome", "satisfaction",
-                    "comment", "result_case", "created_at", "created_by"]
+    show_columns = [
+        "number",
+        "source",
+        "rule",
+        "customer",
+        "case",
+        "pickup",
+        "settlement",
+        "department",
+        "assignee",
+        "channel",
+        "due_at",
+        "due_state",
+        "status",
+        "done_at",
+        "outcome",
+        "satisfaction",
+        "comment",
+        "result_case",
+        "created_at",
+        "created_by",
+    ]
     base_order = ("due_at", "asc")
     workflow = FOLLOWUP_FLOW
 
@@ -37,16 +73,58 @@ class ImprovementActionView(RecordView):
     datamodel = SQLAInterface(ImprovementAction)
     class_permission_name = "ImprovementAction"
     list_title = _l("Improvement actions")
-    list_columns = ["number", "problem", "department", "owner", "due_at", "status",
-                    "due_state", "effective"]
-    search_columns = ["number", "problem", "category", "kpi", "department", "owner",
-                      "status", "due_state", "due_at"]
-    add_columns = ["problem", "measure", "category", "kpi", "source_case",
-                   "department", "owner", "due_at"]
+    list_columns = [
+        "number",
+        "problem",
+        "department",
+        "owner",
+        "due_at",
+        "status",
+        "due_state",
+        "effective",
+    ]
+    search_columns = [
+        "number",
+        "problem",
+        "category",
+        "kpi",
+        "department",
+        "owner",
+        "status",
+        "due_state",
+        "due_at",
+    ]
+    add_columns = [
+        "problem",
+        "measure",
+        "category",
+        "kpi",
+        "source_case",
+        "department",
+        "owner",
+        "due_at",
+    ]
     edit_columns = ["problem", "measure", "owner", "due_at"]
-    show_columns = ["number", "problem", "measure", "category", "kpi", "source_case",
-                    "department", "owner", "due_at", "due_state", "status",
-                    "done_at", "outcome", "effectiveness", "effective", "checked_at",
-                    "checked_by", "created_at", "created_by"]
+    show_columns = [
+        "number",
+        "problem",
+        "measure",
+        "category",
+        "kpi",
+        "source_case",
+        "department",
+        "owner",
+        "due_at",
+        "due_state",
+        "status",
+        "done_at",
+        "outcome",
+        "effectiveness",
+        "effective",
+        "checked_at",
+        "checked_by",
+        "created_at",
+        "created_by",
+    ]
     base_order = ("due_at", "asc")
     workflow = IMPROVEMENT_FLOW

@@ -24,8 +24,7 @@ class HomeView(IndexView):
         # Management and department heads land on the dashboard (?view=workbench
         # still opens their workbench).
         if dashboard.is_landing(user) and request.args.get("view") != "workbench":
-            return self.render_template("dashboard/index.html",
-                                        **dashboard.page(user))
+            return self.render_template("dashboard/index.html", **dashboard.page(user))
         return self.render_template(
             self.index_template,
             summary=worklist.summary(user),

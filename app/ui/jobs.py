@@ -21,17 +21,30 @@ class JobRunView(RecordView):
     datamodel = SQLAInterface(JobRun)
     class_permission_name = "JobMonitor"
     list_title = _l("Job runs")
-    list_columns = ["job", "slot", "status", "started_at", "finished_at", "items",
-                    "message"]
+    list_columns = [
+        "job",
+        "slot",
+        "status",
+        "started_at",
+        "finished_at",
+        "items",
+        "message",
+    ]
     search_columns = ["job", "slot", "status", "started_at"]
     show_columns = list_columns
     add_columns = edit_columns = []
     base_order = ("id", "desc")
     base_permissions = ["can_read"]
-    label_columns = {**RecordView.label_columns, "job": _l("Job"),
-                     "slot": _l("Schedule slot"), "status": _l("Status"),
-                     "started_at": _l("Started at"), "finished_at": _l("Finished at"),
-                     "items": _l("Items"), "message": _l("Message")}
+    label_columns = {
+        **RecordView.label_columns,
+        "job": _l("Job"),
+        "slot": _l("Schedule slot"),
+        "status": _l("Status"),
+        "started_at": _l("Started at"),
+        "finished_at": _l("Finished at"),
+        "items": _l("Items"),
+        "message": _l("Message"),
+    }
 
 
 def _guard() -> Any:
@@ -53,8 +66,10 @@ def mount_dashboard(app: Flask) -> None:
 
     from app.extensions import csrf
 
-    app.config.setdefault("RQ_DASHBOARD_REDIS_URL",
-                          app.config.get("REDIS_URL") or "redis://127.0.0.1:6379")
+    app.config.setdefault(
+        "RQ_DASHBOARD_REDIS_URL",
+        app.config.get("REDIS_URL") or "redis://127.0.0.1:6379",
+    )
     setup_rq_connection(app)
     app.before_request(_guard)
     app.register_blueprint(rq_dashboard.blueprint, url_prefix=DASHBOARD_PREFIX)

@@ -27,54 +27,100 @@ class Category(NamedTuple):
 
 
 MENU: tuple[Category, ...] = (
-    Category("MyWork", _l("My work"), "fa-bell", (
-        Item("Notification", _l("My alerts"), "fa-bell", "Notification"),
-    )),
-    Category("Service", _l("Customer service"), "fa-headphones", (
-        Item("Customer", _l("Customers"), "fa-address-book", "Customer"),
-        Item("Case", _l("Service cases"), "fa-ticket", "Case"),
-        Item("FollowUp", _l("Follow-up visits"), "fa-phone", "FollowUp"),
-        Item("ImprovementAction", _l("Improvement actions"), "fa-line-chart",
-             "ImprovementAction"),
-    )),
-    Category("Analysis", _l("Analysis"), "fa-bar-chart", (
-        Item("Dashboard", _l("Dashboard"), "fa-tachometer", "Dashboard"),
-        Item("Kpis", _l("KPI report"), "fa-bullseye", "Kpi"),
-        Item("ComplaintAnalysis", _l("Complaint analysis"), "fa-pie-chart", "Kpi"),
-        Item("Exports", _l("Exports"), "fa-download", "Kpi"),
-    )),
-    Category("Recycling", _l("Recycling"), "fa-recycle", (
-        Item("Pickup", _l("Pickups"), "fa-truck", "Pickup"),
-        Item("WeighTicket", _l("Weigh tickets"), "fa-balance-scale", "WeighTicket"),
-        Item("Inspection", _l("Inspections"), "fa-flask", "Inspection"),
-        Item("Reweigh", _l("Warehouse re-weighs"), "fa-cube", "Reweigh"),
-        Item("Settlement", _l("Settlements"), "fa-money", "Settlement"),
-    )),
-    Category("Reference", _l("Reference data"), "fa-book", (
-        Item("Departments", _l("Departments"), "fa-sitemap", "ReferenceData"),
-        Item("CustomerTypes", _l("Customer types"), "fa-users", "ReferenceData"),
-        Item("Channels", _l("Channels"), "fa-comments", "ReferenceData"),
-        Item("CaseCategories", _l("Case categories"), "fa-tags", "ReferenceData"),
-        Item("SlaPolicies", _l("SLA policies"), "fa-clock-o", "ReferenceData"),
-        Item("WorkWindows", _l("Work windows"), "fa-calendar-o", "ReferenceData"),
-        Item("CalendarDays", _l("Business calendar"), "fa-calendar",
-             "ReferenceData"),
-        Item("CalendarYears", _l("Calendar years"), "fa-calendar-check-o",
-             "ReferenceData"),
-        Item("Materials", _l("Materials"), "fa-cubes", "ReferenceData"),
-        Item("MaterialGrades", _l("Material grades"), "fa-star-half-o",
-             "ReferenceData"),
-        Item("PriceList", _l("Price list"), "fa-jpy", "ReferenceData"),
-        Item("FollowUpRules", _l("Follow-up rules"), "fa-repeat", "ReferenceData"),
-        Item("KpiTargets", _l("KPI targets"), "fa-bullseye", "ReferenceData"),
-        Item("Settings", _l("Settings"), "fa-sliders", "ReferenceData"),
-    )),
-    Category("System", _l("System"), "fa-cogs", (
-        Item("AuditLog", _l("Audit trail"), "fa-history", "AuditLog"),
-        Item("JobRuns", _l("Job runs"), "fa-tasks", "JobMonitor"),
-        Item("JobDashboard", _l("Job queues (RQ)"), "fa-tachometer", "JobMonitor",
-             href="/admin/rq/"),
-    )),
+    Category(
+        "MyWork",
+        _l("My work"),
+        "fa-bell",
+        (Item("Notification", _l("My alerts"), "fa-bell", "Notification"),),
+    ),
+    Category(
+        "Service",
+        _l("Customer service"),
+        "fa-headphones",
+        (
+            Item("Customer", _l("Customers"), "fa-address-book", "Customer"),
+            Item("Case", _l("Service cases"), "fa-ticket", "Case"),
+            Item("FollowUp", _l("Follow-up visits"), "fa-phone", "FollowUp"),
+            Item(
+                "ImprovementAction",
+                _l("Improvement actions"),
+                "fa-line-chart",
+                "ImprovementAction",
+            ),
+        ),
+    ),
+    Category(
+        "Analysis",
+        _l("Analysis"),
+        "fa-bar-chart",
+        (
+            Item("Dashboard", _l("Dashboard"), "fa-tachometer", "Dashboard"),
+            Item("Kpis", _l("KPI report"), "fa-bullseye", "Kpi"),
+            Item("ComplaintAnalysis", _l("Complaint analysis"), "fa-pie-chart", "Kpi"),
+            Item("Exports", _l("Exports"), "fa-download", "Kpi"),
+        ),
+    ),
+    Category(
+        "Recycling",
+        _l("Recycling"),
+        "fa-recycle",
+        (
+            Item("Pickup", _l("Pickups"), "fa-truck", "Pickup"),
+            Item("WeighTicket", _l("Weigh tickets"), "fa-balance-scale", "WeighTicket"),
+            Item("Inspection", _l("Inspections"), "fa-flask", "Inspection"),
+            Item("Reweigh", _l("Warehouse re-weighs"), "fa-cube", "Reweigh"),
+            Item("Settlement", _l("Settlements"), "fa-money", "Settlement"),
+        ),
+    ),
+    Category(
+        "Reference",
+        _l("Reference data"),
+        "fa-book",
+        (
+            Item("Departments", _l("Departments"), "fa-sitemap", "ReferenceData"),
+            Item("CustomerTypes", _l("Customer types"), "fa-users", "ReferenceData"),
+            Item("Channels", _l("Channels"), "fa-comments", "ReferenceData"),
+            Item("CaseCategories", _l("Case categories"), "fa-tags", "ReferenceData"),
+            Item("SlaPolicies", _l("SLA policies"), "fa-clock-o", "ReferenceData"),
+            Item("WorkWindows", _l("Work windows"), "fa-calendar-o", "ReferenceData"),
+            Item(
+                "CalendarDays", _l("Business calendar"), "fa-calendar", "ReferenceData"
+            ),
+            Item(
+                "CalendarYears",
+                _l("Calendar years"),
+                "fa-calendar-check-o",
+                "ReferenceData",
+            ),
+            Item("Materials", _l("Materials"), "fa-cubes", "ReferenceData"),
+            Item(
+                "MaterialGrades",
+                _l("Material grades"),
+                "fa-star-half-o",
+                "ReferenceData",
+            ),
+            Item("PriceList", _l("Price list"), "fa-jpy", "ReferenceData"),
+            Item("FollowUpRules", _l("Follow-up rules"), "fa-repeat", "ReferenceData"),
+            Item("KpiTargets", _l("KPI targets"), "fa-bullseye", "ReferenceData"),
+            Item("Settings", _l("Settings"), "fa-sliders", "ReferenceData"),
+        ),
+    ),
+    Category(
+        "System",
+        _l("System"),
+        "fa-cogs",
+        (
+            Item("AuditLog", _l("Audit trail"), "fa-history", "AuditLog"),
+            Item("JobRuns", _l("Job runs"), "fa-tasks", "JobMonitor"),
+            Item(
+                "JobDashboard",
+                _l("Job queues (RQ)"),
+                "fa-tachometer",
+                "JobMonitor",
+                href="/admin/rq/",
+            ),
+        ),
+    ),
 )
 
 

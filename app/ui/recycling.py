@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms.validators import Optional
 
+from app.labels import LABELS
 from app.models import (
     Inspection,
     Pickup,
@@ -25,7 +26,6 @@ from app.services.printing import ticket_sheet, voucher_sheet
 from app.services.settlement_flow import SETTLEMENT_FLOW
 from app.ui.base import RecordView
 from app.ui.cases import CaseView
-from app.labels import LABELS
 
 
 class PickupLineView(RecordView):
@@ -33,11 +33,26 @@ class PickupLineView(RecordView):
     datamodel = SQLAInterface(PickupLine)
     class_permission_name = "PickupLine"
     list_title = _l("Materials")
-    list_columns = ["material", "grade", "estimated_kg", "assessed_kg",
-                    "quoted_unit_price", "collected_kg", "label"]
-    add_columns = edit_columns = ["pickup", "material", "grade", "estimated_kg",
-                                  "assessed_kg", "quoted_unit_price", "collected_kg",
-                                  "label", "note"]
+    list_columns = [
+        "material",
+        "grade",
+        "estimated_kg",
+        "assessed_kg",
+        "quoted_unit_price",
+        "collected_kg",
+        "label",
+    ]
+    add_columns = edit_columns = [
+        "pickup",
+        "material",
+        "grade",
+        "estimated_kg",
+        "assessed_kg",
+        "quoted_unit_price",
+        "collected_kg",
+        "label",
+        "note",
+    ]
     base_order = ("id", "asc")
 
 
@@ -55,13 +70,31 @@ class WeighLineView(RecordView):
     datamodel = SQLAInterface(WeighLine)
     class_permission_name = "WeighLine"
     list_title = _l("Weigh lines")
-    list_columns = ["ticket", "material", "grade", "gross_kg", "tare_kg", "net_kg",
-                    "gross_by", "tare_at"]
-    add_columns = ["ticket", "pickup_line", "material", "grade", "gross_kg",
-                   "tare_kg"]
+    list_columns = [
+        "ticket",
+        "material",
+        "grade",
+        "gross_kg",
+        "tare_kg",
+        "net_kg",
+        "gross_by",
+        "tare_at",
+    ]
+    add_columns = ["ticket", "pickup_line", "material", "grade", "gross_kg", "tare_kg"]
     edit_columns = ["grade", "gross_kg", "tare_kg"]
-    show_columns = ["ticket", "pickup_line", "material", "grade", "gross_kg",
-                    "gross_at", "gross_by", "tare_kg", "tare_at", "tare_by", "net_kg"]
+    show_columns = [
+        "ticket",
+        "pickup_line",
+        "material",
+        "grade",
+        "gross_kg",
+        "gross_at",
+        "gross_by",
+        "tare_kg",
+        "tare_at",
+        "tare_by",
+        "net_kg",
+    ]
     base_order = ("id", "asc")
 
 
@@ -81,13 +114,27 @@ class WeighTicketView(RecordView):
     datamodel = SQLAInterface(WeighTicket)
     class_permission_name = "WeighTicket"
     list_title = _l("Weigh tickets")
-    list_columns = ["number", "pickup", "customer", "vehicle", "created_at",
-                    "created_by"]
+    list_columns = [
+        "number",
+        "pickup",
+        "customer",
+        "vehicle",
+        "created_at",
+        "created_by",
+    ]
     search_columns = ["number", "pickup", "customer", "vehicle", "created_at"]
     add_columns = ["pickup", "customer", "vehicle", "notes"]
     edit_columns = ["vehicle", "notes"]
-    show_columns = ["number", "pickup", "customer", "vehicle", "department", "notes",
-                    "created_at", "created_by"]
+    show_columns = [
+        "number",
+        "pickup",
+        "customer",
+        "vehicle",
+        "department",
+        "notes",
+        "created_at",
+        "created_by",
+    ]
     base_order = ("id", "desc")
     related_views = [WeighLineView]
     print_template = "recycling/ticket_print.html"
@@ -100,26 +147,80 @@ class InspectionView(RecordView):
     class_permission_name = "Inspection"
     route_base = "/inspections"
     list_title = _l("Inspections")
-    list_columns = ["number", "pickup", "material", "grade", "net_kg",
-                    "moisture_pct", "impurity_pct", "deduction_kg",
-                    "accepted_net_kg", "result", "inspector"]
-    search_columns = ["number", "pickup", "customer", "material", "grade", "result",
-                      "inspector", "inspected_at", "sales_lot"]
-    add_columns = ["weigh_line", "sales_lot", "material", "grade", "net_kg",
-                   "moisture_pct", "impurity_pct", "deduction_kg", "result",
-                   "report", "photo"]
-    edit_columns = ["grade", "moisture_pct", "impurity_pct", "deduction_kg",
-                    "result", "report", "photo"]
-    show_columns = ["number", "pickup", "weigh_line", "sales_lot", "customer",
-                    "material", "grade", "net_kg", "moisture_pct", "impurity_pct",
-                    "deduction_kg", "accepted_net_kg", "result", "inspector",
-                    "inspected_at", "report", "photo", "department"]
+    list_columns = [
+        "number",
+        "pickup",
+        "material",
+        "grade",
+        "net_kg",
+        "moisture_pct",
+        "impurity_pct",
+        "deduction_kg",
+        "accepted_net_kg",
+        "result",
+        "inspector",
+    ]
+    search_columns = [
+        "number",
+        "pickup",
+        "customer",
+        "material",
+        "grade",
+        "result",
+        "inspector",
+        "inspected_at",
+        "sales_lot",
+    ]
+    add_columns = [
+        "weigh_line",
+        "sales_lot",
+        "material",
+        "grade",
+        "net_kg",
+        "moisture_pct",
+        "impurity_pct",
+        "deduction_kg",
+        "result",
+        "report",
+        "photo",
+    ]
+    edit_columns = [
+        "grade",
+        "moisture_pct",
+        "impurity_pct",
+        "deduction_kg",
+        "result",
+        "report",
+        "photo",
+    ]
+    show_columns = [
+        "number",
+        "pickup",
+        "weigh_line",
+        "sales_lot",
+        "customer",
+        "material",
+        "grade",
+        "net_kg",
+        "moisture_pct",
+        "impurity_pct",
+        "deduction_kg",
+        "accepted_net_kg",
+        "result",
+        "inspector",
+        "inspected_at",
+        "report",
+        "photo",
+        "department",
+    ]
     base_order = ("id", "desc")
     description_columns = {
         "net_kg": _l("Taken from the weigh line when one is chosen."),
         "deduction_kg": _l("A fixed weight deducted besides moisture and impurity."),
-        "accepted_net_kg": _l("Net x (100 - moisture % - impurity %) / 100 - "
-                              "deduction, rounded half-up to the gram."),
+        "accepted_net_kg": _l(
+            "Net x (100 - moisture % - impurity %) / 100 - "
+            "deduction, rounded half-up to the gram."
+        ),
     }
     # The net comes from the weigh line; only a sales lot needs it typed in.
     add_form_extra_fields = {
@@ -134,8 +235,15 @@ class SettlementLineView(RecordView):
     datamodel = SQLAInterface(SettlementLine)
     class_permission_name = "SettlementLine"
     list_title = _l("Settlement lines")
-    list_columns = ["material", "grade", "net_kg", "unit_price", "amount",
-                    "inspection", "note"]
+    list_columns = [
+        "material",
+        "grade",
+        "net_kg",
+        "unit_price",
+        "amount",
+        "inspection",
+        "note",
+    ]
     show_columns = ["settlement", *list_columns, "price"]
     # Typed-in lines are corrections on adjusting entries; the others are built.
     add_columns = ["settlement", "material", "grade", "net_kg", "unit_price", "note"]
@@ -149,20 +257,61 @@ class SettlementView(RecordView):
     class_permission_name = "Settlement"
     route_base = "/settlements"
     list_title = _l("Settlements")
-    list_columns = ["number", "direction", "customer", "pickup", "total", "status",
-                    "payment_method", "voucher_no", "paid_at"]
-    search_columns = ["number", "direction", "customer", "pickup", "status",
-                      "payment_method", "voucher_no", "paid_at", "sales_order"]
-    add_columns = ["direction", "customer", "pickup", "sales_order",
-                   "payment_method", "notes"]
+    list_columns = [
+        "number",
+        "direction",
+        "customer",
+        "pickup",
+        "total",
+        "status",
+        "payment_method",
+        "voucher_no",
+        "paid_at",
+    ]
+    search_columns = [
+        "number",
+        "direction",
+        "customer",
+        "pickup",
+        "status",
+        "payment_method",
+        "voucher_no",
+        "paid_at",
+        "sales_order",
+    ]
+    add_columns = [
+        "direction",
+        "customer",
+        "pickup",
+        "sales_order",
+        "payment_method",
+        "notes",
+    ]
     # Finance settles with any active customer (a buyer it has not served yet).
     add_form_query_rel_fields = {"customer": [["status", FilterEqual, "active"]]}
     edit_columns = ["payment_method", "sales_order", "notes"]
-    show_columns = ["number", "direction", "customer", "pickup", "sales_order",
-                    "status", "total", "payment_method", "voucher_no",
-                    "confirmed_at", "confirmed_by", "paid_at", "paid_by",
-                    "voided_at", "void_reason", "adjusts", "department", "notes",
-                    "created_at", "created_by"]
+    show_columns = [
+        "number",
+        "direction",
+        "customer",
+        "pickup",
+        "sales_order",
+        "status",
+        "total",
+        "payment_method",
+        "voucher_no",
+        "confirmed_at",
+        "confirmed_by",
+        "paid_at",
+        "paid_by",
+        "voided_at",
+        "void_reason",
+        "adjusts",
+        "department",
+        "notes",
+        "created_at",
+        "created_by",
+    ]
     base_order = ("id", "desc")
     related_views = [SettlementLineView]
     workflow = SETTLEMENT_FLOW
@@ -176,33 +325,121 @@ class PickupView(RecordView):
     class_permission_name = "Pickup"
     route_base = "/pickups"
     list_title = _l("Pickups")
-    list_columns = ["number", "customer", "region", "requested_start",
-                    "window_start", "status", "confirm_due_at", "confirm_state",
-                    "crew"]
-    search_columns = ["number", "customer", "region", "status", "confirm_state",
-                      "arrival_state", "requested_start", "window_start", "crew",
-                      "vehicle", "received_at"]
-    add_columns = ["customer", "channel", "contact_name", "contact_phone", "address",
-                   "region", "requested_start", "requested_end", "notes"]
-    edit_columns = ["contact_name", "contact_phone", "address", "region",
-                    "requested_start", "requested_end", "notes"]
+    list_columns = [
+        "number",
+        "customer",
+        "region",
+        "requested_start",
+        "window_start",
+        "status",
+        "confirm_due_at",
+        "confirm_state",
+        "crew",
+    ]
+    search_columns = [
+        "number",
+        "customer",
+        "region",
+        "status",
+        "confirm_state",
+        "arrival_state",
+        "requested_start",
+        "window_start",
+        "crew",
+        "vehicle",
+        "received_at",
+    ]
+    add_columns = [
+        "customer",
+        "channel",
+        "contact_name",
+        "contact_phone",
+        "address",
+        "region",
+        "requested_start",
+        "requested_end",
+        "notes",
+    ]
+    edit_columns = [
+        "contact_name",
+        "contact_phone",
+        "address",
+        "region",
+        "requested_start",
+        "requested_end",
+        "notes",
+    ]
     show_fieldsets = [
-        (_l("Appointment"), {"fields": ["number", "customer", "channel",
-                                        "contact_name", "contact_phone", "address",
-                                        "region", "requested_start", "requested_end",
-                                        "status", "notes"]}),
-        (_l("Dispatch and deadlines"), {"fields": [
-            "received_at", "confirm_due_at", "confirmed_at", "confirm_state",
-            "window_start", "window_end", "arrived_at", "arrival_state", "crew",
-            "vehicle", "distance_km", "difficulty"]}),
-        (_l("On site"), {"fields": ["assessed_at", "assessment_note",
-                                    "quoted_amount", "collected_at"]}),
-        (_l("Progress"), {"fields": ["weighed_at", "inspected_at", "settled_at",
-                                     "closed_at", "cancelled_at", "cancel_reason"],
-                          "expanded": False}),
+        (
+            _l("Appointment"),
+            {
+                "fields": [
+                    "number",
+                    "customer",
+                    "channel",
+                    "contact_name",
+                    "contact_phone",
+                    "address",
+                    "region",
+                    "requested_start",
+                    "requested_end",
+                    "status",
+                    "notes",
+                ]
+            },
+        ),
+        (
+            _l("Dispatch and deadlines"),
+            {
+                "fields": [
+                    "received_at",
+                    "confirm_due_at",
+                    "confirmed_at",
+                    "confirm_state",
+                    "window_start",
+                    "window_end",
+                    "arrived_at",
+                    "arrival_state",
+                    "crew",
+                    "vehicle",
+                    "distance_km",
+                    "difficulty",
+                ]
+            },
+        ),
+        (
+            _l("On site"),
+            {
+                "fields": [
+                    "assessed_at",
+                    "assessment_note",
+                    "quoted_amount",
+                    "collected_at",
+                ]
+            },
+        ),
+        (
+            _l("Progress"),
+            {
+                "fields": [
+                    "weighed_at",
+                    "inspected_at",
+                    "settled_at",
+                    "closed_at",
+                    "cancelled_at",
+                    "cancel_reason",
+                ],
+                "expanded": False,
+            },
+        ),
     ]
     base_order = ("id", "desc")
     confidential_columns = {"contact_phone": "phone", "address": "address"}
-    related_views = [PickupLineView, PickupLogView, WeighTicketView, InspectionView,
-                     SettlementView]
+    related_views = [
+        PickupLineView,
+        PickupLogView,
+        WeighTicketView,
+        InspectionView,
+        SettlementView,
+    ]
     workflow = PICKUP_FLOW

@@ -84,12 +84,35 @@ class SlaPolicyView(ReferenceView):
     record_name = _l("SLA policy")
     datamodel = SQLAInterface(SlaPolicy)
     list_title = _l("SLA policies")
-    list_columns = ["name", "kind", "severity", "customer_type", "response_amount",
-                    "response_unit", "resolution_amount", "resolution_unit", "active"]
-    _fields = ["name", "kind", "severity", "customer_type", "response_amount",
-               "response_unit", "offhours_response_amount", "offhours_response_unit",
-               "resolve_at_response", "resolution_amount", "resolution_unit",
-               "escalate_immediately", "at_risk_percent", "active", "source", "notes"]
+    list_columns = [
+        "name",
+        "kind",
+        "severity",
+        "customer_type",
+        "response_amount",
+        "response_unit",
+        "resolution_amount",
+        "resolution_unit",
+        "active",
+    ]
+    _fields = [
+        "name",
+        "kind",
+        "severity",
+        "customer_type",
+        "response_amount",
+        "response_unit",
+        "offhours_response_amount",
+        "offhours_response_unit",
+        "resolve_at_response",
+        "resolution_amount",
+        "resolution_unit",
+        "escalate_immediately",
+        "at_risk_percent",
+        "active",
+        "source",
+        "notes",
+    ]
     add_columns = edit_columns = _fields
     show_columns = [*_fields, "changed_at", "changed_by"]
     search_columns = ["name", "kind", "severity", "customer_type", "active"]
@@ -97,10 +120,13 @@ class SlaPolicyView(ReferenceView):
     description_columns = {
         "offhours_response_amount": _l(
             "Used instead of the response target when the case arrives outside "
-            "working time (inquiries: 2 calendar hours)."),
+            "working time (inquiries: 2 calendar hours)."
+        ),
         "resolve_at_response": _l("The answer that responds also resolves."),
-        "at_risk_percent": _l("Share of the target used before an at-risk alert; "
-                              "empty = the global setting."),
+        "at_risk_percent": _l(
+            "Share of the target used before an at-risk alert; "
+            "empty = the global setting."
+        ),
     }
 
 
@@ -168,11 +194,24 @@ class PriceListView(ReferenceView):
     record_name = _l("Price")
     datamodel = SQLAInterface(PriceListItem)
     list_title = _l("Price list")
-    list_columns = ["material", "grade", "direction", "customer_type", "unit_price",
-                    "valid_from", "valid_to"]
+    list_columns = [
+        "material",
+        "grade",
+        "direction",
+        "customer_type",
+        "unit_price",
+        "valid_from",
+        "valid_to",
+    ]
     add_columns = edit_columns = [*list_columns, "notes"]
-    search_columns = ["material", "grade", "direction", "customer_type",
-                      "valid_from", "valid_to"]
+    search_columns = [
+        "material",
+        "grade",
+        "direction",
+        "customer_type",
+        "valid_from",
+        "valid_to",
+    ]
     base_order = ("valid_from", "desc")
 
 
@@ -180,8 +219,17 @@ class FollowUpRuleView(ReferenceView):
     record_name = _l("Follow-up rule")
     datamodel = SQLAInterface(FollowUpRule)
     list_title = _l("Follow-up rules")
-    list_columns = ["code", "name", "trigger", "case_kind", "delay_amount",
-                    "delay_unit", "interval_days", "department", "active"]
+    list_columns = [
+        "code",
+        "name",
+        "trigger",
+        "case_kind",
+        "delay_amount",
+        "delay_unit",
+        "interval_days",
+        "department",
+        "active",
+    ]
     add_columns = edit_columns = [*list_columns, "customer_type"]
     base_order = ("id", "asc")
 

@@ -22,19 +22,32 @@ from app.ui.base import RecordView, format_datetime
 class InboxInterface(SQLAInterface):
     """Unless the user sorts by a column: unread first, newest first."""
 
-    def apply_order_by(self, query: Any, order_column: str, order_direction: str,
-                       *args: Any, **kwargs: Any) -> Any:
+    def apply_order_by(
+        self,
+        query: Any,
+        order_column: str,
+        order_direction: str,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         if order_column:
-            return super().apply_order_by(query, order_column, order_direction,
-                                          *args, **kwargs)
+            return super().apply_order_by(
+                query, order_column, order_direction, *args, **kwargs
+            )
         model = self.obj
-        return query.order_by(case((model.read_at.is_(None), 0), else_=1),
-                              model.id.desc())
+        return query.order_by(
+            case((model.read_at.is_(None), 0), else_=1), model.id.desc()
+        )
 
 
-LEVEL_STYLES = {"at_risk": "warning", "breached": "danger", "escalated": "danger",
-                "management": "danger", "calendar_missing": "danger",
-                "info": "info"}
+LEVEL_STYLES = {
+    "at_risk": "warning",
+    "breached": "danger",
+    "escalated": "danger",
+    "management": "danger",
+    "calendar_missing": "danger",
+    "info": "info",
+}
 
 
 class NotificationView(RecordView):
@@ -45,26 +58,42 @@ class NotificationView(RecordView):
     datamodel = InboxInterface(NotificationRecipient)
     class_permission_name = "Notification"
     list_title = _l("My alerts")
-    list_columns = ["notification", "notification.level",
-                    "notification.created_at", "read_at"]
-    show_columns = ["notification", "notification.level", "notification.created_at",
-                    "notification.body", "read_at", "emailed_at", "email_error"]
+    list_columns = [
+        "notification",
+        "notification.level",
+        "notification.created_at",
+        "read_at",
+    ]
+    show_columns = [
+        "notification",
+        "notification.level",
+        "notification.created_at",
+        "notification.body",
+        "read_at",
+        "emailed_at",
+        "email_error",
+    ]
     search_columns = ["read_at"]
     add_columns = edit_columns = []
     base_permissions = ["can_read", "can_edit"]
-    label_columns = {**RecordView.label_columns, "notification": _l("Alert"),
-                     "notification.level": _l("Level"),
-                     "notification.created_at": _l("Raised at"),
-                     "notification.body": _l("Details"), "read_at": _l("Read at"),
-                     "emailed_at": _l("E-mailed at"),
-                     "email_error": _l("E-mail error")}
+    label_columns = {
+        **RecordView.label_columns,
+        "notification": _l("Alert"),
+        "notification.level": _l("Level"),
+        "notification.created_at": _l("Raised at"),
+        "notification.body": _l("Details"),
+        "read_at": _l("Read at"),
+        "emailed_at": _l("E-mailed at"),
+        "email_error": _l("E-mail error"),
+    }
     formatters_columns = {
         "notification.level": lambda code: Markup(
-            '<span class="label label-{}">{}</span>').format(
-                LEVEL_STYLES.get(code, "default"), label(NOTIFICATION_LEVELS, code)),
+            '<span class="label label-{}">{}</span>'
+        ).format(LEVEL_STYLES.get(code, "default"), label(NOTIFICATION_LEVELS, code)),
         "notification.created_at": format_datetime,
         "notification.body": lambda text: Markup("<br>").join(
-            escape(text or "").split("\n")),
+            escape(text or "").split("\n")
+        ),
     }
 
     def __init__(self, **kwargs: Any) -> None:
@@ -73,7 +102,8 @@ class NotificationView(RecordView):
 
     def _title_link(self, notification: Any) -> Markup:
         return Markup('<a href="{}">{}</a>').format(
-            f"{self.route_base}/open/{notification.id}", notification.title)
+            f"{self.route_base}/open/{notification.id}", notification.title
+        )
 
     @expose("/open/<int:notification_id>")
     @has_access

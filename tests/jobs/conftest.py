@@ -19,7 +19,7 @@ def _clear_rq(connection: Redis) -> None:
     """Remove RQ's keys only: the test Redis database may hold other data."""
     keys = list(connection.scan_iter("rq:*", count=1000))
     for start in range(0, len(keys), 500):
-        connection.delete(*keys[start:start + 500])
+        connection.delete(*keys[start : start + 500])
 
 
 @pytest.fixture
@@ -59,7 +59,8 @@ def work(queues: Any, redis_conn: Redis, db: Any) -> Any:
     def _work(*names: str) -> AppSimpleWorker:
         worker = AppSimpleWorker(
             [Queue(name, connection=redis_conn) for name in names or QUEUES],
-            connection=redis_conn)
+            connection=redis_conn,
+        )
         worker.work(burst=True)
         db.session.expire_all()
         return worker

@@ -21,33 +21,38 @@ def test_schedule_module_registers_the_ticks(redis_conn):
     scheduler = CronScheduler(connection=redis_conn)
     scheduler.load_config_from_file("app.jobs.schedule")
     names = {job.func_name for job in scheduler.get_jobs()}
-    assert names == {"app.jobs.schedule.tick_deadlines",
-                     "app.jobs.schedule.tick_followups",
-                     "app.jobs.schedule.tick_kpis"}
+    assert names == {
+        "app.jobs.schedule.tick_deadlines",
+        "app.jobs.schedule.tick_followups",
+        "app.jobs.schedule.tick_kpis",
+    }
 
 
 def test_two_cron_schedulers_one_run_per_slot(db, queues, work, redis_conn):
     schedulers = []
     for _ in range(2):
         scheduler = CronScheduler(connection=redis_conn)
-        scheduler.register(schedule.tick_deadlines, queue_name="sla",
-                           cron="*/5 * * * *")
-        scheduler.register(schedule.tick_followups, queue_name="default",
-                           cron="7 * * * *")
+        scheduler.register(
+            schedule.tick_deadlines, queue_name="sla", cron="*/5 * * * *"
+        )
+        scheduler.register(
+            schedule.tick_followups, queue_name="default", cron="7 * * * *"
+        )
         schedulers.append(scheduler)
     for scheduler in schedulers:
         _due_now(scheduler)
         assert len(scheduler.enqueue_jobs()) == 2
     work()
     # 4 ticks, then one deadline check and one follow-up generation.
-    finished = [*Queue("sla", connection=redis_conn).finished_job_registry
-                .get_job_ids(),
-                *Queue("default", connection=redis_conn).finished_job_registry
-                .get_job_ids()]
+    finished = [
+        *Queue("sla", connection=redis_conn).finished_job_registry.get_job_ids(),
+        *Queue("default", connection=redis_conn).finished_job_registry.get_job_ids(),
+    ]
     assert len(finished) == 6
     assert sum(1 for job_id in finished if job_id.startswith("deadlines-")) == 1
-    runs = db.session.execute(select(JobRun.job, func.count()).group_by(
-        JobRun.job)).all()
+    runs = db.session.execute(
+        select(JobRun.job, func.count()).group_by(JobRun.job)
+    ).all()
     assert dict(runs) == {"deadlines": 1, "followups": 1}
     # A late tick of the same slot (the job already finished) runs nothing.
     _due_now(schedulers[0])

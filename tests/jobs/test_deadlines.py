@@ -30,19 +30,25 @@ MINUTE = dt.timedelta(minutes=1)
 GRACE = dt.timedelta(hours=4)
 
 
-def alerts(db: Any, record_type: str, record_id: int) -> dict[tuple[str, str, int],
-                                                                set[str]]:
+def alerts(
+    db: Any, record_type: str, record_id: int
+) -> dict[tuple[str, str, int], set[str]]:
     """(clock, level, cycle) -> usernames of the recipients."""
     from app.models import AppUser
 
     rows = db.session.execute(
-        select(Notification.clock, Notification.level, Notification.cycle,
-               AppUser.username)
-        .join(NotificationRecipient,
-              NotificationRecipient.notification_id == Notification.id)
+        select(
+            Notification.clock, Notification.level, Notification.cycle, AppUser.username
+        )
+        .join(
+            NotificationRecipient,
+            NotificationRecipient.notification_id == Notification.id,
+        )
         .join(AppUser, AppUser.id == NotificationRecipient.user_id)
-        .where(Notification.record_type == record_type,
-               Notification.record_id == record_id)).all()
+        .where(
+            Notification.record_type == record_type, Notification.record_id == record_id
+        )
+    ).all()
     found: dict[tuple[str, str, int], set[str]] = {}
     for clock, level, cycle, username in rows:
         found.setdefault((clock, level, cycle), set()).add(username)
@@ -93,8 +99,11 @@ def test_major_complaint_goes_to_management_at_breach(db):
 
 def test_breach_marked_by_a_clerks_step_is_still_alerted(db):
     case = CaseFactory()
-    db.session.execute(update(case.__class__).where(case.__class__.id == case.id)
-                       .values(response_state="breached"))
+    db.session.execute(
+        update(case.__class__)
+        .where(case.__class__.id == case.id)
+        .values(response_state="breached")
+    )
     db.session.commit()
     deadlines.check_deadlines(case.response_due_at + MINUTE)
     assert ("response", "breached", 0) in alerts(db, "case", case.id)
@@ -140,9 +149,17 @@ def test_pickup_confirmation_and_arrival(db):
     assert found[("confirm", "escalated", 0)] == {"ops"}
 
     start = pickup.confirm_due_at + dt.timedelta(hours=1)
-    db.session.execute(update(Pickup).where(Pickup.id == pickup.id).values(
-        status="scheduled", confirmed_at=pickup.received_at, confirm_state="met",
-        window_start=start, window_end=start + dt.timedelta(hours=2)))
+    db.session.execute(
+        update(Pickup)
+        .where(Pickup.id == pickup.id)
+        .values(
+            status="scheduled",
+            confirmed_at=pickup.received_at,
+            confirm_state="met",
+            window_start=start,
+            window_end=start + dt.timedelta(hours=2),
+        )
+    )
     db.session.commit()
     deadlines.check_deadlines(start + dt.timedelta(hours=2) + MINUTE)
     db.session.expire_all()
@@ -185,8 +202,11 @@ def test_two_sweeps_at_once_raise_nothing_twice(app, db):
     """Two sweeps in two threads, each with its own session and connection."""
     cases = [CaseFactory() for _ in range(12)]
     visits = [FollowUpFactory() for _ in range(5)]
-    moment = max([c.response_due_at for c in cases]
-                 + [v.due_at for v in visits]) + GRACE + MINUTE
+    moment = (
+        max([c.response_due_at for c in cases] + [v.due_at for v in visits])
+        + GRACE
+        + MINUTE
+    )
     start = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -213,7 +233,17 @@ def test_two_sweeps_at_once_raise_nothing_twice(app, db):
         select(NotificationRecipient.notification_id, NotificationRecipient.user_id)
     ).all()
     assert len(pairs) == len(set(pairs))
-    assert db.session.execute(select(func.count()).select_from(FollowUp).where(
-        FollowUp.status == "overdue")).scalar_one() == 5
-    assert db.session.execute(select(func.count()).select_from(
-        ImprovementAction)).scalar_one() == 0
+    assert (
+        db.session.execute(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(FollowUp.status == "overdue")
+        ).scalar_one()
+        == 5
+    )
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(ImprovementAction)
+        ).scalar_one()
+        == 0
+    )

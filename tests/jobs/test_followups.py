@@ -19,8 +19,11 @@ CLOSED = dt.datetime(2026, 2, 13, 16, 0, tzinfo=BUSINESS_TZ)  # Friday
 
 
 def close(db, case: Case, at: dt.datetime = CLOSED) -> None:
-    db.session.execute(update(Case).where(Case.id == case.id).values(
-        status="closed", closed_at=at, resolved_at=at, resolution_state="met"))
+    db.session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(status="closed", closed_at=at, resolved_at=at, resolution_state="met")
+    )
     db.session.commit()
 
 
@@ -82,8 +85,11 @@ def test_concurrent_generation_creates_each_visit_once(app, db):
 def test_settled_pickup_gets_a_satisfaction_call_within_seven_days(db):
     pickup = PickupFactory(_as="ops")
     settled = dt.datetime(2026, 11, 20, 10, 0, tzinfo=BUSINESS_TZ)
-    db.session.execute(update(Pickup).where(Pickup.id == pickup.id).values(
-        status="settled", settled_at=settled))
+    db.session.execute(
+        update(Pickup)
+        .where(Pickup.id == pickup.id)
+        .values(status="settled", settled_at=settled)
+    )
     db.session.commit()
     assert visits.for_pickup(pickup.id) == 1
     assert visits.for_pickup(pickup.id) == 0
@@ -93,10 +99,14 @@ def test_settled_pickup_gets_a_satisfaction_call_within_seven_days(db):
 
 
 def test_partners_get_one_visit_per_period(db):
-    partner = CustomerFactory(customer_type=by_code(CustomerType, "partner"),
-                              _as="sales")
-    db.session.execute(update(Customer).where(Customer.id == partner.id)
-                       .values(sales_rep_id=user("sales").id))
+    partner = CustomerFactory(
+        customer_type=by_code(CustomerType, "partner"), _as="sales"
+    )
+    db.session.execute(
+        update(Customer)
+        .where(Customer.id == partner.id)
+        .values(sales_rep_id=user("sales").id)
+    )
     db.session.commit()
     moment = dt.datetime(2026, 11, 24, 9, 0, tzinfo=BUSINESS_TZ)
     assert visits.generate(moment=moment) == 1
@@ -118,9 +128,12 @@ def test_dissatisfied_visit_reopens_its_case(db):
     visit = _visit_for_closed_case(db)
     cs = user("cs")
     with acting_as(cs):
-        FOLLOWUP_FLOW.run(visit, "complete", {"outcome": "客户仍不满意",
-                                             "satisfaction": 2,
-                                             "comment": "问题没有解决"}, cs)
+        FOLLOWUP_FLOW.run(
+            visit,
+            "complete",
+            {"outcome": "客户仍不满意", "satisfaction": 2, "comment": "问题没有解决"},
+            cs,
+        )
     db.session.expire_all()
     assert visit.status == "done" and visit.due_state == "met"
     case = visit.case
@@ -133,23 +146,26 @@ def test_satisfied_visit_changes_nothing_else(db):
     visit = _visit_for_closed_case(db)
     cs = user("cs")
     with acting_as(cs):
-        FOLLOWUP_FLOW.run(visit, "complete", {"outcome": "满意",
-                                             "satisfaction": 4}, cs)
+        FOLLOWUP_FLOW.run(visit, "complete", {"outcome": "满意", "satisfaction": 4}, cs)
     db.session.expire_all()
     assert visit.result_case_id is None and visit.case.status == "closed"
 
 
 def test_dissatisfied_pickup_visit_opens_a_complaint(db):
     pickup = PickupFactory(_as="ops")
-    db.session.execute(update(Pickup).where(Pickup.id == pickup.id).values(
-        status="settled", settled_at=dt.datetime.now(BUSINESS_TZ)))
+    db.session.execute(
+        update(Pickup)
+        .where(Pickup.id == pickup.id)
+        .values(status="settled", settled_at=dt.datetime.now(BUSINESS_TZ))
+    )
     db.session.commit()
     visits.for_pickup(pickup.id)
     (visit,) = visits_of(db, pickup_id=pickup.id)
     cs = user("cs")
     with acting_as(cs):
-        FOLLOWUP_FLOW.run(visit, "complete", {"outcome": "称重有异议",
-                                             "satisfaction": 1}, cs)
+        FOLLOWUP_FLOW.run(
+            visit, "complete", {"outcome": "称重有异议", "satisfaction": 1}, cs
+        )
     db.session.expire_all()
     complaint = visit.result_case
     assert complaint is not None and complaint.kind == "complaint"
@@ -172,12 +188,15 @@ def test_unreachable_and_permissions(db):
 def test_visit_step_through_the_api(db, api):
     visit = _visit_for_closed_case(db)
     client = api("cs")
-    response = client.post(f"/api/v1/followup/{visit.id}/step/complete",
-                           json={"outcome": "满意", "satisfaction": 5})
+    response = client.post(
+        f"/api/v1/followup/{visit.id}/step/complete",
+        json={"outcome": "满意", "satisfaction": 5},
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "done"
-    count = db.session.scalar(select(func.count()).select_from(FollowUp).where(
-        FollowUp.status == "done"))
+    count = db.session.scalar(
+        select(func.count()).select_from(FollowUp).where(FollowUp.status == "done")
+    )
     assert count == 1
 
 
@@ -187,8 +206,11 @@ def test_settling_a_pickup_enqueues_its_satisfaction_call(db, monkeypatch):
     from app.services.pickup_flow import _after
 
     seen = []
-    monkeypatch.setattr(events, "_handlers", {"pickup_settled": [
-        lambda pickup_id: seen.append(pickup_id)]})
+    monkeypatch.setattr(
+        events,
+        "_handlers",
+        {"pickup_settled": [lambda pickup_id: seen.append(pickup_id)]},
+    )
     pickup = type("P", (), {"id": 42})()
     _after(pickup, type("S", (), {"name": "settle"})())
     _after(pickup, type("S", (), {"name": "close"})())

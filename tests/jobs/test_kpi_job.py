@@ -26,12 +26,13 @@ def _closed_inquiry(when: dt.datetime) -> None:
 def test_snapshot_job_freezes_missed_months_once(db, queues, work):
     last = kpi.previous_month()
     older = kpi.add_months(last, -2)
-    _closed_inquiry(dt.datetime.combine(older, dt.time(10), BUSINESS_TZ)
-                    + dt.timedelta(days=3))
-    _closed_inquiry(dt.datetime.combine(last, dt.time(10), BUSINESS_TZ)
-                    + dt.timedelta(days=3))
-    job = queues.enqueue("app.jobs.tasks.snapshot_kpis", "202612",
-                         queue=DEFAULT_QUEUE)
+    _closed_inquiry(
+        dt.datetime.combine(older, dt.time(10), BUSINESS_TZ) + dt.timedelta(days=3)
+    )
+    _closed_inquiry(
+        dt.datetime.combine(last, dt.time(10), BUSINESS_TZ) + dt.timedelta(days=3)
+    )
+    job = queues.enqueue("app.jobs.tasks.snapshot_kpis", "202612", queue=DEFAULT_QUEUE)
     work()
     assert job.get_status(refresh=True) == "finished", job.exc_info
     months = set(db.session.scalars(select(KpiSnapshot.month).distinct()))

@@ -36,8 +36,9 @@ class Inbox:
         return "250 OK"
 
     def subjects(self) -> list[str]:
-        return sorted(str(make_header(decode_header(m["Subject"])))
-                      for m in self.messages)
+        return sorted(
+            str(make_header(decode_header(m["Subject"]))) for m in self.messages
+        )
 
     def recipients(self) -> list[str]:
         return sorted(m["To"].split("<")[-1].rstrip(">") for m in self.messages)
@@ -71,27 +72,27 @@ def test_escalation_is_mailed_once_to_each_recipient(db, smtp):
     assert any(s.startswith("【升级·部门负责人】工单") for s in smtp.subjects())
     body = smtp.messages[0].get_payload(decode=True).decode("utf-8")
     assert "/cases/show/" in body
-    assert all(r.emailed_at is not None and r.email_error is None
-               for r in db.session.scalars(select(NotificationRecipient)))
+    assert all(
+        r.emailed_at is not None and r.email_error is None
+        for r in db.session.scalars(select(NotificationRecipient))
+    )
     # Never twice: not by a second delivery, not by a second sweep.
     assert mail.deliver_pending().sent == 0
     assert len(smtp.messages) == 2
 
 
-def test_the_deadline_job_mails_through_the_worker(db, smtp, queues, work,
-                                                  monkeypatch):
+def test_the_deadline_job_mails_through_the_worker(db, smtp, queues, work, monkeypatch):
     due = CaseFactory().response_due_at
     real = deadlines.check_deadlines
-    monkeypatch.setattr(deadlines, "check_deadlines",
-                        lambda: real(due + dt.timedelta(minutes=1)))
-    queues.enqueue("app.jobs.tasks.check_deadlines", "20261124T1000",
-                   queue=SLA_QUEUE)
+    monkeypatch.setattr(
+        deadlines, "check_deadlines", lambda: real(due + dt.timedelta(minutes=1))
+    )
+    queues.enqueue("app.jobs.tasks.check_deadlines", "20261124T1000", queue=SLA_QUEUE)
     work()
     assert len(smtp.messages) == 2  # breached to the owner, escalated to the head
 
 
-def test_failed_send_is_recorded_logged_and_not_retried(app, db, monkeypatch,
-                                                         caplog):
+def test_failed_send_is_recorded_logged_and_not_retried(app, db, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens
     breach_case()
@@ -99,16 +100,20 @@ def test_failed_send_is_recorded_logged_and_not_retried(app, db, monkeypatch,
         result = mail.deliver_pending()
     assert result.failed == 2 and result.sent == 0
     rows = db.session.scalars(select(NotificationRecipient)).all()
-    assert all(r.emailed_at is None and "ConnectionRefused" in r.email_error
-               for r in rows)
+    assert all(
+        r.emailed_at is None and "ConnectionRefused" in r.email_error for r in rows
+    )
     assert any("E-mail of notification" in r.getMessage() for r in caplog.records)
     assert mail.deliver_pending().failed == 0  # recorded once, never re-sent
 
 
 def test_stale_alerts_are_not_mailed(db, smtp):
     breach_case()
-    db.session.execute(update(Notification).values(
-        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
+    db.session.execute(
+        update(Notification).values(
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+        )
+    )
     db.session.commit()
     result = mail.deliver_pending()
     assert (result.sent, result.expired) == (0, 2)

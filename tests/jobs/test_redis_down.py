@@ -37,14 +37,28 @@ class ThrowawayRedis:
         self.process: subprocess.Popen[bytes] | None = None
 
     def client(self) -> Redis:
-        return Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5,
-                     socket_timeout=2)
+        return Redis(
+            host="127.0.0.1",
+            port=self.port,
+            socket_connect_timeout=0.5,
+            socket_timeout=2,
+        )
 
     def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - fixed test command
-            [shutil.which("redis-server") or "redis-server", "--port",
-             str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         for _ in range(100):
             with contextlib.suppress(RedisError, OSError):
                 if self.client().ping():
@@ -74,28 +88,54 @@ def _ok(response: Any, code: int = 200) -> dict[str, Any]:
 
 
 def test_cases_work_with_redis_down_and_the_sweep_catches_up(
-        app, db, api, queues, throwaway_redis, caplog):
+    app, db, api, queues, throwaway_redis, caplog
+):
     queues.use(throwaway_redis.client())  # nothing listens there yet
     customer = CustomerFactory()
     cs = api("cs")
     started = time.monotonic()
     with caplog.at_level(logging.WARNING):
-        complaint = _ok(cs.post("/api/v1/case/", json={
-            "customer": customer.id, "kind": "complaint", "severity": "general",
-            "category": by_code(CaseCategory, "other").id,
-            "channel": by_code(Channel, "hotline").id,
-            "title": "磅单重量有误", "description": "客户认为过磅少了20公斤"}), 201)
-        incident = _ok(cs.post("/api/v1/case/", json={
-            "customer": customer.id, "kind": "incident", "severity": "urgent",
-            "category": by_code(CaseCategory, "other").id,
-            "channel": by_code(Channel, "hotline").id,
-            "title": "厂区叉车事故", "description": "装卸时叉车侧翻，一人轻伤"}), 201)
+        complaint = _ok(
+            cs.post(
+                "/api/v1/case/",
+                json={
+                    "customer": customer.id,
+                    "kind": "complaint",
+                    "severity": "general",
+                    "category": by_code(CaseCategory, "other").id,
+                    "channel": by_code(Channel, "hotline").id,
+                    "title": "磅单重量有误",
+                    "description": "客户认为过磅少了20公斤",
+                },
+            ),
+            201,
+        )
+        incident = _ok(
+            cs.post(
+                "/api/v1/case/",
+                json={
+                    "customer": customer.id,
+                    "kind": "incident",
+                    "severity": "urgent",
+                    "category": by_code(CaseCategory, "other").id,
+                    "channel": by_code(Channel, "hotline").id,
+                    "title": "厂区叉车事故",
+                    "description": "装卸时叉车侧翻，一人轻伤",
+                },
+            ),
+            201,
+        )
         case_id = complaint["id"]
         _ok(cs.put(f"/api/v1/case/{case_id}", json={"solution": "复磅并补差价"}))
         for step, data in (
             ("acknowledge", {"content": "已致电客户"}),
-            ("assign", {"department": str(complaint_department(db, case_id)),
-                        "owner": str(user_id(db, "cs"))}),
+            (
+                "assign",
+                {
+                    "department": str(complaint_department(db, case_id)),
+                    "owner": str(user_id(db, "cs")),
+                },
+            ),
             ("start", {}),
             ("submit", {"result": "已复磅并补差价"}),
             ("review", {}),
@@ -108,8 +148,12 @@ def test_cases_work_with_redis_down_and_the_sweep_catches_up(
     closed = db.session.get(Case, case_id)
     assert closed.status == "closed" and closed.solution == "复磅并补差价"
     assert db.session.scalars(select(FollowUp)).all() == []  # the job never ran
-    assert db.session.scalars(select(Notification).where(
-        Notification.clock == "opened")).all() == []
+    assert (
+        db.session.scalars(
+            select(Notification).where(Notification.clock == "opened")
+        ).all()
+        == []
+    )
 
     # Redis comes back; the periodic jobs (as cron enqueues them) catch up.
     throwaway_redis.start()
@@ -117,13 +161,15 @@ def test_cases_work_with_redis_down_and_the_sweep_catches_up(
     queues.use(connection)
     queues.enqueue("app.jobs.tasks.check_deadlines", "20261124T1100", queue="sla")
     queues.enqueue("app.jobs.tasks.generate_followups", "20261124T1100")
-    AppSimpleWorker([Queue(n, connection=connection) for n in QUEUES],
-                    connection=connection).work(burst=True)
+    AppSimpleWorker(
+        [Queue(n, connection=connection) for n in QUEUES], connection=connection
+    ).work(burst=True)
     db.session.expire_all()
     visit = db.session.scalars(select(FollowUp)).one()
     assert visit.case_id == case_id
-    escalation = db.session.scalars(select(Notification).where(
-        Notification.clock == "opened")).one()
+    escalation = db.session.scalars(
+        select(Notification).where(Notification.clock == "opened")
+    ).one()
     assert escalation.record_id == incident["id"]
 
 

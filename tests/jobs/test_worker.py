@@ -17,42 +17,51 @@ from app.services.case_flow import CASE_FLOW
 from tests.factories import CaseFactory, user
 
 
-def test_deadline_job_runs_in_a_worker_and_records_its_slot(db, queues, work,
-                                                            monkeypatch):
+def test_deadline_job_runs_in_a_worker_and_records_its_slot(
+    db, queues, work, monkeypatch
+):
     due = CaseFactory().response_due_at
     real = deadlines.check_deadlines
-    monkeypatch.setattr(deadlines, "check_deadlines",
-                        lambda: real(due + dt.timedelta(minutes=1)))
-    job = queues.enqueue("app.jobs.tasks.check_deadlines", "20261124T0900",
-                         queue=SLA_QUEUE)
+    monkeypatch.setattr(
+        deadlines, "check_deadlines", lambda: real(due + dt.timedelta(minutes=1))
+    )
+    job = queues.enqueue(
+        "app.jobs.tasks.check_deadlines", "20261124T0900", queue=SLA_QUEUE
+    )
     work()
     assert job.get_status(refresh=True) == "finished"
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
     run = db.session.scalars(select(JobRun)).one()
     assert (run.job, run.slot, run.status, run.items) == (
-        "deadlines", "20261124T0900", "done", 2)
+        "deadlines",
+        "20261124T0900",
+        "done",
+        2,
+    )
     # The same slot again (a second cron process, a requeue) does nothing.
-    queues.enqueue("app.jobs.tasks.check_deadlines", "20261124T0900",
-                   queue=SLA_QUEUE)
+    queues.enqueue("app.jobs.tasks.check_deadlines", "20261124T0900", queue=SLA_QUEUE)
     work()
     assert db.session.scalar(select(func.count()).select_from(JobRun)) == 1
 
 
-def test_failing_job_is_in_the_failed_registry_and_the_log(db, queues, work,
-                                                          monkeypatch, caplog,
-                                                          redis_conn):
+def test_failing_job_is_in_the_failed_registry_and_the_log(
+    db, queues, work, monkeypatch, caplog, redis_conn
+):
     def broken() -> None:
         raise RuntimeError("database exploded")
 
     monkeypatch.setattr(deadlines, "check_deadlines", broken)
-    job = queues.enqueue("app.jobs.tasks.check_deadlines", "20261124T0905",
-                         queue=SLA_QUEUE)
+    job = queues.enqueue(
+        "app.jobs.tasks.check_deadlines", "20261124T0905", queue=SLA_QUEUE
+    )
     with caplog.at_level(logging.ERROR):
         work()
     assert job.id in Queue(SLA_QUEUE, connection=redis_conn).failed_job_registry
-    assert any("database exploded" in (r.exc_text or "") and
-               "app.jobs.tasks.check_deadlines" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "database exploded" in (r.exc_text or "")
+        and "app.jobs.tasks.check_deadlines" in r.getMessage()
+        for r in caplog.records
+    )
     run = db.session.scalars(select(JobRun)).one()
     assert run.status == "failed" and "database exploded" in run.message
 
@@ -63,8 +72,7 @@ def test_closing_a_complaint_enqueues_its_follow_up(db, queues, work):
     with acting_as(cs):
         for step, data in (
             ("acknowledge", {"content": "已联系客户"}),
-            ("assign", {"department": str(case.department_id),
-                        "owner": str(cs.id)}),
+            ("assign", {"department": str(case.department_id), "owner": str(cs.id)}),
             ("start", {}),
         ):
             CASE_FLOW.run(case, step, data, cs)
@@ -86,7 +94,10 @@ def test_incident_goes_to_management_when_opened(db, queues, work, kind):
     work()
     db.session.expire_all()
     assert case.escalation_level == 2
-    alert = db.session.scalars(select(Notification).where(
-        Notification.record_id == case.id, Notification.clock == "opened")).one()
+    alert = db.session.scalars(
+        select(Notification).where(
+            Notification.record_id == case.id, Notification.clock == "opened"
+        )
+    ).one()
     assert alert.level == "management"
     assert "manager" in {r.user.username for r in alert.recipients}

@@ -23,7 +23,8 @@ ITEMS = 600
 
 pytestmark = pytest.mark.skipif(
     not REAL_REDIS,
-    reason="needs a real Redis shared with a worker process: set TEST_REDIS_URL")
+    reason="needs a real Redis shared with a worker process: set TEST_REDIS_URL",
+)
 
 
 def _overdue_actions(db: Any) -> None:
@@ -31,27 +32,62 @@ def _overdue_actions(db: Any) -> None:
     now = dt.datetime.now(dt.UTC)
     cs = db.session.scalar(select(AppUser).where(AppUser.username == "cs"))
     department = db.session.scalar(select(Department.id).where(Department.code == "qc"))
-    db.session.execute(insert(ImprovementAction.__table__), [{
-        "number": f"GJ-2026-9{i:05d}", "problem": "上门迟到", "measure": "调整排班",
-        "department_id": department, "owner_id": cs.id,
-        "due_at": now - dt.timedelta(hours=1), "risk_at": now - dt.timedelta(hours=2),
-        "due_state": "running", "status": "open", "escalation_level": 0,
-        "created_at": now, "changed_at": now, "created_by_id": cs.id,
-        "changed_by_id": cs.id,
-    } for i in range(ITEMS)])
+    db.session.execute(
+        insert(ImprovementAction.__table__),
+        [
+            {
+                "number": f"GJ-2026-9{i:05d}",
+                "problem": "上门迟到",
+                "measure": "调整排班",
+                "department_id": department,
+                "owner_id": cs.id,
+                "due_at": now - dt.timedelta(hours=1),
+                "risk_at": now - dt.timedelta(hours=2),
+                "due_state": "running",
+                "status": "open",
+                "escalation_level": 0,
+                "created_at": now,
+                "changed_at": now,
+                "created_by_id": cs.id,
+                "changed_by_id": cs.id,
+            }
+            for i in range(ITEMS)
+        ],
+    )
     db.session.commit()
 
 
 def _worker(app: Any) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "REDIS_URL": REAL_REDIS, "DEADLINE_BATCH_SIZE": "3",
-           "APP_ENV": "development", "TZ": "Asia/Shanghai", "FLASK_APP": "app"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": REAL_REDIS,
+        "DEADLINE_BATCH_SIZE": "3",
+        "APP_ENV": "development",
+        "TZ": "Asia/Shanghai",
+        "FLASK_APP": "app",
+    }
     rq = str(Path(sys.executable).parent / "rq")
-    return subprocess.Popen(  # noqa: S603 - fixed test command
-        [rq, "worker", "--burst", "--url", REAL_REDIS, "--worker-class",
-         "app.jobs.worker.AppWorker", "--path", str(ROOT), "sla", "default"],
-        env=env, cwd=ROOT, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            rq,
+            "worker",
+            "--burst",
+            "--url",
+            REAL_REDIS,
+            "--worker-class",
+            "app.jobs.worker.AppWorker",
+            "--path",
+            str(ROOT),
+            "sla",
+            "default",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -92,7 +128,13 @@ def test_sigkill_mid_sweep_then_restart_finishes_without_duplicates(app, db, que
     assert _count(db) == ITEMS * 2  # breached + escalated for each, no more
     pairs = db.session.execute(select(Delivery.notification_id, Delivery.user_id)).all()
     assert len(pairs) == len(set(pairs))
-    assert db.session.scalar(select(func.count()).select_from(ImprovementAction).where(
-        ImprovementAction.due_state == "breached")) == ITEMS
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ImprovementAction)
+            .where(ImprovementAction.due_state == "breached")
+        )
+        == ITEMS
+    )
     runs = dict(db.session.execute(select(JobRun.slot, JobRun.status)).all())
     assert runs == {"20261124T1200": "running", "20261124T1205": "done"}

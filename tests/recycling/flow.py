@@ -33,8 +33,11 @@ def today() -> dt.date:
 
 def grade_of(material: str, grade: str) -> MaterialGrade:
     found = by_code(Material, material)
-    return db.session.query(MaterialGrade).filter_by(material_id=found.id,
-                                                      code=grade).one()
+    return (
+        db.session.query(MaterialGrade)
+        .filter_by(material_id=found.id, code=grade)
+        .one()
+    )
 
 
 def save(item: Any, username: str = "admin") -> Any:
@@ -61,43 +64,69 @@ def update(item: Any, username: str, **values: Any) -> Any:
     return item
 
 
-def change_price(material: str, grade: str, old: str, new: str,
-                 on: dt.date, direction: str = "purchase") -> None:
+def change_price(
+    material: str,
+    grade: str,
+    old: str,
+    new: str,
+    on: dt.date,
+    direction: str = "purchase",
+) -> None:
     """The price list entry ends the day before `on`; a new one starts on `on`."""
-    item = db.session.query(PriceListItem).filter_by(
-        material_id=by_code(Material, material).id,
-        grade_id=grade_of(material, grade).id, direction=direction,
-        customer_type_id=None).one()
+    item = (
+        db.session.query(PriceListItem)
+        .filter_by(
+            material_id=by_code(Material, material).id,
+            grade_id=grade_of(material, grade).id,
+            direction=direction,
+            customer_type_id=None,
+        )
+        .one()
+    )
     item.unit_price = Decimal(old)
     item.valid_from = on - dt.timedelta(days=30)
     item.valid_to = on - dt.timedelta(days=1)
     db.session.commit()
-    save(PriceListItem(material=by_code(Material, material),
-                       grade=grade_of(material, grade), direction=direction,
-                       unit_price=Decimal(new), valid_from=on))
+    save(
+        PriceListItem(
+            material=by_code(Material, material),
+            grade=grade_of(material, grade),
+            direction=direction,
+            unit_price=Decimal(new),
+            valid_from=on,
+        )
+    )
 
 
-def step(record: Any, name: str, username: str, flow: Any = PICKUP_FLOW,
-         **data: Any) -> Any:
+def step(
+    record: Any, name: str, username: str, flow: Any = PICKUP_FLOW, **data: Any
+) -> Any:
     """Take a workflow step through the service as `username`."""
     actor = user(username)
     with acting_as(actor):
         return flow.run(record, name, data, actor)
 
 
-def settle_step(settlement: Settlement, name: str, username: str = "finance",
-                **data: Any) -> Settlement:
+def settle_step(
+    settlement: Settlement, name: str, username: str = "finance", **data: Any
+) -> Settlement:
     return step(settlement, name, username, SETTLEMENT_FLOW, **data)
 
 
 def lines_of(pickup: Pickup) -> list[PickupLine]:
-    return db.session.query(PickupLine).filter_by(pickup_id=pickup.id) \
-        .order_by(PickupLine.id).all()
+    return (
+        db.session.query(PickupLine)
+        .filter_by(pickup_id=pickup.id)
+        .order_by(PickupLine.id)
+        .all()
+    )
 
 
 def per_line(pickup: Pickup, name: str, values: list[Any]) -> dict[str, Any]:
-    return {line_field(line, name): value
-            for line, value in zip(lines_of(pickup), values, strict=True)}
+    return {
+        line_field(line, name): value
+        for line, value in zip(lines_of(pickup), values, strict=True)
+    }
 
 
 WINDOW = {
@@ -112,13 +141,20 @@ WINDOW = {
 }
 
 
-def new_pickup(materials: tuple[tuple[str, str], ...] = (("paper-cardboard", "A"),),
-               **kwargs: Any) -> Pickup:
+def new_pickup(
+    materials: tuple[tuple[str, str], ...] = (("paper-cardboard", "A"),), **kwargs: Any
+) -> Pickup:
     pickup = PickupFactory(**kwargs)
     for material, grade in materials:
-        save(PickupLine(pickup=pickup, material=by_code(Material, material),
-                        grade=grade_of(material, grade), estimated_kg=Decimal(1000)),
-             "ops")
+        save(
+            PickupLine(
+                pickup=pickup,
+                material=by_code(Material, material),
+                grade=grade_of(material, grade),
+                estimated_kg=Decimal(1000),
+            ),
+            "ops",
+        )
     return pickup
 
 
@@ -126,30 +162,62 @@ def collected(pickup: Pickup, kg: str = "1000") -> Pickup:
     """Schedule, assess and collect a pickup (Operations)."""
     count = len(lines_of(pickup))
     step(pickup, "schedule", "ops", **WINDOW)
-    step(pickup, "assess", "ops", assessment_note="纸板干燥，夹杂少量塑料膜",
-         **per_line(pickup, "assessed_kg", [Decimal(kg)] * count))
-    step(pickup, "collect", "ops",
-         **per_line(pickup, "collected_kg", [Decimal(kg)] * count))
+    step(
+        pickup,
+        "assess",
+        "ops",
+        assessment_note="纸板干燥，夹杂少量塑料膜",
+        **per_line(pickup, "assessed_kg", [Decimal(kg)] * count),
+    )
+    step(
+        pickup,
+        "collect",
+        "ops",
+        **per_line(pickup, "collected_kg", [Decimal(kg)] * count),
+    )
     return pickup
 
 
-def weigh(pickup: Pickup, gross: str = "1500", tare: str | None = "500",
-          username: str = "warehouse") -> list[WeighLine]:
+def weigh(
+    pickup: Pickup,
+    gross: str = "1500",
+    tare: str | None = "500",
+    username: str = "warehouse",
+) -> list[WeighLine]:
     """One ticket with a weigh line per pickup line (Warehouse)."""
     ticket = save(WeighTicket(pickup=pickup), username)
-    return [save(WeighLine(ticket=ticket, pickup_line=line, material=line.material,
-                           gross_kg=Decimal(gross),
-                           tare_kg=None if tare is None else Decimal(tare)), username)
-            for line in lines_of(pickup)]
+    return [
+        save(
+            WeighLine(
+                ticket=ticket,
+                pickup_line=line,
+                material=line.material,
+                gross_kg=Decimal(gross),
+                tare_kg=None if tare is None else Decimal(tare),
+            ),
+            username,
+        )
+        for line in lines_of(pickup)
+    ]
 
 
-def inspect_all(pickup: Pickup, username: str = "qc",
-                **values: Any) -> list[Inspection]:
+def inspect_all(
+    pickup: Pickup, username: str = "qc", **values: Any
+) -> list[Inspection]:
     found = []
-    for line in db.session.query(WeighLine).join(WeighTicket).filter(
-            WeighTicket.pickup_id == pickup.id).order_by(WeighLine.id):
-        fields = {"moisture_pct": Decimal(0), "impurity_pct": Decimal(0),
-                  "deduction_kg": Decimal(0), "result": "pass", **values}
+    for line in (
+        db.session.query(WeighLine)
+        .join(WeighTicket)
+        .filter(WeighTicket.pickup_id == pickup.id)
+        .order_by(WeighLine.id)
+    ):
+        fields = {
+            "moisture_pct": Decimal(0),
+            "impurity_pct": Decimal(0),
+            "deduction_kg": Decimal(0),
+            "result": "pass",
+            **values,
+        }
         found.append(save(Inspection(weigh_line=line, **fields), username))
     return found
 

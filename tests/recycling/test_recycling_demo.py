@@ -13,7 +13,8 @@ from tests.factories import CustomerFactory, by_code
 
 def test_demo_recycling_covers_every_state(db, users):
     customers = [CustomerFactory() for _ in range(4)] + [
-        CustomerFactory(customer_type=by_code(CustomerType, "buyer"))]
+        CustomerFactory(customer_type=by_code(CustomerType, "buyer"))
+    ]
     demo_recycling.build(users, customers, random.Random(7))
 
     statuses = {p.status for p in db.session.query(Pickup)}
@@ -29,5 +30,6 @@ def test_demo_recycling_covers_every_state(db, users):
     assert db.session.query(Reweigh).count() == 1
     assert db.session.query(Case).filter(Case.inspection_id.is_not(None)).count() == 1
     for settlement in settlements:
-        assert settlement.total == sum((line.amount for line in settlement.lines),
-                                       Decimal("0.00"))
+        assert settlement.total == sum(
+            (line.amount for line in settlement.lines), Decimal("0.00")
+        )

@@ -27,7 +27,7 @@ from tests.recycling.flow import settle_step
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"),
     reason="concurrent numbering needs PostgreSQL: set TEST_DATABASE_URL "
-           "(SQLite serialises writers, so there is no race to test)",
+    "(SQLite serialises writers, so there is no race to test)",
 )
 
 WORKERS = 10
@@ -73,10 +73,16 @@ def test_ticket_and_settlement_numbers_are_gap_free_under_concurrency(app, db):
 
     def work(index: int) -> None:
         for username, build in (
-            ("warehouse", lambda: WeighTicket(customer_id=customer_id,
-                                              vehicle=f"浙A{index:05d}")),
-            ("finance", lambda: Settlement(direction="pay", customer_id=customer_id,
-                                           payment_method="cash")),
+            (
+                "warehouse",
+                lambda: WeighTicket(customer_id=customer_id, vehicle=f"浙A{index:05d}"),
+            ),
+            (
+                "finance",
+                lambda: Settlement(
+                    direction="pay", customer_id=customer_id, payment_method="cash"
+                ),
+            ),
         ):
             with acting_as(_user(username)):
                 item = build()
@@ -103,8 +109,9 @@ def test_voucher_numbers_are_gap_free_under_concurrency(app, db):
     ids = []
     with acting_as(finance):
         for _ in range(WORKERS):
-            settlement = Settlement(direction="pay", customer_id=customer_id,
-                                    payment_method="cash")
+            settlement = Settlement(
+                direction="pay", customer_id=customer_id, payment_method="cash"
+            )
             records.before_create(settlement)
             db.session.add(settlement)
             db.session.commit()
@@ -127,6 +134,8 @@ def test_voucher_numbers_are_gap_free_under_concurrency(app, db):
 
     assert _run_at_once(app, work) == []
     db.session.expire_all()  # the threads changed the rows this session holds
-    vouchers = [s.voucher_no for s in db.session.query(Settlement)
-                .filter(Settlement.voucher_no.is_not(None))]
+    vouchers = [
+        s.voucher_no
+        for s in db.session.query(Settlement).filter(Settlement.voucher_no.is_not(None))
+    ]
     assert _sequence(vouchers) == list(range(1, WORKERS - len(failed) + 1))

@@ -57,26 +57,49 @@ def test_tare_above_gross_is_refused_everywhere(db, login):
     ticket = save(WeighTicket(pickup=pickup), "warehouse")
     line = lines_of(pickup)[0]
     with pytest.raises(InvalidInput, match=r"800\.001") as refused:
-        save(WeighLine(ticket=ticket, pickup_line=line, material=line.material,
-                       gross_kg=Decimal("800"), tare_kg=Decimal("800.001")),
-             "warehouse")
+        save(
+            WeighLine(
+                ticket=ticket,
+                pickup_line=line,
+                material=line.material,
+                gross_kg=Decimal("800"),
+                tare_kg=Decimal("800.001"),
+            ),
+            "warehouse",
+        )
     assert refused.value.field == "tare_kg"
     db.session.rollback()
     assert db.session.query(WeighLine).count() == 0
 
     browser = login("warehouse")
-    response = browser.post("/weighlineview/add", {
-        "ticket": ticket.id, "pickup_line": line.id, "material": line.material_id,
-        "gross_kg": "800", "tare_kg": "950"}, follow_redirects=True)
+    response = browser.post(
+        "/weighlineview/add",
+        {
+            "ticket": ticket.id,
+            "pickup_line": line.id,
+            "material": line.material_id,
+            "gross_kg": "800",
+            "tare_kg": "950",
+        },
+        follow_redirects=True,
+    )
     assert "950" in _text(response) and "800" in _text(response)  # the message
     assert response.status_code == 200
     assert db.session.query(WeighLine).count() == 0
 
     # The second pass (tare entered later) is checked the same way.
-    weighed = save(WeighLine(ticket=ticket, pickup_line=line, material=line.material,
-                             gross_kg=Decimal("800")), "warehouse")
-    browser.post(f"/weighlineview/edit/{weighed.id}", {
-        "gross_kg": "800", "tare_kg": "801"})
+    weighed = save(
+        WeighLine(
+            ticket=ticket,
+            pickup_line=line,
+            material=line.material,
+            gross_kg=Decimal("800"),
+        ),
+        "warehouse",
+    )
+    browser.post(
+        f"/weighlineview/edit/{weighed.id}", {"gross_kg": "800", "tare_kg": "801"}
+    )
     db.session.expire_all()
     assert weighed.tare_kg is None and weighed.net_kg is None
 
@@ -94,26 +117,43 @@ def test_negative_and_non_numeric_weights_on_screens_and_api(db, login, api):
     line = lines_of(pickup)[0]
     browser = login("warehouse")
     for gross in ("-12", "十二公斤"):
-        response = browser.post("/weighlineview/add", {
-            "ticket": ticket.id, "pickup_line": line.id,
-            "material": line.material_id, "gross_kg": gross}, follow_redirects=True)
+        response = browser.post(
+            "/weighlineview/add",
+            {
+                "ticket": ticket.id,
+                "pickup_line": line.id,
+                "material": line.material_id,
+                "gross_kg": gross,
+            },
+            follow_redirects=True,
+        )
         assert response.status_code == 200  # the form again, or the refusal shown
     assert db.session.query(WeighLine).count() == 0
 
     other = new_pickup()
-    step(other, "schedule", "ops", **{
-        "crew": "王师傅", "vehicle": "浙A11111",
-        "window_start": dt.datetime(2026, 12, 1, 9), "window_end":
-        dt.datetime(2026, 12, 1, 11)})
+    step(
+        other,
+        "schedule",
+        "ops",
+        **{
+            "crew": "王师傅",
+            "vehicle": "浙A11111",
+            "window_start": dt.datetime(2026, 12, 1, 9),
+            "window_end": dt.datetime(2026, 12, 1, 11),
+        },
+    )
     field = line_field(lines_of(other)[0], "assessed_kg")
     ops = login("ops")
-    page = ops.post(f"/pickups/step/assess/{other.id}", {
-        "assessment_note": "现场评估", field: "-5"})
+    page = ops.post(
+        f"/pickups/step/assess/{other.id}", {"assessment_note": "现场评估", field: "-5"}
+    )
     assert page.status_code == 400
     client = api("ops")
     for bad in ("-5", "五百"):
-        response = client.post(f"/api/v1/pickup/{other.id}/step/assess",
-                               json={"assessment_note": "现场评估", field: bad})
+        response = client.post(
+            f"/api/v1/pickup/{other.id}/step/assess",
+            json={"assessment_note": "现场评估", field: bad},
+        )
         assert response.status_code == 400, response.get_json()
         assert response.get_json()["field"] == field
     db.session.expire_all()
@@ -126,28 +166,51 @@ def test_impurity_above_100_percent_is_refused(db, login):
     step(pickup, "weigh", "warehouse")
     line = db.session.query(WeighLine).one()
     with pytest.raises(InvalidInput) as refused:
-        save(Inspection(weigh_line=line, impurity_pct=Decimal("100.5"),
-                        result="pass"), "qc")
+        save(
+            Inspection(weigh_line=line, impurity_pct=Decimal("100.5"), result="pass"),
+            "qc",
+        )
     assert refused.value.field == "impurity_pct"
     db.session.rollback()
     with pytest.raises(InvalidInput) as refused:
-        save(Inspection(weigh_line=line, moisture_pct=Decimal("60"),
-                        impurity_pct=Decimal("40.5"), result="pass"), "qc")
+        save(
+            Inspection(
+                weigh_line=line,
+                moisture_pct=Decimal("60"),
+                impurity_pct=Decimal("40.5"),
+                result="pass",
+            ),
+            "qc",
+        )
     assert refused.value.field == "impurity_pct"
     db.session.rollback()
     browser = login("qc")
-    browser.post("/inspections/add", {
-        "weigh_line": line.id, "material": line.material_id, "result": "pass",
-        "moisture_pct": "0", "impurity_pct": "120", "deduction_kg": "0"})
+    browser.post(
+        "/inspections/add",
+        {
+            "weigh_line": line.id,
+            "material": line.material_id,
+            "result": "pass",
+            "moisture_pct": "0",
+            "impurity_pct": "120",
+            "deduction_kg": "0",
+        },
+    )
     assert db.session.query(Inspection).count() == 0
     assert _counter(db, "inspection") == 0
 
 
 def test_weighing_before_collection_is_refused(db, login):
     pickup = new_pickup()
-    step(pickup, "schedule", "ops", crew="王师傅", vehicle="浙A11111",
-         window_start=dt.datetime(2026, 12, 1, 9),
-         window_end=dt.datetime(2026, 12, 1, 11))
+    step(
+        pickup,
+        "schedule",
+        "ops",
+        crew="王师傅",
+        vehicle="浙A11111",
+        window_start=dt.datetime(2026, 12, 1, 9),
+        window_end=dt.datetime(2026, 12, 1, 11),
+    )
     with pytest.raises(NotFound):  # the warehouse does not see it yet
         save(WeighTicket(pickup=pickup), "warehouse")
     db.session.rollback()
@@ -160,8 +223,10 @@ def test_weighing_before_collection_is_refused(db, login):
 
     # The warehouse cannot even pick a pickup that is not collected yet.
     browser = login("warehouse")
-    response = browser.post("/weighticketview/add", {
-        "pickup": pickup.id, "customer": pickup.customer_id, "vehicle": "浙A11111"})
+    response = browser.post(
+        "/weighticketview/add",
+        {"pickup": pickup.id, "customer": pickup.customer_id, "vehicle": "浙A11111"},
+    )
     assert response.status_code == 200
     assert db.session.query(WeighTicket).count() == 0
 
@@ -175,9 +240,15 @@ def test_weighing_before_collection_is_refused(db, login):
 
 def test_no_price_in_force_is_refused_by_name(db, login, api):
     pickup = inspected(new_pickup())
-    item = db.session.query(PriceListItem).filter_by(
-        material_id=by_code(Material, "paper-cardboard").id, direction="purchase",
-        grade_id=lines_of(pickup)[0].grade_id).one()
+    item = (
+        db.session.query(PriceListItem)
+        .filter_by(
+            material_id=by_code(Material, "paper-cardboard").id,
+            direction="purchase",
+            grade_id=lines_of(pickup)[0].grade_id,
+        )
+        .one()
+    )
     item.valid_to = today() - dt.timedelta(days=1)
     db.session.commit()
 
@@ -188,8 +259,7 @@ def test_no_price_in_force_is_refused_by_name(db, login, api):
     db.session.rollback()
 
     browser = login("finance")
-    page = browser.post(f"/pickups/step/settle/{pickup.id}", {},
-                        follow_redirects=True)
+    page = browser.post(f"/pickups/step/settle/{pickup.id}", {}, follow_redirects=True)
     assert "黄板纸" in _text(page) and today().isoformat() in _text(page)
     response = api("finance").post(f"/api/v1/pickup/{pickup.id}/step/settle", json={})
     assert response.status_code == 400 and "黄板纸" in response.get_json()["message"]
@@ -204,19 +274,26 @@ def test_no_price_in_force_is_refused_by_name(db, login, api):
 def test_paid_settlement_cannot_be_edited_or_deleted(db, login, api):
     settlement = paid(new_pickup())
     before = (settlement.total, settlement.notes, settlement.payment_method)
-    audit_rows = db.session.query(AuditLog).filter_by(
-        table_name="settlement", row_id=settlement.id).count()
+    audit_rows = (
+        db.session.query(AuditLog)
+        .filter_by(table_name="settlement", row_id=settlement.id)
+        .count()
+    )
 
     finance = login("finance")
-    page = finance.post(f"/settlements/edit/{settlement.id}", {
-        "payment_method": "cash", "notes": "改为现金"}, follow_redirects=True)
+    page = finance.post(
+        f"/settlements/edit/{settlement.id}",
+        {"payment_method": "cash", "notes": "改为现金"},
+        follow_redirects=True,
+    )
     assert str(PAID_IS_FINAL) in _text(page)
     admin = login("admin")
     admin.post(f"/settlements/delete/{settlement.id}", {})
 
     client = api("finance")
-    response = client.put(f"/api/v1/settlement/{settlement.id}",
-                          json={"payment_method": "cash"})
+    response = client.put(
+        f"/api/v1/settlement/{settlement.id}", json={"payment_method": "cash"}
+    )
     assert response.status_code == 409, response.get_json()
     assert response.get_json()["message"] == str(PAID_IS_FINAL)
     # Finance may not delete settlements at all; an admin is refused by the rule.
@@ -226,18 +303,30 @@ def test_paid_settlement_cannot_be_edited_or_deleted(db, login, api):
     assert response.get_json()["message"] == str(PAID_IS_FINAL)
 
     line = settlement.lines[0]
-    finance.post(f"/settlementlineview/edit/{line.id}", {
-        "net_kg": "1", "unit_price": "1", "note": "x"})
-    response = finance.post("/settlementlineview/add", {
-        "settlement": settlement.id, "material": line.material_id,
-        "net_kg": "10", "unit_price": "1"})
+    finance.post(
+        f"/settlementlineview/edit/{line.id}",
+        {"net_kg": "1", "unit_price": "1", "note": "x"},
+    )
+    response = finance.post(
+        "/settlementlineview/add",
+        {
+            "settlement": settlement.id,
+            "material": line.material_id,
+            "net_kg": "10",
+            "unit_price": "1",
+        },
+    )
 
     db.session.expire_all()
     assert (settlement.total, settlement.notes, settlement.payment_method) == before
     assert settlement.status == "paid" and len(settlement.lines) == 1
     assert line.net_kg == Decimal("1000.000")
-    assert db.session.query(AuditLog).filter_by(
-        table_name="settlement", row_id=settlement.id).count() == audit_rows
+    assert (
+        db.session.query(AuditLog)
+        .filter_by(table_name="settlement", row_id=settlement.id)
+        .count()
+        == audit_rows
+    )
 
 
 def test_paid_settlement_is_final_in_services_too(db):
@@ -251,9 +340,15 @@ def test_paid_settlement_is_final_in_services_too(db):
     with pytest.raises(Conflict, match=FINAL):
         db.session.commit()
     db.session.rollback()
-    db.session.add(SettlementLine(settlement=settlement, material=line.material,
-                                  net_kg=Decimal(1), unit_price=Decimal(1),
-                                  amount=Decimal(1)))
+    db.session.add(
+        SettlementLine(
+            settlement=settlement,
+            material=line.material,
+            net_kg=Decimal(1),
+            unit_price=Decimal(1),
+            amount=Decimal(1),
+        )
+    )
     with pytest.raises(Conflict, match=FINAL):
         db.session.commit()
     db.session.rollback()
@@ -281,23 +376,28 @@ def _weighed(pickup):
     return pickup
 
 
-@pytest.mark.parametrize("stage, name, username", [
-    ("requested", "schedule", "cs"),
-    ("collected", "weigh", "ops"),
-    ("weighed", "inspect", "warehouse"),
-    ("weighed", "inspect", "ops"),
-    ("inspected", "settle", "qc"),
-    ("inspected", "settle", "ops"),
-])
-def test_step_by_a_department_that_does_not_own_it(db, login, api, stage, name,
-                                                   username):
+@pytest.mark.parametrize(
+    "stage, name, username",
+    [
+        ("requested", "schedule", "cs"),
+        ("collected", "weigh", "ops"),
+        ("weighed", "inspect", "warehouse"),
+        ("weighed", "inspect", "ops"),
+        ("inspected", "settle", "qc"),
+        ("inspected", "settle", "ops"),
+    ],
+)
+def test_step_by_a_department_that_does_not_own_it(
+    db, login, api, stage, name, username
+):
     pickup = STAGES[stage](new_pickup())
     logged = db.session.query(PickupLog).count()
     with pytest.raises(NotAllowed):
         step(pickup, name, username)
     db.session.rollback()
-    assert login(username).post(f"/pickups/step/{name}/{pickup.id}",
-                                {}).status_code == 403
+    assert (
+        login(username).post(f"/pickups/step/{name}/{pickup.id}", {}).status_code == 403
+    )
     response = api(username).post(f"/api/v1/pickup/{pickup.id}/step/{name}", json={})
     assert response.status_code == 403, response.get_json()
     db.session.expire_all()
@@ -311,8 +411,13 @@ def test_settlement_steps_belong_to_finance(db, api):
     for username in ("cs", "manager"):
         response = api(username).post(
             f"/api/v1/settlement/{settlement.id}/step/adjust",
-            json={"reason": "少算", "material": settlement.lines[0].material_id,
-                  "net_kg": "10", "unit_price": "1.6"})
+            json={
+                "reason": "少算",
+                "material": settlement.lines[0].material_id,
+                "net_kg": "10",
+                "unit_price": "1.6",
+            },
+        )
         assert response.status_code == 403
     assert db.session.query(Settlement).count() == draft
 

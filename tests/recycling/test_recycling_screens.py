@@ -41,10 +41,13 @@ def test_paid_settlement_offers_only_the_adjusting_entry(db, login):
     for name in ("confirm", "pay", "void", "add_lot"):
         assert f"/settlements/step/{name}/{settlement.id}" not in page
     assert f"/settlements/print/{settlement.id}" in page
-    assert login("finance").get(
-        f"/settlements/step/void/{settlement.id}").status_code == 200
-    response = login("finance").post(f"/settlements/step/void/{settlement.id}",
-                                     {"reason": "误操作"})
+    assert (
+        login("finance").get(f"/settlements/step/void/{settlement.id}").status_code
+        == 200
+    )
+    response = login("finance").post(
+        f"/settlements/step/void/{settlement.id}", {"reason": "误操作"}
+    )
     assert response.status_code == 409
     db.session.expire_all()
     assert settlement.status == "paid"

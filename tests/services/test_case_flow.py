@@ -33,8 +33,11 @@ def to_in_progress(case: Case, department: str = "ops", owner: str = "ops") -> C
     return advance(
         case,
         ("acknowledge", "cs", {"content": "已致电客户，告知处理流程和预计时间。"}),
-        ("assign", "cs", {"department": str(dept(department).id),
-                          "owner": str(user(owner).id)}),
+        (
+            "assign",
+            "cs",
+            {"department": str(dept(department).id), "owner": str(user(owner).id)},
+        ),
         ("start", owner, {}),
     )
 
@@ -102,8 +105,12 @@ def test_step_allowed_only_to_its_roles(db, step, username):
         run(case, step, username, **data)
         db.session.refresh(case)
         assert case.status == (CASE_FLOW.get(step).target or before)
-        entry = (db.session.query(CaseLog).filter_by(case_id=case.id)
-                 .order_by(CaseLog.id.desc()).first())
+        entry = (
+            db.session.query(CaseLog)
+            .filter_by(case_id=case.id)
+            .order_by(CaseLog.id.desc())
+            .first()
+        )
         assert entry.action == step
         assert entry.user_id == user(username).id
         assert entry.from_status == before
@@ -117,14 +124,24 @@ def test_step_allowed_only_to_its_roles(db, step, username):
         assert count == logs_before
 
 
-@pytest.mark.parametrize("username", ["cs", "sales", "ops", "warehouse", "qc",
-                                      "finance"])
+@pytest.mark.parametrize(
+    "username", ["cs", "sales", "ops", "warehouse", "qc", "finance"]
+)
 def test_department_handling_steps(db, username):
     """start, pend, resume, submit belong to the department handling the case."""
-    department = {"cs": "cs", "sales": "sales", "ops": "ops", "warehouse":
-                  "warehouse", "qc": "qc", "finance": "finance"}[username]
-    case = advance(CaseFactory(), ("acknowledge", "cs", {"content": "已回复"}),
-                   ("assign", "cs", {"department": str(dept(department).id)}))
+    department = {
+        "cs": "cs",
+        "sales": "sales",
+        "ops": "ops",
+        "warehouse": "warehouse",
+        "qc": "qc",
+        "finance": "finance",
+    }[username]
+    case = advance(
+        CaseFactory(),
+        ("acknowledge", "cs", {"content": "已回复"}),
+        ("assign", "cs", {"department": str(dept(department).id)}),
+    )
     run(case, "start", username)
     assert case.status == "in_progress"
     assert case.owner_id == user(username).id
@@ -139,8 +156,11 @@ def test_department_handling_steps(db, username):
 
 
 def test_manager_cannot_take_handling_steps(db):
-    case = advance(CaseFactory(), ("acknowledge", "cs", {"content": "已回复"}),
-                   ("assign", "cs", {"department": str(dept("ops").id)}))
+    case = advance(
+        CaseFactory(),
+        ("acknowledge", "cs", {"content": "已回复"}),
+        ("assign", "cs", {"department": str(dept("ops").id)}),
+    )
     with pytest.raises(NotAllowed):
         run(case, "start", "manager")
     db.session.rollback()
@@ -233,11 +253,15 @@ def test_required_fields_are_checked(db):
 def test_assign_routes_to_department_and_checks_owner(db):
     case = advance(CaseFactory(), ("acknowledge", "cs", {"content": "已回复"}))
     with pytest.raises(InvalidInput):
-        run(case, "assign", "cs", department=str(dept("qc").id),
-            owner=str(user("ops").id))
+        run(
+            case,
+            "assign",
+            "cs",
+            department=str(dept("qc").id),
+            owner=str(user("ops").id),
+        )
     db.session.rollback()
-    run(case, "assign", "cs", department=str(dept("qc").id),
-        owner=str(user("qc").id))
+    run(case, "assign", "cs", department=str(dept("qc").id), owner=str(user("qc").id))
     assert case.department.code == "qc"
     assert case.owner_id == user("qc").id
     assert case.internal_due_at == case.resolution_due_at

@@ -23,24 +23,32 @@ def check_improvement_actions(moment: dt.datetime) -> int:
 
 
 def _alerts(db, action):
-    rows = db.session.query(Notification).filter_by(
-        record_type="action", record_id=action.id).order_by(
-        Notification.id).all()
+    rows = (
+        db.session.query(Notification)
+        .filter_by(record_type="action", record_id=action.id)
+        .order_by(Notification.id)
+        .all()
+    )
     return [(n.clock, n.level, sorted(r.user_id for r in n.recipients)) for n in rows]
 
 
 @pytest.fixture
 def action(db, users):
     """Due in 10 days, owned by ops2 in Operations (head: ops)."""
-    return ImprovementActionFactory(_as="manager", department=users["ops"].department,
-                                    owner=users["ops2"],
-                                    due_at=dt.datetime.now(dt.UTC) + 10 * DAY)
+    return ImprovementActionFactory(
+        _as="manager",
+        department=users["ops"].department,
+        owner=users["ops2"],
+        due_at=dt.datetime.now(dt.UTC) + 10 * DAY,
+    )
 
 
 def test_risk_instant_is_80_percent_of_the_time_given(action):
     # created + 0.8 x (due - created): 8 of the 10 days.
-    assert action.risk_at == action.created_at + (action.due_at - action.created_at
-                                                  ) * 8 / 10
+    assert (
+        action.risk_at
+        == action.created_at + (action.due_at - action.created_at) * 8 / 10
+    )
     assert action.due_state == "running"
 
 
@@ -66,9 +74,11 @@ def test_at_risk_then_breached_each_alerted_once(db, users, action):
     assert check_improvement_actions(action.due_at + MINUTE) == 2
     db.session.refresh(action)
     assert action.due_state == "breached"
-    assert _alerts(db, action) == [("due", "at_risk", owner),
-                                   ("due", "breached", owner),
-                                   ("due", "escalated", head)]
+    assert _alerts(db, action) == [
+        ("due", "at_risk", owner),
+        ("due", "breached", owner),
+        ("due", "escalated", head),
+    ]
     assert check_improvement_actions(action.due_at + 2 * MINUTE) == 0
 
 
@@ -76,7 +86,10 @@ def test_an_action_found_overdue_is_alerted_as_breached_only(db, users, action):
     # Found a day late: breached, escalated, and past the grace to Management.
     check_improvement_actions(action.due_at + DAY)
     assert [level for _, level, _ in _alerts(db, action)] == [
-        "breached", "escalated", "management"]
+        "breached",
+        "escalated",
+        "management",
+    ]
 
 
 def test_finished_and_cancelled_actions_are_not_alerted(db, users, action):
@@ -103,11 +116,16 @@ def test_the_alert_reaches_the_owners_inbox(db, users, action, login):
     check_improvement_actions(action.risk_at + MINUTE)
     page = login("ops2").get("/notificationview/list/").get_data(as_text=True)
     assert action.number in page
-    assert db.session.query(NotificationRecipient).filter_by(
-        user_id=users["cs"].id).count() == 0
+    assert (
+        db.session.query(NotificationRecipient)
+        .filter_by(user_id=users["cs"].id)
+        .count()
+        == 0
+    )
 
 
 def test_the_owner_works_in_the_responsible_department(db, users):
     with pytest.raises(InvalidInput):
-        ImprovementActionFactory(_as="manager", department=users["ops"].department,
-                                 owner=users["cs2"])
+        ImprovementActionFactory(
+            _as="manager", department=users["ops"].department, owner=users["cs2"]
+        )

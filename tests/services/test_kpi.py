@@ -182,8 +182,9 @@ def test_department_target_overrides_company_target(october, users, db):
     from app.models import KpiTarget
 
     ops = users["ops"].department_id
-    db.session.add(KpiTarget(kpi="complaint_timeliness", department_id=ops,
-                             target_percent=D("60")))
+    db.session.add(
+        KpiTarget(kpi="complaint_timeliness", department_id=ops, target_percent=D("60"))
+    )
     db.session.commit()
     report = kpi.compute([OCTOBER], users["manager"])
     # Operations: 66.67 >= its own 60 -> fine; company still against 95.
@@ -197,14 +198,17 @@ def test_department_target_overrides_company_target(october, users, db):
 def test_a_clerk_sees_figures_over_their_scope_only(october, users):
     report = kpi.compute([OCTOBER], users["ops2"])
     # Cases of Operations only: the Operations figures.
-    for code in ("complaint_timeliness", "response_timeliness",
-                 "repeat_complaint_rate", "first_time_resolution"):
+    for code in (
+        "complaint_timeliness",
+        "response_timeliness",
+        "repeat_complaint_rate",
+        "first_time_resolution",
+    ):
         assert _triple(report.figure(code, OCTOBER)) == DEPARTMENTS["ops"][code]
     # Visits belong to Customer service: ops2 sees only the case scores
     # C1 5, C2 2, C3 4, C7 4, A1 1 = 16 / 5 = 3.20; >= 4: 3 of 5.
     assert _triple(report.figure("satisfaction_mean", OCTOBER)) == (16, 5, D("3.20"))
-    assert _triple(report.figure("satisfaction_share", OCTOBER)) == (3, 5,
-                                                                       D("60.00"))
+    assert _triple(report.figure("satisfaction_share", OCTOBER)) == (3, 5, D("60.00"))
     # Weigh tickets are the warehouse's: nothing to see.
     assert _triple(report.figure("weighing_accuracy", OCTOBER)) == (0, 0, None)
     assert users["warehouse"].department_id not in report.departments(OCTOBER)
@@ -214,16 +218,21 @@ def test_tolerance_and_repeat_window_are_settings(october, users, db):
     from app.models import Setting
 
     db.session.query(Setting).filter_by(key="weighing.tolerance_percent").update(
-        {"value": "0.4"})
+        {"value": "0.4"}
+    )
     db.session.query(Setting).filter_by(key="repeat_complaint.days").update(
-        {"value": "40"})
+        {"value": "40"}
+    )
     db.session.commit()
     report = kpi.compute([OCTOBER], users["manager"])
     # 0.4 %: W1 (1 %) and W2 out, W3 (0.5 %) out too: 0 / 3.
     assert _triple(report.figure("weighing_accuracy", OCTOBER)) == (0, 3, D("0.00"))
     # 40 days: C4 now repeats C8 (34 days before): 5 / 8.
-    assert _triple(report.figure("repeat_complaint_rate", OCTOBER)) == (5, 8,
-                                                                          D("62.50"))
+    assert _triple(report.figure("repeat_complaint_rate", OCTOBER)) == (
+        5,
+        8,
+        D("62.50"),
+    )
 
 
 def test_records_behind_a_figure(october, users):
@@ -231,14 +240,23 @@ def test_records_behind_a_figure(october, users):
     timeliness = kpi.get_kpi("complaint_timeliness")
     everything = kpi.records(timeliness, OCTOBER, manager)
     assert {r.record_id for r in everything} == {
-        october[k].id for k in ("C1", "C2", "C3", "C4", "C5")}
-    met = kpi.records(timeliness, OCTOBER, manager, numerator_only=True,
-                      department_id=users["ops"].department_id)
+        october[k].id for k in ("C1", "C2", "C3", "C4", "C5")
+    }
+    met = kpi.records(
+        timeliness,
+        OCTOBER,
+        manager,
+        numerator_only=True,
+        department_id=users["ops"].department_id,
+    )
     assert {r.record_id for r in met} == {october["C1"].id, october["C3"].id}
-    visits = kpi.records(kpi.get_kpi("satisfaction_mean"), OCTOBER, manager,
-                         user_id=users["cs"].id)
+    visits = kpi.records(
+        kpi.get_kpi("satisfaction_mean"), OCTOBER, manager, user_id=users["cs"].id
+    )
     assert {(r.record_type, r.record_id, r.counted) for r in visits} == {
-        ("case", october["C5"].id, 3), ("followup", october["F2"].id, 4)}
+        ("case", october["C5"].id, 3),
+        ("followup", october["F2"].id, 4),
+    }
     # A clerk's drill-down stays in scope.
     assert kpi.records(kpi.get_kpi("weighing_accuracy"), OCTOBER, users["ops2"]) == []
 
@@ -248,13 +266,21 @@ def test_trend_buckets_months_in_business_time(october, users):
     november = kpi.add_months(OCTOBER, 1)
     report = kpi.compute([september, OCTOBER, november], users["manager"])
     # September closes C8, C9 (C3 closes at 05:00 on Oct 1 in Shanghai).
-    assert _triple(report.figure("complaint_timeliness", september)) == (2, 2,
-                                                                           D("100.00"))
-    assert _triple(report.figure("complaint_timeliness", OCTOBER)) == \
-        COMPANY["complaint_timeliness"]
+    assert _triple(report.figure("complaint_timeliness", september)) == (
+        2,
+        2,
+        D("100.00"),
+    )
+    assert (
+        _triple(report.figure("complaint_timeliness", OCTOBER))
+        == COMPANY["complaint_timeliness"]
+    )
     # C6 closes at 07:00 on Nov 1 in Shanghai (Oct 31 in UTC): November.
-    assert _triple(report.figure("complaint_timeliness", november)) == (1, 1,
-                                                                          D("100.00"))
+    assert _triple(report.figure("complaint_timeliness", november)) == (
+        1,
+        1,
+        D("100.00"),
+    )
 
 
 def test_snapshot_freezes_the_month_idempotently(october, users, db):
@@ -262,8 +288,12 @@ def test_snapshot_freezes_the_month_idempotently(october, users, db):
     rows = kpi.snapshots(OCTOBER)
     assert len(rows) == written
     company = rows["2026-10|complaint_timeliness|d-|u-"]
-    assert (company.numerator, company.denominator, company.value,
-            company.target) == (4, 5, D("80.00"), D("95.00"))
+    assert (company.numerator, company.denominator, company.value, company.target) == (
+        4,
+        5,
+        D("80.00"),
+        D("95.00"),
+    )
     ops2 = rows[f"2026-10|complaint_timeliness|d-|u{users['ops2'].id}"]
     assert (ops2.numerator, ops2.denominator, ops2.value) == (1, 2, D("50.00"))
     mean = rows["2026-10|satisfaction_mean|d-|u-"]
@@ -282,8 +312,7 @@ def test_snapshot_job_takes_plain_arguments(october, users):
     from app.jobs.kpi import snapshot_kpis
 
     assert snapshot_kpis("2026-10") == len(kpi.snapshots(OCTOBER))
-    assert kpi.previous_month(kpi.month_start(OCTOBER)) == kpi.add_months(OCTOBER,
-                                                                            -1)
+    assert kpi.previous_month(kpi.month_start(OCTOBER)) == kpi.add_months(OCTOBER, -1)
 
 
 def test_every_kpi_has_a_seeded_target_but_the_mean(db):

@@ -38,35 +38,58 @@ GOLDEN = [
     ("inquiry", "normal", "2026-03-01 22:00", "2026-03-02 00:00", "2026-03-02 00:00"),
     ("inquiry", "complex", "2026-03-03 10:00", "2026-03-03 11:00", "2026-03-04 10:00"),
     # 3 working days after Tue Mar 3: Wed, Thu, Fri -> Fri 17:30.
-    ("business", "routine", "2026-03-03 10:00", "2026-03-03 11:00",
-     "2026-03-06 17:30"),
+    ("business", "routine", "2026-03-03 10:00", "2026-03-03 11:00", "2026-03-06 17:30"),
     # 7 working days: Mar 4, 5, 6, 9, 10, 11, 12.
-    ("business", "special", "2026-03-03 10:00", "2026-03-03 11:00",
-     "2026-03-12 17:30"),
+    ("business", "special", "2026-03-03 10:00", "2026-03-03 11:00", "2026-03-12 17:30"),
     # SPEC example: Fri Feb 13 16:00; Feb 14 (make-up Sat) = 1, Feb 15-23 off,
     # Feb 24-27 = 2..5, Feb 28 (make-up Sat) = 6, Mon Mar 2 = 7.
-    ("complaint", "general", "2026-02-13 16:00", "2026-02-14 16:00",
-     "2026-03-02 17:30"),
+    (
+        "complaint",
+        "general",
+        "2026-02-13 16:00",
+        "2026-02-14 16:00",
+        "2026-03-02 17:30",
+    ),
     # Major: 12 calendar hours; 15 working days after Apr 30 across Labour Day:
     # May 6, 7, 8, 9 (make-up Sat), 11-15, 18-22, 25 -> May 25.
     ("complaint", "major", "2026-04-30 15:00", "2026-05-01 03:00", "2026-05-25 17:30"),
     # National Day week: Oct 8, 9, 10 (make-up Sat), 12, 13, 14, 15.
-    ("complaint", "general", "2026-09-30 10:00", "2026-10-01 10:00",
-     "2026-10-15 17:30"),
-    ("aftersales", "urgent", "2026-10-03 10:00", "2026-10-03 12:00",
-     "2026-10-04 10:00"),
-    ("aftersales", "normal", "2026-03-03 10:00", "2026-03-04 10:00",
-     "2026-03-06 10:00"),
-    ("suggestion", "normal", "2026-03-03 10:00", "2026-03-04 10:00",
-     "2026-03-12 17:30"),
+    (
+        "complaint",
+        "general",
+        "2026-09-30 10:00",
+        "2026-10-01 10:00",
+        "2026-10-15 17:30",
+    ),
+    (
+        "aftersales",
+        "urgent",
+        "2026-10-03 10:00",
+        "2026-10-03 12:00",
+        "2026-10-04 10:00",
+    ),
+    (
+        "aftersales",
+        "normal",
+        "2026-03-03 10:00",
+        "2026-03-04 10:00",
+        "2026-03-06 10:00",
+    ),
+    (
+        "suggestion",
+        "normal",
+        "2026-03-03 10:00",
+        "2026-03-04 10:00",
+        "2026-03-12 17:30",
+    ),
     ("incident", "urgent", "2026-03-03 10:00", "2026-03-03 12:00", "2026-03-04 10:00"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "severity", "received", "response", "resolution"),
-                         GOLDEN)
-def test_seed_table_on_real_dates(db, kind, severity, received, response,
-                                  resolution):
+@pytest.mark.parametrize(
+    ("kind", "severity", "received", "response", "resolution"), GOLDEN
+)
+def test_seed_table_on_real_dates(db, kind, severity, received, response, resolution):
     case = CaseFactory(kind=kind, severity=severity, received_at=at(received))
     assert case.response_due_at == at(response)
     assert case.resolution_due_at == at(resolution)
@@ -79,18 +102,26 @@ def test_seed_table_on_real_dates(db, kind, severity, received, response,
 def test_lunch_break_is_not_working_time(db):
     db.session.execute(delete(WorkWindow))
     for weekday in range(5):
-        db.session.add(WorkWindow(weekday=weekday, start_time=dt.time(8, 30),
-                                  end_time=dt.time(12, 0)))
-        db.session.add(WorkWindow(weekday=weekday, start_time=dt.time(13, 0),
-                                  end_time=dt.time(17, 30)))
+        db.session.add(
+            WorkWindow(
+                weekday=weekday, start_time=dt.time(8, 30), end_time=dt.time(12, 0)
+            )
+        )
+        db.session.add(
+            WorkWindow(
+                weekday=weekday, start_time=dt.time(13, 0), end_time=dt.time(17, 30)
+            )
+        )
     db.session.commit()
     # 30 minutes before lunch + 30 after it.
-    case = CaseFactory(kind="inquiry", severity="normal",
-                       received_at=at("2026-03-03 11:30"))
+    case = CaseFactory(
+        kind="inquiry", severity="normal", received_at=at("2026-03-03 11:30")
+    )
     assert case.response_due_at == at("2026-03-03 13:30")
     # Received during lunch: outside working time, so the 2-hour rule applies.
-    lunch = CaseFactory(kind="inquiry", severity="normal",
-                        received_at=at("2026-03-03 12:15"))
+    lunch = CaseFactory(
+        kind="inquiry", severity="normal", received_at=at("2026-03-03 12:15")
+    )
     assert lunch.response_due_at == at("2026-03-03 14:15")
 
 
@@ -106,7 +137,8 @@ def test_pause_and_resume_adds_the_hold_back(db):
     assert case.resolution_due_at == at("2026-03-13 17:30")
     assert case.paused_since is None
     assert [(p.started_at, p.ended_at) for p in case.pauses] == [
-        (at("2026-03-04 10:00"), at("2026-03-05 10:00"))]
+        (at("2026-03-04 10:00"), at("2026-03-05 10:00"))
+    ]
 
 
 def test_reopen_starts_a_new_resolution_target(db):
@@ -134,8 +166,9 @@ def test_a_breached_clock_stays_breached(db):
 
 
 def test_missing_calendar_year_alerts_admins_and_gives_no_date(db):
-    db.session.execute(delete(CalendarDay).where(
-        CalendarDay.day >= dt.date(2026, 1, 1)))
+    db.session.execute(
+        delete(CalendarDay).where(CalendarDay.day >= dt.date(2026, 1, 1))
+    )
     db.session.execute(delete(CalendarYear).where(CalendarYear.year >= 2026))
     db.session.commit()
     case = CaseFactory()  # received now, in 2026
@@ -143,17 +176,23 @@ def test_missing_calendar_year_alerts_admins_and_gives_no_date(db):
     assert case.response_due_at is not None
     assert case.resolution_due_at is None
     assert case.resolution_state == "unknown"
-    alert = db.session.query(Notification).filter_by(
-        record_type="calendar", level="calendar_missing").one()
+    alert = (
+        db.session.query(Notification)
+        .filter_by(record_type="calendar", level="calendar_missing")
+        .one()
+    )
     assert alert.record_id == 2026
-    recipients = {r.user_id for r in db.session.query(NotificationRecipient)
-                  .filter_by(notification_id=alert.id)}
+    recipients = {
+        r.user_id
+        for r in db.session.query(NotificationRecipient).filter_by(
+            notification_id=alert.id
+        )
+    }
     assert user("admin").id in recipients
     assert user("cs").id not in recipients
     # A second case does not raise the alert again.
     CaseFactory()
-    assert db.session.query(Notification).filter_by(
-        record_type="calendar").count() == 1
+    assert db.session.query(Notification).filter_by(record_type="calendar").count() == 1
     # Loading the year computes the waiting clocks.
     sync_year(2026)
     assert sla.recompute_unknown() >= 1
@@ -172,39 +211,54 @@ def test_calendar_edit_changes_deadlines_immediately(db):
 
 
 def test_make_up_day_can_follow_another_weekday_and_custom_hours(db):
-    db.session.add(CalendarDay(day=dt.date(2026, 3, 7), kind="custom",
-                               hours="09:00-12:00"))
+    db.session.add(
+        CalendarDay(day=dt.date(2026, 3, 7), kind="custom", hours="09:00-12:00")
+    )
     db.session.commit()
     # Fri Mar 6 17:00 + 1 working hour: 30 min Friday, 30 min on the custom
     # Saturday (from 09:00).
-    case = CaseFactory(kind="inquiry", severity="normal",
-                       received_at=at("2026-03-06 17:00"))
+    case = CaseFactory(
+        kind="inquiry", severity="normal", received_at=at("2026-03-06 17:00")
+    )
     assert case.response_due_at == at("2026-03-07 09:30")
 
 
 def test_sla_due_command(runner, db):
-    result = runner.invoke(args=["sla", "due", "complaint", "general",
-                                 "2026-02-13T16:00:00+08:00"])
+    result = runner.invoke(
+        args=["sla", "due", "complaint", "general", "2026-02-13T16:00:00+08:00"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-2:] == [
         "response: 2026-02-14T16:00:00+08:00",
         "resolution: 2026-03-02T17:30:00+08:00",
     ]
-    paused = runner.invoke(args=["sla", "due", "complaint", "general",
-                                 "2026-03-03T10:00", "--pause", "2026-03-04T10:00",
-                                 "2026-03-05T10:00"])
+    paused = runner.invoke(
+        args=[
+            "sla",
+            "due",
+            "complaint",
+            "general",
+            "2026-03-03T10:00",
+            "--pause",
+            "2026-03-04T10:00",
+            "2026-03-05T10:00",
+        ]
+    )
     assert paused.output.splitlines()[-1] == "resolution: 2026-03-13T17:30:00+08:00"
     none = runner.invoke(args=["sla", "due", "pickup", "normal", "2026-03-03T10:00"])
     assert none.output.splitlines()[-2:] == [
-        "response: 2026-03-03T12:00:00+08:00", "resolution: none"]
+        "response: 2026-03-03T12:00:00+08:00",
+        "resolution: none",
+    ]
     bad = runner.invoke(args=["sla", "due", "complaint", "urgent", "2026-03-03"])
     assert bad.exit_code != 0
     assert "severities" in bad.output
 
 
 def test_sla_due_reports_unknown_instead_of_a_wrong_date(runner, db):
-    result = runner.invoke(args=["sla", "due", "complaint", "major",
-                                 "2026-12-20T10:00"])
+    result = runner.invoke(
+        args=["sla", "due", "complaint", "major", "2026-12-20T10:00"]
+    )
     assert result.exit_code == 2
     assert "resolution: unknown" in result.output
     assert "2027" in result.output

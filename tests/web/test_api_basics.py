@@ -7,12 +7,16 @@ from tests.factories import CaseFactory
 
 
 def test_jwt_login(client):
-    ok = client.post("/api/v1/security/login", json={
-        "username": "cs", "password": PASSWORD, "provider": "db"})
+    ok = client.post(
+        "/api/v1/security/login",
+        json={"username": "cs", "password": PASSWORD, "provider": "db"},
+    )
     assert ok.status_code == 200
     assert ok.get_json()["access_token"]
-    bad = client.post("/api/v1/security/login", json={
-        "username": "cs", "password": "wrong", "provider": "db"})
+    bad = client.post(
+        "/api/v1/security/login",
+        json={"username": "cs", "password": "wrong", "provider": "db"},
+    )
     assert bad.status_code == 401
 
 
@@ -23,8 +27,7 @@ def test_api_needs_a_token(client):
 def test_openapi_lists_every_resource(api):
     spec = api("admin").get("/api/v1/_openapi").get_json()
     paths = spec["paths"]
-    for name in ("customer", "case", "pickup", "inspection", "settlement",
-                 "followup"):
+    for name in ("customer", "case", "pickup", "inspection", "settlement", "followup"):
         assert f"/api/v1/{name}/" in paths
         assert f"/api/v1/{name}/{{pk}}" in paths
     assert "/api/v1/case/{pk}/step/{name}" in paths

@@ -44,17 +44,24 @@ def test_customer_form_missing_required_fields(db, login):
     assert count(db, Customer) == before
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("credit_code", "91330100MA2XXXXX00", "统一社会信用代码"),
-    ("phone", "call me", "电话"),
-    ("email", "not-an-email", "邮箱"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("credit_code", "91330100MA2XXXXX00", "统一社会信用代码"),
+        ("phone", "call me", "电话"),
+        ("email", "not-an-email", "邮箱"),
+    ],
+)
 def test_customer_form_rule_violations(db, login, field, value, message):
     browser = login("sales")
     supplier = by_code(CustomerType, "supplier")
     before = count(db, Customer)
-    data = {"name": "宁波鑫海物资回收有限公司", "customer_type": str(supplier.id),
-            "status": "active", field: value}
+    data = {
+        "name": "宁波鑫海物资回收有限公司",
+        "customer_type": str(supplier.id),
+        "status": "active",
+        field: value,
+    }
     response = browser.post("/customers/add", data=data, follow_redirects=True)
     text = page(response)
     assert message in text or value in text
@@ -68,16 +75,33 @@ def test_over_long_text_is_refused(db, login, api):
     category = by_code(CaseCategory, "other")
     channel = by_code(Channel, "hotline")
     before = count(db, Case)
-    response = browser.post("/cases/add", data={
-        "customer": str(customer.id), "kind": "complaint", "severity": "general",
-        "category": str(category.id), "channel": str(channel.id), "stage": "other",
-        "title": "长" * 201, "description": "x"})
+    response = browser.post(
+        "/cases/add",
+        data={
+            "customer": str(customer.id),
+            "kind": "complaint",
+            "severity": "general",
+            "category": str(category.id),
+            "channel": str(channel.id),
+            "stage": "other",
+            "title": "长" * 201,
+            "description": "x",
+        },
+    )
     assert response.status_code == 200
     assert "200" in page(response)  # "不能超过 200 个字符"-style message
-    reply = api("cs").post("/api/v1/case/", json={
-        "customer": customer.id, "kind": "complaint", "severity": "general",
-        "category": category.id, "channel": channel.id, "title": "长" * 201,
-        "description": "x"})
+    reply = api("cs").post(
+        "/api/v1/case/",
+        json={
+            "customer": customer.id,
+            "kind": "complaint",
+            "severity": "general",
+            "category": category.id,
+            "channel": channel.id,
+            "title": "长" * 201,
+            "description": "x",
+        },
+    )
     assert reply.status_code in (400, 422)
     assert "title" in str(reply.get_json())
     assert count(db, Case) == before
@@ -92,14 +116,24 @@ def test_negative_weight_on_a_pickup_line(db, login):
     paper = db.session.query(Material).filter_by(code="paper-cardboard").one()
     browser = login("ops")
     before = count(db, PickupLine)
-    response = browser.post("/pickuplineview/add", data={
-        "pickup": str(pickup.id), "material": str(paper.id),
-        "estimated_kg": "-5"})
+    response = browser.post(
+        "/pickuplineview/add",
+        data={
+            "pickup": str(pickup.id),
+            "material": str(paper.id),
+            "estimated_kg": "-5",
+        },
+    )
     assert response.status_code == 200
     assert "数值必须大于 0" in page(response)
-    response = browser.post("/pickuplineview/add", data={
-        "pickup": str(pickup.id), "material": str(paper.id),
-        "estimated_kg": "五百"})
+    response = browser.post(
+        "/pickuplineview/add",
+        data={
+            "pickup": str(pickup.id),
+            "material": str(paper.id),
+            "estimated_kg": "五百",
+        },
+    )
     assert response.status_code == 200
     assert count(db, PickupLine) == before
 
@@ -111,9 +145,16 @@ def test_tare_above_gross_is_refused(db, login):
     paper = db.session.query(Material).filter_by(code="paper-cardboard").one()
     browser = login("warehouse")
     before = count(db, WeighLine)
-    response = browser.post("/weighlineview/add", data={
-        "ticket": str(ticket.id), "material": str(paper.id),
-        "gross_kg": "1000", "tare_kg": "1200"}, follow_redirects=True)
+    response = browser.post(
+        "/weighlineview/add",
+        data={
+            "ticket": str(ticket.id),
+            "material": str(paper.id),
+            "gross_kg": "1000",
+            "tare_kg": "1200",
+        },
+        follow_redirects=True,
+    )
     assert "皮重（1200 kg）不能超过毛重（1000 kg）。" in page(response)
     assert count(db, WeighLine) == before
 
@@ -122,10 +163,19 @@ def test_unknown_foreign_key_on_a_form(db, login):
     browser = login("cs")
     category = by_code(CaseCategory, "other")
     before = count(db, Case)
-    response = browser.post("/cases/add", data={
-        "customer": "999999", "kind": "complaint", "severity": "general",
-        "category": str(category.id), "channel": "1", "stage": "other",
-        "title": "测试", "description": "x"})
+    response = browser.post(
+        "/cases/add",
+        data={
+            "customer": "999999",
+            "kind": "complaint",
+            "severity": "general",
+            "category": str(category.id),
+            "channel": "1",
+            "stage": "other",
+            "title": "测试",
+            "description": "x",
+        },
+    )
     assert response.status_code == 200
     assert "alert-danger" in page(response)
     assert count(db, Case) == before
@@ -135,11 +185,20 @@ def test_severity_must_fit_the_kind(db, login):
     browser = login("cs")
     customer = CustomerFactory()
     before = count(db, Case)
-    response = browser.post("/cases/add", data={
-        "customer": str(customer.id), "kind": "inquiry", "severity": "major",
-        "category": str(by_code(CaseCategory, "other").id), "channel": "1",
-        "stage": "other", "title": "咨询", "description": "x"},
-        follow_redirects=True)
+    response = browser.post(
+        "/cases/add",
+        data={
+            "customer": str(customer.id),
+            "kind": "inquiry",
+            "severity": "major",
+            "category": str(by_code(CaseCategory, "other").id),
+            "channel": "1",
+            "stage": "other",
+            "title": "咨询",
+            "description": "x",
+        },
+        follow_redirects=True,
+    )
     assert "咨询" in page(response) and "alert-danger" in page(response)
     assert count(db, Case) == before
 
@@ -156,10 +215,18 @@ def test_api_missing_required_fields(db, api):
 
 def test_api_unknown_foreign_key(db, api):
     before = count(db, Case)
-    reply = api("cs").post("/api/v1/case/", json={
-        "customer": 999999, "kind": "complaint", "severity": "general",
-        "category": by_code(CaseCategory, "other").id, "channel": 1,
-        "title": "x", "description": "x"})
+    reply = api("cs").post(
+        "/api/v1/case/",
+        json={
+            "customer": 999999,
+            "kind": "complaint",
+            "severity": "general",
+            "category": by_code(CaseCategory, "other").id,
+            "channel": 1,
+            "title": "x",
+            "description": "x",
+        },
+    )
     assert reply.status_code in (400, 404, 422)
     assert "customer" in str(reply.get_json()).lower()
     assert count(db, Case) == before
@@ -169,18 +236,40 @@ def test_api_negative_and_out_of_range_numbers(db, api):
     before = count(db, Inspection)
     client = api("qc")
     paper = 2
-    reply = client.post("/api/v1/inspection/", json={
-        "sales_lot": "LOT-1", "material": paper, "net_kg": "-10", "result": "pass"})
+    reply = client.post(
+        "/api/v1/inspection/",
+        json={
+            "sales_lot": "LOT-1",
+            "material": paper,
+            "net_kg": "-10",
+            "result": "pass",
+        },
+    )
     assert reply.status_code in (400, 422)
     assert "net_kg" in str(reply.get_json())
-    reply = client.post("/api/v1/inspection/", json={
-        "sales_lot": "LOT-1", "material": paper, "net_kg": "100",
-        "impurity_pct": "120", "result": "pass"})
+    reply = client.post(
+        "/api/v1/inspection/",
+        json={
+            "sales_lot": "LOT-1",
+            "material": paper,
+            "net_kg": "100",
+            "impurity_pct": "120",
+            "result": "pass",
+        },
+    )
     assert reply.status_code in (400, 422)
     assert "impurity_pct" in str(reply.get_json())
-    reply = client.post("/api/v1/inspection/", json={
-        "sales_lot": "LOT-1", "material": paper, "net_kg": "100",
-        "impurity_pct": "60", "moisture_pct": "50", "result": "pass"})
+    reply = client.post(
+        "/api/v1/inspection/",
+        json={
+            "sales_lot": "LOT-1",
+            "material": paper,
+            "net_kg": "100",
+            "impurity_pct": "60",
+            "moisture_pct": "50",
+            "result": "pass",
+        },
+    )
     assert reply.status_code == 400
     assert "100" in reply.get_json()["message"]
     assert count(db, Inspection) == before
@@ -199,7 +288,8 @@ def test_api_wrong_type_and_unknown_code(db, api):
 
 
 def test_api_non_json_body(db, api):
-    reply = api("ops").post("/api/v1/pickup/", data="customer=1",
-                            content_type="text/plain")
+    reply = api("ops").post(
+        "/api/v1/pickup/", data="customer=1", content_type="text/plain"
+    )
     assert reply.status_code == 400
     assert count(db, Pickup) == 0

@@ -28,11 +28,12 @@ def test_paused_case_shows_paused_state(db, login):
     case = CaseFactory()
     cs = user("cs")
     with acting_as(cs):
-        for step, data in (("acknowledge", {"content": "已回复"}),
-                           ("assign", {"department": str(case.department_id),
-                                       "owner": str(cs.id)}),
-                           ("start", {}),
-                           ("pend", {"reason": "等待客户提供照片"})):
+        for step, data in (
+            ("acknowledge", {"content": "已回复"}),
+            ("assign", {"department": str(case.department_id), "owner": str(cs.id)}),
+            ("start", {}),
+            ("pend", {"reason": "等待客户提供照片"}),
+        ):
             CASE_FLOW.run(case, step, data, cs)
     page = login("cs").get(f"/cases/show/{case.id}").get_data(as_text=True)
     assert "已暂停" in page or "暂停" in page
@@ -51,10 +52,13 @@ def test_quick_filters_and_state_search(db, login):
     text = filtered.get_data(as_text=True)
     assert f'/cases/show/{late.id}"' in text
     assert f'/cases/show/{fresh.id}"' not in text
-    ordered = browser.get("/cases/list/?_oc_CaseView=resolution_due_at&_od_CaseView=asc")
+    ordered = browser.get(
+        "/cases/list/?_oc_CaseView=resolution_due_at&_od_CaseView=asc"
+    )
     body = ordered.get_data(as_text=True)
     assert body.index(f'/cases/show/{late.id}"') < body.index(
-        f'/cases/show/{fresh.id}"')
+        f'/cases/show/{fresh.id}"'
+    )
 
 
 def test_search_form_offers_labels_not_codes(db, login):

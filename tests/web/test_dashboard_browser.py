@@ -44,7 +44,8 @@ def test_dashboard_renders_with_every_request_on_127_0_0_1(server, tmp_path):
         browser.evaluate(
             "const f = document.querySelector('input[name=username]').form;"
             f"f.username.value = 'manager'; f.password.value = {PASSWORD!r};"
-            "f.submit(); true")
+            "f.submit(); true"
+        )
         browser.wait_for("Page.loadEventFired")
         # Management lands on the dashboard; then October, the month with data.
         assert browser.wait_until("document.body.dataset.chartsReady") == "8"
@@ -52,10 +53,12 @@ def test_dashboard_renders_with_every_request_on_127_0_0_1(server, tmp_path):
         assert browser.wait_until("document.body.dataset.chartsReady") == "8"
         drawn = browser.evaluate(
             "Array.from(document.querySelectorAll('canvas[data-chart]'))"
-            ".filter(c => Chart.getChart(c)).length")
+            ".filter(c => Chart.getChart(c)).length"
+        )
         assert drawn == 8
         flagged = browser.evaluate(
-            "document.querySelectorAll('.kpi-tile.panel-danger').length")
+            "document.querySelectorAll('.kpi-tile.panel-danger').length"
+        )
         assert flagged >= 1
         shot = Path(os.environ.get("DASHBOARD_SCREENSHOT") or tmp_path / "d.png")
         browser.screenshot(shot)
@@ -65,8 +68,11 @@ def test_dashboard_renders_with_every_request_on_127_0_0_1(server, tmp_path):
 
     pages = {urlsplit(url).scheme for url in browser.requests}
     assert pages <= {"http", "data"}, browser.requests
-    outside = [url for url in browser.requests
-               if url.startswith("http") and urlsplit(url).hostname not in LOCAL]
+    outside = [
+        url
+        for url in browser.requests
+        if url.startswith("http") and urlsplit(url).hostname not in LOCAL
+    ]
     assert outside == []
     assert any("/static/vendor/chartjs/chart.umd.min.js" in u for u in browser.requests)
     assert sum("/dashboard/data/" in u for u in browser.requests) == 16
@@ -79,5 +85,4 @@ def test_dashboard_renders_with_every_request_on_127_0_0_1(server, tmp_path):
     for url, initiator in browser.netlog_requests():
         if urlsplit(url).hostname not in LOCAL:
             assert initiator == "not an origin", (url, initiator)
-    assert browser.netlog_remote_addresses() <= LOCAL, \
-        browser.netlog_remote_addresses()
+    assert browser.netlog_remote_addresses() <= LOCAL, browser.netlog_remote_addresses()

@@ -30,7 +30,8 @@ def _download(browser, url, **form):
     file = browser.get(response.headers["Location"])
     assert file.status_code == 200
     assert file.headers["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
     return load_workbook(io.BytesIO(file.data))
 
 
@@ -73,8 +74,9 @@ def test_contact_data_is_masked_for_roles_without_the_right(october, login):
 
 
 def test_register_over_several_months(october, login):
-    _, rows = _register(_download(login("manager"), REGISTER, month="2026-10",
-                                  span="2"))
+    _, rows = _register(
+        _download(login("manager"), REGISTER, month="2026-10", span="2")
+    )
     # September adds C3, C8, C9.
     assert len(rows) == 12 and october["C8"].number in rows
 
@@ -92,17 +94,27 @@ def test_kpi_report_holds_the_months_figures(october, login, users):
     assert len(figures) == 8
     # Rows follow the KPI order; (numerator, denominator, value).
     assert [(r[1], r[2], _dec(r[3])) for r in figures] == [
-        (4, 5, Decimal("80")), (8, 10, Decimal("80")), (2, 3, Decimal("66.67")),
-        (31, 9, Decimal("3.44")), (5, 9, Decimal("55.56")), (4, 8, Decimal("50")),
-        (6, 8, Decimal("75")), (2, 3, Decimal("66.67"))]
+        (4, 5, Decimal("80")),
+        (8, 10, Decimal("80")),
+        (2, 3, Decimal("66.67")),
+        (31, 9, Decimal("3.44")),
+        (5, 9, Decimal("55.56")),
+        (4, 8, Decimal("50")),
+        (6, 8, Decimal("75")),
+        (2, 3, Decimal("66.67")),
+    ]
     assert figures[0][5] == 95 and figures[0][7]  # target 95, flagged
-    departments = [(r[2], r[3], _dec(r[4]))
-                   for r in by_department.iter_rows(min_row=2, values_only=True)
-                   if r[0] == "运营部"]
+    departments = [
+        (r[2], r[3], _dec(r[4]))
+        for r in by_department.iter_rows(min_row=2, values_only=True)
+        if r[0] == "运营部"
+    ]
     assert departments[0] == (2, 3, Decimal("66.67"))  # complaint timeliness
-    staff = [(r[3], r[4], _dec(r[5]))
-             for r in by_staff.iter_rows(min_row=2, values_only=True)
-             if r[0] == "吴磊"]  # ops2
+    staff = [
+        (r[3], r[4], _dec(r[5]))
+        for r in by_staff.iter_rows(min_row=2, values_only=True)
+        if r[0] == "吴磊"
+    ]  # ops2
     assert staff[0] == (1, 2, Decimal("50"))
     counts = {r[0]: r[1] for r in complaints.iter_rows(values_only=True) if r[0]}
     assert counts["交货期/上门时效"] == 4  # C1 C2 C7 O1 (X1 cancelled)
@@ -116,8 +128,7 @@ def test_a_clerks_kpi_report_covers_their_scope(october, login):
     assert names == {"运营部"}
 
 
-def test_large_export_runs_as_a_job_with_progress(october, login, app, monkeypatch,
-                                                  db):
+def test_large_export_runs_as_a_job_with_progress(october, login, app, monkeypatch, db):
     from fakeredis import FakeStrictRedis
     from rq import Queue, SimpleWorker
 
@@ -150,15 +161,15 @@ def test_large_export_runs_as_a_job_with_progress(october, login, app, monkeypat
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
     db.session.expire_all()
     status = browser.get(f"/exports/task/{task_id}/status").get_json()
-    assert (status["status"], status["progress"], status["percent"]) == ("done", 9,
-                                                                         100)
+    assert (status["status"], status["progress"], status["percent"]) == ("done", 9, 100)
     assert {4, 8, 9} <= set(seen)  # progress committed page by page
     file = browser.get(f"/exports/download/{task_id}")
     assert len(list(load_workbook(io.BytesIO(file.data)).worksheets[0].rows)) == 10
 
 
-def test_without_redis_a_large_export_is_built_at_once(october, login, app,
-                                                       monkeypatch):
+def test_without_redis_a_large_export_is_built_at_once(
+    october, login, app, monkeypatch
+):
     monkeypatch.setitem(app.config, "EXPORT_SYNC_ROWS", 1)
     assert not app.config["REDIS_URL"]
     _download(login("manager"), REGISTER, month="2026-10")

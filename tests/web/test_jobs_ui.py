@@ -22,17 +22,20 @@ def dashboard_redis(app, monkeypatch):
     fake = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     monkeypatch.setattr(rq_dashboard.web, "from_url", lambda *a, **k: (None, fake))
     monkeypatch.setattr(app, "redis_conn", fake, raising=False)
-    job = Queue("sla", connection=fake).enqueue("app.jobs.tasks.check_deadlines",
-                                                job_id="deadlines-broken")
+    job = Queue("sla", connection=fake).enqueue(
+        "app.jobs.tasks.check_deadlines", job_id="deadlines-broken"
+    )
     job.set_status("failed")
     Queue("sla", connection=fake).failed_job_registry.add(
-        job, exc_string="RuntimeError: database exploded")
+        job, exc_string="RuntimeError: database exploded"
+    )
     return fake
 
 
 @pytest.mark.parametrize("username", ["cs", "manager", "ops"])
-def test_dashboard_is_forbidden_without_the_admin_permission(login, username,
-                                                             dashboard_redis):
+def test_dashboard_is_forbidden_without_the_admin_permission(
+    login, username, dashboard_redis
+):
     browser = login(username)
     assert browser.get("/admin/rq/").status_code == 403
     assert browser.get("/admin/rq/0/data/queues.json").status_code == 403
@@ -60,11 +63,15 @@ def test_clerks_have_no_job_menu(login):
 
 def test_inbox_lists_unread_first_and_opens_the_record(db, login):
     first, second = CaseFactory(), CaseFactory()
-    deadlines.check_deadlines(max(first.response_due_at, second.response_due_at)
-                              + dt.timedelta(minutes=1))
+    deadlines.check_deadlines(
+        max(first.response_due_at, second.response_due_at) + dt.timedelta(minutes=1)
+    )
     cs = user("cs")
-    older = db.session.scalars(select(Notification).where(
-        Notification.record_id == first.id, Notification.level == "breached")).one()
+    older = db.session.scalars(
+        select(Notification).where(
+            Notification.record_id == first.id, Notification.level == "breached"
+        )
+    ).one()
     browser = login("cs")
     page = browser.get("/notificationview/list/").get_data(as_text=True)
     assert older.title in page and f"/notificationview/open/{older.id}" in page
@@ -72,15 +79,21 @@ def test_inbox_lists_unread_first_and_opens_the_record(db, login):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/cases/show/{first.id}")
     db.session.expire_all()
-    delivery = db.session.scalars(select(NotificationRecipient).where(
-        NotificationRecipient.notification_id == older.id,
-        NotificationRecipient.user_id == cs.id)).one()
+    delivery = db.session.scalars(
+        select(NotificationRecipient).where(
+            NotificationRecipient.notification_id == older.id,
+            NotificationRecipient.user_id == cs.id,
+        )
+    ).one()
     assert delivery.read_at is not None
     page = browser.get("/notificationview/list/").get_data(as_text=True)
-    unread = [n.title for n in db.session.scalars(select(Notification).where(
-        Notification.id != older.id))]
-    assert all(page.index(t) < page.index(older.title) for t in unread
-               if t in page)
+    unread = [
+        n.title
+        for n in db.session.scalars(
+            select(Notification).where(Notification.id != older.id)
+        )
+    ]
+    assert all(page.index(t) < page.index(older.title) for t in unread if t in page)
     assert browser.get(f"/cases/show/{first.id}").status_code == 200
 
 
@@ -105,8 +118,10 @@ def test_visit_is_recorded_from_its_screen(db, login):
     show = browser.get(f"/followups/show/{visit.id}").get_data(as_text=True)
     assert f"/followups/step/complete/{visit.id}" in show
     assert browser.get(f"/followups/step/complete/{visit.id}").status_code == 200
-    response = browser.post(f"/followups/step/complete/{visit.id}", data={
-        "outcome": "客户表示满意", "satisfaction": "5", "comment": ""})
+    response = browser.post(
+        f"/followups/step/complete/{visit.id}",
+        data={"outcome": "客户表示满意", "satisfaction": "5", "comment": ""},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert visit.status == "done"

@@ -49,14 +49,30 @@ ROLE_OF = {
     "manager": "Management",
 }
 # A category routing a new case to each department.
-ROUTE = {"cs": "attitude", "sales": "price", "ops": "delivery",
-         "warehouse": "weighing", "qc": "quality", "finance": "settlement"}
-DEPT = {"cs": "cs", "sales": "sales", "ops": "ops", "warehouse": "warehouse",
-        "qc": "qc", "finance": "finance", "manager": "mgmt"}
+ROUTE = {
+    "cs": "attitude",
+    "sales": "price",
+    "ops": "delivery",
+    "warehouse": "weighing",
+    "qc": "quality",
+    "finance": "settlement",
+}
+DEPT = {
+    "cs": "cs",
+    "sales": "sales",
+    "ops": "ops",
+    "warehouse": "warehouse",
+    "qc": "qc",
+    "finance": "finance",
+    "manager": "mgmt",
+}
 SEES_ALL = {"cs", "manager"}
 # The earliest pickup status a department sees (stage visibility).
-STAGE = {"warehouse": ("requested", "collected"), "qc": ("collected", "weighed"),
-         "finance": ("weighed", "inspected")}
+STAGE = {
+    "warehouse": ("requested", "collected"),
+    "qc": ("collected", "weighed"),
+    "finance": ("weighed", "inspected"),
+}
 
 
 @dataclass(frozen=True)
@@ -71,18 +87,54 @@ class Kind:
 
 
 KINDS = {
-    "customer": Kind("customer", Customer, "Customer", "/customers", "customer",
-                     "code", {"notes": "已核实"}),
-    "case": Kind("case", Case, "Case", "/cases", "case", "number",
-                 {"title": "已更新的标题"}),
-    "pickup": Kind("pickup", Pickup, "Pickup", "/pickups", "pickup", "number",
-                   {"notes": "请走北门"}),
-    "inspection": Kind("inspection", Inspection, "Inspection", "/inspections",
-                       "inspection", "number", {"report": "复检一致"}),
-    "settlement": Kind("settlement", Settlement, "Settlement", "/settlements",
-                       "settlement", "number", {"notes": "月结"}),
-    "followup": Kind("followup", FollowUp, "FollowUp", "/followups", "followup",
-                     "number", {"due_at": "2026-12-20T10:00:00"}),
+    "customer": Kind(
+        "customer",
+        Customer,
+        "Customer",
+        "/customers",
+        "customer",
+        "code",
+        {"notes": "已核实"},
+    ),
+    "case": Kind(
+        "case", Case, "Case", "/cases", "case", "number", {"title": "已更新的标题"}
+    ),
+    "pickup": Kind(
+        "pickup",
+        Pickup,
+        "Pickup",
+        "/pickups",
+        "pickup",
+        "number",
+        {"notes": "请走北门"},
+    ),
+    "inspection": Kind(
+        "inspection",
+        Inspection,
+        "Inspection",
+        "/inspections",
+        "inspection",
+        "number",
+        {"report": "复检一致"},
+    ),
+    "settlement": Kind(
+        "settlement",
+        Settlement,
+        "Settlement",
+        "/settlements",
+        "settlement",
+        "number",
+        {"notes": "月结"},
+    ),
+    "followup": Kind(
+        "followup",
+        FollowUp,
+        "FollowUp",
+        "/followups",
+        "followup",
+        "number",
+        {"due_at": "2026-12-20T10:00:00"},
+    ),
 }
 
 
@@ -125,8 +177,10 @@ def make(kind: str, username: str) -> tuple[Any | None, Any | None]:
         if username in SEES_ALL:
             return CaseFactory(category=by_code(CaseCategory, "delivery")), None
         other = "attitude" if username != "cs" else "delivery"
-        return (CaseFactory(category=by_code(CaseCategory, ROUTE[username])),
-                CaseFactory(category=by_code(CaseCategory, other)))
+        return (
+            CaseFactory(category=by_code(CaseCategory, ROUTE[username])),
+            CaseFactory(category=by_code(CaseCategory, other)),
+        )
     if kind == "pickup":
         if username in SEES_ALL or username == "ops":
             return _pickup("requested"), None
@@ -136,12 +190,13 @@ def make(kind: str, username: str) -> tuple[Any | None, Any | None]:
         return _pickup(shown), _pickup(hidden)
     if kind == "inspection":
         if username in SEES_ALL or username in ("qc", "ops"):
-            return _inspection_on(None if username != "ops"
-                                  else _pickup("weighed")), (
-                None if username != "ops" else _inspection_on(None))
+            return _inspection_on(None if username != "ops" else _pickup("weighed")), (
+                None if username != "ops" else _inspection_on(None)
+            )
         if username == "sales":
-            return _inspection_on(_pickup("weighed", creator="sales")), \
-                _inspection_on(None)
+            return _inspection_on(_pickup("weighed", creator="sales")), _inspection_on(
+                None
+            )
         hidden, shown = STAGE[username]
         return _inspection_on(_pickup(shown)), _inspection_on(_pickup(hidden))
     if kind == "settlement":
@@ -192,14 +247,16 @@ def test_screens_respect_scope(db, login, kind, username):
         if "edit" in allowed:
             assert browser.get(f"{spec.web}/edit/{theirs.id}").status_code == 404
             before = db.session.get(spec.model, theirs.id)
-            snapshot = {c.key: getattr(before, c.key)
-                        for c in spec.model.__table__.columns}
+            snapshot = {
+                c.key: getattr(before, c.key) for c in spec.model.__table__.columns
+            }
             posted = browser.post(f"{spec.web}/edit/{theirs.id}", data={})
             assert posted.status_code == 404
             db.session.expire_all()
             after = db.session.get(spec.model, theirs.id)
-            assert {c.key: getattr(after, c.key)
-                    for c in spec.model.__table__.columns} == snapshot
+            assert {
+                c.key: getattr(after, c.key) for c in spec.model.__table__.columns
+            } == snapshot
         deleted = browser.post(f"{spec.web}/delete/{theirs.id}")
         assert deleted.status_code == (404 if "delete" in allowed else 403)
         db.session.expire_all()
@@ -241,29 +298,35 @@ def _other_department(username: str) -> Department:
 
 
 @pytest.mark.parametrize("username", list(ROLE_OF))
-def test_api_cannot_create_or_move_records_into_another_department(db, api,
-                                                                   username):
+def test_api_cannot_create_or_move_records_into_another_department(db, api, username):
     client = api(username)
     target = _other_department(username)
     customer = CustomerFactory(_as="sales")
     category = by_code(CaseCategory, "attitude")
     channel_id = 1
     before = db.session.query(Case).count()
-    created = client.post("/api/v1/case/", json={
-        "customer": customer.id, "kind": "complaint", "severity": "general",
-        "category": category.id, "channel": channel_id, "title": "越权",
-        "description": "x", "department": target.id})
+    created = client.post(
+        "/api/v1/case/",
+        json={
+            "customer": customer.id,
+            "kind": "complaint",
+            "severity": "general",
+            "category": category.id,
+            "channel": channel_id,
+            "title": "越权",
+            "description": "x",
+            "department": target.id,
+        },
+    )
     # Refused: unknown field for those who may add cases, no right for the others.
     assert created.status_code in (400, 403, 422), created.get_json()
     assert db.session.query(Case).count() == before
     # A case the user may edit cannot be moved either.
     case = CaseFactory(category=by_code(CaseCategory, ROUTE.get(username, "other")))
     if "edit" in grants(username, "Case"):
-        moved = client.put(f"/api/v1/case/{case.id}",
-                           json={"department": target.id})
+        moved = client.put(f"/api/v1/case/{case.id}", json={"department": target.id})
         assert moved.status_code in (400, 422)
-        moved = client.put(f"/api/v1/case/{case.id}",
-                           json={"department_id": target.id})
+        moved = client.put(f"/api/v1/case/{case.id}", json={"department_id": target.id})
         assert moved.status_code in (400, 422)
         db.session.expire_all()
         assert db.session.get(Case, case.id).department_id == case.department_id
@@ -275,10 +338,18 @@ def test_new_case_department_is_decided_by_routing(db, api, username):
     client = api(username)
     customer = CustomerFactory(_as="sales")
     category = by_code(CaseCategory, "quality")  # routes to QC
-    response = client.post("/api/v1/case/", json={
-        "customer": customer.id, "kind": "complaint", "severity": "general",
-        "category": category.id, "channel": 1, "title": "纸浆杂质",
-        "description": "杂质偏高"})
+    response = client.post(
+        "/api/v1/case/",
+        json={
+            "customer": customer.id,
+            "kind": "complaint",
+            "severity": "general",
+            "category": category.id,
+            "channel": 1,
+            "title": "纸浆杂质",
+            "description": "杂质偏高",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     case = db.session.get(Case, response.get_json()["id"])
     assert case.department.code == "qc"
@@ -294,10 +365,19 @@ def test_references_to_out_of_scope_records_are_refused(db, api, username):
     hidden = _pickup("requested")  # stage: no department but ops sees it
     customer = CustomerFactory(_as="sales")
     before = db.session.query(Case).count()
-    response = client.post("/api/v1/case/", json={
-        "customer": customer.id, "kind": "complaint", "severity": "general",
-        "category": by_code(CaseCategory, "delivery").id, "channel": 1,
-        "title": "迟到", "description": "x", "pickup": hidden.id})
+    response = client.post(
+        "/api/v1/case/",
+        json={
+            "customer": customer.id,
+            "kind": "complaint",
+            "severity": "general",
+            "category": by_code(CaseCategory, "delivery").id,
+            "channel": 1,
+            "title": "迟到",
+            "description": "x",
+            "pickup": hidden.id,
+        },
+    )
     if username == "ops":
         assert response.status_code == 201
     else:
@@ -312,8 +392,9 @@ def test_step_pages_respect_scope(db, login, username):
     browser = login(username)
     for step in ("acknowledge", "start", "cancel"):
         assert browser.get(f"/cases/step/{step}/{theirs.id}").status_code == 404
-        posted = browser.post(f"/cases/step/{step}/{theirs.id}",
-                              data={"content": "x", "reason": "x"})
+        posted = browser.post(
+            f"/cases/step/{step}/{theirs.id}", data={"content": "x", "reason": "x"}
+        )
         assert posted.status_code == 404
     db.session.expire_all()
     assert db.session.get(Case, theirs.id).status == "new"
@@ -335,32 +416,38 @@ def test_step_through_the_screen_and_the_api(db, login, api):
     browser = login("cs")
     page = browser.get(f"/cases/show/{case.id}").get_data(as_text=True)
     assert f"/cases/step/acknowledge/{case.id}" in page
-    response = browser.post(f"/cases/step/acknowledge/{case.id}",
-                            data={"content": "已电话回复客户"})
+    response = browser.post(
+        f"/cases/step/acknowledge/{case.id}", data={"content": "已电话回复客户"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case.id).status == "acknowledged"
     client = api("cs")
     ops = by_code(Department, "ops")
-    answer = client.post(f"/api/v1/case/{case.id}/step/assign",
-                         json={"department": ops.id})
+    answer = client.post(
+        f"/api/v1/case/{case.id}/step/assign", json={"department": ops.id}
+    )
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["status"] == "assigned"
     refused = api("qc").post(f"/api/v1/case/{case.id}/step/start", json={})
     assert refused.status_code == 404  # routed to ops: not in QC's scope
-    wrong = api("ops").post(f"/api/v1/case/{case.id}/step/close",
-                            json={"satisfaction": 5, "content": "x"})
+    wrong = api("ops").post(
+        f"/api/v1/case/{case.id}/step/close", json={"satisfaction": 5, "content": "x"}
+    )
     assert wrong.status_code == 403
-    bad = client.post(f"/api/v1/case/{case.id}/step/assign",
-                      json={"department": ops.id, "colour": "red"})
+    bad = client.post(
+        f"/api/v1/case/{case.id}/step/assign",
+        json={"department": ops.id, "colour": "red"},
+    )
     assert bad.status_code == 400
 
 
 def test_related_lists_on_a_customer_respect_scope(db, login):
     customer = CustomerFactory(_as="sales")
     mine = CaseFactory(customer=customer, category=by_code(CaseCategory, "delivery"))
-    theirs = CaseFactory(customer=customer,
-                         category=by_code(CaseCategory, "settlement"))
+    theirs = CaseFactory(
+        customer=customer, category=by_code(CaseCategory, "settlement")
+    )
     browser = login("ops")
     page = browser.get(f"/customers/show/{customer.id}")
     assert page.status_code == 200
@@ -385,8 +472,9 @@ def test_masked_contact_data_for_roles_without_the_right(db, login, api):
     assert sales["phone"] == "13812345678"
 
 
-@pytest.mark.parametrize("username", ["cs", "sales", "ops", "warehouse", "qc",
-                                      "finance", "manager"])
+@pytest.mark.parametrize(
+    "username", ["cs", "sales", "ops", "warehouse", "qc", "finance", "manager"]
+)
 def test_clerks_cannot_edit_reference_data(db, login, api, username):
     browser = login(username)
     assert browser.get("/slapolicyview/list/").status_code == 200
@@ -401,15 +489,26 @@ def test_admin_manages_reference_data(db, login):
     from app.models import SlaPolicy
 
     browser = login("admin")
-    policy = db.session.query(SlaPolicy).filter_by(kind="complaint",
-                                                   severity="general").one()
+    policy = (
+        db.session.query(SlaPolicy)
+        .filter_by(kind="complaint", severity="general")
+        .one()
+    )
     page = browser.get(f"/slapolicyview/edit/{policy.id}")
     assert page.status_code == 200
-    response = browser.post(f"/slapolicyview/edit/{policy.id}", data={
-        "name": "一般投诉（新标准）", "kind": "complaint", "severity": "general",
-        "response_amount": "12", "response_unit": "calendar_hours",
-        "resolution_amount": "5", "resolution_unit": "working_days",
-        "active": "y"})
+    response = browser.post(
+        f"/slapolicyview/edit/{policy.id}",
+        data={
+            "name": "一般投诉（新标准）",
+            "kind": "complaint",
+            "severity": "general",
+            "response_amount": "12",
+            "response_unit": "calendar_hours",
+            "resolution_amount": "5",
+            "resolution_unit": "working_days",
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     changed = db.session.get(SlaPolicy, policy.id)

@@ -27,4 +27,7 @@ def test_every_list_screen_opens(login, username, app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.endswith(".list") and not rule.arguments:
             response = browser.get(rule.rule)
-            assert response.status_code in (200, 302, 403), (rule.rule, response.status_code)
+            assert response.status_code in (200, 302, 403), (
+                rule.rule,
+                response.status_code,
+            )
