@@ -137,7 +137,9 @@ class Versioned:
     edit forms carry the version they showed (see app.ui.base).
     """
 
-    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1", nullable=False
+    )
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:

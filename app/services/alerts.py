@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -99,6 +99,40 @@ def calendar_missing(year: int) -> int | None:
     )
 
 
+DELIVERY_CHUNK = 1000
+
+
+def _insert_deliveries(deliveries: list[dict[str, int]]) -> None:
+    """Insert (notification, user) pairs, skipping existing ones, in few statements.
+
+    An executemany without RETURNING would send one statement per row: on
+    PostgreSQL the pairs travel as two arrays (one statement), elsewhere as
+    multi-row VALUES chunks.
+    """
+    if not deliveries:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text(
+                "INSERT INTO notification_recipient (notification_id, user_id) "
+                "SELECT * FROM unnest(CAST(:notifications AS integer[]), "
+                "CAST(:users AS integer[])) "
+                "ON CONFLICT (notification_id, user_id) DO NOTHING"
+            ),
+            {
+                "notifications": [d["notification_id"] for d in deliveries],
+                "users": [d["user_id"] for d in deliveries],
+            },
+        )
+        return
+    for start in range(0, len(deliveries), DELIVERY_CHUNK):
+        db.session.execute(
+            _insert(NotificationRecipient.__table__)
+            .values(deliveries[start : start + DELIVERY_CHUNK])
+            .on_conflict_do_nothing(index_elements=["notification_id", "user_id"])
+        )
+
+
 def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
     """Insert many notifications at once, each only once; returns the new ids.
 
@@ -144,11 +178,5 @@ def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
         for row in inserted
         for user in sorted(set(by_key[tuple(row[1:])].get("recipients", ())))
     ]
-    if deliveries:
-        db.session.execute(
-            _insert(NotificationRecipient.__table__).on_conflict_do_nothing(
-                index_elements=["notification_id", "user_id"]
-            ),
-            deliveries,
-        )
+    _insert_deliveries(deliveries)
     return [row[0] for row in inserted]

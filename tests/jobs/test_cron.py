@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import pytest
 from rq import Queue
 from rq.cron import CronScheduler
 from sqlalchemy import func, select
 
 from app.jobs import schedule
 from app.models import JobRun
+from tests.jobs.conftest import REAL_REDIS
 
 
 def _due_now(scheduler: CronScheduler) -> None:
@@ -65,3 +72,55 @@ def test_slots_are_business_time_periods():
     moment = dt.datetime(2026, 11, 24, 1, 13, 59, tzinfo=dt.UTC)  # 09:13 Shanghai
     assert schedule.slot_of(moment, 5) == "20261124T0910"
     assert schedule.slot_of(moment, 60) == "20261124T0900"
+
+
+FAST_SCHEDULE = """
+from rq import cron
+
+from app.jobs.schedule import tick_deadlines
+
+# The production tick, every second instead of every five minutes.
+cron.register(tick_deadlines, queue_name="sla", interval=1)
+"""
+
+
+@pytest.mark.skipif(
+    not REAL_REDIS,
+    reason="two `rq cron` processes need a real Redis: set TEST_REDIS_URL",
+)
+def test_two_rq_cron_processes_one_run_per_slot(db, queues, work, redis_conn, tmp_path):
+    """Two real `rq cron` processes tick the same slots: each slot runs once."""
+    (tmp_path / "fast_schedule.py").write_text(FAST_SCHEDULE)
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "TZ": "Asia/Shanghai",
+        "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}",
+    }
+    rq = str(Path(sys.executable).parent / "rq")
+    processes = [
+        subprocess.Popen(
+            [rq, "cron", "--url", REAL_REDIS, "fast_schedule"],
+            env=env,
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    try:
+        time.sleep(6)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+    ticks = Queue("sla", connection=redis_conn).count
+    assert ticks >= 6  # both processes ticked, several times each
+    work()
+    finished = Queue("sla", connection=redis_conn).finished_job_registry.get_job_ids()
+    checks = sorted(j for j in finished if j.startswith("deadlines-"))
+    slots = {j.removeprefix("deadlines-") for j in checks}
+    runs = db.session.scalars(select(JobRun.slot).where(JobRun.job == "deadlines"))
+    assert sorted(runs) == sorted(slots)
+    assert len(checks) == len(slots) <= 2  # one per slot (two if a slot turned)

@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: 240920e765f2
+Revision ID: ed9a704334e9
 Revises: 
-Create Date: 2026-11-24 03:57:55.807863
+Create Date: 2026-11-24 04:22:33.940182
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '240920e765f2'
+revision = 'ed9a704334e9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -396,7 +396,7 @@ def upgrade():
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -595,7 +595,7 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancel_reason', sa.String(length=300), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -693,7 +693,7 @@ def upgrade():
     sa.Column('adjusts_id', sa.Integer(), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -762,7 +762,7 @@ def upgrade():
     sa.Column('tare_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tare_by_id', sa.Integer(), nullable=True),
     sa.Column('net_kg', sa.Numeric(precision=12, scale=3), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.CheckConstraint('gross_kg >= 0', name='gross'),
     sa.CheckConstraint('net_kg IS NULL OR abs(net_kg - (gross_kg - tare_kg)) < 0.0005', name='net_is_difference'),
     sa.CheckConstraint('tare_kg IS NULL OR tare_kg <= gross_kg', name='tare_le_gross'),
@@ -799,7 +799,7 @@ def upgrade():
     sa.Column('report', sa.Text(), nullable=True),
     sa.Column('photo', sa.Text(), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -895,7 +895,7 @@ def upgrade():
     sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('satisfaction_comment', sa.Text(), nullable=True),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -1040,7 +1040,7 @@ def upgrade():
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('result_case_id', sa.Integer(), nullable=True),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
@@ -1094,7 +1094,7 @@ def upgrade():
     sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('checked_by_id', sa.Integer(), nullable=True),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
