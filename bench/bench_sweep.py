@@ -9,7 +9,8 @@ yet at risk), and times, at 10 k and then at 1 M open cases:
 - the first sweep: finds the 1 000, marks them breached and raises their
   alerts (breached to the owner, escalated to the department head);
 - a repeat sweep: the same 1 000 are still open and due, nothing is new;
-- the bare SQL selecting the same 1 000 rows from the same partial index.
+- the bare SQL selecting the same 1 000 rows from the same partial index;
+- the bare SQL doing the first sweep's writes (one hand-written statement).
 
 Each figure is the median of several runs (the first sweep's state is reset
 between runs). Targets: 1 M / 10 k <= 1.5; sweep / bare SQL <= 3.
@@ -81,6 +82,35 @@ SELECT id FROM service_case
 WHERE status NOT IN ('closed', 'cancelled') AND response_risk_at <= :now
   AND response_state IN ('running', 'at_risk', 'breached')
   AND responded_at IS NULL
+"""
+
+
+# The same work as the first sweep, hand-written in one statement: mark the
+# due rows breached (escalation level 1), raise the breached alert to the
+# owner and the escalated alert to the department head.
+BARE_WRITES = """
+WITH due AS (
+    UPDATE service_case SET response_state = 'breached', escalation_level = 1
+    WHERE id IN (
+        SELECT id FROM service_case
+        WHERE status NOT IN ('closed', 'cancelled') AND response_risk_at <= :now
+          AND response_state IN ('running', 'at_risk') AND responded_at IS NULL)
+    RETURNING id, number, department_id, owner_id, response_due_at
+), raised AS (
+    INSERT INTO notification (record_type, record_id, clock, level, cycle, title,
+                              body, link, department_id, created_at)
+    SELECT 'case', due.id, 'response', level.name, 0,
+           '【超时】工单 ' || due.number || ' 响应时限已超时',
+           due.number, '/cases/show/' || due.id, due.department_id, now()
+    FROM due CROSS JOIN (VALUES ('breached'), ('escalated')) AS level(name)
+    ON CONFLICT DO NOTHING
+    RETURNING id, record_id, level
+)
+INSERT INTO notification_recipient (notification_id, user_id)
+SELECT raised.id, CASE raised.level WHEN 'breached' THEN due.owner_id
+                   ELSE :head END
+FROM raised JOIN due ON due.id = raised.record_id
+ON CONFLICT DO NOTHING
 """
 
 
@@ -201,6 +231,12 @@ def run(url: sa.URL) -> int:
             db.session.rollback()
             return len(rows)
 
+        head = owner.id  # the demo CustomerService user heads its department
+
+        def bare_writes() -> None:
+            db.session.execute(sa.text(BARE_WRITES), {"now": now(), "head": head})
+            db.session.commit()
+
         figures = {}
         for total, first in ((10_000, 1), (1_000_000, 10_001)):
             seconds = load(first, total)
@@ -220,17 +256,18 @@ def run(url: sa.URL) -> int:
             analyze()
             repeat_ms = _median_ms(sweep)
             bare_ms = _median_ms(bare, runs=3 * RUNS)
-            figures[total] = (first_ms, repeat_ms, bare_ms)
+            writes_ms = _median_ms(bare_writes, reset=reset)
+            figures[total] = (first_ms, repeat_ms, bare_ms, writes_ms)
 
     print()
     print(
         f"{'open cases':>12} {'due':>6} {'first sweep':>13} {'repeat sweep':>14} "
-        f"{'bare SQL':>10}"
+        f"{'bare SQL':>10} {'bare SQL + same writes':>23}"
     )
-    for total, (first_ms, repeat_ms, bare_ms) in figures.items():
+    for total, (first_ms, repeat_ms, bare_ms, writes_ms) in figures.items():
         print(
             f"{total:>12,} {DUE:>6,} {first_ms:>10.1f} ms {repeat_ms:>11.1f} ms "
-            f"{bare_ms:>7.2f} ms"
+            f"{bare_ms:>7.2f} ms {writes_ms:>20.1f} ms"
         )
     small, large = figures[10_000], figures[1_000_000]
     print()
@@ -239,10 +276,12 @@ def run(url: sa.URL) -> int:
         f"{large[1] / small[1]:.2f}, bare SQL {large[2] / small[2]:.2f} "
         "(target <= 1.5)"
     )
-    for total, (first_ms, repeat_ms, bare_ms) in figures.items():
+    for total, (first_ms, repeat_ms, bare_ms, writes_ms) in figures.items():
         print(
-            f"sweep / bare SQL at {total:,}: first {first_ms / bare_ms:.1f}, "
-            f"repeat {repeat_ms / bare_ms:.1f} (target <= 3)"
+            f"at {total:,}: repeat sweep / bare SELECT {repeat_ms / bare_ms:.1f}; "
+            f"first sweep / bare SQL doing the same writes "
+            f"{first_ms / writes_ms:.1f} (target <= 3); "
+            f"first sweep / bare SELECT {first_ms / bare_ms:.0f}"
         )
     return 0
 

@@ -262,3 +262,78 @@ def test_sla_due_reports_unknown_instead_of_a_wrong_date(runner, db):
     assert result.exit_code == 2
     assert "resolution: unknown" in result.output
     assert "2027" in result.output
+
+
+def test_a_policy_without_targets_means_no_deadlines(db):
+    from app.models import SlaPolicy
+
+    policy = (
+        db.session.query(SlaPolicy)
+        .filter_by(kind="suggestion", severity="normal")
+        .one()
+    )
+    policy.response_amount = policy.response_unit = None
+    policy.resolution_amount = policy.resolution_unit = None
+    db.session.commit()
+    case = CaseFactory(kind="suggestion", severity="normal")
+    assert (case.response_state, case.resolution_state) == ("none", "none")
+    assert case.response_due_at is None and case.resolution_due_at is None
+
+
+def test_customer_type_policy_wins_over_the_generic_one(db):
+    from app.models import CustomerType, SlaPolicy
+
+    partner = db.session.query(CustomerType).filter_by(code="partner").one()
+    db.session.add(
+        SlaPolicy(
+            kind="complaint",
+            severity="general",
+            customer_type=partner,
+            name="合作伙伴一般投诉",
+            response_amount=4,
+            response_unit="calendar_hours",
+            resolution_amount=3,
+            resolution_unit="working_days",
+        )
+    )
+    db.session.commit()
+    from tests.factories import CustomerFactory
+
+    case = CaseFactory(
+        customer=CustomerFactory(customer_type=partner),
+        received_at=at("2026-03-03 10:00"),
+    )
+    assert case.response_due_at == at("2026-03-03 14:00")
+    assert case.resolution_due_at == at("2026-03-06 17:30")
+    other = CaseFactory(received_at=at("2026-03-03 10:00"))
+    assert other.response_due_at == at("2026-03-04 10:00")
+
+
+def test_calendar_sync_command(runner, db):
+    refused = runner.invoke(args=["calendar", "sync", "--year", "2027"])
+    assert refused.exit_code == 1
+    assert "2027" in refused.output
+    again = runner.invoke(args=["calendar", "sync", "--year", "2026"])
+    assert again.exit_code == 0, again.output
+    assert "0 days added" in again.output
+    provisional = runner.invoke(
+        args=["calendar", "sync", "--year", "2027", "--provisional"]
+    )
+    assert provisional.exit_code == 0, provisional.output
+    year = db.session.query(CalendarYear).filter_by(year=2027).one()
+    assert year.status == "provisional"
+    spring = db.session.query(CalendarDay).filter_by(day=dt.date(2027, 2, 8)).one()
+    assert spring.kind == "holiday"
+
+
+def test_calendar_sync_keeps_manual_edits(runner, db):
+    day = db.session.query(CalendarDay).filter_by(day=dt.date(2026, 2, 14)).one()
+    day.kind, day.source = "holiday", "manual"
+    db.session.commit()
+    result = runner.invoke(args=["calendar", "sync", "--year", "2026"])
+    assert "1 manual edits kept" in result.output
+    db.session.expire_all()
+    assert (
+        db.session.query(CalendarDay).filter_by(day=dt.date(2026, 2, 14)).one().kind
+        == "holiday"
+    )
