@@ -23,13 +23,16 @@ from app.models.codes import CASE_OPEN_STATUSES, CASE_STATUSES, label
 from app.services import events, sla
 from app.services.cases import add_log, open_case
 from app.services.errors import InvalidInput
-from app.services.workflow import Ask, Step, Workflow, as_datetime
+from app.services.workflow import (
+    Ask,
+    Step,
+    Workflow,
+    as_datetime,
+    channel_choices,
+    satisfaction_ask,
+)
 
 HANDLING = ("assigned", "in_progress", "pending_customer")
-
-
-def _channels(_case: Any) -> list[tuple[str, str]]:
-    return [(str(c.id), c.name) for c in db.session.scalars(select(Channel))]
 
 
 def _departments(_case: Any) -> list[tuple[str, str]]:
@@ -50,7 +53,7 @@ CHANNEL = Ask(
     "channel",
     _l("Channel"),
     "select",
-    choices=_channels,
+    choices=channel_choices,
     default=lambda case: str(case.channel_id) if case.channel_id else "",
 )
 NOTE = Ask("note", _l("Note"), "textarea")
@@ -312,14 +315,7 @@ STEPS = (
         "closed",
         asks=(
             CHANNEL,
-            Ask(
-                "satisfaction",
-                _l("Customer satisfaction (1-5)"),
-                "int",
-                required=True,
-                minimum=1,
-                maximum=5,
-            ),
+            satisfaction_ask(),
             Ask("comment", _l("Customer's comment"), "textarea"),
             Ask("content", _l("Feedback given"), "textarea", required=True),
         ),

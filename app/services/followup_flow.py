@@ -15,18 +15,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Channel, FollowUp, Setting, now
+from app.models import FollowUp, Setting, now
 from app.models.codes import FOLLOWUP_STATUSES
 from app.security.access import system_user
 from app.security.scope import is_visible
-from app.services.workflow import Ask, Step, Workflow
+from app.services.workflow import Ask, Step, Workflow, channel_choices, satisfaction_ask
 
 DEFAULT_DISSATISFIED_MAX = 2
 OPEN = ("planned", "overdue")
-
-
-def _channels(_item: Any) -> list[tuple[str, str]]:
-    return [(str(c.id), c.name) for c in db.session.scalars(select(Channel))]
 
 
 def dissatisfied_max() -> int:
@@ -94,16 +90,9 @@ STEPS = (
         OPEN,
         "done",
         asks=(
-            Ask("channel", _l("Channel"), "select", choices=_channels),
+            Ask("channel", _l("Channel"), "select", choices=channel_choices),
             Ask("outcome", _l("What the customer said"), "textarea", required=True),
-            Ask(
-                "satisfaction",
-                _l("Customer satisfaction (1-5)"),
-                "int",
-                required=True,
-                minimum=1,
-                maximum=5,
-            ),
+            satisfaction_ask(),
             Ask("comment", _l("Customer's comment"), "textarea"),
         ),
         apply=_complete,

@@ -298,3 +298,24 @@ def as_datetime(value: Any) -> dt.datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=BUSINESS_TZ)
     return value.astimezone(BUSINESS_TZ)
+
+
+def channel_choices(_record: Any) -> list[tuple[str, str]]:
+    """Contact channels (hotline, e-mail, WeChat ...) for a step's select."""
+    from sqlalchemy import select
+
+    from app.models import Channel
+
+    return [(str(c.id), c.name) for c in db.session.scalars(select(Channel))]
+
+
+def satisfaction_ask() -> Ask:
+    """The customer's satisfaction score, 1 to 5, asked by closing steps."""
+    return Ask(
+        "satisfaction",
+        _l("Customer satisfaction (1-5)"),
+        "int",
+        required=True,
+        minimum=1,
+        maximum=5,
+    )
