@@ -11,6 +11,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.fields import api_fields
 from app.models import Case, Customer, FollowUp, Inspection, Pickup, Settlement
 from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
@@ -173,6 +174,8 @@ class CustomerApi(RecordApi):
     resource_name = "customer"
     class_permission_name = "Customer"
     datamodel = SQLAInterface(Customer)
+    add_columns = api_fields("customer", "add")
+    edit_columns = api_fields("customer", "edit")
     confidential_columns = {"phone": "phone", "address": "address"}
     list_columns = [
         "id",
@@ -204,22 +207,6 @@ class CustomerApi(RecordApi):
         "status",
         "notes",
     ]
-    add_columns = edit_columns = [
-        "name",
-        "customer_type",
-        "credit_code",
-        "contact_person",
-        "phone",
-        "email",
-        "address",
-        "region",
-        "qualification",
-        "licence_no",
-        "licence_valid_to",
-        "sales_rep",
-        "status",
-        "notes",
-    ]
     search_columns = [
         "code",
         "name",
@@ -236,6 +223,8 @@ class CaseApi(RecordApi):
     resource_name = "case"
     class_permission_name = "Case"
     datamodel = SQLAInterface(Case)
+    add_columns = api_fields("case", "add")
+    edit_columns = api_fields("case", "edit")
     workflow = CASE_FLOW
     list_columns = [
         "id",
@@ -279,43 +268,6 @@ class CaseApi(RecordApi):
         "inspection.id",
         "settlement.id",
     ]
-    add_columns = [
-        "customer",
-        "kind",
-        "severity",
-        "category",
-        "channel",
-        "stage",
-        "urgent",
-        "title",
-        "description",
-        "expected_solution",
-        "received_at",
-        "pickup",
-        "inspection",
-        "settlement",
-    ]
-    edit_columns = [
-        "kind",
-        "severity",
-        "category",
-        "channel",
-        "stage",
-        "urgent",
-        "title",
-        "description",
-        "expected_solution",
-        "findings",
-        "root_cause",
-        "responsibility",
-        "solution",
-        "compensation_amount",
-        "compensation_note",
-        "result",
-        "pickup",
-        "inspection",
-        "settlement",
-    ]
     search_columns = [
         "number",
         "customer",
@@ -337,6 +289,8 @@ class PickupApi(RecordApi):
     resource_name = "pickup"
     class_permission_name = "Pickup"
     datamodel = SQLAInterface(Pickup)
+    add_columns = api_fields("pickup", "add")
+    edit_columns = api_fields("pickup", "edit")
     workflow = PICKUP_FLOW
     confidential_columns = {"contact_phone": "phone", "address": "address"}
     list_columns = [
@@ -372,26 +326,6 @@ class PickupApi(RecordApi):
         "cancel_reason",
         "notes",
     ]
-    add_columns = [
-        "customer",
-        "channel",
-        "contact_name",
-        "contact_phone",
-        "address",
-        "region",
-        "requested_start",
-        "requested_end",
-        "notes",
-    ]
-    edit_columns = [
-        "contact_name",
-        "contact_phone",
-        "address",
-        "region",
-        "requested_start",
-        "requested_end",
-        "notes",
-    ]
     search_columns = ["number", "customer", "status", "region", "confirm_state"]
     base_order = ("id", "desc")
 
@@ -400,6 +334,8 @@ class InspectionApi(RecordApi):
     resource_name = "inspection"
     class_permission_name = "Inspection"
     datamodel = SQLAInterface(Inspection)
+    add_columns = api_fields("inspection", "add")
+    edit_columns = api_fields("inspection", "edit")
     workflow = INSPECTION_FLOW
     list_columns = [
         "id",
@@ -423,26 +359,6 @@ class InspectionApi(RecordApi):
         "inspector.username",
         "report",
     ]
-    add_columns = [
-        "weigh_line",
-        "sales_lot",
-        "material",
-        "grade",
-        "net_kg",
-        "moisture_pct",
-        "impurity_pct",
-        "deduction_kg",
-        "result",
-        "report",
-    ]
-    edit_columns = [
-        "grade",
-        "moisture_pct",
-        "impurity_pct",
-        "deduction_kg",
-        "result",
-        "report",
-    ]
     search_columns = ["number", "pickup", "material", "result", "inspected_at"]
     base_order = ("id", "desc")
 
@@ -457,6 +373,8 @@ class SettlementApi(RecordApi):
     resource_name = "settlement"
     class_permission_name = "Settlement"
     datamodel = SQLAInterface(Settlement)
+    add_columns = api_fields("settlement", "add")
+    edit_columns = api_fields("settlement", "edit")
     workflow = SETTLEMENT_FLOW
     list_columns = [
         "id",
@@ -480,15 +398,6 @@ class SettlementApi(RecordApi):
         "adjusts.id",
         "notes",
     ]
-    add_columns = [
-        "direction",
-        "customer",
-        "pickup",
-        "sales_order",
-        "payment_method",
-        "notes",
-    ]
-    edit_columns = ["payment_method", "sales_order", "notes"]
     search_columns = [
         "number",
         "direction",
@@ -505,6 +414,8 @@ class FollowUpApi(RecordApi):
     resource_name = "followup"
     class_permission_name = "FollowUp"
     datamodel = SQLAInterface(FollowUp)
+    add_columns = api_fields("followup", "add")
+    edit_columns = api_fields("followup", "edit")
     list_columns = [
         "id",
         "number",
@@ -527,8 +438,6 @@ class FollowUpApi(RecordApi):
         "comment",
         "result_case.id",
     ]
-    add_columns = ["customer", "case", "pickup", "assignee", "channel", "due_at"]
-    edit_columns = ["assignee", "channel", "due_at"]
     search_columns = ["number", "customer", "source", "status", "due_state", "due_at"]
     base_order = ("id", "desc")
     workflow = FOLLOWUP_FLOW

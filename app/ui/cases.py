@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
+from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Case, CaseAttachment, CaseLog
 from app.models.codes import LOG_KINDS
@@ -62,31 +63,14 @@ class CaseAttachmentView(RecordView):
     base_order = ("id", "desc")
 
 
-_CASE_FIELDS = [
-    "customer",
-    "kind",
-    "severity",
-    "category",
-    "channel",
-    "stage",
-    "urgent",
-    "title",
-    "description",
-    "expected_solution",
-    "received_at",
-    "pickup",
-    "inspection",
-    "settlement",
-    "parent_case",
-]
-
-
 class CaseView(RecordView):
     record_name = _l("Service case")
     datamodel = SQLAInterface(Case)
     class_permission_name = "Case"
     route_base = "/cases"
     list_title = _l("Service cases")
+    add_columns = screen_fields("case", "add")
+    edit_columns = screen_fields("case", "edit")
     list_columns = [
         "number",
         "title",
@@ -129,30 +113,6 @@ class CaseView(RecordView):
         "response_due_at",
         "resolution_due_at",
         "resolution_state",
-    ]
-    add_columns = _CASE_FIELDS
-    edit_columns = [
-        "customer",
-        "kind",
-        "severity",
-        "category",
-        "channel",
-        "stage",
-        "urgent",
-        "title",
-        "description",
-        "expected_solution",
-        "pickup",
-        "inspection",
-        "settlement",
-        "parent_case",
-        "findings",
-        "root_cause",
-        "responsibility",
-        "solution",
-        "compensation_amount",
-        "compensation_note",
-        "result",
     ]
     show_fieldsets = [
         (

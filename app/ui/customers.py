@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Customer, CustomerContact
 from app.ui.base import RecordView
@@ -41,6 +42,8 @@ class CustomerView(RecordView):
     class_permission_name = "Customer"
     route_base = "/customers"
     list_title = _l("Customers")
+    add_columns = screen_fields("customer", "add")
+    edit_columns = screen_fields("customer", "edit")
     list_columns = [
         "code",
         "name",
@@ -63,23 +66,6 @@ class CustomerView(RecordView):
         "status",
     ]
     order_columns = ["code", "name", "region", "status"]
-    _editable = [
-        "name",
-        "customer_type",
-        "credit_code",
-        "contact_person",
-        "phone",
-        "email",
-        "address",
-        "region",
-        "qualification",
-        "licence_no",
-        "licence_valid_to",
-        "sales_rep",
-        "status",
-        "notes",
-    ]
-    add_columns = edit_columns = _editable
     show_fieldsets = [
         (
             _l("Customer"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.fields import screen_fields
 from app.models import FollowUp, ImprovementAction
 from app.services.followup_flow import FOLLOWUP_FLOW
 from app.services.improvements import IMPROVEMENT_FLOW
@@ -17,6 +18,8 @@ class FollowUpView(RecordView):
     class_permission_name = "FollowUp"
     route_base = "/followups"
     list_title = _l("Follow-up visits")
+    add_columns = screen_fields("followup", "add")
+    edit_columns = screen_fields("followup", "edit")
     list_columns = [
         "number",
         "customer",
@@ -40,8 +43,6 @@ class FollowUpView(RecordView):
         "satisfaction",
     ]
     order_columns = ["number", "due_at", "status", "satisfaction"]
-    add_columns = ["customer", "case", "pickup", "assignee", "channel", "due_at"]
-    edit_columns = ["assignee", "channel", "due_at"]
     show_columns = [
         "number",
         "source",

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms.validators import Optional
 
+from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import (
     Inspection,
@@ -147,6 +148,8 @@ class InspectionView(RecordView):
     class_permission_name = "Inspection"
     route_base = "/inspections"
     list_title = _l("Inspections")
+    add_columns = screen_fields("inspection", "add")
+    edit_columns = screen_fields("inspection", "edit")
     list_columns = [
         "number",
         "pickup",
@@ -170,28 +173,6 @@ class InspectionView(RecordView):
         "inspector",
         "inspected_at",
         "sales_lot",
-    ]
-    add_columns = [
-        "weigh_line",
-        "sales_lot",
-        "material",
-        "grade",
-        "net_kg",
-        "moisture_pct",
-        "impurity_pct",
-        "deduction_kg",
-        "result",
-        "report",
-        "photo",
-    ]
-    edit_columns = [
-        "grade",
-        "moisture_pct",
-        "impurity_pct",
-        "deduction_kg",
-        "result",
-        "report",
-        "photo",
     ]
     show_columns = [
         "number",
@@ -257,6 +238,8 @@ class SettlementView(RecordView):
     class_permission_name = "Settlement"
     route_base = "/settlements"
     list_title = _l("Settlements")
+    add_columns = screen_fields("settlement", "add")
+    edit_columns = screen_fields("settlement", "edit")
     list_columns = [
         "number",
         "direction",
@@ -279,17 +262,8 @@ class SettlementView(RecordView):
         "paid_at",
         "sales_order",
     ]
-    add_columns = [
-        "direction",
-        "customer",
-        "pickup",
-        "sales_order",
-        "payment_method",
-        "notes",
-    ]
     # Finance settles with any active customer (a buyer it has not served yet).
     add_form_query_rel_fields = {"customer": [["status", FilterEqual, "active"]]}
-    edit_columns = ["payment_method", "sales_order", "notes"]
     show_columns = [
         "number",
         "direction",
@@ -325,6 +299,8 @@ class PickupView(RecordView):
     class_permission_name = "Pickup"
     route_base = "/pickups"
     list_title = _l("Pickups")
+    add_columns = screen_fields("pickup", "add")
+    edit_columns = screen_fields("pickup", "edit")
     list_columns = [
         "number",
         "customer",
@@ -348,26 +324,6 @@ class PickupView(RecordView):
         "crew",
         "vehicle",
         "received_at",
-    ]
-    add_columns = [
-        "customer",
-        "channel",
-        "contact_name",
-        "contact_phone",
-        "address",
-        "region",
-        "requested_start",
-        "requested_end",
-        "notes",
-    ]
-    edit_columns = [
-        "contact_name",
-        "contact_phone",
-        "address",
-        "region",
-        "requested_start",
-        "requested_end",
-        "notes",
     ]
     show_fieldsets = [
         (
