@@ -64,7 +64,7 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def _init_database(app: Flask) -> None:
     from app import models  # noqa: F401 - every model on the metadata
-    from app.services import audit
+    from app.services.core import audit
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):

@@ -16,13 +16,13 @@ from app.models import Case, Customer, FollowUp, Inspection, Pickup, Settlement
 from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
-from app.services import records
-from app.services.case_flow import CASE_FLOW
-from app.services.errors import DomainError
-from app.services.followup_flow import FOLLOWUP_FLOW
-from app.services.inspection_flow import INSPECTION_FLOW
-from app.services.pickup_flow import PICKUP_FLOW
-from app.services.settlement_flow import SETTLEMENT_FLOW
+from app.services.cases.case_steps import CASE_FLOW
+from app.services.core import records
+from app.services.core.errors import DomainError
+from app.services.recycling.inspection_disputes import INSPECTION_FLOW
+from app.services.recycling.pickup_steps import PICKUP_FLOW
+from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
+from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import MASKS, may_see_contact, number_validators
 
 logger = logging.getLogger(__name__)

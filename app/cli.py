@@ -20,7 +20,7 @@ demo_cli = AppGroup("demo", help="Demo users and data.")
 @roles_cli.command("sync")
 def roles_sync() -> None:
     """Create the roles, permissions and system user (idempotent)."""
-    from app.services.setup import sync_roles
+    from app.services.core.setup import sync_roles
 
     counts = sync_roles()
     for role, count in sorted(counts.items()):
@@ -87,9 +87,9 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
     """Load China's holidays and make-up working days into the calendar."""
     from app.models import now
     from app.security.access import acting_as, system_user
-    from app.services import sla
-    from app.services.calendar import sync_year
-    from app.services.errors import DomainError
+    from app.services.clocks import record_clocks
+    from app.services.clocks.business_calendar import sync_year
+    from app.services.core.errors import DomainError
 
     targets = years or (now().year, now().year + 1)
     failed = False
@@ -108,7 +108,7 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
             )
             for item in result.disagreements:
                 click.echo(f"  cross-check: {item}", err=True)
-        recomputed = sla.recompute_unknown()
+        recomputed = record_clocks.recompute_unknown()
     if recomputed:
         click.echo(
             f"Recomputed {recomputed} clocks that were waiting for the calendar."
@@ -140,8 +140,8 @@ def sla_due(
     """Print the response and resolution due times of a policy (ISO 8601)."""
     from app.models import CustomerType
     from app.models.codes import KIND_SEVERITIES, SLA_KINDS
-    from app.services import sla
-    from app.services.workcal import CalendarUnknownError
+    from app.services.clocks import record_clocks
+    from app.services.clocks.working_time import CalendarUnknownError
 
     if kind not in SLA_KINDS:
         raise click.BadParameter(
@@ -166,11 +166,11 @@ def sla_due(
         if found is None:
             raise click.BadParameter(f"unknown customer type {customer_type!r}")
         type_id = found.id
-    if sla.match_policy(kind, severity, type_id) is None:
+    if record_clocks.match_policy(kind, severity, type_id) is None:
         click.echo("response: none\nresolution: none")
         return
     try:
-        due = sla.due_times(kind, severity, received, spans, type_id)
+        due = record_clocks.due_times(kind, severity, received, spans, type_id)
     except CalendarUnknownError as error:
         click.echo(
             f"response: unknown\nresolution: unknown\n"

@@ -5,17 +5,12 @@ from __future__ import annotations
 from flask_appbuilder import AppBuilder
 
 from app.api import APIS
-from app.ui.analysis import (
-    ComplaintAnalysisView,
-    DashboardView,
-    ExportView,
-    KpiView,
-)
+from app.ui.audit import AuditLogView
 from app.ui.cases import CaseAttachmentView, CaseLogView, CaseView
 from app.ui.customers import CustomerContactView, CustomerView
-from app.ui.followups import FollowUpView, ImprovementActionView
 from app.ui.jobs import JobRunView
 from app.ui.menu import MENU
+from app.ui.notify import NotificationView
 from app.ui.recycling import (
     InspectionView,
     PickupLineView,
@@ -43,7 +38,14 @@ from app.ui.reference import (
     SlaPolicyView,
     WorkWindowView,
 )
-from app.ui.system import AuditLogView, NotificationView
+from app.ui.reporting import (
+    ComplaintAnalysisView,
+    DashboardView,
+    ExportView,
+    ImprovementActionView,
+    KpiView,
+)
+from app.ui.visits import FollowUpView
 
 MENU_VIEWS = {
     "Notification": NotificationView,

@@ -17,12 +17,12 @@ from pathlib import Path
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.services.china_calendar import (
+from app.services.clocks.china_holidays import (
     LUNCH_BREAK_WEEKLY,
     build_china_calendar,
 )
-from app.services.sla_engine import Target, due_at
-from app.services.workcal import SHANGHAI
+from app.services.clocks.service_targets import Target, due_at
+from app.services.clocks.working_time import SHANGHAI
 
 TARGET_RATE = 20_000
 FIRST = datetime(2025, 1, 1, tzinfo=SHANGHAI)

@@ -150,8 +150,9 @@ def run(url: sa.URL) -> int:
     from app.security.access import acting_as, system_user
     from app.seed.demo import seed_users
     from app.seed.reference import seed_reference
-    from app.services import deadlines, records
-    from app.services.setup import sync_roles
+    from app.services.clocks import deadline_check
+    from app.services.core import records
+    from app.services.core.setup import sync_roles
     from config import get_config
 
     config = get_config("development")
@@ -221,8 +222,8 @@ def run(url: sa.URL) -> int:
             db.session.execute(sa.text("DELETE FROM notification"))
             db.session.commit()
 
-        def sweep() -> deadlines.SweepResult:
-            result = deadlines.check_deadlines()
+        def sweep() -> deadline_check.SweepResult:
+            result = deadline_check.check_deadlines()
             db.session.remove()
             return result
 

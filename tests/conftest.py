@@ -22,6 +22,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from config import TestingConfig
+from tests.jobqueue import (  # noqa: F401 - fixtures for every domain's job tests
+    _app_loggers_enabled,
+    queues,
+    redis_conn,
+    work,
+)
 
 PASSWORD = "Test-pass-2026"
 ROLE_USERS = {
@@ -102,8 +108,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
     from app.security.access import acting_as, system_user
     from app.seed.demo import seed_users
     from app.seed.reference import seed_reference
-    from app.services.calendar import sync_year
-    from app.services.setup import sync_roles
+    from app.services.clocks.business_calendar import sync_year
+    from app.services.core.setup import sync_roles
 
     def loaded_years() -> set[int]:
         from app.models import CalendarYear

@@ -1,6 +1,6 @@
 """factory_boy factories that create records through the same rules as the screens.
 
-Each factory saves through `app.services.records.before_create` acting as
+Each factory saves through `app.services.core.records.before_create` acting as
 the given user (default: the CustomerService demo user), so numbers,
 departments and owners are decided exactly as in production.
 """
@@ -34,7 +34,7 @@ from app.models import (
     now,
 )
 from app.security.access import acting_as
-from app.services import records
+from app.services.core import records
 
 
 def user(username: str) -> AppUser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from app.jobs import DEFAULT_QUEUE, SLA_QUEUE, jobs
-from app.services import events
+from app.services.core import events
 
 logger = logging.getLogger(__name__)
 

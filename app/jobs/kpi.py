@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.services import kpi
+from app.services.reporting import kpi
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,6 @@ def snapshot_kpis(month: str | None = None) -> int:
 
 def run_export(task_id: int) -> None:
     """Build an export task's workbook (a rerun after success does nothing)."""
-    from app.services import exports
+    from app.services.reporting import exports
 
     exports.run_task(task_id)

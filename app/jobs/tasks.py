@@ -12,7 +12,10 @@ import logging
 from typing import Any
 
 from app.jobs import DEFAULT_QUEUE, jobs
-from app.services import deadlines, jobruns, mail, visits
+from app.services.clocks import deadline_check
+from app.services.core import job_runs
+from app.services.notify import mail
+from app.services.visits import generation
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +27,15 @@ CATCH_UP_MARGIN = dt.timedelta(days=1)
 
 def check_deadlines(slot: str | None = None) -> dict[str, Any]:
     """The deadline check; with a slot, at most one run per slot."""
-    run = jobruns.start(DEADLINES, slot) if slot else None
+    run = job_runs.start(DEADLINES, slot) if slot else None
     if slot and run is None:
         return {"skipped": slot}
     try:
-        result = deadlines.check_deadlines()
+        result = deadline_check.check_deadlines()
     except Exception as error:
-        jobruns.fail(run, error)
+        job_runs.fail(run, error)
         raise
-    jobruns.finish(
+    job_runs.finish(
         run,
         result.total_raised,
         f"marked {dict(result.marked)}, raised {dict(result.raised)}",
@@ -49,29 +52,29 @@ def check_deadlines(slot: str | None = None) -> dict[str, Any]:
 
 def generate_followups(slot: str | None = None) -> dict[str, Any]:
     """Follow-up generation; resumes from the last successful run."""
-    last = jobruns.last_success(FOLLOWUPS)
-    run = jobruns.start(FOLLOWUPS, slot) if slot else None
+    last = job_runs.last_success(FOLLOWUPS)
+    run = job_runs.start(FOLLOWUPS, slot) if slot else None
     if slot and run is None:
         return {"skipped": slot}
     try:
-        created = visits.generate(since=last - CATCH_UP_MARGIN if last else None)
+        created = generation.generate(since=last - CATCH_UP_MARGIN if last else None)
     except Exception as error:
-        jobruns.fail(run, error)
+        job_runs.fail(run, error)
         raise
-    jobruns.finish(run, created)
+    job_runs.finish(run, created)
     return {"created": created}
 
 
 def followups_for_case(case_id: int) -> int:
-    return visits.for_case(case_id)
+    return generation.for_case(case_id)
 
 
 def followups_for_pickup(pickup_id: int) -> int:
-    return visits.for_pickup(pickup_id)
+    return generation.for_pickup(pickup_id)
 
 
 def escalate_opened_case(case_id: int) -> int:
-    return deadlines.escalate_opened(case_id)
+    return deadline_check.escalate_opened(case_id)
 
 
 def deliver_mail() -> dict[str, int]:
@@ -84,16 +87,16 @@ KPIS = "kpis"
 
 def snapshot_kpis(slot: str | None = None) -> dict[str, Any]:
     """Freeze every finished month not frozen yet (at most a year back)."""
-    from app.services import kpi
+    from app.services.reporting import kpi
 
-    run = jobruns.start(KPIS, slot) if slot else None
+    run = job_runs.start(KPIS, slot) if slot else None
     if slot and run is None:
         return {"skipped": slot}
     try:
         months = kpi.months_to_freeze()
         count = sum(kpi.snapshot_month(month) for month in months)
     except Exception as error:
-        jobruns.fail(run, error)
+        job_runs.fail(run, error)
         raise
-    jobruns.finish(run, count, ", ".join(kpi.month_key(m) for m in months))
+    job_runs.finish(run, count, ", ".join(kpi.month_key(m) for m in months))
     return {"months": [kpi.month_key(m) for m in months], "figures": count}

@@ -129,7 +129,7 @@ class Case(Versioned, Stamped, Model):
     )
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
 
-    # Clocks (kept by app.services.sla only).
+    # Clocks (kept by app.services.clocks.record_clocks only).
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policy.id"))
     response_due_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)

@@ -216,7 +216,7 @@ IMPROVEMENT_STATUSES: Codes = {
     "cancelled": _l("Cancelled"),
 }
 
-# KPI codes (SPEC §5); definitions live in app.services.kpi.
+# KPI codes (SPEC §5); definitions live in app.services.reporting.kpi.
 KPI_CODES: Codes = {
     "complaint_timeliness": _l("Complaint handling timeliness"),
     "response_timeliness": _l("Response timeliness"),

@@ -24,12 +24,13 @@ from app.models import (
 )
 from app.models.base import clock_at
 from app.security.access import acting_as, system_user
-from app.services import deadlines, visits
-from app.services.case_flow import CASE_FLOW
-from app.services.cases import open_case
-from app.services.followup_flow import FOLLOWUP_FLOW
-from app.services.improvements import IMPROVEMENT_FLOW
-from app.services.workcal import CalendarError
+from app.services.cases.case_steps import CASE_FLOW
+from app.services.cases.registration import open_case
+from app.services.clocks import deadline_check
+from app.services.clocks.working_time import CalendarError
+from app.services.reporting.improvements import IMPROVEMENT_FLOW
+from app.services.visits import generation
+from app.services.visits.visit_steps import FOLLOWUP_FLOW
 
 # kind, severity, category, channel, title, description, expected solution
 CASES = [
@@ -434,7 +435,7 @@ def _current(demo: _Demo, moment: dt.datetime) -> None:
 def _follow_ups(demo: _Demo, moment: dt.datetime) -> None:
     """Visits the rules ask for; the ones already due are recorded."""
     with acting_as(system_user()):
-        visits.generate(since=moment - dt.timedelta(days=200), moment=moment)
+        generation.generate(since=moment - dt.timedelta(days=200), moment=moment)
     due = db.session.scalars(
         select(FollowUp)
         .where(FollowUp.status == "planned", FollowUp.due_at < moment)
@@ -498,7 +499,7 @@ def _improvements(demo: _Demo, moment: dt.datetime) -> None:
     for problem, measure, category, dept, owner, days, until in actions:
         created = moment - dt.timedelta(days=days)
         with clock_at(created), acting_as(manager):
-            from app.services import records
+            from app.services.core import records
 
             action = ImprovementAction(
                 problem=problem,
@@ -551,4 +552,4 @@ def build(
     _follow_ups(demo, moment)
     _improvements(demo, moment)
     with acting_as(system_user()):
-        deadlines.check_deadlines(moment)
+        deadline_check.check_deadlines(moment)

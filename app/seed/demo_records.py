@@ -14,8 +14,8 @@ from app.models import (
     CustomerType,
 )
 from app.security.access import acting_as
-from app.services import records
-from app.services.validation import CREDIT_CODE_CHARS, credit_code_check_char
+from app.services.core import records
+from app.services.core.validation import CREDIT_CODE_CHARS, credit_code_check_char
 
 REGIONS = [
     "杭州市西湖区",

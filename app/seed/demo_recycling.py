@@ -30,11 +30,14 @@ from app.models import (
     now,
 )
 from app.security.access import acting_as
-from app.services import records
-from app.services.inspection_flow import INSPECTION_FLOW
-from app.services.pickup_flow import PICKUP_FLOW, line_field
-from app.services.recycling import active_settlement, pickup_lines
-from app.services.settlement_flow import SETTLEMENT_FLOW, build_sales_settlement
+from app.services.core import records
+from app.services.recycling.inspection_disputes import INSPECTION_FLOW
+from app.services.recycling.pickup_steps import PICKUP_FLOW, line_field
+from app.services.recycling.recycling_rules import active_settlement, pickup_lines
+from app.services.recycling.settlement_steps import (
+    SETTLEMENT_FLOW,
+    build_sales_settlement,
+)
 
 KG = Decimal("0.001")
 HALF_KG = Decimal("0.5")

@@ -401,8 +401,8 @@ def seed_reference(year: int | None = None) -> None:
 def seed_calendar(year: int | None = None) -> list[int]:
     """Load last, this and next year's official calendar if not loaded yet."""
     from app.models import CalendarYear, now
-    from app.services.calendar import sync_year
-    from app.services.errors import DomainError
+    from app.services.clocks.business_calendar import sync_year
+    from app.services.core.errors import DomainError
 
     first = year or now().year
     loaded = []

@@ -32,8 +32,8 @@ from app.models.codes import CLOCK_STATES, CLOCK_STYLES, label
 from app.security.access import can, current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
-from app.services import records
-from app.services.errors import DomainError
+from app.services.core import records
+from app.services.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class RecordView(ModelView):
     record_name: Any = None
     # Columns holding customers' contact data (masked for roles without the right).
     confidential_columns: dict[str, str] = {}
-    # A workflow (app.services.workflow.Workflow) whose steps this screen offers.
+    # A workflow (app.services.core.workflow.Workflow) whose steps this screen offers.
     workflow: Any = None
     # Extra header above the detail (template of its own, optional).
     header_template: str | None = None

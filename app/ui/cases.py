@@ -13,8 +13,8 @@ from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Case, CaseAttachment, CaseLog
 from app.models.codes import LOG_KINDS
-from app.services import sla
-from app.services.case_flow import CASE_FLOW
+from app.services.cases.case_steps import CASE_FLOW
+from app.services.clocks import record_clocks
 from app.ui.base import RecordView
 
 MANUAL_LOG_KINDS = {k: v for k, v in LOG_KINDS.items() if k in ("contact", "internal")}
@@ -218,7 +218,7 @@ class CaseView(RecordView):
     )
 
     def header_context(self, item: Case) -> dict[str, Any]:
-        return {"clocks": sla.clock_panel(item)}
+        return {"clocks": record_clocks.clock_panel(item)}
 
     description_columns = {
         "category": _l("Routes the case to the category's department."),

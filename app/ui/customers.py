@@ -10,8 +10,8 @@ from app.labels import LABELS
 from app.models import Customer, CustomerContact
 from app.ui.base import RecordView
 from app.ui.cases import CaseView
-from app.ui.followups import FollowUpView
 from app.ui.recycling import PickupView, SettlementView
+from app.ui.visits import FollowUpView
 
 CONTACT_MASKS = {"phone": "phone", "address": "address"}
 

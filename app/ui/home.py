@@ -6,7 +6,7 @@ from flask import redirect, request, url_for
 from flask_appbuilder import IndexView, expose
 
 from app.security.access import current_user
-from app.services import dashboard, worklist
+from app.services.reporting import dashboard, worklist
 from app.ui.menu import MENU
 
 

@@ -21,10 +21,10 @@ from app.models import (
     WeighLine,
     WeighTicket,
 )
-from app.services.inspection_flow import INSPECTION_FLOW
-from app.services.pickup_flow import PICKUP_FLOW
-from app.services.printing import ticket_sheet, voucher_sheet
-from app.services.settlement_flow import SETTLEMENT_FLOW
+from app.services.recycling.inspection_disputes import INSPECTION_FLOW
+from app.services.recycling.pickup_steps import PICKUP_FLOW
+from app.services.recycling.printing import ticket_sheet, voucher_sheet
+from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
 from app.ui.base import RecordView
 from app.ui.cases import CaseView
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.jobs import schedule
 from app.models import JobRun
-from tests.jobs.conftest import REAL_REDIS
+from tests.jobqueue import REAL_REDIS
 
 
 def _due_now(scheduler: CronScheduler) -> None:

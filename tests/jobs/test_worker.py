@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.jobs import SLA_QUEUE
 from app.models import FollowUp, JobRun, Notification
 from app.security.access import SYSTEM_USERNAME, acting_as
-from app.services import deadlines
-from app.services.case_flow import CASE_FLOW
+from app.services.cases.case_steps import CASE_FLOW
+from app.services.clocks import deadline_check
 from tests.factories import CaseFactory, user
 
 
@@ -21,9 +21,9 @@ def test_deadline_job_runs_in_a_worker_and_records_its_slot(
     db, queues, work, monkeypatch
 ):
     due = CaseFactory().response_due_at
-    real = deadlines.check_deadlines
+    real = deadline_check.check_deadlines
     monkeypatch.setattr(
-        deadlines, "check_deadlines", lambda: real(due + dt.timedelta(minutes=1))
+        deadline_check, "check_deadlines", lambda: real(due + dt.timedelta(minutes=1))
     )
     job = queues.enqueue(
         "app.jobs.tasks.check_deadlines", "20261124T0900", queue=SLA_QUEUE
@@ -50,7 +50,7 @@ def test_failing_job_is_in_the_failed_registry_and_the_log(
     def broken() -> None:
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(deadlines, "check_deadlines", broken)
+    monkeypatch.setattr(deadline_check, "check_deadlines", broken)
     job = queues.enqueue(
         "app.jobs.tasks.check_deadlines", "20261124T0905", queue=SLA_QUEUE
     )

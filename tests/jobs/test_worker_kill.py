@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 
 from app.models import AppUser, Department, ImprovementAction, JobRun, Notification
 from app.models import NotificationRecipient as Delivery
-from tests.jobs.conftest import REAL_REDIS
+from tests.jobqueue import REAL_REDIS
 
 ROOT = Path(__file__).resolve().parents[2]
 ITEMS = 600

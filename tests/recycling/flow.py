@@ -20,10 +20,10 @@ from app.models import (
     now,
 )
 from app.security.access import acting_as
-from app.services import records
-from app.services.pickup_flow import PICKUP_FLOW, line_field
-from app.services.pricing import business_date
-from app.services.settlement_flow import SETTLEMENT_FLOW
+from app.services.core import records
+from app.services.recycling.pickup_steps import PICKUP_FLOW, line_field
+from app.services.recycling.pricing import business_date
+from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
 from tests.factories import PickupFactory, by_code, user
 
 

@@ -26,7 +26,7 @@ from app.models import (
     WeighTicket,
     now,
 )
-from app.services.pickup_flow import line_field
+from app.services.recycling.pickup_steps import line_field
 from tests.factories import CustomerFactory, by_code
 from tests.recycling.flow import (
     WINDOW,

@@ -19,8 +19,8 @@ import pytest
 from app.extensions import db as _db
 from app.models import AppUser, Settlement, WeighTicket
 from app.security.access import acting_as
-from app.services import records
-from app.services.numbering import next_number
+from app.services.core import records
+from app.services.core.numbering import next_number
 from tests.factories import CustomerFactory
 from tests.recycling.flow import settle_step
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.models import Setting, Settlement, WeighTicket
 from app.models.codes import PAYMENT_METHODS
-from app.services.printing import amount_in_words
+from app.services.recycling.printing import amount_in_words
 from tests.recycling.flow import new_pickup, paid, settle_step, settled, step
 
 

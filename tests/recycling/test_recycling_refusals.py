@@ -20,10 +20,10 @@ from app.models import (
     WeighLine,
     WeighTicket,
 )
-from app.services import records
-from app.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from app.services.pickup_flow import line_field
-from app.services.recycling import PAID_IS_FINAL, number
+from app.services.core import records
+from app.services.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from app.services.recycling.pickup_steps import line_field
+from app.services.recycling.recycling_rules import PAID_IS_FINAL, number
 from tests.factories import by_code
 from tests.recycling.flow import (
     collected,

@@ -22,9 +22,9 @@ from app.models import (
     WeighLine,
     WeighTicket,
 )
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.pricing import business_date, price_in_force
-from app.services.recycling import accepted_net
+from app.services.core.errors import Conflict, InvalidInput, NotFound
+from app.services.recycling.pricing import business_date, price_in_force
+from app.services.recycling.recycling_rules import accepted_net
 from tests.factories import CustomerFactory, by_code
 from tests.recycling.flow import (
     collected,

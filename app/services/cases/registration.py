@@ -1,0 +1,144 @@
+"""Case registration rules: number, routing, first-ask owner, kind and severity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
+
+from app.extensions import db
+from app.models import Case, CaseAttachment, CaseCategory, CaseLog, now
+from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
+from app.security.access import acting_as
+from app.services.clocks import record_clocks
+from app.services.core import events, records
+from app.services.core.errors import Conflict, InvalidInput
+from app.services.core.numbering import next_number
+from app.services.core.records import RecordRules, register
+
+
+def check_kind_severity(kind: str | None, severity: str | None) -> None:
+    if kind not in CASE_KINDS:
+        raise InvalidInput(_l("Choose the kind of case."), field="kind")
+    allowed = KIND_SEVERITIES[kind]
+    if severity not in allowed:
+        raise InvalidInput(
+            _l(
+                "%(kind)s cases have the severities: %(allowed)s.",
+                kind=label(CASE_KINDS, kind),
+                allowed="、".join(label(SEVERITIES, s) for s in allowed),
+            ),
+            field="severity",
+        )
+
+
+def add_log(
+    case: Case,
+    user: Any,
+    content: str,
+    kind: str = "internal",
+    action: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    channel_id: int | None = None,
+) -> CaseLog:
+    """Append a communication-log entry to a case (saved with the case)."""
+    entry = CaseLog(
+        user_id=user.id,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        content=content,
+        channel_id=channel_id,
+        at=now(),
+    )
+    case.logs.append(entry)
+    return entry
+
+
+def open_case(case: Case, user: Any) -> Case:
+    """Register a case as `user` through the same rules as the case screen."""
+    with acting_as(user):
+        records.before_create(case)
+        db.session.add(case)
+        db.session.commit()
+        records.after_create(case)
+    return case
+
+
+@register
+class CaseRules(RecordRules):
+    model = Case
+
+    def before_create(self, item: Case, user: Any) -> None:
+        check_kind_severity(item.kind, item.severity)
+        category = item.category or db.session.get(CaseCategory, item.category_id)
+        if category is None:
+            raise InvalidInput(_l("Choose a category."), field="category")
+        received = item.received_at or now()
+        if received > now():
+            raise InvalidInput(
+                _l("The receipt time cannot be in the future."), field="received_at"
+            )
+        item.received_at = received
+        item.number = next_number("case", received)
+        # Routing is decided here, never by the clerk: the category's department.
+        item.department = category.default_department
+        if not item.stage:
+            item.stage = category.default_stage
+        item.first_ask_owner_id = user.id
+        item.owner_id = item.owner_id or user.id
+        item.status = "new"
+        item.reopen_count = 0
+        record_clocks.start_case(item)
+        add_log(
+            item,
+            user,
+            str(_l("Case registered.")),
+            kind="system",
+            action="register",
+            to_status="new",
+            channel_id=item.channel_id,
+        )
+
+    def after_create(self, item: Case, user: Any) -> None:
+        events.emit("case_opened", case_id=item.id)
+
+    def before_update(self, item: Case, user: Any) -> None:
+        check_kind_severity(item.kind, item.severity)
+        if item.status in ("closed", "cancelled"):
+            raise Conflict(
+                _l("A closed or cancelled case cannot be edited; reopen it first.")
+            )
+        history = sa_inspect(item).attrs
+        if history.kind.history.has_changes() or history.severity.history.has_changes():
+            record_clocks.recompute(item)
+
+
+@register
+class AttachmentRules(RecordRules):
+    model = CaseAttachment
+
+    def before_create(self, item: CaseAttachment, user: Any) -> None:
+        if not item.file:
+            raise InvalidInput(_l("Choose a file to upload."), field="file")
+
+
+@register
+class CaseLogRules(RecordRules):
+    model = CaseLog
+
+    def before_create(self, item: CaseLog, user: Any) -> None:
+        if item.kind not in ("contact", "internal"):
+            raise InvalidInput(_l("Choose contact or internal note."), field="kind")
+        if not (item.content or "").strip():
+            raise InvalidInput(_l("Write what was said or done."), field="content")
+        item.user_id = user.id
+        item.at = now()
+
+    def before_update(self, item: CaseLog, user: Any) -> None:
+        raise Conflict(_l("Log entries are never changed; add a new entry."))
+
+    before_delete = before_update

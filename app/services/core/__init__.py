@@ -1,0 +1,9 @@
+"""The shared kernel every domain builds on.
+
+Owns: the per-record-type create/update/delete rules registry (`records`), the
+explicit-step workflow engine (`workflow`), gap-free document numbers
+(`numbering`), the domain exception hierarchy (`errors`), domain events emitted
+after a commit (`events`), the audit trail (`audit`, 操作日志 — SPEC §3),
+shared field validators (`validation`), the run-once record of periodic jobs
+(`job_runs`) and the idempotent set-up after migrations (`setup`).
+"""

@@ -1,0 +1,246 @@
+"""Reference-data rules: consistent SLA policies, calendar days, windows, prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
+
+from app.extensions import db
+from app.models import (
+    CalendarDay,
+    FollowUpRule,
+    MaterialGrade,
+    PriceListItem,
+    SlaPolicy,
+    WorkWindow,
+)
+from app.models.codes import KIND_SEVERITIES, SEVERITIES, SLA_KINDS, label
+from app.services.core.errors import InvalidInput
+from app.services.core.records import RecordRules, register
+
+HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hours(text: str | None) -> list[tuple[dt.time, dt.time]]:
+    """Parse "08:30-12:00,13:00-17:30" into sorted, non-overlapping windows."""
+    if text is None or not text.strip():
+        return []
+    windows = []
+    for part in text.replace("，", ",").split(","):
+        match = HOURS.match(part)
+        if not match:
+            raise InvalidInput(
+                _l("Working hours must look like 08:30-12:00,13:00-17:30."),
+                field="hours",
+            )
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h2 == 24 and m2 == 0:
+            h2, m2 = 23, 59
+        try:
+            start, end = dt.time(h1, m1), dt.time(h2, m2)
+        except ValueError:
+            raise InvalidInput(
+                _l("%(text)s is not a valid time range.", text=part), field="hours"
+            ) from None
+        if start >= end:
+            raise InvalidInput(
+                _l("%(text)s ends before it starts.", text=part), field="hours"
+            )
+        windows.append((start, end))
+    windows.sort()
+    for (_, end), (start, _) in itertools.pairwise(windows):
+        if start < end:
+            raise InvalidInput(_l("Working hours overlap."), field="hours")
+    return windows
+
+
+@register
+class SlaPolicyRules(RecordRules):
+    model = SlaPolicy
+
+    def before_create(self, item: SlaPolicy, user: Any) -> None:
+        if item.kind not in SLA_KINDS:
+            raise InvalidInput(_l("Unknown case kind."), field="kind")
+        allowed = KIND_SEVERITIES.get(item.kind, ())
+        if item.severity not in allowed:
+            raise InvalidInput(
+                _l(
+                    "%(kind)s cases have the severities: %(allowed)s.",
+                    kind=label(SLA_KINDS, item.kind),
+                    allowed="、".join(label(SEVERITIES, s) for s in allowed),
+                ),
+                field="severity",
+            )
+        for prefix in ("response", "offhours_response", "resolution"):
+            amount = getattr(item, f"{prefix}_amount")
+            unit = getattr(item, f"{prefix}_unit")
+            if (amount is None) != (unit is None):
+                raise InvalidInput(
+                    _l("Give both the amount and the unit of a target, or neither."),
+                    field=f"{prefix}_amount",
+                )
+            if amount is not None and amount < 0:
+                raise InvalidInput(
+                    _l("A target cannot be negative."), field=f"{prefix}_amount"
+                )
+        if item.resolve_at_response and item.resolution_amount is not None:
+            raise InvalidInput(
+                _l(
+                    "A policy resolved at response has no resolution target of its own."
+                ),
+                field="resolution_amount",
+            )
+        duplicate = db.session.execute(
+            select(SlaPolicy.id).where(
+                SlaPolicy.kind == item.kind,
+                SlaPolicy.severity == item.severity,
+                SlaPolicy.customer_type_id.is_(None)
+                if item.customer_type_id is None and item.customer_type is None
+                else SlaPolicy.customer_type_id
+                == (item.customer_type_id or item.customer_type.id),
+                SlaPolicy.id != (item.id or 0),
+            )
+        ).first()
+        if duplicate:
+            raise InvalidInput(
+                _l("A policy for this kind, severity and customer type exists."),
+                field="severity",
+            )
+
+    before_update = before_create
+
+
+@register
+class WorkWindowRules(RecordRules):
+    model = WorkWindow
+
+    def before_create(self, item: WorkWindow, user: Any) -> None:
+        if item.weekday is None or not 0 <= int(item.weekday) <= 6:
+            raise InvalidInput(
+                _l("Weekday must be 0 (Monday) to 6 (Sunday)."), field="weekday"
+            )
+        if (
+            item.start_time is None
+            or item.end_time is None
+            or (item.start_time >= item.end_time)
+        ):
+            raise InvalidInput(
+                _l("A window must end after it starts."), field="end_time"
+            )
+        clash = db.session.execute(
+            select(WorkWindow.id).where(
+                WorkWindow.weekday == item.weekday,
+                WorkWindow.id != (item.id or 0),
+                WorkWindow.start_time < item.end_time,
+                WorkWindow.end_time > item.start_time,
+            )
+        ).first()
+        if clash:
+            raise InvalidInput(
+                _l("This window overlaps another on the same day."), field="start_time"
+            )
+
+    before_update = before_create
+
+
+@register
+class CalendarDayRules(RecordRules):
+    model = CalendarDay
+
+    def before_create(self, item: CalendarDay, user: Any) -> None:
+        if item.kind == "custom":
+            if not parse_hours(item.hours):
+                raise InvalidInput(
+                    _l("Custom hours need at least one window."), field="hours"
+                )
+        elif item.hours:
+            parse_hours(item.hours)  # validate the format even if unused
+            raise InvalidInput(
+                _l("Only a custom-hours day has hours of its own."), field="hours"
+            )
+        if item.kind == "workday" and item.follows_weekday is None:
+            item.follows_weekday = 0
+        if item.kind != "workday":
+            item.follows_weekday = None
+        if not item.source:
+            item.source = "manual"
+
+    before_update = before_create
+
+
+@register
+class PriceRules(RecordRules):
+    model = PriceListItem
+
+    def before_create(self, item: PriceListItem, user: Any) -> None:
+        if item.unit_price is None or item.unit_price < 0:
+            raise InvalidInput(
+                _l("The unit price cannot be negative."), field="unit_price"
+            )
+        if item.valid_to is not None and item.valid_to < item.valid_from:
+            raise InvalidInput(
+                _l("Valid to must not be before valid from."), field="valid_to"
+            )
+        material_id = item.material_id or (item.material and item.material.id)
+        grade = item.grade or (
+            db.session.get(MaterialGrade, item.grade_id) if item.grade_id else None
+        )
+        if grade is not None and grade.material_id != material_id:
+            raise InvalidInput(
+                _l("This grade belongs to another material."), field="grade"
+            )
+        grade_id = grade.id if grade is not None else None
+        type_id = item.customer_type_id or (
+            item.customer_type.id if item.customer_type else None
+        )
+        end = item.valid_to or dt.date.max
+        overlap = db.session.execute(
+            select(PriceListItem.id).where(
+                PriceListItem.id != (item.id or 0),
+                PriceListItem.material_id == material_id,
+                PriceListItem.direction == item.direction,
+                PriceListItem.grade_id.is_(None)
+                if grade_id is None
+                else PriceListItem.grade_id == grade_id,
+                PriceListItem.customer_type_id.is_(None)
+                if type_id is None
+                else PriceListItem.customer_type_id == type_id,
+                PriceListItem.valid_from <= end,
+                or_(
+                    PriceListItem.valid_to.is_(None),
+                    and_(PriceListItem.valid_to >= item.valid_from),
+                ),
+            )
+        ).first()
+        if overlap:
+            raise InvalidInput(
+                _l(
+                    "Another price for this material, grade and customer type is in "
+                    "force in this period; end it first."
+                ),
+                field="valid_from",
+            )
+
+    before_update = before_create
+
+
+@register
+class FollowUpRuleRules(RecordRules):
+    model = FollowUpRule
+
+    def before_create(self, item: FollowUpRule, user: Any) -> None:
+        if item.trigger == "partner_periodic" and not item.interval_days:
+            raise InvalidInput(
+                _l("A periodic rule needs an interval in days."), field="interval_days"
+            )
+        if item.delay_amount is None or item.delay_amount < 0:
+            raise InvalidInput(
+                _l("The delay cannot be negative."), field="delay_amount"
+            )
+
+    before_update = before_create

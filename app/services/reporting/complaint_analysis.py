@@ -1,0 +1,239 @@
+"""Complaint analysis (seed 001 §7.1): by category, stage, region, customer and month.
+
+Complaints counted here are cases of kind "complaint" received in the window
+(business time), cancelled ones (withdrawn, duplicates) left out, restricted to
+what the viewer may see. Every breakdown is one SQL GROUP BY. Per-category
+KPI figures come from the KPI definitions (app.services.reporting.kpi), grouped by the
+case category instead of by month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, literal, select
+
+from app.extensions import db
+from app.models import Case, CaseCategory, Customer, Department
+from app.models.codes import BUSINESS_STAGES, CASE_OPEN_STATUSES, CLOCK_STATES, label
+from app.security.scope import restrict
+from app.services.reporting import kpi
+from app.services.reporting.kpi import Figure, Window
+
+DIMENSIONS = ("category", "stage", "region", "customer", "department", "month")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One bar of a breakdown."""
+
+    key: str
+    label: str
+    count: int
+
+
+def complaint_filter(window: Window) -> list[Any]:
+    return [
+        Case.kind == "complaint",
+        Case.status != "cancelled",
+        window.contains(Case.received_at),
+    ]
+
+
+def complaint_counts(
+    dimension: str, window: Window, viewer: Any, limit: int | None = None
+) -> list[Slice]:
+    """Complaints per value of `dimension`, most frequent first (months in order)."""
+    stmt = select(Case.id).select_from(Case)
+    if dimension == "category":
+        key, name = CaseCategory.id, CaseCategory.name
+        stmt = stmt.join(CaseCategory, Case.category_id == CaseCategory.id)
+    elif dimension == "stage":
+        key, name = Case.stage, Case.stage
+    elif dimension in ("region", "customer"):
+        stmt = stmt.join(Customer, Case.customer_id == Customer.id)
+        key, name = (
+            (Customer.region, Customer.region)
+            if dimension == "region"
+            else (Customer.id, Customer.name)
+        )
+    elif dimension == "department":
+        key, name = Department.id, Department.name
+        stmt = stmt.join(Department, Case.department_id == Department.id)
+    elif dimension == "month":
+        key = name = window.bucket(Case.received_at)
+    else:
+        raise ValueError(dimension)
+    inner = restrict(
+        stmt.add_columns(key.label("k"), name.label("n")).where(
+            *complaint_filter(window)
+        ),
+        Case,
+        viewer,
+    ).subquery()
+    count = func.count()
+    grouped = select(inner.c.k, inner.c.n, count).group_by(inner.c.k, inner.c.n)
+    grouped = grouped.order_by(count.desc(), inner.c.n)
+    if limit:
+        grouped = grouped.limit(limit)
+    rows = db.session.execute(grouped).all()
+    if dimension == "month":
+        counts = {k: c for k, _n, c in rows}
+        return [
+            Slice(kpi.month_key(m), kpi.month_key(m), counts.get(kpi.month_key(m), 0))
+            for m in window.months
+        ]
+    slices = []
+    for k, n, c in rows:
+        if dimension == "stage":
+            n = label(BUSINESS_STAGES, n)
+        slices.append(
+            Slice(
+                str(k) if k is not None else "",
+                str(n) if n else str(_l("Not recorded")),
+                int(c),
+            )
+        )
+    return slices
+
+
+@dataclass(frozen=True)
+class ClockCount:
+    clock: str  # "response" (not answered yet) or "resolution"
+    state: str
+    count: int
+
+    @property
+    def state_label(self) -> str:
+        return label(CLOCK_STATES, self.state)
+
+
+def open_cases_by_clock(viewer: Any) -> list[ClockCount]:
+    """Open cases by the clock that runs now and its state."""
+    waiting = Case.responded_at.is_(None)
+    inner = restrict(
+        select(
+            case((waiting, literal("response")), else_=literal("resolution")).label(
+                "clock"
+            ),
+            case((waiting, Case.response_state), else_=Case.resolution_state).label(
+                "state"
+            ),
+        ).where(Case.status.in_(CASE_OPEN_STATUSES)),
+        Case,
+        viewer,
+    ).subquery()
+    stmt = select(inner.c.clock, inner.c.state, func.count()).group_by(
+        inner.c.clock, inner.c.state
+    )
+    return [ClockCount(c, s, int(n)) for c, s, n in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """A category's complaints and KPI figures over the window."""
+
+    category_id: int
+    name: str
+    complaints: int
+    timeliness: Figure
+    repeat: Figure
+    satisfaction: Figure
+
+    @property
+    def flagged(self) -> list[Figure]:
+        return [
+            f for f in (self.timeliness, self.repeat, self.satisfaction) if f.flagged
+        ]
+
+
+def by_category(window: Window, viewer: Any) -> list[CategoryRow]:
+    """Every category with complaints or figures in the window, worst first."""
+    settings = kpi.load_settings()
+    targets = kpi.load_targets()
+    last = window.months[-1]
+    sums: dict[str, dict[int, tuple[int, int]]] = {}
+    for code in ("complaint_timeliness", "repeat_complaint_rate", "satisfaction_mean"):
+        measure = kpi.get_kpi(code)
+        sums[code] = {
+            cat: (int(num), int(count))
+            for cat, num, count in kpi.grouped(
+                measure, window, viewer, ("category_id",), settings
+            )
+            if cat is not None
+        }
+    counts = {int(s.key): s.count for s in complaint_counts("category", window, viewer)}
+    ids = set(counts) | {cat for per in sums.values() for cat in per}
+    names = (
+        dict(
+            db.session.execute(
+                select(CaseCategory.id, CaseCategory.name).where(
+                    CaseCategory.id.in_(ids)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
+
+    def figure(code: str, category_id: int) -> Figure:
+        num, den = sums[code].get(category_id, (0, 0))
+        return Figure(
+            kpi.get_kpi(code), last, None, None, num, den, targets.get((code, None))
+        )
+
+    rows = [
+        CategoryRow(
+            cat,
+            names.get(cat, str(cat)),
+            counts.get(cat, 0),
+            figure("complaint_timeliness", cat),
+            figure("repeat_complaint_rate", cat),
+            figure("satisfaction_mean", cat),
+        )
+        for cat in ids
+    ]
+    return sorted(rows, key=lambda r: (-len(r.flagged), -r.complaints, r.name))
+
+
+def period_label(window: Window) -> str:
+    first, last = window.months[0], window.months[-1]
+    if first == last:
+        return kpi.month_key(first)
+    return f"{kpi.month_key(first)} – {kpi.month_key(last)}"
+
+
+def window_for(month: dt.date, span: int) -> Window:
+    return Window.ending(month, max(1, min(int(span), 36)))
+
+
+def category_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(CaseCategory.id, CaseCategory.name)
+        .where(CaseCategory.active.is_(True))
+        .order_by(CaseCategory.id)
+    )
+    return [(str(pk), name) for pk, name in rows]
+
+
+CATEGORY_FIGURES = {
+    "complaint_timeliness": "timeliness",
+    "repeat_complaint_rate": "repeat",
+    "satisfaction_mean": "satisfaction",
+}
+
+
+def category_figure(
+    category_id: int | None, code: str | None, window: Window, viewer: Any
+) -> Figure | None:
+    """The category's figure of a KPI over the window, for an action's problem."""
+    attribute = CATEGORY_FIGURES.get(code or "")
+    if category_id is None or attribute is None:
+        return None
+    for row in by_category(window, viewer):
+        if row.category_id == category_id:
+            return getattr(row, attribute)
+    return None

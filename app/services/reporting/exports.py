@@ -1,0 +1,619 @@
+"""Excel exports (.xlsx, openpyxl): the unified complaint register and the KPI report.
+
+An export is a BackgroundTask row owned by the user who asked for it and
+built on their behalf (their scope, their right to see contact data, their
+language). Small exports, and every export when no Redis is configured or
+reachable, are built at once in the request; larger ones are enqueued for
+the worker (`app.jobs.kpi.run_export`) and the task page polls the progress.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import (
+    BUSINESS_TZ,
+    AppUser,
+    BackgroundTask,
+    Case,
+    CaseCategory,
+    Channel,
+    Customer,
+    Department,
+    now,
+)
+from app.models.codes import (
+    BUSINESS_STAGES,
+    CASE_STATUSES,
+    CLOCK_STATES,
+    SEVERITIES,
+    TASK_STATUSES,
+    label,
+)
+from app.security.access import acting_as, can
+from app.security.scope import restrict
+from app.services.core.errors import InvalidInput, NotAllowed, NotFound
+from app.services.reporting import complaint_analysis, kpi
+
+logger = logging.getLogger(__name__)
+
+PAGE = 500
+DEFAULT_SYNC_ROWS = 2000
+BOLD = Font(bold=True)
+FLAG = PatternFill("solid", fgColor="F4CCCC")
+
+
+@dataclass(frozen=True)
+class Export:
+    """One kind of export: how many rows, how to write it, its file name."""
+
+    kind: str
+    title: Any
+    count: Callable[[dict[str, Any], Any], int]
+    write: Callable[[dict[str, Any], Any, Callable[[int], None]], Workbook]
+    filename: Callable[[dict[str, Any]], str]
+
+
+def _plain(value: Any) -> Any:
+    """Excel has no time zones: instants are written as business time."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(BUSINESS_TZ).replace(tzinfo=None)
+    return value
+
+
+def _header(sheet: Any, titles: list[Any]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=str(title))
+        cell.font = BOLD
+        cells.append(cell)
+    return cells
+
+
+def _window(params: dict[str, Any]) -> kpi.Window:
+    return complaint_analysis.window_for(
+        kpi.parse_month(params.get("month")), int(params.get("span") or 1)
+    )
+
+
+# ------------------------------------------------------ complaint register
+REGISTER_COLUMNS = (
+    _l("Number"),
+    _l("Received at"),
+    _l("Channel"),
+    _l("Customer"),
+    _l("Contact person"),
+    _l("Phone"),
+    _l("Region"),
+    _l("Business stage"),
+    _l("Category"),
+    _l("Severity"),
+    _l("Urgent"),
+    _l("Title"),
+    _l("Description"),
+    _l("Customer's expected solution"),
+    _l("Department"),
+    _l("First-ask owner"),
+    _l("Owner"),
+    _l("Status"),
+    _l("Response due"),
+    _l("Responded at"),
+    _l("Response clock"),
+    _l("Resolution due"),
+    _l("Closed at"),
+    _l("Resolution clock"),
+    _l("Reopened"),
+    _l("Result"),
+    _l("Compensation (CNY)"),
+    _l("Satisfaction (1-5)"),
+    _l("Customer's comment"),
+)
+
+
+def _register_query(window: kpi.Window, user: Any) -> Any:
+    """One row per complaint received in the window (cancelled ones included)."""
+    owner = aliased(AppUser)
+    first = aliased(AppUser)
+    stmt = (
+        select(
+            Case.id,
+            Case.number,
+            Case.received_at,
+            Channel.name,
+            Customer.name,
+            Customer.contact_person,
+            Customer.phone,
+            Customer.region,
+            Case.stage,
+            CaseCategory.name,
+            Case.severity,
+            Case.urgent,
+            Case.title,
+            Case.description,
+            Case.expected_solution,
+            Department.name,
+            first.last_name,
+            first.first_name,
+            owner.last_name,
+            owner.first_name,
+            Case.status,
+            Case.response_due_at,
+            Case.responded_at,
+            Case.response_state,
+            Case.resolution_due_at,
+            Case.closed_at,
+            Case.resolution_state,
+            Case.reopen_count,
+            Case.result,
+            Case.compensation_amount,
+            Case.satisfaction,
+            Case.satisfaction_comment,
+        )
+        .select_from(Case)
+        .join(Customer, Case.customer_id == Customer.id)
+        .join(CaseCategory, Case.category_id == CaseCategory.id)
+        .join(Channel, Case.channel_id == Channel.id)
+        .join(Department, Case.department_id == Department.id)
+        .join(first, Case.first_ask_owner_id == first.id)
+        .outerjoin(owner, Case.owner_id == owner.id)
+        .where(Case.kind == "complaint", window.contains(Case.received_at))
+    )
+    return restrict(stmt, Case, user)
+
+
+def _register_count(params: dict[str, Any], user: Any) -> int:
+    inner = _register_query(_window(params), user).subquery()
+    return db.session.execute(select(func.count()).select_from(inner)).scalar_one()
+
+
+def _register_pages(window: kpi.Window, user: Any) -> Iterator[list[Any]]:
+    """Pages in (received_at, id) order by keyset, so progress can be committed."""
+    last: tuple[dt.datetime, int] | None = None
+    while True:
+        stmt = _register_query(window, user)
+        if last is not None:
+            stmt = stmt.where(
+                or_(
+                    Case.received_at > last[0],
+                    and_(Case.received_at == last[0], Case.id > last[1]),
+                )
+            )
+        rows = db.session.execute(
+            stmt.order_by(Case.received_at, Case.id).limit(PAGE)
+        ).all()
+        if not rows:
+            return
+        yield rows
+        last = (rows[-1].received_at, rows[-1].id)
+
+
+def _name(family: str | None, given: str | None) -> str:
+    return f"{family or ''}{given or ''}"
+
+
+def _register_row(row: Any, see_contact: bool) -> list[Any]:
+    from app.ui.base import mask_phone  # the screens' masking rule, kept in one place
+
+    (
+        _id,
+        number,
+        received,
+        channel,
+        customer,
+        contact,
+        phone,
+        region,
+        stage,
+        category,
+        severity,
+        urgent,
+        title,
+        description,
+        expected,
+        department,
+        first_family,
+        first_given,
+        owner_family,
+        owner_given,
+        status,
+        response_due,
+        responded,
+        response_state,
+        resolution_due,
+        closed,
+        resolution_state,
+        reopens,
+        result,
+        compensation,
+        satisfaction,
+        comment,
+    ) = row
+    return [
+        number,
+        received,
+        channel,
+        customer,
+        contact,
+        phone if see_contact else mask_phone(phone),
+        region,
+        label(BUSINESS_STAGES, stage),
+        category,
+        label(SEVERITIES, severity),
+        str(_l("Yes")) if urgent else "",
+        title,
+        description,
+        expected,
+        department,
+        _name(first_family, first_given),
+        _name(owner_family, owner_given),
+        label(CASE_STATUSES, status),
+        response_due,
+        responded,
+        label(CLOCK_STATES, response_state),
+        resolution_due,
+        closed,
+        label(CLOCK_STATES, resolution_state),
+        reopens,
+        result,
+        compensation,
+        satisfaction,
+        comment,
+    ]
+
+
+def _register_write(
+    params: dict[str, Any], user: Any, progress: Callable[[int], None]
+) -> Workbook:
+    window = _window(params)
+    see_contact = can(user, "see_contact", "Confidential")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(_l("Complaint register")))
+    for letter, width in (
+        ("A", 16),
+        ("B", 17),
+        ("D", 28),
+        ("L", 30),
+        ("M", 40),
+        ("N", 30),
+        ("Z", 30),
+    ):
+        sheet.column_dimensions[letter].width = width
+    sheet.append(_header(sheet, list(REGISTER_COLUMNS)))
+    done = 0
+    for rows in _register_pages(window, user):
+        for row in rows:
+            sheet.append([_plain(v) for v in _register_row(row, see_contact)])
+        done += len(rows)
+        progress(done)
+    return book
+
+
+# -------------------------------------------------------------- KPI report
+FIGURE_COLUMNS = (
+    _l("KPI"),
+    _l("Numerator"),
+    _l("Denominator"),
+    _l("Value"),
+    _l("Unit"),
+    _l("Target (%)"),
+    _l("Lower is better"),
+    _l("Worse than target"),
+)
+
+
+def _figure_cells(figure: kpi.Figure) -> list[Any]:
+    target = figure.target
+    return [
+        figure.kpi.label,
+        figure.numerator,
+        figure.denominator,
+        figure.value,
+        "%" if figure.kpi.unit == "percent" else str(_l("score 1-5")),
+        target.percent if target else None,
+        (str(_l("Yes")) if target.lower_is_better else "") if target else "",
+        str(_l("Yes")) if figure.flagged else "",
+    ]
+
+
+def _append(sheet: Any, cells: list[Any], flagged: bool = False) -> None:
+    sheet.append(cells)
+    if flagged:
+        for cell in sheet[sheet.max_row]:
+            cell.fill = FLAG
+
+
+def _kpi_write(
+    params: dict[str, Any], user: Any, progress: Callable[[int], None]
+) -> Workbook:
+    month = kpi.parse_month(params.get("month"))
+    report = kpi.compute([month], user)
+    book = Workbook()
+    summary = book.active
+    summary.title = str(_l("KPIs"))
+    summary.append([str(_l("KPI report")), kpi.month_key(month)])
+    summary.append([str(_l("Computed at")), _plain(now())])
+    summary.append([])
+    summary.append(
+        [
+            str(t)
+            for t in (
+                *FIGURE_COLUMNS,
+                _l("Numerator counts"),
+                _l("Denominator counts"),
+                _l("Attribution"),
+            )
+        ]
+    )
+    for measure in kpi.KPIS:
+        figure = report.figure(measure.code, month)
+        _append(
+            summary,
+            [
+                *_figure_cells(figure),
+                str(measure.numerator),
+                str(measure.denominator),
+                str(measure.attribution),
+            ],
+            figure.flagged,
+        )
+
+    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
+    by_department = book.create_sheet(str(_l("By department")))
+    by_department.append([str(_l("Department")), *[str(t) for t in FIGURE_COLUMNS]])
+    for department_id in report.departments(month):
+        for measure in kpi.KPIS:
+            figure = report.figure(measure.code, month, department_id=department_id)
+            if figure.denominator:
+                _append(
+                    by_department,
+                    [departments.get(department_id, ""), *_figure_cells(figure)],
+                    figure.flagged,
+                )
+
+    staff_ids = report.staff(month)
+    people = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(AppUser).where(AppUser.id.in_(staff_ids))
+            )
+        }
+        if staff_ids
+        else {}
+    )
+    by_staff = book.create_sheet(str(_l("By staff member")))
+    by_staff.append(
+        [
+            str(_l("Staff member")),
+            str(_l("Department")),
+            *[str(t) for t in FIGURE_COLUMNS],
+        ]
+    )
+    for user_id in staff_ids:
+        person = people.get(user_id)
+        for measure in kpi.KPIS:
+            figure = report.figure(measure.code, month, user_id=user_id)
+            if figure.denominator:
+                _append(
+                    by_staff,
+                    [
+                        str(person) if person else user_id,
+                        departments.get(person.department_id, "") if person else "",
+                        *_figure_cells(figure),
+                    ],
+                    figure.flagged,
+                )
+
+    window = kpi.Window((month,))
+    complaints = book.create_sheet(str(_l("Complaints")))
+    for dimension, title in (
+        ("category", _l("By category")),
+        ("stage", _l("By business stage")),
+        ("region", _l("By region")),
+        ("customer", _l("Top customers")),
+    ):
+        complaints.append([str(title), str(_l("Complaints"))])
+        for item in complaint_analysis.complaint_counts(
+            dimension, window, user, 10 if dimension == "customer" else None
+        ):
+            complaints.append([item.label, item.count])
+        complaints.append([])
+    for sheet in book.worksheets:
+        sheet.column_dimensions["A"].width = 34
+    progress(1)
+    return book
+
+
+EXPORTS: dict[str, Export] = {
+    "complaint_register": Export(
+        "complaint_register",
+        _l("Complaint register"),
+        _register_count,
+        _register_write,
+        lambda p: (
+            f"complaint-register-{kpi.month_key(_window(p).months[0])}"
+            f"-{kpi.month_key(_window(p).months[-1])}.xlsx"
+        ),
+    ),
+    "kpi_report": Export(
+        "kpi_report",
+        _l("Monthly KPI report"),
+        lambda p, u: 1,
+        _kpi_write,
+        lambda p: f"kpi-report-{kpi.month_key(kpi.parse_month(p.get('month')))}.xlsx",
+    ),
+}
+
+
+# ------------------------------------------------------------------ tasks
+def folder() -> Path:
+    path = Path(
+        current_app.config.get("EXPORT_FOLDER")
+        or Path(current_app.instance_path) / "exports"
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_of(task: BackgroundTask) -> Path | None:
+    if not task.result_path:
+        return None
+    return folder() / task.result_path
+
+
+def download_name(task: BackgroundTask) -> str:
+    export = EXPORTS[task.kind]
+    return export.filename(json.loads(task.params or "{}"))
+
+
+def _queue() -> Any | None:
+    """The RQ queue of exports, or None when no Redis is configured."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from redis import Redis
+    from rq import Queue
+
+    return Queue("exports", connection=Redis.from_url(url))
+
+
+def request_export(kind: str, params: dict[str, Any], user: Any) -> BackgroundTask:
+    """Create the task; build it now when small or when no worker can take it."""
+    export = EXPORTS.get(kind)
+    if export is None:
+        raise NotFound(_l("Unknown export."))
+    if not can(user, "export", "Kpi"):
+        raise NotAllowed(_l("You may not export."))
+    try:
+        span = max(1, min(int(params.get("span") or 1), 36))
+    except ValueError:
+        raise InvalidInput(_l("Give the number of months."), field="span") from None
+    clean = {
+        "month": kpi.month_key(kpi.parse_month(params.get("month"))),
+        "span": span,
+        "locale": str(get_locale() or "zh"),
+    }
+    with acting_as(user):
+        total = export.count(clean, user)
+    task = BackgroundTask(
+        kind=kind,
+        params=json.dumps(clean),
+        status="queued",
+        total=total,
+        created_by_id=user.id,
+        message=str(export.title),
+    )
+    db.session.add(task)
+    db.session.commit()
+    limit = int(current_app.config.get("EXPORT_SYNC_ROWS", DEFAULT_SYNC_ROWS))
+    queue = _queue() if total > limit else None
+    if queue is not None:
+        try:
+            job = queue.enqueue(
+                "app.jobs.kpi.run_export",
+                task.id,
+                job_id=f"export-{task.id}",
+                job_timeout=1800,
+            )
+        except Exception:  # Redis down: the user still gets the file.
+            logger.warning(
+                "Export %s: Redis unreachable, building in the request",
+                task.id,
+                exc_info=True,
+            )
+        else:
+            task.rq_job_id = job.id
+            db.session.commit()
+            return task
+    run_task(task.id)
+    db.session.refresh(task)
+    return task
+
+
+def run_task(task_id: int) -> None:
+    """Build a task's workbook on behalf of its owner; safe to run twice."""
+    task = db.session.get(BackgroundTask, task_id)
+    if task is None or task.status == "done":
+        return
+    export = EXPORTS[task.kind]
+    params = json.loads(task.params or "{}")
+    user = db.session.get(AppUser, task.created_by_id)
+    task.status, task.progress, task.message = "running", 0, None
+    db.session.commit()
+
+    def progress(done: int) -> None:
+        task.progress = done
+        db.session.commit()
+
+    try:
+        with acting_as(user), force_locale(params.get("locale") or "zh"):
+            book = export.write(params, user, progress)
+            name = f"{task.id}-{task.kind}.xlsx"
+            book.save(folder() / name)
+    except Exception as error:
+        db.session.rollback()
+        task = db.session.get(BackgroundTask, task_id)
+        task.status, task.message = "failed", str(error)[:500]
+        task.finished_at = now()
+        db.session.commit()
+        logger.exception("Export %s failed", task_id)
+        raise
+    task.status, task.result_path, task.finished_at = "done", name, now()
+    task.progress = max(task.progress, task.total)
+    db.session.commit()
+
+
+def task_for(task_id: int, user: Any) -> BackgroundTask:
+    """A task of the user's own (exports are personal)."""
+    task = db.session.get(BackgroundTask, task_id)
+    if task is None or task.created_by_id != user.id:
+        raise NotFound(_l("No such export."))
+    return task
+
+
+def status(task: BackgroundTask) -> dict[str, Any]:
+    percent = (
+        100
+        if task.status == "done"
+        else (int(task.progress * 100 / task.total) if task.total else 0)
+    )
+    return {
+        "id": task.id,
+        "status": task.status,
+        "progress": task.progress,
+        "total": task.total,
+        "percent": min(percent, 100),
+        "message": task.message or "",
+        "status_label": label(TASK_STATUSES, task.status),
+    }
+
+
+def recent(user: Any, limit: int = 20) -> list[BackgroundTask]:
+    return list(
+        db.session.scalars(
+            select(BackgroundTask)
+            .where(
+                BackgroundTask.created_by_id == user.id,
+                BackgroundTask.kind.in_(EXPORTS),
+            )
+            .order_by(BackgroundTask.id.desc())
+            .limit(limit)
+        )
+    )

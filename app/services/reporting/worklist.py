@@ -1,0 +1,119 @@
+"""The signed-in user's work at a glance, in their scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Case, FollowUp, ImprovementAction, Pickup, Settlement
+from app.models.codes import CASE_OPEN_STATUSES, PICKUP_OPEN_STATUSES
+from app.security.access import can
+from app.security.scope import restrict
+from app.services.notify.inbox import unread_count
+
+
+@dataclass
+class Tile:
+    resource: str
+    open_count: int
+    at_risk: int
+    breached: int
+    endpoint: str
+
+
+def _count(model: Any, user: Any, *conditions: Any) -> int:
+    stmt = restrict(
+        select(func.count()).select_from(model).where(*conditions), model, user
+    )
+    return db.session.execute(stmt).scalar_one()
+
+
+def summary(user: Any) -> dict[str, Any]:
+    """Counts of open records, at-risk and breached clocks, unread alerts."""
+    tiles = []
+    if can(user, "read", "Case"):
+        open_case = Case.status.in_(CASE_OPEN_STATUSES)
+        tiles.append(
+            Tile(
+                "Case",
+                _count(Case, user, open_case),
+                _count(
+                    Case,
+                    user,
+                    open_case,
+                    (Case.response_state == "at_risk")
+                    | (Case.resolution_state == "at_risk"),
+                ),
+                _count(
+                    Case,
+                    user,
+                    open_case,
+                    (Case.response_state == "breached")
+                    | (Case.resolution_state == "breached"),
+                ),
+                "CaseView.list",
+            )
+        )
+    if can(user, "read", "Pickup"):
+        open_pickup = Pickup.status.in_(PICKUP_OPEN_STATUSES)
+        tiles.append(
+            Tile(
+                "Pickup",
+                _count(Pickup, user, open_pickup),
+                _count(Pickup, user, open_pickup, Pickup.confirm_state == "at_risk"),
+                _count(
+                    Pickup,
+                    user,
+                    open_pickup,
+                    (Pickup.confirm_state == "breached")
+                    | (Pickup.arrival_state == "breached"),
+                ),
+                "PickupView.list",
+            )
+        )
+    if can(user, "read", "Settlement"):
+        tiles.append(
+            Tile(
+                "Settlement",
+                _count(Settlement, user, Settlement.status.in_(("draft", "confirmed"))),
+                0,
+                0,
+                "SettlementView.list",
+            )
+        )
+    if can(user, "read", "FollowUp"):
+        planned = FollowUp.status == "planned"
+        tiles.append(
+            Tile(
+                "FollowUp",
+                _count(FollowUp, user, planned),
+                _count(FollowUp, user, planned, FollowUp.due_state == "at_risk"),
+                _count(FollowUp, user, FollowUp.status == "overdue"),
+                "FollowUpView.list",
+            )
+        )
+    if can(user, "read", "ImprovementAction"):
+        active = ImprovementAction.status.in_(("open", "in_progress"))
+        tiles.append(
+            Tile(
+                "ImprovementAction",
+                _count(ImprovementAction, user, active),
+                _count(
+                    ImprovementAction,
+                    user,
+                    active,
+                    ImprovementAction.due_state == "at_risk",
+                ),
+                _count(
+                    ImprovementAction,
+                    user,
+                    active,
+                    ImprovementAction.due_state == "breached",
+                ),
+                "ImprovementActionView.list",
+            )
+        )
+    return {"tiles": tiles, "unread": unread_count(user.id)}

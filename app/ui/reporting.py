@@ -1,0 +1,409 @@
+"""Dashboard, KPI report, complaint analysis and export screens.
+
+Thin views: each reads its parameters, calls one service and renders. Every
+figure, chart and file is computed by the services over the rows the signed-in
+user may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.extensions import db
+from app.models import ImprovementAction
+from app.models.codes import KPI_CODES
+from app.security.access import can, current_user
+from app.security.scope import sees_all
+from app.services.core.errors import DomainError
+from app.services.core.workflow import as_datetime
+from app.services.reporting import (
+    complaint_analysis,
+    dashboard,
+    exports,
+    improvements,
+    kpi,
+)
+from app.services.reporting.improvements import IMPROVEMENT_FLOW
+from app.ui.base import RecordView
+
+# Where each kind of record behind a figure opens.
+RECORD_ENDPOINTS = {
+    "case": "CaseView.show",
+    "followup": "FollowUpView.show",
+    "pickup": "PickupView.show",
+    "weigh_line": "WeighLineView.show",
+}
+
+
+def _month(default: dt.date | None = None) -> dt.date:
+    try:
+        return kpi.parse_month(request.values.get("month"), default)
+    except DomainError:
+        abort(400)
+
+
+def _span() -> int:
+    try:
+        return max(1, min(int(request.values.get("span") or 1), 36))
+    except ValueError:
+        abort(400)
+
+
+def _optional_int(name: str) -> int | None:
+    value = request.values.get(name)
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except ValueError:
+        abort(400)
+
+
+class DashboardView(BaseView):
+    """KPIs vs target, trends and the complaint mix, as charts (landing page of
+    Management and department heads)."""
+
+    route_base = "/dashboard"
+    default_view = "index"
+    class_permission_name = "Dashboard"
+    method_permission_name = {"index": "read", "data": "read"}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        return self.render_template(
+            "dashboard/index.html", **dashboard.page(current_user(), _month())
+        )
+
+    @expose("/data/<string:name>")
+    @has_access
+    def data(self, name: str) -> Any:
+        payload = dashboard.chart(name, current_user(), _month())
+        if payload is None:
+            abort(404)
+        return jsonify(payload)
+
+
+class KpiView(BaseView):
+    """Monthly KPIs for the company, each department and each staff member."""
+
+    route_base = "/kpis"
+    default_view = "index"
+    class_permission_name = "Kpi"
+    method_permission_name = {
+        "index": "read",
+        "records": "read",
+        "recompute": "recompute",
+    }
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        user = current_user()
+        month = _month()
+        report = kpi.compute([month], user)
+        names = kpi.names(report.departments(month), report.staff(month))
+        frozen = kpi.snapshots(month) if sees_all(user) else {}
+        return self.render_template(
+            "kpi/index.html",
+            report=report,
+            month=month,
+            month_text=kpi.month_key(month),
+            kpis=kpi.KPIS,
+            names=names,
+            frozen=frozen,
+            frozen_at=max((s.computed_at for s in frozen.values()), default=None),
+            can_recompute=can(user, "recompute", "Kpi"),
+            can_export=can(user, "export", "Kpi"),
+            previous=kpi.month_key(kpi.add_months(month, -1)),
+            following=kpi.month_key(kpi.add_months(month, 1)),
+        )
+
+    @expose("/records/<string:code>")
+    @has_access
+    def records(self, code: str) -> Any:
+        try:
+            measure = kpi.get_kpi(code)
+        except DomainError:
+            abort(404)
+        month = _month()
+        department_id, user_id = _optional_int("department"), _optional_int("user")
+        numerator_only = request.args.get("part") == "numerator"
+        refs = kpi.records(
+            measure, month, current_user(), department_id, user_id, numerator_only
+        )
+        rows = [
+            (ref, number, url_for(RECORD_ENDPOINTS[ref.record_type], pk=ref.record_id))
+            for ref, number in kpi.describe(refs)
+        ]
+        names = kpi.names(
+            [department_id] if department_id else [], [user_id] if user_id else []
+        )
+        return self.render_template(
+            "kpi/records.html",
+            measure=measure,
+            month_text=kpi.month_key(month),
+            rows=rows,
+            numerator_only=numerator_only,
+            department=names["departments"].get(department_id),
+            person=names["staff"].get(user_id),
+        )
+
+    @expose("/recompute", methods=["POST"])
+    @has_access
+    def recompute(self) -> Any:
+        month = _month()
+        count = kpi.snapshot_month(month)
+        flash(
+            _l(
+                "KPIs of %(month)s frozen again: %(count)d figures.",
+                month=kpi.month_key(month),
+                count=count,
+            ),
+            "success",
+        )
+        return redirect(url_for("KpiView.index", month=kpi.month_key(month)))
+
+
+class ImprovementForm(FlaskForm):
+    problem = TextAreaField(
+        _l("Problem"), validators=[DataRequired(), Length(max=2000)]
+    )
+    measure = TextAreaField(
+        _l("Measure"), validators=[DataRequired(), Length(max=2000)]
+    )
+    category = SelectField(_l("Category"), validators=[Optional()], choices=[])
+    kpi = SelectField(
+        _l("KPI"),
+        validators=[Optional()],
+        choices=[("", "—"), *[(k, str(v)) for k, v in KPI_CODES.items()]],
+    )
+    department = SelectField(_l("Department"), validators=[DataRequired()], choices=[])
+    owner = SelectField(_l("Owner"), validators=[Optional()], choices=[])
+    due_at = DateTimeLocalField(
+        _l("Due"),
+        validators=[DataRequired()],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+
+class ComplaintAnalysisView(BaseView):
+    """Complaints by category (with KPI figures vs target), stage, region and
+    customer; improvement actions started from a category that misses target."""
+
+    route_base = "/analysis"
+    default_view = "index"
+    class_permission_name = "Kpi"
+    method_permission_name = {"index": "read", "improve": "read"}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        user = current_user()
+        month, span = _month(), _span()
+        window = complaint_analysis.window_for(month, span)
+        breakdowns = {
+            dimension: complaint_analysis.complaint_counts(
+                dimension, window, user, 10 if dimension == "customer" else None
+            )
+            for dimension in ("stage", "region", "customer", "department", "month")
+        }
+        return self.render_template(
+            "analysis/index.html",
+            month_text=kpi.month_key(month),
+            span=span,
+            period=complaint_analysis.period_label(window),
+            categories=complaint_analysis.by_category(window, user),
+            breakdowns=breakdowns,
+            can_improve=can(user, "add", "ImprovementAction"),
+        )
+
+    @expose("/improve", methods=["GET", "POST"])
+    @has_access
+    def improve(self) -> Any:
+        user = current_user()
+        if not can(user, "add", "ImprovementAction"):
+            abort(403)
+        month, span = _month(), _span()
+        category_id = _optional_int("category")
+        code = request.values.get("kpi") or None
+        form = ImprovementForm()
+        form.category.choices = [("", "—"), *complaint_analysis.category_choices()]
+        form.department.choices = improvements.department_choices()
+        form.owner.choices = [("", "—"), *improvements.staff_choices()]
+        if request.method == "GET":
+            window = complaint_analysis.window_for(month, span)
+            draft = improvements.draft(
+                category_id,
+                code,
+                complaint_analysis.period_label(window),
+                complaint_analysis.category_figure(category_id, code, window, user),
+            )
+            form.problem.data = draft.problem
+            form.category.data = str(draft.category_id or "")
+            form.kpi.data = draft.kpi or ""
+            form.department.data = str(draft.department_id or "")
+        elif form.validate_on_submit():
+            try:
+                action = improvements.create_action(
+                    user,
+                    problem=form.problem.data,
+                    measure=form.measure.data,
+                    due_at=as_datetime(form.due_at.data),
+                    department_id=int(form.department.data),
+                    owner_id=int(form.owner.data) if form.owner.data else None,
+                    category_id=int(form.category.data) if form.category.data else None,
+                    kpi=form.kpi.data or None,
+                )
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "danger")
+            else:
+                flash(
+                    _l("Improvement action %(number)s created.", number=action.number),
+                    "success",
+                )
+                return redirect(url_for("ImprovementActionView.show", pk=action.id))
+        return self.render_template(
+            "analysis/improve.html", form=form, title=_l("New improvement action")
+        )
+
+
+class ExportView(BaseView):
+    """The signed-in user's exports: start, follow progress, download."""
+
+    route_base = "/exports"
+    default_view = "index"
+    class_permission_name = "Kpi"
+    method_permission_name = {
+        "index": "export",
+        "start": "export",
+        "task": "export",
+        "status": "export",
+        "download": "export",
+    }
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        return self.render_template(
+            "exports/index.html",
+            tasks=exports.recent(current_user()),
+            exports=exports.EXPORTS,
+            month_text=kpi.month_key(_month()),
+            status=exports.status,
+        )
+
+    @expose("/start/<string:kind>", methods=["POST"])
+    @has_access
+    def start(self, kind: str) -> Any:
+        try:
+            task = exports.request_export(kind, request.form.to_dict(), current_user())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for("ExportView.index"))
+        if task.status == "done":
+            return redirect(url_for("ExportView.download", task_id=task.id))
+        return redirect(url_for("ExportView.task", task_id=task.id))
+
+    @expose("/task/<int:task_id>")
+    @has_access
+    def task(self, task_id: int) -> Any:
+        task = self._task(task_id)
+        return self.render_template(
+            "exports/task.html", task=task, state=exports.status(task)
+        )
+
+    @expose("/task/<int:task_id>/status")
+    @has_access
+    def status(self, task_id: int) -> Any:
+        return jsonify(exports.status(self._task(task_id)))
+
+    @expose("/download/<int:task_id>")
+    @has_access
+    def download(self, task_id: int) -> Any:
+        task = self._task(task_id)
+        path = exports.file_of(task)
+        if task.status != "done" or path is None or not path.exists():
+            abort(404)
+        return send_file(
+            path, as_attachment=True, download_name=exports.download_name(task)
+        )
+
+    @staticmethod
+    def _task(task_id: int) -> Any:
+        try:
+            return exports.task_for(task_id, current_user())
+        except DomainError:
+            abort(404)
+
+
+class ImprovementActionView(RecordView):
+    record_name = _l("Improvement action")
+    datamodel = SQLAInterface(ImprovementAction)
+    class_permission_name = "ImprovementAction"
+    list_title = _l("Improvement actions")
+    list_columns = [
+        "number",
+        "problem",
+        "department",
+        "owner",
+        "due_at",
+        "status",
+        "due_state",
+        "effective",
+    ]
+    search_columns = [
+        "number",
+        "problem",
+        "category",
+        "kpi",
+        "department",
+        "owner",
+        "status",
+        "due_state",
+        "due_at",
+    ]
+    add_columns = [
+        "problem",
+        "measure",
+        "category",
+        "kpi",
+        "source_case",
+        "department",
+        "owner",
+        "due_at",
+    ]
+    edit_columns = ["problem", "measure", "owner", "due_at"]
+    show_columns = [
+        "number",
+        "problem",
+        "measure",
+        "category",
+        "kpi",
+        "source_case",
+        "department",
+        "owner",
+        "due_at",
+        "due_state",
+        "status",
+        "done_at",
+        "outcome",
+        "effectiveness",
+        "effective",
+        "checked_at",
+        "checked_by",
+        "created_at",
+        "created_by",
+    ]
+    base_order = ("due_at", "asc")
+    workflow = IMPROVEMENT_FLOW

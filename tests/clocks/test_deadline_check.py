@@ -1,0 +1,249 @@
+"""The deadline check: marks clocks, raises each alert once, escalates by level."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from app.models import (
+    CaseCategory,
+    FollowUp,
+    ImprovementAction,
+    Notification,
+    NotificationRecipient,
+    Pickup,
+)
+from app.services.cases.case_steps import reopen_case
+from app.services.clocks import deadline_check
+from tests.factories import (
+    CaseFactory,
+    FollowUpFactory,
+    ImprovementActionFactory,
+    PickupFactory,
+    by_code,
+)
+
+MINUTE = dt.timedelta(minutes=1)
+GRACE = dt.timedelta(hours=4)
+
+
+def alerts(
+    db: Any, record_type: str, record_id: int
+) -> dict[tuple[str, str, int], set[str]]:
+    """(clock, level, cycle) -> usernames of the recipients."""
+    from app.models import AppUser
+
+    rows = db.session.execute(
+        select(
+            Notification.clock, Notification.level, Notification.cycle, AppUser.username
+        )
+        .join(
+            NotificationRecipient,
+            NotificationRecipient.notification_id == Notification.id,
+        )
+        .join(AppUser, AppUser.id == NotificationRecipient.user_id)
+        .where(
+            Notification.record_type == record_type, Notification.record_id == record_id
+        )
+    ).all()
+    found: dict[tuple[str, str, int], set[str]] = {}
+    for clock, level, cycle, username in rows:
+        found.setdefault((clock, level, cycle), set()).add(username)
+    return found
+
+
+def count(db: Any, model: Any = Notification) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_case_goes_at_risk_breached_then_to_management_each_alert_once(db):
+    case = CaseFactory(category=by_code(CaseCategory, "quality"))  # routed to QC
+    risk, due = case.response_risk_at, case.response_due_at
+
+    deadline_check.check_deadlines(risk + MINUTE)
+    db.session.expire_all()
+    assert case.response_state == "at_risk"
+    assert alerts(db, "case", case.id) == {("response", "at_risk", 0): {"cs"}}
+
+    deadline_check.check_deadlines(due + MINUTE)
+    db.session.expire_all()
+    assert case.response_state == "breached"
+    assert case.escalation_level == 1
+    found = alerts(db, "case", case.id)
+    assert found[("response", "breached", 0)] == {"cs"}  # owner = first-ask owner
+    assert found[("response", "escalated", 0)] == {"qc"}  # head of QC
+    assert ("response", "management", 0) not in found
+
+    deadline_check.check_deadlines(due + GRACE + MINUTE)
+    db.session.expire_all()
+    assert case.escalation_level == 2
+    management = alerts(db, "case", case.id)[("response", "management", 0)]
+    assert "manager" in management and "cs" not in management
+
+    total = count(db)
+    again = deadline_check.check_deadlines(due + GRACE + 2 * MINUTE)
+    assert again.total_raised == 0
+    assert count(db) == total
+
+
+def test_major_complaint_goes_to_management_at_breach(db):
+    case = CaseFactory(severity="major")
+    deadline_check.check_deadlines(case.response_due_at + MINUTE)
+    found = alerts(db, "case", case.id)
+    assert ("response", "at_risk", 0) not in found  # skipped straight to breach
+    assert "manager" in found[("response", "management", 0)]
+
+
+def test_breach_marked_by_a_clerks_step_is_still_alerted(db):
+    case = CaseFactory()
+    db.session.execute(
+        update(case.__class__)
+        .where(case.__class__.id == case.id)
+        .values(response_state="breached")
+    )
+    db.session.commit()
+    deadline_check.check_deadlines(case.response_due_at + MINUTE)
+    assert ("response", "breached", 0) in alerts(db, "case", case.id)
+
+
+def test_paused_resolution_clock_is_left_alone(db):
+    case = CaseFactory()
+    case.responded_at = case.received_at
+    case.response_state = "met"
+    case.paused_since = case.received_at
+    case.resolution_state = "paused"
+    db.session.commit()
+    deadline_check.check_deadlines(case.resolution_due_at + GRACE + MINUTE)
+    db.session.expire_all()
+    assert case.resolution_state == "paused"
+    assert alerts(db, "case", case.id) == {}
+
+
+def test_reopened_case_gets_alerts_of_its_new_cycle(db):
+    case = CaseFactory()
+    case.responded_at = case.received_at
+    case.response_state = "met"
+    db.session.commit()
+    first_due = case.resolution_due_at
+    deadline_check.check_deadlines(first_due + MINUTE)
+    assert ("resolution", "breached", 0) in alerts(db, "case", case.id)
+    reopen_case(case)
+    db.session.commit()
+    assert case.resolution_cycle == 1
+    deadline_check.check_deadlines(case.resolution_due_at + MINUTE)
+    found = alerts(db, "case", case.id)
+    assert ("resolution", "breached", 1) in found
+    assert ("resolution", "escalated", 1) in found
+
+
+def test_pickup_confirmation_and_arrival(db):
+    pickup = PickupFactory(_as="ops")
+    deadline_check.check_deadlines(pickup.confirm_due_at + MINUTE)
+    db.session.expire_all()
+    assert pickup.confirm_state == "breached"
+    found = alerts(db, "pickup", pickup.id)
+    assert found[("confirm", "breached", 0)] == {"ops", "ops2"}  # no owner: the dept
+    assert found[("confirm", "escalated", 0)] == {"ops"}
+
+    start = pickup.confirm_due_at + dt.timedelta(hours=1)
+    db.session.execute(
+        update(Pickup)
+        .where(Pickup.id == pickup.id)
+        .values(
+            status="scheduled",
+            confirmed_at=pickup.received_at,
+            confirm_state="met",
+            window_start=start,
+            window_end=start + dt.timedelta(hours=2),
+        )
+    )
+    db.session.commit()
+    deadline_check.check_deadlines(start + dt.timedelta(hours=2) + MINUTE)
+    db.session.expire_all()
+    assert pickup.arrival_state == "breached"
+    assert ("arrival", "breached", 0) in alerts(db, "pickup", pickup.id)
+
+
+def test_followup_goes_overdue_and_escalates(db):
+    visit = FollowUpFactory()
+    assert visit.risk_at is not None and visit.risk_at < visit.due_at
+    deadline_check.check_deadlines(visit.risk_at + MINUTE)
+    db.session.expire_all()
+    assert (visit.due_state, visit.status) == ("at_risk", "planned")
+    deadline_check.check_deadlines(visit.due_at + MINUTE)
+    db.session.expire_all()
+    assert (visit.due_state, visit.status) == ("breached", "overdue")
+    deadline_check.check_deadlines(visit.due_at + GRACE + MINUTE)
+    found = alerts(db, "followup", visit.id)
+    assert found[("due", "breached", 0)] == {"cs"}
+    assert "manager" in found[("due", "management", 0)]
+
+
+def test_improvement_action_due(db):
+    action = ImprovementActionFactory()
+    deadline_check.check_deadlines(action.due_at + MINUTE)
+    db.session.expire_all()
+    assert action.due_state == "breached"
+    assert ("due", "breached", 0) in alerts(db, "action", action.id)
+
+
+def test_small_batches_cover_everything(db):
+    cases = [CaseFactory() for _ in range(7)]
+    moment = max(c.response_due_at for c in cases) + MINUTE
+    result = deadline_check.check_deadlines(moment, batch=3)
+    assert result.marked["case"] == 7
+    assert count(db) == 7 * 2  # breached + escalated
+
+
+def test_two_sweeps_at_once_raise_nothing_twice(app, db):
+    """Two sweeps in two threads, each with its own session and connection."""
+    cases = [CaseFactory() for _ in range(12)]
+    visits = [FollowUpFactory() for _ in range(5)]
+    moment = (
+        max([c.response_due_at for c in cases] + [v.due_at for v in visits])
+        + GRACE
+        + MINUTE
+    )
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                deadline_check.check_deadlines(moment, batch=4)
+                from app.extensions import db as _db
+
+                _db.session.remove()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    # breached + escalated + management per case and per visit, once each.
+    assert count(db) == (12 + 5) * 3
+    pairs = db.session.execute(
+        select(NotificationRecipient.notification_id, NotificationRecipient.user_id)
+    ).all()
+    assert len(pairs) == len(set(pairs))
+    assert (
+        db.session.execute(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(FollowUp.status == "overdue")
+        ).scalar_one()
+        == 5
+    )
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(ImprovementAction)
+        ).scalar_one()
+        == 0
+    )

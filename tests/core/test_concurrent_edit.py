@@ -1,0 +1,95 @@
+"""Nothing is silently overwritten: an edit made on an outdated copy is refused."""
+
+from __future__ import annotations
+
+import re
+
+from app.models import Case, Customer
+from app.security.access import acting_as
+from app.services.cases.case_steps import CASE_FLOW
+from tests.factories import CaseFactory, CustomerFactory, user
+
+VERSION = re.compile(r'id="version" name="version" type="hidden" value="(\d+)"')
+
+
+def _shown_version(browser, url: str) -> str:
+    page = browser.get(url).get_data(as_text=True)
+    found = VERSION.search(page)
+    assert found, "the edit form carries no version"
+    return found.group(1)
+
+
+def test_edit_after_someone_else_saved_is_refused(db, login):
+    customer = CustomerFactory(_as="sales", notes="原始备注")
+    first, second = login("sales"), login("cs")
+    version = _shown_version(first, f"/customers/edit/{customer.id}")
+    form = {
+        "name": customer.name,
+        "customer_type": str(customer.customer_type_id),
+        "status": "active",
+        "version": version,
+    }
+    # The second clerk saves first.
+    saved = second.post(
+        f"/customers/edit/{customer.id}", data={**form, "notes": "第二位客服的修改"}
+    )
+    assert saved.status_code == 302
+    # The first clerk's save, made on the page they opened before, is refused.
+    late = first.post(
+        f"/customers/edit/{customer.id}",
+        data={**form, "notes": "第一位客服的修改"},
+        follow_redirects=True,
+    )
+    assert "alert-danger" in late.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).notes == "第二位客服的修改"
+
+
+def test_edit_after_a_workflow_step_is_refused(db, login):
+    case = CaseFactory()
+    browser = login("cs")
+    version = _shown_version(browser, f"/cases/edit/{case.id}")
+    cs = user("cs")
+    with acting_as(cs):
+        CASE_FLOW.run(case, "acknowledge", {"content": "已回复"}, cs)
+    posted = browser.post(
+        f"/cases/edit/{case.id}",
+        data={
+            "customer": str(case.customer_id),
+            "kind": "complaint",
+            "severity": "major",
+            "category": str(case.category_id),
+            "channel": str(case.channel_id),
+            "stage": case.stage,
+            "title": case.title,
+            "description": case.description,
+            "version": version,
+        },
+        follow_redirects=True,
+    )
+    assert "alert-danger" in posted.get_data(as_text=True)
+    db.session.expire_all()
+    fresh = db.session.get(Case, case.id)
+    assert fresh.severity == "general"
+    assert fresh.status == "acknowledged"
+
+
+def test_edit_with_the_current_version_saves(db, login):
+    customer = CustomerFactory(_as="sales")
+    browser = login("sales")
+    version = _shown_version(browser, f"/customers/edit/{customer.id}")
+    saved = browser.post(
+        f"/customers/edit/{customer.id}",
+        data={
+            "name": customer.name,
+            "customer_type": str(customer.customer_type_id),
+            "status": "active",
+            "notes": "已核实地址",
+            "version": version,
+        },
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    fresh = db.session.get(Customer, customer.id)
+    assert fresh.notes == "已核实地址"
+    assert fresh.version == int(version) + 1

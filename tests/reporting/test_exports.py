@@ -1,0 +1,184 @@
+"""Exported workbooks, read back with openpyxl: right rows, right figures, scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from app.models import BackgroundTask
+from app.services.reporting import exports
+from tests.reporting.kpi_month import build_october
+
+REGISTER = "/exports/start/complaint_register"
+REPORT = "/exports/start/kpi_report"
+
+
+@pytest.fixture
+def october(db, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
+    return build_october()
+
+
+def _download(browser, url, **form):
+    response = browser.post(url, form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert "/exports/download/" in response.headers["Location"]
+    file = browser.get(response.headers["Location"])
+    assert file.status_code == 200
+    assert file.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    return load_workbook(io.BytesIO(file.data))
+
+
+def _register(book):
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    return rows[0], {row[0]: row for row in rows[1:]}
+
+
+def test_complaint_register_holds_every_complaint_of_the_month(october, login):
+    header, rows = _register(_download(login("manager"), REGISTER, month="2026-10"))
+    assert len(header) == len(exports.REGISTER_COLUMNS) == 29
+    # Complaints received in October (cancelled X1 included; C3 came in Sept.).
+    expected = ("C1", "C2", "C4", "C5", "C6", "C7", "O1", "C10", "X1")
+    assert set(rows) == {october[k].number for k in expected}
+    c2 = rows[october["C2"].number]
+    assert c2[1] == dt.datetime(2026, 10, 20, 9, 0)  # business time, no zone
+    assert c2[3] == "K1回收客户有限公司" and c2[4] == "陈建国"
+    assert c2[5] == october["K1"].phone  # Management sees contact data
+    assert c2[6] == "杭州市西湖区" and c2[8] == "交货期/上门时效"
+    assert c2[13] == "尽快处理并答复"  # expected solution
+    assert c2[14] == "运营部"  # responsible department
+    assert c2[16] == "吴磊"  # owner ops2
+    assert c2[22] == dt.datetime(2026, 10, 28, 16, 0)  # closed
+    assert (c2[24], c2[27]) == (1, 2)  # reopened once, satisfaction 2
+    assert rows[october["C4"].number][27] is None
+
+
+def test_a_clerks_register_holds_only_their_scope(october, login):
+    _, rows = _register(_download(login("ops2"), REGISTER, month="2026-10"))
+    # Operations' complaints received in October.
+    assert set(rows) == {october[k].number for k in ("C1", "C2", "C7", "O1", "X1")}
+
+
+def test_contact_data_is_masked_for_roles_without_the_right(october, login):
+    _, rows = _register(_download(login("warehouse"), REGISTER, month="2026-10"))
+    assert set(rows) == {october["C4"].number}
+    phone = october["K2"].phone
+    assert rows[october["C4"].number][5] == phone[:3] + "****" + phone[-4:]
+
+
+def test_register_over_several_months(october, login):
+    _, rows = _register(
+        _download(login("manager"), REGISTER, month="2026-10", span="2")
+    )
+    # September adds C3, C8, C9.
+    assert len(rows) == 12 and october["C8"].number in rows
+
+
+def _dec(value):
+    """openpyxl reads numbers back as int or float."""
+    return None if value is None else Decimal(str(value))
+
+
+def test_kpi_report_holds_the_months_figures(october, login, users):
+    book = _download(login("manager"), REPORT, month="2026-10")
+    summary, by_department, by_staff, complaints = book.worksheets
+    assert summary["B1"].value == "2026-10"
+    figures = list(summary.iter_rows(min_row=5, values_only=True))
+    assert len(figures) == 8
+    # Rows follow the KPI order; (numerator, denominator, value).
+    assert [(r[1], r[2], _dec(r[3])) for r in figures] == [
+        (4, 5, Decimal("80")),
+        (8, 10, Decimal("80")),
+        (2, 3, Decimal("66.67")),
+        (31, 9, Decimal("3.44")),
+        (5, 9, Decimal("55.56")),
+        (4, 8, Decimal("50")),
+        (6, 8, Decimal("75")),
+        (2, 3, Decimal("66.67")),
+    ]
+    assert figures[0][5] == 95 and figures[0][7]  # target 95, flagged
+    departments = [
+        (r[2], r[3], _dec(r[4]))
+        for r in by_department.iter_rows(min_row=2, values_only=True)
+        if r[0] == "运营部"
+    ]
+    assert departments[0] == (2, 3, Decimal("66.67"))  # complaint timeliness
+    staff = [
+        (r[3], r[4], _dec(r[5]))
+        for r in by_staff.iter_rows(min_row=2, values_only=True)
+        if r[0] == "吴磊"
+    ]  # ops2
+    assert staff[0] == (1, 2, Decimal("50"))
+    counts = {r[0]: r[1] for r in complaints.iter_rows(values_only=True) if r[0]}
+    assert counts["交货期/上门时效"] == 4  # C1 C2 C7 O1 (X1 cancelled)
+
+
+def test_a_clerks_kpi_report_covers_their_scope(october, login):
+    book = _download(login("ops2"), REPORT, month="2026-10")
+    first = next(book.worksheets[0].iter_rows(min_row=5, values_only=True))
+    assert (first[1], first[2]) == (2, 3)  # Operations' complaint timeliness
+    names = {r[0] for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert names == {"运营部"}
+
+
+def test_large_export_runs_as_a_job_with_progress(october, login, app, monkeypatch, db):
+    from fakeredis import FakeStrictRedis
+    from rq import Queue, SimpleWorker
+
+    queue = Queue("exports", connection=FakeStrictRedis())
+    monkeypatch.setattr(exports, "_queue", lambda: queue)
+    monkeypatch.setitem(app.config, "EXPORT_SYNC_ROWS", 3)
+    monkeypatch.setattr(exports, "PAGE", 4)
+    browser = login("manager")
+    response = browser.post(REGISTER, {"month": "2026-10"})
+    task_url = response.headers["Location"]
+    assert "/exports/task/" in task_url
+    task_id = int(task_url.rstrip("/").rsplit("/", 1)[1])
+    page = browser.get(task_url).get_data(as_text=True)
+    assert "export-bar" in page
+    status = browser.get(f"/exports/task/{task_id}/status").get_json()
+    assert (status["status"], status["total"], status["percent"]) == ("queued", 9, 0)
+    assert browser.get(f"/exports/download/{task_id}").status_code == 404
+
+    seen = []
+    commit = db.session.commit
+
+    def watch() -> None:
+        seen.append(db.session.get(BackgroundTask, task_id).progress)
+        commit()
+
+    # The worker runs the job here, in this app context (as the jobs layer's
+    # worker does per job); every commit is watched to see the progress move.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db.session, "commit", watch)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    db.session.expire_all()
+    status = browser.get(f"/exports/task/{task_id}/status").get_json()
+    assert (status["status"], status["progress"], status["percent"]) == ("done", 9, 100)
+    assert {4, 8, 9} <= set(seen)  # progress committed page by page
+    file = browser.get(f"/exports/download/{task_id}")
+    assert len(list(load_workbook(io.BytesIO(file.data)).worksheets[0].rows)) == 10
+
+
+def test_without_redis_a_large_export_is_built_at_once(
+    october, login, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "EXPORT_SYNC_ROWS", 1)
+    assert not app.config["REDIS_URL"]
+    _download(login("manager"), REGISTER, month="2026-10")
+
+
+def test_exports_are_personal(october, login):
+    manager = login("manager")
+    response = manager.post(REPORT, {"month": "2026-10"})
+    task = response.headers["Location"].rsplit("/", 1)[1]
+    assert login("cs").get(f"/exports/download/{task}").status_code == 404
+    assert login("cs").get(f"/exports/task/{task}/status").status_code == 404
+    assert manager.get("/exports/").status_code == 200

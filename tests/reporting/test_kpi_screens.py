@@ -1,0 +1,203 @@
+"""Dashboard, KPI report, complaint analysis and improvement actions on screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.models import ImprovementAction, KpiSnapshot
+from tests.reporting.kpi_month import build_october
+
+
+@pytest.fixture
+def october(db):
+    return build_october()
+
+
+@pytest.mark.parametrize(
+    ("username", "dashboard"),
+    [
+        ("manager", True),  # Management
+        ("ops", True),  # head of Operations
+        ("cs", True),  # head of Customer service
+        ("ops2", False),  # clerk: the workbench
+        ("cs2", False),
+    ],
+)
+def test_dashboard_is_the_landing_page_of_management_and_heads(
+    login, username, dashboard
+):
+    browser = login(username)
+    page = browser.get("/").get_data(as_text=True)
+    assert ('id="chart-trend"' in page) is dashboard
+    workbench = browser.get("/?view=workbench").get_data(as_text=True)
+    assert 'id="chart-trend"' not in workbench
+
+
+def test_every_chart_endpoint_answers_json(october, login):
+    browser = login("manager")
+    page = browser.get("/dashboard/?month=2026-10").get_data(as_text=True)
+    names = re.findall(r'data-chart="([a-z_]+)"', page)
+    assert len(names) == 8
+    for name in names:
+        response = browser.get(f"/dashboard/data/{name}?month=2026-10")
+        assert response.status_code == 200, name
+        data = response.get_json()
+        assert len(data["labels"]) == len(data["datasets"][0]["data"])
+    assert browser.get("/dashboard/data/nothing").status_code == 404
+
+
+def test_charts_are_grouped_in_sql_over_the_viewers_scope(october, login, users):
+    manager = login("manager").get("/dashboard/data/by_category?month=2026-10")
+    counts = dict(
+        zip(
+            manager.get_json()["labels"],
+            manager.get_json()["datasets"][0]["data"],
+            strict=True,
+        )
+    )
+    # 12 months to October, cancelled X1 left out: delivery C1 C2 C3 C7 O1,
+    # weighing C4 C8, other C5 C6 C9 C10.
+    assert counts == {"交货期/上门时效": 5, "计量": 2, "其他": 4}
+    clerk = login("ops2").get("/dashboard/data/by_category?month=2026-10")
+    assert dict(
+        zip(
+            clerk.get_json()["labels"],
+            clerk.get_json()["datasets"][0]["data"],
+            strict=True,
+        )
+    ) == {"交货期/上门时效": 5}
+    trend = login("manager").get("/dashboard/data/trend?month=2026-10").get_json()
+    assert trend["labels"][-1] == "2026-10" and len(trend["labels"]) == 12
+    timeliness = next(
+        d for d in trend["datasets"] if d["code"] == "complaint_timeliness"
+    )
+    assert timeliness["data"][-1] == 80.0 and timeliness["target"] == 95.0
+    clocks = login("manager").get("/dashboard/data/clocks").get_json()
+    # Open: C10, O1, O2 (all answered, resolution clocks running).
+    assert sum(sum(d["data"]) for d in clocks["datasets"]) == 3
+
+
+def test_kpi_report_links_figures_to_their_records(october, login, users):
+    browser = login("manager")
+    page = browser.get("/kpis/?month=2026-10").get_data(as_text=True)
+    assert 'data-kpi="complaint_timeliness"' in page
+    ops = users["ops"].department_id
+    link = f"/kpis/records/complaint_timeliness?month=2026-10&amp;department={ops}"
+    assert link in page
+    records = browser.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    shown = set(re.findall(r'data-type="case" data-id="(\d+)"', records))
+    assert shown == {str(october[k].id) for k in ("C1", "C2", "C3")}
+    met = browser.get(link.replace("&amp;", "&") + "&part=numerator").get_data(
+        as_text=True
+    )
+    assert set(re.findall(r'data-id="(\d+)"', met)) == {
+        str(october["C1"].id),
+        str(october["C3"].id),
+    }
+    assert f"/cases/show/{october['C1'].id}" in met
+
+
+def test_only_management_recomputes_the_month(october, login, db):
+    assert login("cs").post("/kpis/recompute", {"month": "2026-10"}).status_code == 403
+    assert db.session.query(KpiSnapshot).count() == 0
+    response = login("manager").post("/kpis/recompute", {"month": "2026-10"})
+    assert response.status_code == 302
+    assert (
+        db.session.query(KpiSnapshot)
+        .filter_by(scope_key="2026-10|complaint_timeliness|d-|u-")
+        .one()
+        .value
+        == 80
+    )
+
+
+def test_a_category_missing_target_leads_to_an_improvement_action(
+    october, login, users, db
+):
+    browser = login("manager")
+    page = browser.get("/analysis/?month=2026-10&span=1").get_data(as_text=True)
+    # Delivery misses complaint timeliness (C1 met, C2 missed, C3 met: 66.67 %).
+    delivery = re.search(r'<tr class="flagged" data-category="(\d+)">', page)
+    assert delivery is not None
+    link = re.search(r'href="(/analysis/improve\?[^"]+)"', page).group(1)
+    form = browser.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "66.67 %" in form
+    ops = users["ops"]
+    response = browser.post(
+        link.replace("&amp;", "&"),
+        {
+            "problem": "上门回收时效投诉处理超时",
+            "measure": "按距离与时段重排派工",
+            "category": delivery.group(1),
+            "kpi": "complaint_timeliness",
+            "department": str(ops.department_id),
+            "owner": str(ops.id),
+            "due_at": "2027-01-15T17:00",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    action = db.session.query(ImprovementAction).one()
+    assert (action.department_id, action.owner_id, action.kpi, action.category_id) == (
+        ops.department_id,
+        ops.id,
+        "complaint_timeliness",
+        int(delivery.group(1)),
+    )
+    assert action.risk_at is not None and action.status == "open"
+
+
+def test_a_clerk_cannot_create_actions_from_the_analysis(login):
+    assert login("ops2").get("/analysis/improve").status_code == 403
+
+
+def test_improvement_steps_through_the_workflow(login, users, db):
+    from tests.factories import ImprovementActionFactory
+
+    action = ImprovementActionFactory(
+        _as="manager", department=users["ops"].department, owner=users["ops2"]
+    )
+    ops2 = login("ops2")
+    url = f"/improvementactionview/step/%s/{action.id}"
+    assert ops2.post(url % "start").status_code == 302
+    assert ops2.post(url % "complete", {"outcome": "派工规则已调整"}).status_code == 302
+    # Verifying the effect is Management's step.
+    assert (
+        ops2.post(
+            url % "verify", {"effective": "yes", "effectiveness": "迟到投诉下降"}
+        ).status_code
+        == 403
+    )
+    manager = login("manager")
+    assert (
+        manager.post(
+            url % "verify", {"effective": "no", "effectiveness": "迟到投诉未下降"}
+        ).status_code
+        == 400
+    )  # a new due date is needed
+    assert (
+        manager.post(
+            url % "verify",
+            {
+                "effective": "no",
+                "effectiveness": "迟到投诉未下降",
+                "due_at": "2027-03-01T17:00",
+            },
+        ).status_code
+        == 302
+    )
+    db.session.refresh(action)
+    assert (action.status, action.effective, action.done_at) == (
+        "in_progress",
+        False,
+        None,
+    )
+    ops2.post(url % "complete", {"outcome": "增加早班车辆"})
+    manager.post(url % "verify", {"effective": "yes", "effectiveness": "下降60%"})
+    db.session.refresh(action)
+    assert (action.status, action.effective, action.checked_by_id) == (
+        "verified",
+        True,
+        users["manager"].id,
+    )
