@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test install lint check-migrations translations clean
+.PHONY: run test e2e install install-browser lint check-migrations translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,24 @@ install: $(VENV)/.installed translations
 run: install
 	$(BIN)/python -m app.devserver
 
-test: install
+# The browser journeys need Debian's chromium (and a CJK font for readable
+# screenshots); installed when missing and apt-get is at hand. Without it the
+# browser tests are skipped, saying why.
+install-browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium (apt)"; \
+		(apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+		 (apt-get update -qq >/dev/null 2>&1 && \
+		  apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1)) || \
+		echo "chromium could not be installed: browser tests will be skipped"; \
+	fi
+
+test: install install-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Only the browser journeys and the form crawler.
+e2e: install install-browser
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -80,7 +80,7 @@ def _init_appbuilder(app: Flask) -> None:
     from app import views
 
     with app.app_context():
-        appbuilder = AppBuilder(update_perms=False)
+        appbuilder = AppBuilder(update_perms=False, base_template="layout.html")
         appbuilder.init_app(app, db.session)
         views.register(appbuilder)
 

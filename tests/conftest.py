@@ -22,6 +22,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from config import TestingConfig
+from tests.browser import (  # noqa: F401 - browser journeys of every domain
+    _chromium,
+    _demo_template,
+    demo_db,
+    live_server,
+    person,
+    pytest_collection_modifyitems,
+    pytest_terminal_summary,
+)
 from tests.jobqueue import (  # noqa: F401 - fixtures for every domain's job tests
     _app_loggers_enabled,
     queues,
@@ -48,6 +57,7 @@ class _Database:
     def __init__(self, tmp: Path) -> None:
         server = os.environ.get("TEST_DATABASE_URL", "").strip()
         self.server = server
+        self.snapshots: list[str] = []
         if server:
             suffix = uuid.uuid4().hex[:8]
             self.template_name = f"tpl_{suffix}"
@@ -70,20 +80,37 @@ class _Database:
                 conn.execute(sa.text(statement))
         engine.dispose()
 
-    def reset(self) -> None:
+    def reset(self, source: str | None = None) -> None:
+        """Make the work database a fresh copy of the template (or a snapshot)."""
         if self.server:
             self._admin(
                 f"DROP DATABASE IF EXISTS {self.work_name} WITH (FORCE)",
-                f"CREATE DATABASE {self.work_name} TEMPLATE {self.template_name}",
+                f"CREATE DATABASE {self.work_name} "
+                f"TEMPLATE {source or self.template_name}",
             )
         else:
-            shutil.copyfile(self.template_path, self.work_path)
+            shutil.copyfile(source or self.template_path, self.work_path)
+
+    def snapshot(self, name: str) -> str:
+        """Keep the work database as it is now; `reset(snapshot)` returns to it."""
+        if self.server:
+            copy = f"{self.template_name}_{name}"
+            self.snapshots.append(copy)
+            self._admin(
+                f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)",
+                f"CREATE DATABASE {copy} TEMPLATE {self.work_name}",
+            )
+            return copy
+        copy_path = self.work_path.with_name(f"{name}.db")
+        shutil.copyfile(self.work_path, copy_path)
+        return str(copy_path)
 
     def drop(self) -> None:
         if self.server:
             self._admin(
                 f"DROP DATABASE IF EXISTS {self.work_name} WITH (FORCE)",
                 f"DROP DATABASE IF EXISTS {self.template_name} WITH (FORCE)",
+                *(f"DROP DATABASE IF EXISTS {c} WITH (FORCE)" for c in self.snapshots),
             )
 
 

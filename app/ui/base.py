@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -34,6 +34,7 @@ from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.core import records
 from app.services.core.errors import DomainError
+from app.ui.widgets import datetime_field
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,9 @@ class RecordView(ModelView):
     # (`print_context(item) -> dict`, wrapped in staticmethod).
     print_template: str | None = None
     print_context: Any = None
+    # After "save" on the add form: open the new record (False: back to where
+    # the clerk came from, e.g. a log entry added from its case).
+    land_on_created = True
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
@@ -163,6 +167,20 @@ class RecordView(ModelView):
                 )
             elif isinstance(column.type, AwareDateTime):
                 self.formatters_columns.setdefault(name, format_datetime)
+                # FAB's own date-time widget refuses the value it prefills.
+                now_default = column.default is not None and callable(
+                    column.default.arg
+                )
+                for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
+                    extra.setdefault(
+                        name,
+                        datetime_field(
+                            labels.get(name, name),
+                            required=not column.nullable,
+                            blank_means_now=now_default,
+                            description=(self.description_columns or {}).get(name),
+                        ),
+                    )
             elif isinstance(column.type, Boolean) and not column.nullable:
                 # FAB makes NOT NULL checkboxes required, i.e. they must be ticked.
                 for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
@@ -243,6 +261,25 @@ class RecordView(ModelView):
 
     def post_add(self, item: Any) -> None:
         records.after_create(item)
+        g.created_record = item
+
+    def post_add_redirect(self) -> Any:
+        """The clerk lands on the record just created, told its number."""
+        item = g.pop("created_record", None)
+        if item is None or not self.land_on_created:
+            return super().post_add_redirect()
+        # FAB's own "Added Row" gives way to the message naming the record.
+        added = str(self.add_row_message)
+        session["_flashes"] = [
+            (category, message)
+            for category, message in session.get("_flashes", [])
+            if message != added
+        ]
+        flash(
+            _l("%(name)s %(number)s created.", name=self.record_name, number=item),
+            "success",
+        )
+        return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
 
     def pre_update(self, item: Any) -> None:
         records.check_version(item)

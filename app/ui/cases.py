@@ -41,6 +41,7 @@ class CaseLogView(RecordView):
     ]
     add_columns = ["case", "kind", "channel", "content"]
     edit_columns = []
+    land_on_created = False
     base_order = ("id", "desc")
     add_form_extra_fields = {
         "kind": SelectField(
@@ -59,6 +60,7 @@ class CaseAttachmentView(RecordView):
     list_columns = ["file_name", "description", "created_at", "created_by"]
     show_columns = ["case", "file", "description", "created_at", "created_by"]
     add_columns = ["case", "file", "description"]
+    land_on_created = False
     edit_columns = ["description"]
     base_order = ("id", "desc")
 

@@ -16,7 +16,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
@@ -35,6 +35,7 @@ from app.services.reporting import (
 )
 from app.services.reporting.improvements import IMPROVEMENT_FLOW
 from app.ui.base import RecordView
+from app.ui.widgets import BusinessDateTimeField
 
 # Where each kind of record behind a figure opens.
 RECORD_ENDPOINTS = {
@@ -188,11 +189,7 @@ class ImprovementForm(FlaskForm):
     )
     department = SelectField(_l("Department"), validators=[DataRequired()], choices=[])
     owner = SelectField(_l("Owner"), validators=[Optional()], choices=[])
-    due_at = DateTimeLocalField(
-        _l("Due"),
-        validators=[DataRequired()],
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    due_at = BusinessDateTimeField(_l("Due"), validators=[DataRequired()])
 
 
 class ComplaintAnalysisView(BaseView):

@@ -21,7 +21,6 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -246,16 +245,10 @@ def _field(ask: Ask) -> Any:
             )
         return DecimalField(validators=validators, places=3, **common)
     if ask.kind == "datetime":
-        return DateTimeLocalField(
-            validators=validators,
-            format=[
-                "%Y-%m-%dT%H:%M",
-                "%Y-%m-%d %H:%M",
-                "%Y-%m-%dT%H:%M:%S",
-                "%Y-%m-%dT%H:%M:%S%z",
-            ],
-            **common,
-        )
+        # The screens' own date-time field: typed or picked, to the minute.
+        from app.ui.widgets import BusinessDateTimeField
+
+        return BusinessDateTimeField(validators=validators, **common)
     if ask.kind == "select":
         return SelectField(
             validators=validators,

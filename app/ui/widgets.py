@@ -1,0 +1,128 @@
+"""Form fields that accept what they show, typed or picked, in a real browser.
+
+FAB 5.3's date-time widget binds a date-only picker and prefills
+`str(datetime)` (microseconds and an offset), which its own format then
+refuses: a form with a date-time field cannot be saved from the screens.
+These fields are a text box showing "YYYY-MM-DD HH:MM" in business time
+(Asia/Shanghai) that takes the same typed, with a calendar and clock picker
+to the minute in the page's language (app/static/js/forms.js, flatpickr).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateTimeLocalField
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import TextInput
+
+# What the field shows and the picker writes, first; then what a clerk may
+# paste (seconds, the ISO "T").
+FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+)
+
+
+class DateTimeInput(TextInput):
+    """A text box the page's script turns into a date-time picker."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        from flask_babel import get_locale
+
+        kwargs.setdefault("data-datetime", "minute")
+        kwargs.setdefault("data-locale", str(get_locale() or "zh"))
+        kwargs.setdefault("placeholder", "2026-03-02 09:30")
+        kwargs.setdefault("autocomplete", "off")
+        if "class_" not in kwargs:
+            kwargs.setdefault("class", "form-control")
+        return super().__call__(field, **kwargs)
+
+
+class BusinessDateTimeField(DateTimeLocalField):
+    """A date and time to the minute, in business time (aware).
+
+    `blank_means_now`: an empty value is the current instant (the help text of
+    such a field says so); otherwise an empty value is None, or refused when
+    the field is required. Values: aware `datetime` in Asia/Shanghai, seconds
+    and microseconds dropped.
+    """
+
+    widget = DateTimeInput()
+
+    def __init__(
+        self,
+        label: Any = None,
+        validators: list[Any] | None = None,
+        blank_means_now: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, format=list(FORMATS), **kwargs)
+        self.blank_means_now = blank_means_now
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if isinstance(self.data, dt.datetime):
+            return business(self.data).strftime(FORMATS[0])
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = " ".join(v for v in valuelist if v).strip()
+        if not text:
+            self.data = _now_to_minute() if self.blank_means_now else None
+            return
+        for pattern in FORMATS:
+            try:
+                parsed = dt.datetime.strptime(text, pattern)  # noqa: DTZ007
+            except ValueError:
+                continue
+            self.data = business(parsed)
+            return
+        self.data = None
+        raise ValueError(_l("Enter a date and time, for example 2026-03-02 09:30."))
+
+    def pre_validate(self, form: Any) -> None:
+        if self.blank_means_now and self.data is None and not self.process_errors:
+            self.data = _now_to_minute()
+
+
+def business(value: dt.datetime) -> dt.datetime:
+    """An instant in business time, to the minute (naive = business time)."""
+    from app.models import BUSINESS_TZ
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=BUSINESS_TZ)
+    return value.astimezone(BUSINESS_TZ).replace(second=0, microsecond=0)
+
+
+def _now_to_minute() -> dt.datetime:
+    from app.models import now
+
+    return business(now())
+
+
+def datetime_field(
+    title: Any,
+    required: bool,
+    blank_means_now: bool = False,
+    description: Any = None,
+) -> BusinessDateTimeField:
+    """The form field for a date-time column of a record screen.
+
+    A column whose default is the current time takes a blank as "now", and its
+    help text says so.
+    """
+    validators = [InputRequired()] if required and not blank_means_now else [Optional()]
+    if blank_means_now and not description:
+        description = _l("Empty = now.")
+    return BusinessDateTimeField(
+        title,
+        validators=validators,
+        blank_means_now=blank_means_now,
+        description=description or "",
+    )
