@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from app.models import (
     BUSINESS_TZ,
@@ -454,3 +456,74 @@ def test_a_due_date_in_an_unloaded_year_waits_and_tells_the_admins(db):
 
 def _rule_id(db, code: str) -> int:
     return db.session.scalars(select(FollowUpRule.id).filter_by(code=code)).one()
+
+
+def _waiting_on_a_lock(db) -> bool:
+    """Whether another session of this database waits on a lock (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        time.sleep(0.5)  # SQLite: the second writer waits on the database lock
+        return True
+    with db.engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+        )
+
+
+def test_two_runs_at_once_create_each_visit_once(app, db, world, monkeypatch):
+    """The second run queues behind the first's uncommitted visits, then finds
+    them: every visit exists once, numbers stay one gap-free series."""
+    expected = _expected(world)
+    inserted, release = threading.Event(), threading.Event()
+    commit = db.session.commit
+
+    def held_commit() -> None:
+        if threading.current_thread().name == "first" and not inserted.is_set():
+            inserted.set()  # the first rule's visits are written, not committed
+            release.wait(30)
+        commit()
+
+    monkeypatch.setattr(db.session, "commit", held_commit)
+    created: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                created[threading.current_thread().name] = generation.generate(
+                    since=SINCE, moment=MOMENT
+                )
+                from app.extensions import db as _db
+
+                _db.session.remove()
+        except BaseException as error:
+            errors.append(error)
+
+    first = threading.Thread(target=run, name="first")
+    second = threading.Thread(target=run, name="second")
+    first.start()
+    assert inserted.wait(30)
+    second.start()
+    deadline = time.monotonic() + 30
+    while not _waiting_on_a_lock(db):
+        assert time.monotonic() < deadline, "the second run did not wait"
+        time.sleep(0.05)
+    release.set()
+    for thread in (first, second):
+        thread.join(60)
+    assert not errors, errors
+    assert created["first"] + created["second"] == len(expected)
+    db.session.expire_all()
+    visits = list(db.session.scalars(select(FollowUp)))
+    assert sorted(v.source_key for v in visits) == sorted(expected)
+    assert sorted(int(v.number.rsplit("-", 1)[1]) for v in visits) == list(
+        range(1, len(expected) + 1)
+    )
+    audited = db.session.scalars(
+        select(AuditLog.row_id).where(AuditLog.table_name == "followup")
+    ).all()
+    assert sorted(audited) == sorted(v.id for v in visits)

@@ -3,17 +3,22 @@
 The counter row is advanced by an upsert inside the caller's transaction: a
 concurrent creator waits on the row lock until the first commits or rolls
 back, so numbers are unique, and a rolled-back insert gives its number back.
+Set-based inserts lock the counter first, number their rows from its value
+in SQL and advance it by the count in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from sqlalchemy import literal
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import NumberSequence, now
 
+WIDTH = 6
 PREFIXES = {
     "case": "CS",
     "customer": "KH",
@@ -44,7 +49,7 @@ def next_number(kind: str, when: dt.datetime | None = None) -> str:
         .returning(table.c.last_value)
     )
     value = db.session.execute(stmt).scalar_one()
-    return f"{prefix}-{year}-{value:06d}"
+    return f"{prefix}-{year}-{value:0{WIDTH}d}"
 
 
 def give_back(kind: str, number: str) -> bool:
@@ -68,3 +73,44 @@ def give_back(kind: str, number: str) -> bool:
         .values(last_value=int(value) - 1)
     )
     return bool(result.rowcount)
+
+
+def lock_counter(kind: str, when: dt.datetime) -> int:
+    """Lock the counter of `kind` for the year of `when`; returns its last value.
+
+    For a block of numbers taken by one set-based insert: the lock is held
+    until the transaction ends, so no other creator can take a number (or see
+    the counter) before the block is committed with `advance_counter`.
+    """
+    year = when.year
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = NumberSequence.__table__
+    stmt = (
+        insert(table)
+        .values(name=kind, year=year, last_value=0)
+        .on_conflict_do_update(
+            index_elements=[table.c.name, table.c.year],
+            set_={"last_value": table.c.last_value},
+        )
+        .returning(table.c.last_value)
+    )
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def advance_counter(kind: str, when: dt.datetime, by: Any) -> Any:
+    """UPDATE moving the locked counter past a block (`by`: int or SQL count)."""
+    table = NumberSequence.__table__
+    return (
+        table.update()
+        .where(table.c.name == kind, table.c.year == when.year)
+        .values(last_value=table.c.last_value + by)
+    )
+
+
+def number_sql(kind: str, when: dt.datetime, value: Any) -> Any:
+    """SQL text of the number `value` of `kind` for the year of `when`
+    (the same format as `next_number`: CS-2026-000123)."""
+    from app.services.core.portable_sql import zero_padded
+
+    return literal(f"{PREFIXES[kind]}-{when.year}-") + zero_padded(value, WIDTH)

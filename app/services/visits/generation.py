@@ -1,4 +1,4 @@
-"""Follow-up generation (回访生成): the visits the follow-up rules ask for.
+"""Follow-up generation (回访生成): the visits the follow-up rules ask for, set-based.
 
 - a closed case of the rule's kind: a visit due `delay` after closure
   (working days on the business calendar, or calendar days);
@@ -6,23 +6,49 @@
 - a long-term partner: a regular visit every `interval_days`, one per period
   (periods are staggered by customer so that visits spread over the month).
 
-Exactly once per source: every visit carries a unique `source_key` and is
-inserted with INSERT ... ON CONFLICT DO NOTHING, so a second or concurrent
-run creates nothing twice. A reopened and closed-again case is a new source
-(its resolution cycle is part of the key): the customer is asked again.
+Each active rule is one `INSERT ... SELECT`: its sources (a SQL query per
+trigger, see `sources_for`) anti-joined on the unique `followup.source_key`,
+so a source never gets two visits per rule; due and at-risk instants,
+assignee and number computed in the statement; the audit rows written from
+the inserted set. Nothing is read row by row, so memory does not grow with
+the number of visits. A reopened and closed-again case is a new source (its
+resolution cycle is part of the key): the customer is asked again.
+
+Numbers come from the gap-free counter (`numbering`), locked before the
+insert: two runs at once (the hourly job and a closing event, or two
+workers) queue on that lock, and the second sees what the first committed.
+Working-day due dates come from the business calendar, computed once per
+business date of the rule's sources; a date whose due date needs a calendar
+year that is not loaded waits (its sources get their visits on a later run)
+and the admins are told.
+
+Seed 001 §6 (回访 after handling), seed 003 第八条, SPEC §2 follow-up rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+)
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import (
@@ -34,13 +60,23 @@ from app.models import (
     FollowUp,
     FollowUpRule,
     Pickup,
+    Settlement,
     now,
 )
+from app.models.base import AwareDateTime
 from app.security.access import actor_or_system
 from app.services.clocks import record_clocks
 from app.services.clocks.business_calendar import current_calendar
 from app.services.clocks.working_time import CalendarUnknownError
 from app.services.core import numbering
+from app.services.core.portable_sql import (
+    add_us,
+    business_date,
+    insert_changes,
+    iso_instant,
+    rows,
+    share_of_span,
+)
 from app.services.notify import alerts
 
 logger = logging.getLogger(__name__)
@@ -48,98 +84,161 @@ logger = logging.getLogger(__name__)
 DEFAULT_LOOKBACK_DAYS = 30
 # Partner periods are counted from this day, shifted per customer.
 PERIOD_EPOCH = dt.date(2026, 1, 1)
+MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 
 
 @dataclass(frozen=True)
-class Source:
-    """Something that deserves a visit under a rule."""
+class Scope:
+    """Which sources a run looks at: closures and settlements since `since`
+    (None: any time), only the records `ids` (None: all), as of `moment`."""
 
-    key: str
-    kind: str  # FOLLOWUP_SOURCES code
-    customer_id: int
-    start: dt.datetime  # when the delay starts (closure, settlement, period)
-    preferred: tuple[int | None, ...]  # assignees to try before the head
-    case_id: int | None = None
-    pickup_id: int | None = None
-    settlement_id: int | None = None
-    due: dt.datetime | None = None  # fixed due (partner periods)
+    moment: dt.datetime
+    since: dt.datetime | None = None
+    ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Sources:
+    """A rule's sources as one SELECT of `source_columns`, one row per source.
+
+    `due_from_rule`: the due date is the rule's delay after `start_at`;
+    otherwise the query's own `due_at` is the due date (partner periods).
+    """
+
+    query: Select[Any]
+    due_from_rule: bool = True
+
+
+SourceQuery = Callable[[FollowUpRule, Scope], Sources]
+SOURCE_QUERIES: dict[str, SourceQuery] = {}
+
+
+def sources_for(trigger: str) -> Callable[[SourceQuery], SourceQuery]:
+    """Register how the rules of a trigger (FOLLOWUP_TRIGGERS code) find their
+    sources. A new kind of rule is one such function; `generate` runs the
+    triggers in the order they were registered."""
+
+    def register(query: SourceQuery) -> SourceQuery:
+        SOURCE_QUERIES[trigger] = query
+        return query
+
+    return register
+
+
+def source_columns(
+    *,
+    source: str,
+    key: Any,
+    customer_id: Any,
+    start_at: Any,
+    position: Any,
+    case_id: Any = None,
+    pickup_id: Any = None,
+    settlement_id: Any = None,
+    due_at: Any = None,
+    preferred: tuple[Any, ...] = (),
+) -> list[Any]:
+    """The labelled columns a source query selects.
+
+    `source`: FOLLOWUP_SOURCES code; `key`: text unique per source and rule;
+    `start_at`: the event the delay and the at-risk share count from;
+    `position`: orders the numbers; `preferred`: up to two user ids who should
+    make the call if they work in the rule's department.
+    """
+    people = [*preferred, None, None][:2]
+
+    def integer(value: Any) -> Any:
+        return cast(null(), Integer) if value is None else value
+
+    return [
+        literal(source, String).label("source"),
+        key.label("source_key"),
+        customer_id.label("customer_id"),
+        integer(case_id).label("case_id"),
+        integer(pickup_id).label("pickup_id"),
+        integer(settlement_id).label("settlement_id"),
+        start_at.label("start_at"),
+        (cast(null(), AwareDateTime) if due_at is None else due_at).label("due_at"),
+        integer(people[0]).label("preferred_1"),
+        integer(people[1]).label("preferred_2"),
+        position.label("position"),
+    ]
+
+
+def _text(value: Any) -> Any:
+    return cast(value, String)
 
 
 # ---------------------------------------------------------------- sources
-def case_key(case_id: int, rule_id: int, cycle: int) -> str:
-    key = f"case:{case_id}:rule:{rule_id}"
-    return key if not cycle else f"{key}:cycle:{cycle}"
-
-
-def _case_sources(
-    rule: FollowUpRule, since: dt.datetime | None, ids: Iterable[int] | None
-) -> list[Source]:
-    stmt = select(Case).where(Case.status == "closed", Case.closed_at.is_not(None))
-    if ids is not None:
-        stmt = stmt.where(Case.id.in_(list(ids)))
-    if since is not None:
-        stmt = stmt.where(Case.closed_at >= since)
+@sources_for("case_closed")
+def _closed_cases(rule: FollowUpRule, scope: Scope) -> Sources:
+    cycle = func.coalesce(Case.resolution_cycle, 0)
+    key = (
+        literal("case:")
+        + _text(Case.id)
+        + literal(f":rule:{rule.id}")
+        + case((cycle != 0, literal(":cycle:") + _text(cycle)), else_=literal(""))
+    )
+    stmt = select(
+        *source_columns(
+            source="case",
+            key=key,
+            customer_id=Case.customer_id,
+            case_id=Case.id,
+            start_at=Case.closed_at,
+            preferred=(Case.first_ask_owner_id, Case.owner_id),
+            position=Case.id,
+        )
+    ).where(Case.status == "closed", Case.closed_at.is_not(None))
+    if scope.ids is not None:
+        stmt = stmt.where(Case.id.in_(scope.ids))
+    if scope.since is not None:
+        stmt = stmt.where(Case.closed_at >= scope.since)
     if rule.case_kind:
         stmt = stmt.where(Case.kind == rule.case_kind)
     if rule.customer_type_id:
         stmt = stmt.join(Customer, Customer.id == Case.customer_id).where(
             Customer.customer_type_id == rule.customer_type_id
         )
-    return [
-        Source(
-            case_key(c.id, rule.id, c.resolution_cycle),
-            "case",
-            c.customer_id,
-            c.closed_at,
-            (c.first_ask_owner_id, c.owner_id),
-            case_id=c.id,
+    return Sources(stmt)
+
+
+@sources_for("pickup_settled")
+def _settled_pickups(rule: FollowUpRule, scope: Scope) -> Sources:
+    settlement = aliased(Settlement)
+    stmt = (
+        select(
+            *source_columns(
+                source="pickup",
+                key=literal("pickup:") + _text(Pickup.id) + literal(f":rule:{rule.id}"),
+                customer_id=Pickup.customer_id,
+                pickup_id=Pickup.id,
+                settlement_id=settlement.id,
+                start_at=Pickup.settled_at,
+                preferred=(Pickup.created_by_id,),
+                position=Pickup.id,
+            )
         )
-        for c in db.session.scalars(stmt)
-    ]
-
-
-def _pickup_sources(
-    rule: FollowUpRule, since: dt.datetime | None, ids: Iterable[int] | None
-) -> list[Source]:
-    from app.models import Settlement
-
-    stmt = select(Pickup).where(
-        Pickup.settled_at.is_not(None), Pickup.status.in_(("settled", "closed"))
+        # At most one: uq_settlement_pickup_active.
+        .outerjoin(
+            settlement,
+            and_(
+                settlement.pickup_id == Pickup.id,
+                settlement.status != "voided",
+                settlement.adjusts_id.is_(None),
+            ),
+        )
+        .where(Pickup.settled_at.is_not(None), Pickup.status.in_(("settled", "closed")))
     )
-    if ids is not None:
-        stmt = stmt.where(Pickup.id.in_(list(ids)))
-    if since is not None:
-        stmt = stmt.where(Pickup.settled_at >= since)
+    if scope.ids is not None:
+        stmt = stmt.where(Pickup.id.in_(scope.ids))
+    if scope.since is not None:
+        stmt = stmt.where(Pickup.settled_at >= scope.since)
     if rule.customer_type_id:
         stmt = stmt.join(Customer, Customer.id == Pickup.customer_id).where(
             Customer.customer_type_id == rule.customer_type_id
         )
-    pickups = db.session.scalars(stmt).all()
-    settlements = (
-        dict(
-            db.session.execute(
-                select(Settlement.pickup_id, Settlement.id).where(
-                    Settlement.pickup_id.in_([p.id for p in pickups]),
-                    Settlement.status != "voided",
-                    Settlement.adjusts_id.is_(None),
-                )
-            ).all()
-        )
-        if pickups
-        else {}
-    )
-    return [
-        Source(
-            f"pickup:{p.id}:rule:{rule.id}",
-            "pickup",
-            p.customer_id,
-            p.settled_at,
-            (p.created_by_id,),
-            pickup_id=p.id,
-            settlement_id=settlements.get(p.id),
-        )
-        for p in pickups
-    ]
+    return Sources(stmt)
 
 
 def _period(customer_id: int, interval: int, today: dt.date) -> dt.date:
@@ -149,165 +248,274 @@ def _period(customer_id: int, interval: int, today: dt.date) -> dt.date:
     return first + dt.timedelta(days=(elapsed // interval) * interval)
 
 
-def _partner_sources(
-    rule: FollowUpRule, moment: dt.datetime, ids: Iterable[int] | None = None
-) -> list[Source]:
+@sources_for("partner_periodic")
+def _partner_periods(rule: FollowUpRule, scope: Scope) -> Sources:
     interval = rule.interval_days or 30
-    stmt = select(Customer).where(Customer.status == "active")
-    if rule.customer_type_id:
-        stmt = stmt.where(Customer.customer_type_id == rule.customer_type_id)
-    if ids is not None:
-        stmt = stmt.where(Customer.id.in_(list(ids)))
-    today = moment.astimezone(BUSINESS_TZ).date()
-    sources = []
-    for customer in db.session.scalars(stmt):
-        start = _period(customer.id, interval, today)
-        last_day = start + dt.timedelta(days=interval - 1)
-        due = dt.datetime.combine(last_day, dt.time(23, 59), BUSINESS_TZ)
-        begin = dt.datetime.combine(start, dt.time(0, 0), BUSINESS_TZ)
-        sources.append(
-            Source(
-                f"partner:{customer.id}:rule:{rule.id}:{start:%Y%m%d}",
-                "partner",
-                customer.id,
-                begin,
-                (customer.sales_rep_id,),
-                due=due,
+    today = scope.moment.astimezone(BUSINESS_TZ).date()
+    # A customer's period depends only on its id modulo the interval.
+    periods = []
+    for shift in range(interval):
+        start = _period(shift, interval, today)
+        periods.append(
+            (
+                shift,
+                dt.datetime.combine(start, dt.time(0, 0), BUSINESS_TZ),
+                dt.datetime.combine(
+                    start + dt.timedelta(days=interval - 1),
+                    dt.time(23, 59),
+                    BUSINESS_TZ,
+                ),
+                f"{start:%Y%m%d}",
             )
         )
-    return sources
+    period = rows(
+        "period",
+        [
+            ("shift", Integer()),
+            ("begins", AwareDateTime()),
+            ("due", AwareDateTime()),
+            ("stamp", String()),
+        ],
+        periods,
+    )
+    stmt = (
+        select(
+            *source_columns(
+                source="partner",
+                key=literal("partner:")
+                + _text(Customer.id)
+                + literal(f":rule:{rule.id}:")
+                + period.c.stamp,
+                customer_id=Customer.id,
+                start_at=period.c.begins,
+                due_at=period.c.due,
+                preferred=(Customer.sales_rep_id,),
+                position=Customer.id,
+            )
+        )
+        .join(period, Customer.id % interval == period.c.shift)
+        .where(Customer.status == "active")
+    )
+    if rule.customer_type_id:
+        stmt = stmt.where(Customer.customer_type_id == rule.customer_type_id)
+    if scope.ids is not None:
+        stmt = stmt.where(Customer.id.in_(scope.ids))
+    return Sources(stmt, due_from_rule=False)
 
 
 # --------------------------------------------------------------- creating
-def _due(rule: FollowUpRule, source: Source) -> dt.datetime:
-    if source.due is not None:
-        return source.due
-    if rule.delay_amount <= 0:
-        return source.start
-    if rule.delay_unit == "working_days":
-        return current_calendar().end_of_nth_working_day_after(
-            source.start, rule.delay_amount
-        )
-    return source.start + dt.timedelta(days=rule.delay_amount)
+def _working_day_dues(rule: FollowUpRule, sources: Any) -> Any | None:
+    """(business date, due) rows for the dates of the sources; None if none.
+
+    "N working days" end at the close of the N-th working day after the date
+    of the event, so the due date depends on that date only.
+    """
+    low, high = db.session.execute(
+        select(func.min(sources.c.start_at), func.max(sources.c.start_at))
+    ).one()
+    if low is None:
+        return None
+    calendar = current_calendar()
+    day = low.astimezone(BUSINESS_TZ).date()
+    last = high.astimezone(BUSINESS_TZ).date()
+    dues, missing = [], set()
+    while day <= last:
+        noon = dt.datetime.combine(day, dt.time(12, 0), BUSINESS_TZ)
+        try:
+            due = calendar.end_of_nth_working_day_after(noon, rule.delay_amount)
+        except CalendarUnknownError as error:
+            missing.add(error.year)
+        else:
+            dues.append((day, due))
+        day += dt.timedelta(days=1)
+    for year in sorted(missing):
+        logger.warning("Follow-ups of rule %s wait for the %s calendar", rule.id, year)
+        alerts.calendar_missing(year)
+    if not dues:
+        return None
+    return rows("due_day", [("day", Date()), ("due", AwareDateTime())], dues)
 
 
-def _assignee(
-    rule: FollowUpRule, source: Source, staff: dict[int, AppUser]
-) -> int | None:
-    """Who makes the call: a preferred clerk of the rule's department (the
-    case's first-ask owner, the pickup's recorder, the partner's sales rep),
-    else the department head, else anyone of the department."""
-    for user_id in source.preferred:
-        user = staff.get(user_id) if user_id else None
-        if user is not None and user.department_id == rule.department_id:
-            return user.id
-    team = [u for u in staff.values() if u.department_id == rule.department_id]
-    heads = [u for u in team if u.is_department_head]
-    chosen = sorted(heads or team, key=lambda u: u.id)
-    return chosen[0].id if chosen else None
-
-
-def _insert_stmt(values: dict[str, Any]) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert_(FollowUp.__table__)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["source_key"])
-        .returning(FollowUp.__table__.c.id)
+def _planned(rule: FollowUpRule, found: Sources) -> Any | None:
+    """The sources without a visit, with their due instant; None: nothing to do."""
+    sources = found.query.subquery("sources")
+    dues = None
+    if not found.due_from_rule:
+        due = sources.c.due_at
+    elif rule.delay_amount <= 0:
+        due = sources.c.start_at
+    elif rule.delay_unit == "working_days":
+        dues = _working_day_dues(rule, sources)
+        if dues is None:
+            return None
+        due = dues.c.due
+    else:
+        due = add_us(sources.c.start_at, rule.delay_amount * MICROSECONDS_PER_DAY)
+    stmt = select(
+        *[c for c in sources.c if c.key != "due_at"], due.label("due_at")
+    ).select_from(sources)
+    if dues is not None:
+        stmt = stmt.join(dues, dues.c.day == business_date(sources.c.start_at))
+    stmt = stmt.where(
+        ~exists().where(FollowUp.source_key == sources.c.source_key),
+        sources.c.start_at.is_not(None),
     )
+    return stmt.subquery("planned")
 
 
-def _create(
-    rule: FollowUpRule,
-    source: Source,
-    staff: dict[int, AppUser],
-    actor_id: int,
-    moment: dt.datetime,
-) -> int | None:
-    """Insert one visit unless its source already has one; returns its id."""
-    due = _due(rule, source)
+def _fallback_assignee(department_id: int) -> int | None:
+    """The department head, else anyone of the department (lowest id first)."""
+    return db.session.scalars(
+        select(AppUser.id)
+        .where(AppUser.active.is_(True), AppUser.department_id == department_id)
+        .order_by(case((AppUser.is_department_head.is_(True), 0), else_=1), AppUser.id)
+        .limit(1)
+    ).first()
+
+
+VISIT_COLUMNS = (
+    "number",
+    "source",
+    "source_key",
+    "rule_id",
+    "case_id",
+    "pickup_id",
+    "settlement_id",
+    "customer_id",
+    "department_id",
+    "assignee_id",
+    "due_at",
+    "risk_at",
+    "due_state",
+    "status",
+    "escalation_level",
+    "created_at",
+    "changed_at",
+    "created_by_id",
+    "changed_by_id",
+    "version",
+)
+
+
+def _visits(
+    rule: FollowUpRule, planned: Any, first: int, actor_id: int, moment: dt.datetime
+) -> Select[Any]:
+    """SELECT of the new visits' VISIT_COLUMNS, numbered after `first`."""
+    department = rule.department_id
+    staff = [aliased(AppUser) for _ in range(2)]
+    chosen = [
+        (person.id.is_not(None), person.id)
+        for person in staff  # a preferred clerk of the rule's department
+    ]
     # Like the SLA clocks, the warning comes at a share of the time from the
     # triggering event (closure, settlement, period start) to the due date.
     fraction = record_clocks.at_risk_fraction(None)
-    span = max(due - source.start, dt.timedelta(0))
-    values = {
-        "source": source.kind,
-        "source_key": source.key,
-        "rule_id": rule.id,
-        "case_id": source.case_id,
-        "pickup_id": source.pickup_id,
-        "settlement_id": source.settlement_id,
-        "customer_id": source.customer_id,
-        "department_id": rule.department_id,
-        "assignee_id": _assignee(rule, source, staff),
-        "due_at": due,
-        "risk_at": source.start + span * float(fraction),
-        "due_state": "running",
-        "status": "planned",
-        "escalation_level": 0,
-        "created_at": moment,
-        "changed_at": moment,
-        "created_by_id": actor_id,
-        "changed_by_id": actor_id,
-    }
-    # The number is taken first: its counter lock serializes creators, and a
-    # visit that already exists gives the number back (numbers stay gap-free).
-    values["number"] = numbering.next_number("followup", moment)
-    new_id = db.session.execute(_insert_stmt(values)).scalar_one_or_none()
-    if new_id is None:
-        numbering.give_back("followup", values["number"])
-        return None
-    db.session.execute(
-        insert(AuditLog.__table__).values(
-            at=moment,
-            user_id=actor_id,
-            table_name=FollowUp.__tablename__,
-            row_id=new_id,
-            action="insert",
-            changes=json.dumps(
-                {k: [None, _plain(v)] for k, v in values.items() if v is not None},
-                ensure_ascii=False,
+    stamp = literal(moment, AwareDateTime)
+    actor = literal(actor_id, Integer)
+    stmt = select(
+        numbering.number_sql(
+            "followup",
+            moment,
+            first + func.row_number().over(order_by=planned.c.position),
+        ),
+        planned.c.source,
+        planned.c.source_key,
+        literal(rule.id, Integer),
+        planned.c.case_id,
+        planned.c.pickup_id,
+        planned.c.settlement_id,
+        planned.c.customer_id,
+        literal(department, Integer),
+        case(*chosen, else_=literal(_fallback_assignee(department), Integer)),
+        planned.c.due_at,
+        share_of_span(planned.c.start_at, planned.c.due_at, fraction),
+        literal("running"),
+        literal("planned"),
+        literal(0),
+        stamp,
+        stamp,
+        actor,
+        actor,
+        literal(1),
+    ).select_from(planned)
+    for person, preferred in zip(
+        staff, (planned.c.preferred_1, planned.c.preferred_2), strict=True
+    ):
+        stmt = stmt.outerjoin(
+            person,
+            and_(
+                person.id == preferred,
+                person.active.is_(True),
+                person.department_id == department,
             ),
         )
-    )
-    return new_id
+    return stmt
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.datetime) else value
-
-
-def _create_all(rule: FollowUpRule, sources: list[Source], moment: dt.datetime) -> int:
-    if not sources:
-        return 0
-    existing = set(
-        db.session.scalars(
-            select(FollowUp.source_key).where(
-                FollowUp.source_key.in_([s.key for s in sources])
-            )
-        )
-    )
-    todo = [s for s in sources if s.key not in existing]
-    if not todo:
-        return 0
-    staff = {
-        u.id: u
-        for u in db.session.scalars(select(AppUser).where(AppUser.active.is_(True)))
+def _audit_rows(visits: Any, actor_id: int, moment: dt.datetime) -> Any:
+    """INSERT of one audit row per visit of `visits` (a set with VISIT_COLUMNS
+    and id), as the session hook writes for an insert."""
+    instants = {"due_at", "risk_at", "created_at", "changed_at"}
+    values = {
+        name: iso_instant(visits.c[name]) if name in instants else visits.c[name]
+        for name in (*VISIT_COLUMNS[1:-1], "number")
     }
+    return insert(AuditLog.__table__).from_select(
+        ["at", "user_id", "table_name", "row_id", "action", "changes"],
+        select(
+            literal(moment, AwareDateTime),
+            literal(actor_id, Integer),
+            literal(FollowUp.__tablename__),
+            visits.c.id,
+            literal("insert"),
+            insert_changes(**values),
+        ),
+    )
+
+
+def _create(rule: FollowUpRule, scope: Scope) -> int:
+    """Insert the visits one rule asks for in scope; commits; returns how many."""
+    planned = _planned(rule, SOURCE_QUERIES[rule.trigger](rule, scope))
+    if planned is None:
+        db.session.commit()  # the calendar alerts, if any
+        return 0
+    moment = scope.moment
     actor_id = actor_or_system().id
-    count = 0
-    for source in todo:
-        try:
-            if _create(rule, source, staff, actor_id, moment) is not None:
-                count += 1
-        except CalendarUnknownError as error:
-            logger.warning(
-                "Follow-up %s waits for the %s calendar", source.key, error.year
+    first = numbering.lock_counter("followup", moment)
+    new = insert(FollowUp.__table__).from_select(
+        list(VISIT_COLUMNS), _visits(rule, planned, first, actor_id, moment)
+    )
+    table = FollowUp.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement: visits, their audit rows, the counter.
+        inserted = new.returning(*[table.c[n] for n in ("id", *VISIT_COLUMNS)]).cte(
+            "inserted"
+        )
+        total = select(func.count()).select_from(inserted).scalar_subquery()
+        count = db.session.execute(
+            select(func.count())
+            .select_from(inserted)
+            .add_cte(_audit_rows(inserted, actor_id, moment).cte("audited"))
+            .add_cte(
+                numbering.advance_counter("followup", moment, total).cte("counted")
             )
-            alerts.calendar_missing(error.year)
+        ).scalar_one()
+    else:
+        # SQLite has one writer at a time (the counter lock took it): the new
+        # visits are those above the highest id before the insert.
+        before = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+        count = db.session.execute(new).rowcount
+        if count:
+            db.session.execute(
+                _audit_rows(
+                    select(table).where(table.c.id > before).subquery("inserted"),
+                    actor_id,
+                    moment,
+                )
+            )
+            db.session.execute(numbering.advance_counter("followup", moment, count))
     db.session.commit()
-    return count
+    return int(count)
 
 
 def _rules(trigger: str) -> list[FollowUpRule]:
@@ -318,6 +526,10 @@ def _rules(trigger: str) -> list[FollowUpRule]:
             .order_by(FollowUpRule.id)
         )
     )
+
+
+def _run(scope: Scope, triggers: tuple[str, ...]) -> int:
+    return sum(_create(rule, scope) for trigger in triggers for rule in _rules(trigger))
 
 
 def generate(
@@ -331,29 +543,14 @@ def generate(
     """
     moment = moment or now()
     since = since or moment - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS)
-    count = 0
-    for rule in _rules("case_closed"):
-        count += _create_all(rule, _case_sources(rule, since, None), moment)
-    for rule in _rules("pickup_settled"):
-        count += _create_all(rule, _pickup_sources(rule, since, None), moment)
-    for rule in _rules("partner_periodic"):
-        count += _create_all(rule, _partner_sources(rule, moment), moment)
-    return count
+    return _run(Scope(moment, since), tuple(SOURCE_QUERIES))
 
 
 def for_case(case_id: int) -> int:
     """Visits for a case that was just closed."""
-    moment = now()
-    return sum(
-        _create_all(rule, _case_sources(rule, None, [case_id]), moment)
-        for rule in _rules("case_closed")
-    )
+    return _run(Scope(now(), ids=(case_id,)), ("case_closed",))
 
 
 def for_pickup(pickup_id: int) -> int:
     """The satisfaction call of a pickup that was just settled."""
-    moment = now()
-    return sum(
-        _create_all(rule, _pickup_sources(rule, None, [pickup_id]), moment)
-        for rule in _rules("pickup_settled")
-    )
+    return _run(Scope(now(), ids=(pickup_id,)), ("pickup_settled",))
