@@ -117,6 +117,14 @@ class BaseConfig:
         # Rows the deadline check commits at a time.
         self.DEADLINE_BATCH_SIZE = int(env.get("DEADLINE_BATCH_SIZE", "500"))
         self.DEMO_PASSWORD = env.get("DEMO_PASSWORD", "") or "demo-2026"
+        # PostgreSQL time limits in seconds (0: none): web requests, then jobs.
+        for name, default in (
+            ("DB_STATEMENT_TIMEOUT", "30"),
+            ("DB_IDLE_IN_TRANSACTION_TIMEOUT", "60"),
+            ("JOB_STATEMENT_TIMEOUT", "900"),
+            ("JOB_IDLE_IN_TRANSACTION_TIMEOUT", "900"),
+        ):
+            setattr(self, name, float(env.get(name, "") or default))
 
 
 class DevelopmentConfig(BaseConfig):

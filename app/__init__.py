@@ -24,6 +24,7 @@ def create_app(config: Any = None) -> Flask:
     _init_logging(app)
     _init_database(app)
     _init_appbuilder(app)
+    _init_error_pages(app)
     _init_jobs(app)
     _init_csrf(app)
     _register_commands(app)
@@ -64,7 +65,7 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def _init_database(app: Flask) -> None:
     from app import models  # noqa: F401 - every model on the metadata
-    from app.services.core import audit
+    from app.services.core import audit, db_limits
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
@@ -74,6 +75,8 @@ def _init_database(app: Flask) -> None:
         app, db, directory=os.path.join(app.root_path, os.pardir, "migrations")
     )
     audit.install()
+    with app.app_context():
+        db_limits.install(app, db.engine)
 
 
 def _init_appbuilder(app: Flask) -> None:
@@ -83,6 +86,13 @@ def _init_appbuilder(app: Flask) -> None:
         appbuilder = AppBuilder(update_perms=False, base_template="layout.html")
         appbuilder.init_app(app, db.session)
         views.register(appbuilder)
+
+
+def _init_error_pages(app: Flask) -> None:
+    """What the user is told when the database stops a request that ran too long."""
+    from app.ui import errors
+
+    errors.register(app)
 
 
 def _init_jobs(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from flask import request
@@ -17,7 +18,7 @@ from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.cases.case_steps import CASE_FLOW
-from app.services.core import records
+from app.services.core import db_limits, records
 from app.services.core.errors import DomainError
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
@@ -94,6 +95,17 @@ class RecordApi(ModelRestApi):
         except IntegrityError:
             db.session.rollback()
             return self.response(409, message="The record is referenced by others.")
+
+    def response_500(self, message: str | None = None, **kwargs: Any) -> Any:
+        """FAB's `safe` answers every exception with 500; a query the database
+        time limit stopped gets 503 and its message (app.ui.errors)."""
+        error = sys.exc_info()[1]
+        if error is not None and db_limits.is_timeout(error):
+            from app.ui import errors
+
+            errors.stopped(error)
+            return errors.api_answer()
+        return super().response_500(message=message, **kwargs)
 
     def pre_add(self, item: Any) -> None:
         records.before_create(item)

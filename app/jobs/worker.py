@@ -3,7 +3,8 @@
 Production: ``rq worker --worker-class app.jobs.worker.AppWorker
 --job-class app.jobs.worker.AppJob --url $REDIS_URL sla default``. The worker
 builds the app once (before forking, so each work horse inherits it), and
-every job runs in a fresh app context, acting as the system user, with its own
+every job runs in a fresh app context, acting as the system user, under the
+jobs' database time limits (`app.services.core.db_limits`), with its own
 database session that is removed afterwards.
 """
 
@@ -43,6 +44,7 @@ class AppJob(Job):
     def _execute(self) -> Any:
         from app.extensions import db
         from app.security.access import acting_as, system_user
+        from app.services.core import db_limits
 
         app = worker_app()
         with app.app_context():
@@ -51,7 +53,7 @@ class AppJob(Job):
                 db.engine.dispose(close=False)
                 _app["pid"] = os.getpid()
             try:
-                with acting_as(system_user()):
+                with db_limits.for_jobs(), acting_as(system_user()):
                     return super()._execute()
             except Exception:
                 logger.exception("Job %s (%s) failed", self.id, self.func_name)
