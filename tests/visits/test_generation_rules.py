@@ -388,6 +388,15 @@ def test_every_visit_has_its_audit_row(db, world):
             if getattr(visit, c) is not None
         }
         assert new == wanted
+        # Text as the session hook's json.dumps writes it, number last.
+        order = [*[k for k in wanted if k != "number"], "number"]
+        assert audit.changes == json.dumps(
+            {k: [None, _iso(wanted[k])] for k in order}, ensure_ascii=False
+        )
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
 def test_a_second_run_creates_nothing_and_changes_nothing(db, world):

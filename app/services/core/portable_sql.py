@@ -11,8 +11,8 @@ here reads and writes exactly what the ORM would:
   rounded half-even to the microsecond (start itself when end <= start);
 - `iso_instant(instant)`: text equal to Python's `isoformat()` in business time;
 - `zero_padded(n, width)`: like `f"{n:0{width}d}"`;
-- `insert_changes(column=value, ...)`: the audit trail's JSON of an insert,
-  `{"column": [null, value]}` for every non-null value, in the given order;
+- `insert_changes([(column, value), ...])`: the audit trail's JSON of an
+  insert, as `json.dumps` writes it (`json_value`: one value's JSON text);
 - `rows(name, columns, data)`: a small table of literal rows (VALUES).
 
 SQLite has no time zones: it uses the business zone's offset, which for
@@ -26,7 +26,18 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, String, Text, bindparam, case, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    bindparam,
+    case,
+    literal,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, column
 from sqlalchemy.sql.functions import FunctionElement
@@ -144,10 +155,9 @@ class iso_instant(FunctionElement):
 def _iso_instant_pg(element: iso_instant, compiler: Any, **kw: Any) -> str:
     (instant,) = _args(element, compiler, **kw)
     local = f"timezone('{BUSINESS_TZ.key}', {instant})"
+    # Python leaves out the fraction when it is zero.
     return (
-        f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE WHEN mod(CAST(EXTRACT(MICROSECONDS FROM {local}) AS INTEGER),"
-        f" 1000000) <> 0 THEN to_char({local}, '.US') ELSE '' END"
+        f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
         f" || '{_offset_text()}')"
     )
 
@@ -191,38 +201,59 @@ def _zero_padded_sqlite(element: zero_padded, compiler: Any, **kw: Any) -> str:
     return f"printf('%0{int(element.width)}d', {number})"
 
 
-class insert_changes(FunctionElement):
-    """JSON text {"column": [null, value], ...} of the non-null values, in order."""
+class json_value(FunctionElement):
+    """JSON text of a value, from its SQL type: number, string or instant."""
 
     type = Text()
     inherit_cache = True
 
-    def __init__(self, **values: Any) -> None:
-        self.keys = tuple(values)
-        super().__init__(*values.values())
+
+def _json_value(element: json_value, compiler: Any, quote: str, **kw: Any) -> str:
+    (clause,) = element.clauses
+    value = compiler.process(clause, **kw)
+    if isinstance(clause.type, AwareDateTime):
+        return f"""('"' || {compiler.process(iso_instant(clause), **kw)} || '"')"""
+    if isinstance(clause.type, Integer | Numeric):
+        return f"CAST({value} AS TEXT)"
+    return quote.format(value)
 
 
-def _pairs(element: insert_changes, compiler: Any, array: str, **kw: Any) -> str:
-    parts = []
-    for key, value in zip(element.keys, _args(element, compiler, **kw), strict=True):
+@compiles(json_value, "postgresql")
+def _json_value_pg(element: json_value, compiler: Any, **kw: Any) -> str:
+    return _json_value(
+        element, compiler, "CAST(to_json(CAST({} AS TEXT)) AS TEXT)", **kw
+    )
+
+
+@compiles(json_value, "sqlite")
+def _json_value_sqlite(element: json_value, compiler: Any, **kw: Any) -> str:
+    return _json_value(element, compiler, "json_quote({})", **kw)
+
+
+def insert_changes(
+    values: Sequence[tuple[str, Any]], nullable: Sequence[str] = ()
+) -> ColumnElement[Any]:
+    """The audit trail's JSON of an insert, as `json.dumps` writes it:
+    `{"column": [null, value], ...}` in the given order, without the columns
+    of `nullable` that are NULL. Built by concatenation (cheap per row); keys
+    are column names, values JSON-encoded by the database.
+    """
+    (first, _), *_ = values
+    if first in nullable:
+        raise ValueError("the first value must not be nullable")
+    parts: list[Any] = []
+    for index, (key, value) in enumerate(values):
+        opening = ("{" if index == 0 else ", ") + f'"{key}": [null, '
+        pair = literal(opening) + json_value(value) + literal("]")
         parts.append(
-            f"'{key}', CASE WHEN ({value}) IS NULL THEN NULL "
-            f"ELSE {array}(NULL, {value}) END"
+            case((value.is_(None), literal("")), else_=pair)
+            if key in nullable
+            else pair
         )
-    return ", ".join(parts)
-
-
-@compiles(insert_changes, "postgresql")
-def _insert_changes_pg(element: insert_changes, compiler: Any, **kw: Any) -> str:
-    pairs = _pairs(element, compiler, "json_build_array", **kw)
-    return f"CAST(json_strip_nulls(json_build_object({pairs})) AS TEXT)"
-
-
-@compiles(insert_changes, "sqlite")
-def _insert_changes_sqlite(element: insert_changes, compiler: Any, **kw: Any) -> str:
-    # json_patch (RFC 7396) drops the members whose value is null.
-    pairs = _pairs(element, compiler, "json_array", **kw)
-    return f"json_patch('{{}}', json_object({pairs}))"
+    text_ = parts[0]
+    for part in parts[1:]:
+        text_ = text_ + part
+    return text_ + literal("}")
 
 
 def rows(

@@ -185,7 +185,36 @@ def _name(family: str | None, given: str | None) -> str:
     return f"{family or ''}{given or ''}"
 
 
-def _register_row(row: Any, see_contact: bool) -> list[Any]:
+@dataclass(frozen=True)
+class _Labels:
+    """Labels in the export's language, looked up once per export, not per cell."""
+
+    stages: dict[str, str]
+    severities: dict[str, str]
+    statuses: dict[str, str]
+    clocks: dict[str, str]
+    yes: str
+
+    @classmethod
+    def now(cls) -> _Labels:
+        def table(codes: dict[str, Any]) -> dict[str, str]:
+            return {code: str(text) for code, text in codes.items()}
+
+        return cls(
+            table(BUSINESS_STAGES),
+            table(SEVERITIES),
+            table(CASE_STATUSES),
+            table(CLOCK_STATES),
+            str(_l("Yes")),
+        )
+
+
+def _label(labels: dict[str, str], code: str | None) -> str:
+    """As `codes.label`: unknown codes are shown as they are."""
+    return "" if code is None else labels.get(code, code)
+
+
+def _register_row(row: Any, see_contact: bool, labels: _Labels) -> list[Any]:
     from app.ui.base import mask_phone  # the screens' masking rule, kept in one place
 
     (
@@ -230,23 +259,23 @@ def _register_row(row: Any, see_contact: bool) -> list[Any]:
         contact,
         phone if see_contact else mask_phone(phone),
         region,
-        label(BUSINESS_STAGES, stage),
+        _label(labels.stages, stage),
         category,
-        label(SEVERITIES, severity),
-        str(_l("Yes")) if urgent else "",
+        _label(labels.severities, severity),
+        labels.yes if urgent else "",
         title,
         description,
         expected,
         department,
         _name(first_family, first_given),
         _name(owner_family, owner_given),
-        label(CASE_STATUSES, status),
+        _label(labels.statuses, status),
         response_due,
         responded,
-        label(CLOCK_STATES, response_state),
+        _label(labels.clocks, response_state),
         resolution_due,
         closed,
-        label(CLOCK_STATES, resolution_state),
+        _label(labels.clocks, resolution_state),
         reopens,
         result,
         compensation,
@@ -274,9 +303,10 @@ def _register_write(
         sheet.column_dimensions[letter].width = width
     sheets.append(sheet, [str(title) for title in REGISTER_COLUMNS], font=BOLD)
     done = 0
+    labels = _Labels.now()
     for rows in _register_pages(window, user):
         for row in rows:
-            sheets.append(sheet, _register_row(row, see_contact))
+            sheets.append(sheet, _register_row(row, see_contact, labels))
         done += len(rows)
         progress(done)
     return book

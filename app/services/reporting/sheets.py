@@ -57,6 +57,9 @@ def append(
     """Append one row; formula-like text as text, optional font and fill."""
     values = [plain(v) for v in values]
     if isinstance(sheet, WriteOnlyWorksheet):
+        if not (font or fill or any(map(looks_like_formula, values))):
+            sheet.append(values)  # the common row: plain values, no cell objects
+            return
         row = []
         for value in values:
             if not (font or fill or looks_like_formula(value)):

@@ -73,7 +73,6 @@ from app.services.core.portable_sql import (
     add_us,
     business_date,
     insert_changes,
-    iso_instant,
     rows,
     share_of_span,
 )
@@ -454,12 +453,12 @@ def _visits(
 
 def _audit_rows(visits: Any, actor_id: int, moment: dt.datetime) -> Any:
     """INSERT of one audit row per visit of `visits` (a set with VISIT_COLUMNS
-    and id), as the session hook writes for an insert."""
-    instants = {"due_at", "risk_at", "created_at", "changed_at"}
-    values = {
-        name: iso_instant(visits.c[name]) if name in instants else visits.c[name]
-        for name in (*VISIT_COLUMNS[1:-1], "number")
-    }
+    and id), with the changes the session hook writes for an insert."""
+    names = (*VISIT_COLUMNS[1:-1], "number")
+    changes = insert_changes(
+        [(name, visits.c[name]) for name in names],
+        nullable=("case_id", "pickup_id", "settlement_id", "assignee_id"),
+    )
     return insert(AuditLog.__table__).from_select(
         ["at", "user_id", "table_name", "row_id", "action", "changes"],
         select(
@@ -468,7 +467,7 @@ def _audit_rows(visits: Any, actor_id: int, moment: dt.datetime) -> Any:
             literal(FollowUp.__tablename__),
             visits.c.id,
             literal("insert"),
-            insert_changes(**values),
+            changes,
         ),
     )
 

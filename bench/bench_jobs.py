@@ -1,0 +1,288 @@
+"""Benchmark: follow-up generation and the complaint register export at 10 k and 1 M.
+
+Run with `python bench/bench_jobs.py [postgresql://postgres@127.0.0.1:5432/x]`
+(`--keep` keeps the two databases for a rerun; `--scales 10000` runs one).
+For each scale, a database is built by `bench/volume.py` (two years of
+history: cases, customers, pickups through settlement, follow-ups, staff),
+the follow-up job is brought up to date, then 100 000 complaints closed in
+the last 25 days without their follow-up visit are added, and each measure
+runs in a fresh Python process (its own peak RSS):
+
+- follow-up generation, first run: must create exactly the 100 000 visits
+  (target <= 10 s), then a second run that finds nothing to do (<= 1 s);
+- the complaint register export of those months as Management (about
+  100 000+ rows, target <= 15 s) and as a Warehouse clerk (a few thousand
+  rows, same code, the clerk's scope): peak RSS must not grow with the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import volume  # noqa: E402 - bench/volume.py, after the path is set
+
+FRESH = 100_000
+
+FRESH_COMPLAINTS = """
+INSERT INTO service_case (number, customer_id, kind, severity, category_id,
+    channel_id, stage, urgent, title, description, expected_solution, status,
+    department_id, first_ask_owner_id, owner_id, received_at, sla_policy_id,
+    response_due_at, response_risk_at, responded_at, response_state,
+    resolution_started_at, resolution_due_at, resolution_risk_at, resolved_at,
+    resolution_state, resolution_cycle, escalation_level, reopen_count,
+    assigned_at, closed_at, result, satisfaction, version, created_at,
+    changed_at, created_by_id, changed_by_id)
+SELECT 'CS-' || extract(year FROM now())::int || '-B' || lpad(g::text, 6, '0'),
+       (SELECT min(id) FROM customer) + (g * 7919) % :customers, 'complaint',
+       'general', cat.id, :channel, cat.default_stage, false,
+       '投诉：' || cat.name || ' ' || g, '客户反映问题，请核实处理。',
+       '尽快处理并答复', 'closed', cat.default_department_id, :cs, :cs,
+       f.closed_at - f.handling, :policy,
+       f.closed_at - f.handling + interval '24 hours',
+       f.closed_at - f.handling + interval '19 hours',
+       f.closed_at - f.handling + interval '1 hour', 'met',
+       f.closed_at - f.handling, f.closed_at - f.handling + interval '10 days',
+       f.closed_at - f.handling + interval '8 days',
+       f.closed_at - interval '2 hours', 'met', 0, 0, 0,
+       f.closed_at - f.handling + interval '2 hours', f.closed_at,
+       '已按方案处理，客户确认。', 4, 1, f.closed_at - f.handling, f.closed_at,
+       :cs, :cs
+FROM (SELECT g, now() - (1 + random() * 24) * interval '1 day' AS closed_at,
+             (2 + random() * 72) * interval '1 hour' AS handling
+      FROM generate_series(1, :fresh) AS g) AS f
+JOIN case_category cat
+  ON cat.code = (:categories)[1 + g % array_length(:categories, 1)]
+"""
+
+
+def _rss_mb() -> float:
+    """Peak resident set of this process so far, in MB (Linux: ru_maxrss in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ----------------------------------------------------------- measured steps
+def child_generate(url: str) -> dict[str, Any]:
+    from app.extensions import db
+    from app.security.access import acting_as, system_user
+    from app.services.visits import generation
+
+    app = volume.app_for(sa.engine.make_url(url))
+    with app.app_context(), acting_as(system_user()):
+        db.session.execute(sa.text("SELECT 1"))
+        base = _rss_mb()
+        began = time.perf_counter()
+        created = generation.generate()
+        seconds = time.perf_counter() - began
+    return {"created": created, "seconds": seconds, "base": base, "peak": _rss_mb()}
+
+
+def child_export(url: str, username: str) -> dict[str, Any]:
+    from app.extensions import db
+    from app.models import AppUser, BackgroundTask, now
+    from app.services.reporting import exports, kpi
+
+    app = volume.app_for(sa.engine.make_url(url))
+    folder = tempfile.mkdtemp(prefix="bench-export-")
+    app.config["EXPORT_FOLDER"] = folder
+    with app.app_context():
+        user = db.session.scalars(sa.select(AppUser).filter_by(username=username)).one()
+        month = kpi.month_key(now().date())
+        params = {"month": month, "span": 2, "locale": "zh"}
+        task = BackgroundTask(
+            kind="complaint_register",
+            params=json.dumps(params),
+            status="queued",
+            total=0,
+            created_by_id=user.id,
+        )
+        db.session.add(task)
+        db.session.commit()
+        base = _rss_mb()
+        began = time.perf_counter()
+        exports.run_task(task.id)
+        seconds = time.perf_counter() - began
+        db.session.refresh(task)
+        size = (Path(folder) / task.result_path).stat().st_size
+        rows = task.progress
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "base": base,
+        "peak": _rss_mb(),
+        "bytes": size,
+    }
+
+
+def _in_child(*args: str) -> dict[str, Any]:
+    """Run a measured step in a fresh interpreter; its last line is the result."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ set-up
+def _add_fresh_complaints(url: sa.URL) -> int:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        ids = {
+            name: conn.execute(sa.text(sql)).scalar_one()
+            for name, sql in (
+                ("cs", "SELECT id FROM ab_user WHERE username = 'cs'"),
+                ("channel", "SELECT id FROM channel WHERE code = 'hotline'"),
+                (
+                    "policy",
+                    "SELECT id FROM sla_policy WHERE kind = 'complaint' "
+                    "AND severity = 'general' ORDER BY id LIMIT 1",
+                ),
+                ("customers", "SELECT count(*) FROM customer"),
+            )
+        }
+        conn.execute(sa.text("DELETE FROM service_case WHERE number LIKE 'CS-%-B%'"))
+        inserted = conn.execute(
+            sa.text(FRESH_COMPLAINTS),
+            {
+                **ids,
+                "fresh": FRESH,
+                "categories": list(volume.CATEGORIES_OF_KIND["complaint"]),
+            },
+        ).rowcount
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE service_case"))
+        conn.execute(sa.text("VACUUM ANALYZE followup"))
+    engine.dispose()
+    return inserted
+
+
+def _forget_fresh_visits(url: sa.URL) -> None:
+    """Back to the state before the measured run (for reruns on a kept database)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "DELETE FROM audit_log WHERE table_name = 'followup' AND row_id IN "
+                "(SELECT f.id FROM followup f JOIN service_case c ON c.id = f.case_id"
+                " WHERE c.number LIKE 'CS-%-B%')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "DELETE FROM followup WHERE case_id IN (SELECT id FROM service_case"
+                " WHERE number LIKE 'CS-%-B%')"
+            )
+        )
+    engine.dispose()
+
+
+def measure(url: sa.URL, scale: int, keep: bool) -> dict[str, Any]:
+    volume.build(url, scale, replace=not keep)
+    volume.migrate(url)
+    text = url.render_as_string(hide_password=False)
+    _forget_fresh_visits(url)
+    catch_up = _in_child("generate", text)  # the hourly job, up to date
+    volume._log(f"  catch-up run: {catch_up['created']:,} visits")
+    volume._log(f"  adding {_add_fresh_complaints(url):,} closed complaints")
+    first = _in_child("generate", text)
+    second = _in_child("generate", text)
+    if (first["created"], second["created"]) != (FRESH, 0):
+        raise RuntimeError(f"unexpected generation: {first} then {second}")
+    big = _in_child("export", text, "manager")
+    small = _in_child("export", text, "warehouse")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        cases = conn.execute(sa.text("SELECT count(*) FROM service_case")).scalar()
+        visits = conn.execute(sa.text("SELECT count(*) FROM followup")).scalar()
+    engine.dispose()
+    return {
+        "cases": cases,
+        "visits": visits,
+        "first": first,
+        "second": second,
+        "big": big,
+        "small": small,
+    }
+
+
+def report(figures: dict[int, dict[str, Any]]) -> None:
+    print()
+    print(
+        f"{'scale':>10} {'cases':>10} {'visits':>9} | {'generation (100 k new)':>23}"
+        f" {'2nd run':>9} {'peak RSS':>9} | {'register export':>28}"
+        f" {'peak RSS':>9}"
+    )
+    for scale, f in figures.items():
+        for export, label in ((f["big"], "Management"), (f["small"], "Warehouse")):
+            generation = (
+                f"{f['first']['created']:>8,} in {f['first']['seconds']:>6.2f} s"
+                f" {f['second']['seconds']:>7.2f} s {f['first']['peak']:>6.0f} MB"
+                if export is f["big"]
+                else f"{'':>23} {'':>9} {'':>9}"
+            )
+            print(
+                f"{scale:>10,} {f['cases']:>10,} {f['visits']:>9,} | {generation} |"
+                f" {label:>10} {export['rows']:>7,} rows {export['seconds']:>5.2f} s"
+                f" {export['peak']:>6.0f} MB"
+            )
+    print()
+    for scale, f in figures.items():
+        big, small = f["big"], f["small"]
+        print(
+            f"at {scale:,}: generation {f['first']['seconds']:.2f} s (target <= 10),"
+            f" second run {f['second']['seconds']:.2f} s (<= 1);"
+            f" export of {big['rows']:,} rows {big['seconds']:.2f} s (<= 15);"
+            f" export peak RSS {small['peak']:.0f} MB at {small['rows']:,} rows,"
+            f" {big['peak']:.0f} MB at {big['rows']:,} rows"
+            f" (+{big['peak'] - big['base']:.0f} MB over the process before it);"
+            f" generation peak RSS +{f['first']['peak'] - f['first']['base']:.0f} MB"
+        )
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        step, *args = sys.argv[2:]
+        result = child_generate(*args) if step == "generate" else child_export(*args)
+        print(json.dumps(result))
+        return 0
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "url",
+        nargs="?",
+        default=os.environ.get(
+            "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--scales", default="10000,1000000")
+    options = parser.parse_args()
+    base = sa.engine.make_url(options.url)
+    figures = {}
+    for scale in [int(s) for s in options.scales.split(",")]:
+        url = base.set(database=f"bench_jobs_{scale}")
+        try:
+            figures[scale] = measure(url, scale, options.keep)
+        finally:
+            if not options.keep:
+                volume.drop_database(url)
+    report(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
