@@ -20,6 +20,7 @@ from sqlalchemy import select, text, update
 
 from app.models import Case, FollowUp
 from app.services.core import db_limits
+from tests.browser import screenshot_dir
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.skipif(
@@ -135,3 +136,24 @@ def test_each_kind_of_work_runs_under_its_limits(app, db, limits):
     with db_limits.for_jobs():
         assert shown() == ("345s", "15min")
     assert shown() == ("0", "0")  # commands and migrations: no limit
+
+
+def test_a_clerk_sees_why_a_page_was_stopped(db, person, limits):
+    """In the browser: the case list waits on a lock past the limit; the clerk
+    reads what happened in Chinese and goes on once the lock is gone."""
+    clerk = person("cs")
+    clerk.page.wait_for_load_state("networkidle")  # the landing page's charts
+    limits(web=0.5, job=30)
+    with locked(db, "service_case"):
+        clerk.open("/cases/list/")
+        clerk.expect_text("请求处理超时", MESSAGE)
+        clerk.screenshot(screenshot_dir(), "db-time-limit-page")
+    # The 503 is what this test is about, not a failure of the page.
+    problems = clerk.problems
+    assert problems.server_errors == [f"503 {clerk.page.url}"]
+    assert [e for e in problems.console_errors if "503" not in e] == []
+    problems.server_errors.clear()
+    problems.console_errors.clear()
+    clerk.click("首页")
+    clerk.open("/cases/list/")
+    assert "请求处理超时" not in clerk.text()
