@@ -32,24 +32,27 @@ PREFIXES = {
 }
 
 
-def next_number(kind: str, when: dt.datetime | None = None) -> str:
-    """Take the next number of `kind` for the year of `when` (business time)."""
-    prefix = PREFIXES[kind]
-    year = (when or now()).year
+def _advance(kind: str, year: int, step: int) -> int:
+    """Move the counter by `step` (creating it), locking its row; its new value."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = NumberSequence.__table__
     stmt = (
         insert(table)
-        .values(name=kind, year=year, last_value=1)
+        .values(name=kind, year=year, last_value=step)
         .on_conflict_do_update(
             index_elements=[table.c.name, table.c.year],
-            set_={"last_value": table.c.last_value + 1},
+            set_={"last_value": table.c.last_value + step},
         )
         .returning(table.c.last_value)
     )
-    value = db.session.execute(stmt).scalar_one()
-    return f"{prefix}-{year}-{value:0{WIDTH}d}"
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def next_number(kind: str, when: dt.datetime | None = None) -> str:
+    """Take the next number of `kind` for the year of `when` (business time)."""
+    year = (when or now()).year
+    return f"{PREFIXES[kind]}-{year}-{_advance(kind, year, 1):0{WIDTH}d}"
 
 
 def give_back(kind: str, number: str) -> bool:
@@ -82,20 +85,7 @@ def lock_counter(kind: str, when: dt.datetime) -> int:
     until the transaction ends, so no other creator can take a number (or see
     the counter) before the block is committed with `advance_counter`.
     """
-    year = when.year
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = NumberSequence.__table__
-    stmt = (
-        insert(table)
-        .values(name=kind, year=year, last_value=0)
-        .on_conflict_do_update(
-            index_elements=[table.c.name, table.c.year],
-            set_={"last_value": table.c.last_value},
-        )
-        .returning(table.c.last_value)
-    )
-    return int(db.session.execute(stmt).scalar_one())
+    return _advance(kind, when.year, 0)
 
 
 def advance_counter(kind: str, when: dt.datetime, by: Any) -> Any:

@@ -42,9 +42,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _as_text(cell: Any) -> None:
-    cell.data_type = "s"
-    cell.quotePrefix = True
+def _dress(cell: Any, value: Any, font: Font | None, fill: PatternFill | None) -> None:
+    if looks_like_formula(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if font:
+        cell.font = font
+    if fill:
+        cell.fill = fill
 
 
 def append(
@@ -66,20 +71,10 @@ def append(
                 row.append(value)
                 continue
             cell = WriteOnlyCell(sheet, value=value)
-            if looks_like_formula(value):
-                _as_text(cell)
-            if font:
-                cell.font = font
-            if fill:
-                cell.fill = fill
+            _dress(cell, value, font, fill)
             row.append(cell)
         sheet.append(row)
         return
     sheet.append(values)
     for cell, value in zip(sheet[sheet.max_row], values, strict=False):
-        if looks_like_formula(value):
-            _as_text(cell)
-        if font:
-            cell.font = font
-        if fill:
-            cell.fill = fill
+        _dress(cell, value, font, fill)
