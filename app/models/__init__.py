@@ -12,6 +12,7 @@ from app.models.base import (
 )
 from app.models.cases import Case, CaseAttachment, CaseLog, CasePause
 from app.models.customers import Customer, CustomerContact
+from app.models.finance import OverdueTask, Statement
 from app.models.followups import FollowUp, ImprovementAction
 from app.models.recycling import (
     Inspection,
@@ -36,6 +37,7 @@ from app.models.reference import (
     KpiTarget,
     Material,
     MaterialGrade,
+    PaymentTerm,
     PriceListItem,
     Setting,
     SlaPolicy,
@@ -83,6 +85,8 @@ __all__ = [
     "Notification",
     "NotificationRecipient",
     "NumberSequence",
+    "OverdueTask",
+    "PaymentTerm",
     "Pickup",
     "PickupLine",
     "PickupLog",
@@ -93,6 +97,7 @@ __all__ = [
     "SettlementLine",
     "SlaPolicy",
     "Stamped",
+    "Statement",
     "WeighLine",
     "WeighTicket",
     "WorkWindow",

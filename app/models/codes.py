@@ -174,6 +174,52 @@ PAYMENT_METHODS: Codes = {
     "acceptance_bill": _l("Bank acceptance bill"),
 }
 
+# Invoice of a settlement (seed 003 物流 第十七条: 确认费用后第一时间开具发票).
+INVOICE_STATUSES: Codes = {
+    "pending": _l("Invoice pending"),
+    "invoiced": _l("Invoiced"),
+    "not_required": _l("No invoice needed"),
+}
+
+# How a payment term counts its days: from the settlement's confirmation, or
+# from the end of that month (月结).
+TERM_BASES: Codes = {
+    "document": _l("From the settlement date"),
+    "month_end": _l("From the end of the month"),
+}
+
+STATEMENT_STATUSES: Codes = {
+    "draft": _l("Prepared"),
+    "sent": _l("Sent to customer"),
+    "confirmed": _l("Confirmed by customer"),
+    "disputed": _l("Disputed by customer"),
+}
+
+# What moved a customer's balance on a statement of account (对账单).
+LEDGER_ENTRIES: Codes = {
+    "sale": _l("Sale settled"),
+    "purchase": _l("Purchase settled"),
+    "sale_adjustment": _l("Sale adjusted"),
+    "purchase_adjustment": _l("Purchase adjusted"),
+    "sale_void": _l("Sale settlement voided"),
+    "purchase_void": _l("Purchase settlement voided"),
+    "receipt": _l("Payment received"),
+    "payment": _l("Payment made"),
+}
+
+OVERDUE_TASK_STATUSES: Codes = {
+    "open": _l("To follow up"),
+    "settled": _l("Settled"),
+    "closed": _l("Closed"),
+}
+
+IMPORT_SHEETS: Codes = {
+    "customers": _l("Customers"),
+    "contacts": _l("Contacts"),
+    "prices": _l("Price list"),
+    "calendar": _l("Business calendar"),
+}
+
 PRICE_DIRECTIONS: Codes = {
     "purchase": _l("Purchase"),
     "sale": _l("Sale"),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Stamped, Versioned
 from app.models.codes import CUSTOMER_STATUSES, check_in
-from app.models.reference import AppUser, CustomerType, Department
+from app.models.reference import AppUser, CustomerType, Department, PaymentTerm
 
 
 class Customer(Versioned, Stamped, Model):
@@ -49,8 +49,11 @@ class Customer(Versioned, Stamped, Model):
         String(20), default="active", info={"codes": CUSTOMER_STATUSES}
     )
     notes: Mapped[str | None] = mapped_column(Text)
+    # The customer's own payment term; empty: the default (see finance.terms).
+    payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
 
     customer_type: Mapped[CustomerType] = relationship(CustomerType)
+    payment_term: Mapped[PaymentTerm | None] = relationship(PaymentTerm)
     sales_rep: Mapped[AppUser | None] = relationship(
         AppUser, foreign_keys=[sales_rep_id]
     )

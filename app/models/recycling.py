@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_appbuilder import Model
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -32,6 +33,7 @@ from app.models.codes import (
     CLOCK_STATES,
     DIFFICULTIES,
     INSPECTION_RESULTS,
+    INVOICE_STATUSES,
     PAYMENT_METHODS,
     PICKUP_STATUSES,
     PICKUP_STEPS,
@@ -46,6 +48,7 @@ from app.models.reference import (
     Department,
     Material,
     MaterialGrade,
+    PaymentTerm,
     PriceListItem,
     SlaPolicy,
 )
@@ -55,6 +58,8 @@ OPEN_PICKUP = text("status NOT IN ('closed', 'cancelled')")
 ACTIVE_PICKUP_SETTLEMENT = text(
     "pickup_id IS NOT NULL AND adjusts_id IS NULL AND status <> 'voided'"
 )
+# A confirmed settlement is owed: its payment clock runs until paid or voided.
+OPEN_SETTLEMENT = text("status = 'confirmed'")
 
 
 class Pickup(Versioned, Stamped, Model):
@@ -399,6 +404,20 @@ class Settlement(Versioned, Stamped, Model):
             postgresql_where=ACTIVE_PICKUP_SETTLEMENT,
             sqlite_where=ACTIVE_PICKUP_SETTLEMENT,
         ),
+        CheckConstraint(check_in("due_state", CLOCK_STATES), name="due_state"),
+        CheckConstraint(
+            check_in("invoice_status", INVOICE_STATUSES), name="invoice_status"
+        ),
+        CheckConstraint(
+            "invoice_status <> 'invoiced' OR invoice_no IS NOT NULL",
+            name="invoiced_has_number",
+        ),
+        Index(
+            "ix_settlement_open_due_risk",
+            "due_risk_at",
+            postgresql_where=OPEN_SETTLEMENT,
+            sqlite_where=OPEN_SETTLEMENT,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -419,19 +438,44 @@ class Settlement(Versioned, Stamped, Model):
         String(20), info={"codes": PAYMENT_METHODS}
     )
     voucher_no: Mapped[str | None] = mapped_column(String(30), unique=True)
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     paid_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
-    voided_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
     void_reason: Mapped[str | None] = mapped_column(String(300))
     adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
 
+    # Payment due date (账期) and its clock, from the term in force at
+    # confirmation (app.services.finance.terms); the deadline check watches it.
+    payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    due_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    due_risk_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    due_state: Mapped[str] = mapped_column(
+        String(20), default="none", server_default="none", info={"codes": CLOCK_STATES}
+    )
+    escalation_level: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )
+    # Invoice (发票): issued to a buyer, or received from a supplier.
+    invoice_status: Mapped[str] = mapped_column(
+        String(20),
+        default="pending",
+        server_default="pending",
+        info={"codes": INVOICE_STATUSES},
+    )
+    invoice_no: Mapped[str | None] = mapped_column(String(50))
+    invoice_date: Mapped[dt.date | None] = mapped_column(Date)
+    # Why no invoice is needed (e.g. a private seller without invoices).
+    invoice_note: Mapped[str | None] = mapped_column(String(200))
+
     customer: Mapped[Customer] = relationship(Customer)
     pickup: Mapped[Pickup | None] = relationship(Pickup)
     department: Mapped[Department] = relationship(Department)
+    payment_term: Mapped[PaymentTerm | None] = relationship(PaymentTerm)
     confirmed_by: Mapped[AppUser | None] = relationship(
         AppUser, foreign_keys=[confirmed_by_id]
     )

@@ -34,6 +34,7 @@ from app.models.codes import (
     SEVERITIES,
     SLA_KINDS,
     SLA_UNITS,
+    TERM_BASES,
     check_in,
 )
 
@@ -329,6 +330,34 @@ class PriceListItem(Stamped, Model):
     material: Mapped[Material] = relationship(Material)
     grade: Mapped[MaterialGrade | None] = relationship(MaterialGrade)
     customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
+
+
+class PaymentTerm(Model):
+    """Payment term (账期): days until a confirmed settlement is due.
+
+    Seed 002 §3(四) (及时结算) and seed 003 物流 第十八条 (未收款确认). Counted in
+    calendar days from the settlement's confirmation date, or from the end of
+    that month for monthly terms (月结).
+    """
+
+    __tablename__ = "payment_term"
+    __table_args__ = (
+        CheckConstraint(check_in("basis", TERM_BASES), name="basis"),
+        CheckConstraint("days BETWEEN 0 AND 365", name="days"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    days: Mapped[int] = mapped_column(Integer, info={"max": 365})
+    basis: Mapped[str] = mapped_column(
+        String(20), default="document", info={"codes": TERM_BASES}
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str | None] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return self.name
 
 
 class FollowUpRule(Model):

@@ -80,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
+        "BusinessStatistics": R,
     },
     "Sales": {
         "Confidential": ("see_contact",),
@@ -94,6 +95,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "PickupLog": R,
         "Settlement": R,
         "SettlementLine": R,
+        # Statements and overdue items of the customers they represent.
+        "Statement": R,
+        "StatementWorkflow": ("send", "confirm", "dispute"),
+        "Receivables": R,
+        "OverdueTask": RE,
+        "OverdueTaskWorkflow": ("log",),
         "FollowUp": RAE,
         "FollowUpWorkflow": ("complete", "unreachable"),
         "ImprovementAction": RE,
@@ -102,6 +109,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
+        "BusinessStatistics": R,
     },
     "Operations": {
         "Confidential": ("see_contact",),
@@ -125,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
+        "BusinessStatistics": R,
     },
     "Warehouse": {
         "Customer": R,
@@ -147,6 +156,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
+        "BusinessStatistics": R,
     },
     "QualityControl": {
         "Customer": R,
@@ -170,6 +180,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
+        "BusinessStatistics": R,
     },
     "Finance": {
         "Confidential": ("see_contact",),
@@ -189,7 +200,20 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Inspection": R,
         "Settlement": RAE,  # never deleted: numbers stay gap-free; void instead
         "SettlementLine": RAED,
-        "SettlementWorkflow": ("confirm", "pay", "void", "adjust", "add_lot"),
+        "SettlementWorkflow": (
+            "confirm",
+            "pay",
+            "void",
+            "adjust",
+            "add_lot",
+            "invoice",
+            "no_invoice",
+        ),
+        "Statement": RAE,  # never deleted: numbers stay gap-free
+        "StatementWorkflow": ("prepare", "send", "confirm", "dispute"),
+        "Receivables": ("read", "export"),
+        "OverdueTask": RE,
+        "OverdueTaskWorkflow": ("log", "close"),
         "FollowUp": R,
         "ImprovementAction": RE,
         "ImprovementWorkflow": ("start", "complete"),
@@ -197,6 +221,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
+        "BusinessStatistics": R,
     },
     "Management": {
         "Scope": ("see_all",),
@@ -216,6 +241,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Inspection": R,
         "Settlement": R,
         "SettlementLine": R,
+        "Statement": R,
+        "Receivables": ("read", "export"),
+        "OverdueTask": R,
         "FollowUp": R,
         "ImprovementAction": RAED,
         "ImprovementWorkflow": ("start", "complete", "verify", "cancel"),
@@ -224,6 +252,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "AuditLog": R,
         "Dashboard": ("read", "home"),  # home: the dashboard is the landing page
         "Kpi": ("read", "export", "recompute"),
+        "BusinessStatistics": R,
         # Level-2 escalations (预警升级至管理层) go to holders of this right.
         "Escalation": ("receive",),
     },

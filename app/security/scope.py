@@ -28,12 +28,14 @@ from app.models import (
     Inspection,
     Notification,
     NotificationRecipient,
+    OverdueTask,
     Pickup,
     PickupLine,
     PickupLog,
     Reweigh,
     Settlement,
     SettlementLine,
+    Statement,
     WeighLine,
     WeighTicket,
 )
@@ -95,6 +97,16 @@ def _or_parent(own: Rule, column: str, model: Any, parent: Any) -> Rule:
     return rule
 
 
+def _or_sales_rep(own: Rule, model: Any) -> Rule:
+    """Own rule, or the record's customer is one the user represents (Sales)."""
+
+    def rule(user: Any) -> Clause:
+        theirs = select(Customer.id).where(Customer.sales_rep_id == user.id)
+        return or_(own(user), model.customer_id.in_(theirs))
+
+    return rule
+
+
 def _customer_rule(user: Any) -> Clause:
     own = _department_rule(Customer, "sales_rep_id")(user)
     via_cases = Customer.id.in_(select(Case.customer_id).where(RULES[Case](user)))
@@ -126,7 +138,12 @@ def _notification_rule(user: Any) -> Clause:
 RULES: dict[Any, Rule] = {
     Case: _department_rule(Case, "owner_id", "first_ask_owner_id"),
     Pickup: _pickup_rule,
-    Settlement: _department_rule(Settlement),
+    # Finance's money records; a sales rep also sees those of their customers.
+    Settlement: _or_sales_rep(_department_rule(Settlement), Settlement),
+    Statement: _or_sales_rep(_department_rule(Statement), Statement),
+    OverdueTask: _or_sales_rep(
+        _department_rule(OverdueTask, "assignee_id"), OverdueTask
+    ),
     FollowUp: _department_rule(FollowUp, "assignee_id"),
     ImprovementAction: _department_rule(ImprovementAction, "owner_id"),
     AuditLog: lambda user: false(),

@@ -20,6 +20,7 @@ from app.models import (
     KpiTarget,
     Material,
     MaterialGrade,
+    PaymentTerm,
     PriceListItem,
     Setting,
     SlaPolicy,
@@ -256,6 +257,15 @@ KPI_TARGETS = [
     ("weighing_accuracy", "98", False),
 ]
 
+# code, name, days, basis (seed 002 §3(四) 及时结算; 003 物流 第十八条)
+PAYMENT_TERMS = [
+    ("cash", "现结（当日付款）", 0, "document"),
+    ("net7", "结算后7天", 7, "document"),
+    ("net15", "结算后15天", 15, "document"),
+    ("net30", "结算后30天", 30, "document"),
+    ("month30", "月结30天", 30, "month_end"),
+]
+
 SETTINGS = [
     ("sla.at_risk_percent", "80", "默认预警阈值：时限已用百分比"),
     ("escalation.grace_hours", "4", "超时后超过该小时数升级至管理层"),
@@ -274,6 +284,13 @@ SETTINGS = [
         "单据抬头：公司地址",
     ),
     ("company.phone", "0571-8888 6000", "单据抬头：联系电话"),
+    (
+        "finance.default_payment_term",
+        "net7",
+        "默认账期（付款条件编码）：客户未单独约定时使用",
+    ),
+    ("finance.due_warning_days", "3", "结算款项到期前该天数起预警"),
+    ("finance.overdue_task_days", "0", "结算逾期该天数后生成逾期跟进任务"),
 ]
 
 
@@ -390,6 +407,10 @@ def seed_reference(year: int | None = None) -> None:
                 "target_percent": Decimal(target),
                 "lower_is_better": lower,
             },
+        )
+    for code, name, days, basis in PAYMENT_TERMS:
+        _get_or_add(
+            PaymentTerm, {"code": code}, {"name": name, "days": days, "basis": basis}
         )
     for key, value, description in SETTINGS:
         _get_or_add(Setting, {"key": key}, {"value": value, "description": description})

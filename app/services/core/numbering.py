@@ -29,6 +29,8 @@ PREFIXES = {
     "voucher": "PZ",
     "followup": "HF",
     "action": "GJ",
+    "statement": "DZ",
+    "overdue": "YQ",
 }
 
 

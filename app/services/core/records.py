@@ -33,6 +33,9 @@ RULE_MODULES = (
     "app.services.visits.visit_rules",
     "app.services.reporting.improvements",
     "app.services.reference.reference_rules",
+    "app.services.finance.terms",
+    "app.services.finance.statements",
+    "app.services.finance.receivables",
 )
 
 

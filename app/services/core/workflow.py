@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -49,7 +50,7 @@ class Ask:
 
     name: str
     label: Any
-    kind: str = "text"  # text, textarea, int, decimal, datetime, select, bool
+    kind: str = "text"  # text, textarea, int, decimal, date, datetime, select, bool
     required: bool = False
     choices: Choices | None = None  # for select: record -> [(value, label)]
     minimum: Any = None
@@ -249,6 +250,8 @@ def _field(ask: Ask) -> Any:
         from app.ui.widgets import BusinessDateTimeField
 
         return BusinessDateTimeField(validators=validators, **common)
+    if ask.kind == "date":
+        return DateField(validators=validators, format="%Y-%m-%d", **common)
     if ask.kind == "select":
         return SelectField(
             validators=validators,

@@ -14,8 +14,9 @@ Rules decided here (stated once):
   lot, of its inspection), rounded half-up to the cent per line; the total is
   the sum of the rounded lines.
 - A paid settlement is final everywhere (screens, API, services): corrections
-  are adjusting entries. Settlements and weigh tickets are never deleted, so
-  their numbers stay gap-free.
+  are adjusting entries; only its invoice and payment-clock columns still
+  change (app.services.finance.invoices.BOOKKEEPING). Settlements and weigh
+  tickets are never deleted, so their numbers stay gap-free.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from app.services.core.errors import Conflict, InvalidInput
 from app.services.core.numbering import next_number
 from app.services.core.records import RecordRules, department, register
 from app.services.core.validation import check_phone
+from app.services.finance.invoices import BOOKKEEPING
 from app.services.recycling.pricing import business_date, line_amount, price_in_force
 
 WEIGHT_STEP = Decimal("0.001")
@@ -875,11 +877,12 @@ class SettlementLineRules(RecordRules):
 
 # The paid-is-final rule also holds for services and scripts that skip the rules:
 # checked on every flush, before any row is written.
-def _column_changes(target: Any) -> bool:
+def _column_changes(target: Any, allowed: frozenset[str] = frozenset()) -> bool:
     state = sa_inspect(target)
     return any(
         state.attrs[attr.key].history.has_changes()
         for attr in state.mapper.column_attrs
+        if attr.key not in allowed
     )
 
 
@@ -898,7 +901,11 @@ def _paid_is_final(session: Session, flush_context: Any, instances: Any) -> None
         if isinstance(obj, SettlementLine) and _paid(obj.settlement):
             raise Conflict(PAID_IS_FINAL)
     for obj in session.dirty:
-        if isinstance(obj, Settlement) and _paid(obj) and _column_changes(obj):
+        if (
+            isinstance(obj, Settlement)
+            and _paid(obj)
+            and _column_changes(obj, BOOKKEEPING)
+        ):
             raise Conflict(PAID_IS_FINAL)
         if (
             isinstance(obj, SettlementLine)

@@ -41,6 +41,7 @@ from app.services.core.workflow import (
     code_choices,
     not_future,
 )
+from app.services.finance import invoices, receivables, terms
 from app.services.recycling.pickup_steps import log_step
 from app.services.recycling.recycling_rules import price_line, recompute_total, related
 
@@ -143,6 +144,7 @@ def _confirm(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
     recompute_total(settlement)
     settlement.confirmed_at = now()
     settlement.confirmed_by_id = user.id
+    terms.start_clock(settlement, data.get("due_on"))
 
 
 def _pay(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
@@ -170,11 +172,19 @@ def _pay(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
     settlement.voucher_no = voucher
     settlement.paid_at = paid_at
     settlement.paid_by_id = user.id
+    terms.stop_clock(settlement)
+    receivables.settle_tasks(
+        settlement, f"{settlement.number} 已付款（凭证 {voucher}）"
+    )
 
 
 def _void(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
     settlement.voided_at = now()
     settlement.void_reason = data["reason"].strip()
+    terms.stop_clock(settlement)
+    receivables.settle_tasks(
+        settlement, f"{settlement.number} 已作废：{settlement.void_reason}"
+    )
     pickup = settlement.pickup
     if (
         pickup is not None
@@ -275,6 +285,12 @@ SETTLEMENT_FLOW = Workflow(
                     "select",
                     choices=code_choices(PAYMENT_METHODS),
                 ),
+                Ask(
+                    "due_on",
+                    _l("Due date"),
+                    "date",
+                    description=_l("Empty: from the customer's payment term."),
+                ),
             ),
             apply=_confirm,
             guard=_has_lines,
@@ -344,5 +360,6 @@ SETTLEMENT_FLOW = Workflow(
             style="warning",
             icon="fa-pencil",
         ),
+        *invoices.STEPS,
     ),
 )
