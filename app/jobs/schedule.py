@@ -87,6 +87,16 @@ def tick_followups() -> str | None:
     )
 
 
+def tick_overdue() -> str | None:
+    """Hourly: follow-up tasks for settlements that went past their due date."""
+    return _tick(
+        "overdue",
+        "app.jobs.finance.open_overdue_tasks",
+        DEFAULT_QUEUE,
+        FOLLOWUP_MINUTES,
+    )
+
+
 def tick_kpis() -> str | None:
     """Monthly: freeze the finished month's KPIs (and any month missed)."""
     tick, scheduled = _scheduled()
@@ -105,4 +115,5 @@ cron.register(
 cron.register(
     tick_followups, queue_name=DEFAULT_QUEUE, cron="7 * * * *", result_ttl=600
 )
+cron.register(tick_overdue, queue_name=DEFAULT_QUEUE, cron="17 * * * *", result_ttl=600)
 cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *", result_ttl=600)

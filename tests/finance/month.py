@@ -35,7 +35,6 @@ from app.models import (
     Material,
     PaymentTerm,
     Pickup,
-    PriceListItem,
     Settlement,
     WeighLine,
     WeighTicket,
@@ -154,11 +153,6 @@ def sale_confirmed(customer: Customer, day: int, month: int = 3) -> Settlement:
 
 def build() -> Month:
     """The month above, through the services, each step by its role."""
-    # The seeded price list starts on Jan 1 of the year it was seeded.
-    db.session.query(PriceListItem).filter(
-        PriceListItem.valid_from > dt.date(2026, 1, 1)
-    ).update({"valid_from": dt.date(2026, 1, 1)})
-    db.session.commit()
     customer = CustomerFactory(
         name="杭州恒达再生资源有限公司",
         customer_type=by_code(CustomerType, "partner"),

@@ -1,7 +1,7 @@
 """The deadline check (时限检查): mark clocks at risk or breached, alert, escalate.
 
 For each kind of record (cases, pickups, follow-up visits, improvement
-actions) one set-based SELECT - all sent as one UNION ALL round trip - reads,
+actions, confirmed settlements awaiting payment) one set-based SELECT - all sent as one UNION ALL round trip - reads,
 from the partial indexes on the open rows' risk instants, the ids of the rows
 with something to do; those rows are then re-read in batches:
 
@@ -59,12 +59,13 @@ from app.models import (
     Notification,
     Pickup,
     Setting,
+    Settlement,
     SlaPolicy,
     now,
 )
 from app.models.cases import OPEN_CASE
 from app.models.followups import OPEN_ACTION, OPEN_FOLLOWUP
-from app.models.recycling import OPEN_PICKUP
+from app.models.recycling import OPEN_PICKUP, OPEN_SETTLEMENT
 from app.security.access import can
 from app.services.notify import alerts
 
@@ -200,6 +201,25 @@ KINDS: tuple[Kind, ...] = (
         "/improvementactionview/show/{id}",
         (Clock("due", "完成期限", "risk_at", "due_at", "due_state"),),
         owner="owner_id",
+    ),
+    # A confirmed settlement must be paid (or collected) by its due date
+    # (seed 002 §3(四)); app.services.finance.terms sets the instants.
+    Kind(
+        "settlement",
+        "结算",
+        Settlement,
+        OPEN_SETTLEMENT,
+        "/settlements/show/{id}",
+        (
+            Clock(
+                "payment",
+                "款项到期日",
+                "due_risk_at",
+                "due_at",
+                "due_state",
+                done="paid_at",
+            ),
+        ),
     ),
 )
 
