@@ -215,6 +215,7 @@ class CustomerApi(RecordApi):
         "licence_no",
         "licence_valid_to",
         "sales_rep.id",
+        "payment_term.code",
         "department.name",
         "status",
         "notes",
@@ -400,6 +401,9 @@ class SettlementApi(RecordApi):
         "payment_method",
         "voucher_no",
         "paid_at",
+        "due_on",
+        "due_state",
+        "invoice_status",
     ]
     show_columns = [
         *list_columns,
@@ -409,6 +413,10 @@ class SettlementApi(RecordApi):
         "void_reason",
         "adjusts.id",
         "notes",
+        "payment_term.code",
+        "invoice_no",
+        "invoice_date",
+        "invoice_note",
     ]
     search_columns = [
         "number",
@@ -418,6 +426,9 @@ class SettlementApi(RecordApi):
         "status",
         "voucher_no",
         "paid_at",
+        "due_on",
+        "due_state",
+        "invoice_status",
     ]
     base_order = ("id", "desc")
 

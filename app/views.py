@@ -8,6 +8,12 @@ from app.api import APIS
 from app.ui.audit import AuditLogView
 from app.ui.cases import CaseAttachmentView, CaseLogView, CaseView
 from app.ui.customers import CustomerContactView, CustomerView
+from app.ui.finance import (
+    OverdueTaskView,
+    PaymentTermView,
+    ReceivablesView,
+    StatementView,
+)
 from app.ui.jobs import JobRunView
 from app.ui.menu import MENU
 from app.ui.notify import NotificationView
@@ -39,6 +45,7 @@ from app.ui.reference import (
     WorkWindowView,
 )
 from app.ui.reporting import (
+    BusinessView,
     ComplaintAnalysisView,
     DashboardView,
     ExportView,
@@ -57,11 +64,16 @@ MENU_VIEWS = {
     "Kpis": KpiView,
     "ComplaintAnalysis": ComplaintAnalysisView,
     "Exports": ExportView,
+    "BusinessStatistics": BusinessView,
     "Pickup": PickupView,
     "WeighTicket": WeighTicketView,
     "Inspection": InspectionView,
     "Reweigh": ReweighView,
     "Settlement": SettlementView,
+    "Statement": StatementView,
+    "Receivables": ReceivablesView,
+    "OverdueTask": OverdueTaskView,
+    "PaymentTerms": PaymentTermView,
     "Departments": DepartmentView,
     "CustomerTypes": CustomerTypeView,
     "Channels": ChannelView,

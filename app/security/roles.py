@@ -98,7 +98,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Statements and overdue items of the customers they represent.
         "Statement": R,
         "StatementWorkflow": ("send", "confirm", "dispute"),
-        "Receivables": R,
+        "Receivables": ("read", "export"),
         "OverdueTask": RE,
         "OverdueTaskWorkflow": ("log",),
         "FollowUp": RAE,

@@ -10,6 +10,7 @@ from app.labels import LABELS
 from app.models import Customer, CustomerContact
 from app.ui.base import RecordView
 from app.ui.cases import CaseView
+from app.ui.finance import StatementView
 from app.ui.recycling import PickupView, SettlementView
 from app.ui.visits import FollowUpView
 
@@ -78,6 +79,7 @@ class CustomerView(RecordView):
                     "status",
                     "department",
                     "sales_rep",
+                    "payment_term",
                 ]
             },
         ),
@@ -99,10 +101,17 @@ class CustomerView(RecordView):
     ]
     base_order = ("code", "desc")
     confidential_columns = CONTACT_MASKS
+    description_columns = {
+        "payment_term": _l(
+            "Empty: the company default (reference data, setting "
+            "finance.default_payment_term)."
+        ),
+    }
     related_views = [
         CustomerContactView,
         CaseView,
         PickupView,
         SettlementView,
+        StatementView,
         FollowUpView,
     ]

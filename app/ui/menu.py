@@ -58,6 +58,12 @@ MENU: tuple[Category, ...] = (
             Item("Kpis", _l("KPI report"), "fa-bullseye", "Kpi"),
             Item("ComplaintAnalysis", _l("Complaint analysis"), "fa-pie-chart", "Kpi"),
             Item("Exports", _l("Exports"), "fa-download", "Kpi"),
+            Item(
+                "BusinessStatistics",
+                _l("Business statistics"),
+                "fa-area-chart",
+                "BusinessStatistics",
+            ),
         ),
     ),
     Category(
@@ -70,6 +76,31 @@ MENU: tuple[Category, ...] = (
             Item("Inspection", _l("Inspections"), "fa-flask", "Inspection"),
             Item("Reweigh", _l("Warehouse re-weighs"), "fa-cube", "Reweigh"),
             Item("Settlement", _l("Settlements"), "fa-money", "Settlement"),
+        ),
+    ),
+    Category(
+        "Finance",
+        _l("Finance"),
+        "fa-jpy",
+        (
+            Item(
+                "Statement",
+                _l("Statements of account"),
+                "fa-file-text-o",
+                "Statement",
+            ),
+            Item(
+                "Receivables",
+                _l("Receivables and payables"),
+                "fa-hourglass-half",
+                "Receivables",
+            ),
+            Item(
+                "OverdueTask",
+                _l("Overdue follow-up tasks"),
+                "fa-phone-square",
+                "OverdueTask",
+            ),
         ),
     ),
     Category(
@@ -100,6 +131,12 @@ MENU: tuple[Category, ...] = (
                 "ReferenceData",
             ),
             Item("PriceList", _l("Price list"), "fa-jpy", "ReferenceData"),
+            Item(
+                "PaymentTerms",
+                _l("Payment terms"),
+                "fa-calendar-plus-o",
+                "ReferenceData",
+            ),
             Item("FollowUpRules", _l("Follow-up rules"), "fa-repeat", "ReferenceData"),
             Item("KpiTargets", _l("KPI targets"), "fa-bullseye", "ReferenceData"),
             Item("Settings", _l("Settings"), "fa-sliders", "ReferenceData"),

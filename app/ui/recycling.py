@@ -247,7 +247,9 @@ class SettlementView(RecordView):
         "pickup",
         "total",
         "status",
-        "payment_method",
+        "due_on",
+        "due_state",
+        "invoice_status",
         "voucher_no",
         "paid_at",
     ]
@@ -261,7 +263,16 @@ class SettlementView(RecordView):
         "voucher_no",
         "paid_at",
         "sales_order",
+        "due_on",
+        "due_state",
+        "invoice_status",
+        "invoice_no",
     ]
+    quick_filters = (
+        (_l("Overdue"), lambda user: {"_flt_3_due_state": "breached"}),
+        (_l("Due soon"), lambda user: {"_flt_3_due_state": "at_risk"}),
+        (_l("Invoice pending"), lambda user: {"_flt_3_invoice_status": "pending"}),
+    )
     # Finance settles with any active customer (a buyer it has not served yet).
     add_form_query_rel_fields = {"customer": [["status", FilterEqual, "active"]]}
     show_columns = [
@@ -281,6 +292,13 @@ class SettlementView(RecordView):
         "voided_at",
         "void_reason",
         "adjusts",
+        "payment_term",
+        "due_on",
+        "due_state",
+        "invoice_status",
+        "invoice_no",
+        "invoice_date",
+        "invoice_note",
         "department",
         "notes",
         "created_at",

@@ -27,6 +27,7 @@ from app.security.scope import sees_all
 from app.services.core.errors import DomainError
 from app.services.core.workflow import as_datetime
 from app.services.reporting import (
+    business,
     complaint_analysis,
     dashboard,
     exports,
@@ -294,7 +295,8 @@ class ExportView(BaseView):
         return self.render_template(
             "exports/index.html",
             tasks=exports.recent(current_user()),
-            exports=exports.EXPORTS,
+            exports=exports.listed(),
+            every_export=exports.exports(),
             month_text=kpi.month_key(_month()),
             status=exports.status,
         )
@@ -404,3 +406,36 @@ class ImprovementActionView(RecordView):
     ]
     base_order = ("due_at", "asc")
     workflow = IMPROVEMENT_FLOW
+
+
+class BusinessView(BaseView):
+    """Volumes received and sold, prices against the list, settlement amounts
+    (seed 002 §7(二)), over the rows the signed-in user may see."""
+
+    route_base = "/business"
+    default_view = "index"
+    class_permission_name = "BusinessStatistics"
+    method_permission_name = {"index": "read"}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        user = current_user()
+        month, span = _month(), _span()
+        window = complaint_analysis.window_for(month, span)
+        trend = kpi.Window.ending(month, max(span, 12))
+        return self.render_template(
+            "business/index.html",
+            month_text=kpi.month_key(month),
+            span=span,
+            period=complaint_analysis.period_label(window),
+            breakdowns={
+                name: business.volumes(name, window, user)
+                for name in ("material", "grade", "region")
+            },
+            months=business.volumes("month", trend, user),
+            prices=business.prices(window, user),
+            amounts=business.amounts(trend, user),
+            dimensions=business.DIMENSIONS,
+            can_export=can(user, "export", "Kpi"),
+        )

@@ -7,7 +7,14 @@ from decimal import Decimal as D
 from itertools import count
 
 from app.extensions import db
-from app.models import BUSINESS_TZ, Customer, Inspection, Material, Settlement
+from app.models import (
+    BUSINESS_TZ,
+    Customer,
+    Inspection,
+    Material,
+    PriceListItem,
+    Settlement,
+)
 from app.models.base import clock_at
 from app.security.access import acting_as
 from app.services.recycling.settlement_steps import build_sales_settlement
@@ -17,6 +24,16 @@ from tests.recycling.flow import grade_of, save, settle_step
 # Sale price of office paper A in the seeded price list (CNY/kg).
 OFFICE_A = D("2.55")
 _lots = count(1)
+YEAR_START = dt.date(2026, 1, 1)
+
+
+def prices_from_2026() -> None:
+    """The seeded price list starts on Jan 1 of the year it was seeded; these
+    tests write their months in 2026."""
+    db.session.query(PriceListItem).filter(
+        PriceListItem.valid_from > YEAR_START
+    ).update({"valid_from": YEAR_START})
+    db.session.commit()
 
 
 def day(year: int, month: int, day_: int, hour: int = 10) -> dt.datetime:

@@ -43,6 +43,7 @@ from app.models.base import clock_at
 from app.services.finance.statements import prepare
 from app.services.recycling.settlement_steps import build_sales_settlement
 from tests.factories import CustomerFactory, by_code, user
+from tests.finance.money import prices_from_2026
 from tests.recycling.flow import (
     collected,
     grade_of,
@@ -153,6 +154,7 @@ def sale_confirmed(customer: Customer, day: int, month: int = 3) -> Settlement:
 
 def build() -> Month:
     """The month above, through the services, each step by its role."""
+    prices_from_2026()
     customer = CustomerFactory(
         name="杭州恒达再生资源有限公司",
         customer_type=by_code(CustomerType, "partner"),
@@ -189,7 +191,7 @@ def build() -> Month:
         draft_pickup = new_pickup(customer=customer, _as="cs")
         collected(draft_pickup)
     sale_confirmed(customer, 2, month=4)
-    other = CustomerFactory(name="宁波北仑废钢回收站")
+    other = CustomerFactory(name="宁波北仑废钢回收站", region="宁波市北仑区")
     pickup_settled(other, 10, "steel-heavy", "B", "2000", "1000")
     return Month(customer, p0, p1, p2, sale, adjustment)
 

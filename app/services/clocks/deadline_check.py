@@ -1,9 +1,10 @@
 """The deadline check (时限检查): mark clocks at risk or breached, alert, escalate.
 
 For each kind of record (cases, pickups, follow-up visits, improvement
-actions, confirmed settlements awaiting payment) one set-based SELECT - all sent as one UNION ALL round trip - reads,
-from the partial indexes on the open rows' risk instants, the ids of the rows
-with something to do; those rows are then re-read in batches:
+actions, confirmed settlements awaiting payment) one set-based SELECT - all
+sent as one UNION ALL round trip - reads, from the partial indexes on the
+open rows' risk instants, the ids of the rows with something to do; those
+rows are then re-read in batches:
 
 - a pending clock (running/at risk) whose risk or due instant has passed:
   it becomes at_risk or breached, and the owner (or, without one, the

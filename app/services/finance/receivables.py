@@ -62,6 +62,11 @@ BOUNDS = (("d30", 30), ("d60", 60), ("d90", 90))
 
 
 # ------------------------------------------------------------------ ageing
+def today() -> dt.date:
+    """The business date now."""
+    return now().date()
+
+
 def outstanding(as_of: dt.date) -> Any:
     """Settlements owed at the end of `as_of`: confirmed by then, and not paid
     or voided by then."""
@@ -132,7 +137,7 @@ def ageing(direction: str, user: Any, as_of: dt.date | None = None) -> Ageing:
     """Outstanding settlements of one direction per customer and bucket."""
     if direction not in SETTLEMENT_DIRECTIONS:
         raise InvalidInput(_l("Choose the direction: payment or receipt."))
-    as_of = as_of or now().date()
+    as_of = as_of or today()
     slot = bucket(as_of).label("bucket")
     stmt = restrict(
         select(

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.codes import CLOCK_STATES, label
 from app.security.access import can
-from app.services.reporting import complaint_analysis, kpi
+from app.services.reporting import business, complaint_analysis, kpi
 
 TREND_MONTHS = 12
 TOP_CUSTOMERS = 10
@@ -43,6 +43,7 @@ def page(user: Any, month: dt.date | None = None) -> dict[str, Any]:
         "figures": [report.figure(k.code, month) for k in kpi.KPIS],
         "charts": list(CHARTS),
         "can_kpi": can(user, "read", "Kpi"),
+        "can_business": can(user, "read", "BusinessStatistics"),
     }
 
 
@@ -130,6 +131,8 @@ CHARTS: dict[str, Callable[[Any, dt.date], dict[str, Any]]] = {
     "by_stage": _complaints("stage"),
     "by_region": _complaints("region"),
     "top_customers": _complaints("customer", TOP_CUSTOMERS),
+    # Business statistics (seed 002 §7(二)): volumes and settlement amounts.
+    **business.CHARTS,
 }
 
 

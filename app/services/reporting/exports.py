@@ -46,7 +46,7 @@ from app.models.codes import (
 from app.security.access import acting_as, can
 from app.security.scope import restrict
 from app.services.core.errors import InvalidInput, NotAllowed, NotFound
-from app.services.reporting import complaint_analysis, kpi, sheets
+from app.services.reporting import business, complaint_analysis, kpi, sheets
 from app.services.reporting.sheets import BOLD, FLAG
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,13 @@ class Export:
     count: Callable[[dict[str, Any], Any], int]
     write: Callable[[dict[str, Any], Any, Callable[[int], None]], Workbook]
     filename: Callable[[dict[str, Any]], str]
+    # The right to start it: (action, resource).
+    permission: tuple[str, str] = ("export", "Kpi")
+    # Checks and normalizes the request's parameters for the user (raising
+    # DomainError); None: a month and a span of months.
+    clean: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+    # Offered on the exports page; others start from their record's screen.
+    listed: bool = True
 
 
 def _window(params: dict[str, Any]) -> kpi.Window:
@@ -441,11 +448,15 @@ def _kpi_write(
         ):
             _append(complaints, [item.label, item.count])
         _append(complaints, [])
+    business.write_sheet(book, month, user)
     for sheet in book.worksheets:
         sheet.column_dimensions["A"].width = 34
     progress(1)
     return book
 
+
+# Modules registering exports of other domains (loaded on first use).
+EXPORT_MODULES = ("app.services.finance.workbooks",)
 
 EXPORTS: dict[str, Export] = {
     "complaint_register": Export(
@@ -468,6 +479,26 @@ EXPORTS: dict[str, Export] = {
 }
 
 
+def register(export: Export) -> Export:
+    """Add an export kind of another domain."""
+    EXPORTS[export.kind] = export
+    return export
+
+
+def exports() -> dict[str, Export]:
+    """Every export kind, those of other domains included."""
+    import importlib
+
+    for module in EXPORT_MODULES:
+        importlib.import_module(module)
+    return EXPORTS
+
+
+def listed() -> dict[str, Export]:
+    """The exports offered on the exports page."""
+    return {kind: export for kind, export in exports().items() if export.listed}
+
+
 # ------------------------------------------------------------------ tasks
 def folder() -> Path:
     path = Path(
@@ -485,7 +516,7 @@ def file_of(task: BackgroundTask) -> Path | None:
 
 
 def download_name(task: BackgroundTask) -> str:
-    export = EXPORTS[task.kind]
+    export = exports()[task.kind]
     return export.filename(json.loads(task.params or "{}"))
 
 
@@ -502,21 +533,26 @@ def _queue() -> Any | None:
 
 def request_export(kind: str, params: dict[str, Any], user: Any) -> BackgroundTask:
     """Create the task; build it now when small or when no worker can take it."""
-    export = EXPORTS.get(kind)
+    export = exports().get(kind)
     if export is None:
         raise NotFound(_l("Unknown export."))
-    if not can(user, "export", "Kpi"):
+    if not can(user, *export.permission):
         raise NotAllowed(_l("You may not export."))
-    try:
-        span = max(1, min(int(params.get("span") or 1), 36))
-    except ValueError:
-        raise InvalidInput(_l("Give the number of months."), field="span") from None
-    clean = {
-        "month": kpi.month_key(kpi.parse_month(params.get("month"))),
-        "span": span,
-        "locale": str(get_locale() or "zh"),
-    }
     with acting_as(user):
+        if export.clean is not None:
+            clean = export.clean(params, user)
+        else:
+            try:
+                span = max(1, min(int(params.get("span") or 1), 36))
+            except ValueError:
+                raise InvalidInput(
+                    _l("Give the number of months."), field="span"
+                ) from None
+            clean = {
+                "month": kpi.month_key(kpi.parse_month(params.get("month"))),
+                "span": span,
+            }
+        clean["locale"] = str(get_locale() or "zh")
         total = export.count(clean, user)
     task = BackgroundTask(
         kind=kind,
@@ -558,7 +594,7 @@ def run_task(task_id: int) -> None:
     task = db.session.get(BackgroundTask, task_id)
     if task is None or task.status == "done":
         return
-    export = EXPORTS[task.kind]
+    export = exports()[task.kind]
     params = json.loads(task.params or "{}")
     user = db.session.get(AppUser, task.created_by_id)
     task.status, task.progress, task.message = "running", 0, None
@@ -617,7 +653,7 @@ def recent(user: Any, limit: int = 20) -> list[BackgroundTask]:
             select(BackgroundTask)
             .where(
                 BackgroundTask.created_by_id == user.id,
-                BackgroundTask.kind.in_(EXPORTS),
+                BackgroundTask.kind.in_(exports()),
             )
             .order_by(BackgroundTask.id.desc())
             .limit(limit)

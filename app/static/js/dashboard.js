@@ -41,6 +41,10 @@
                options: { scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } },
                           plugins: { legend: { position: "bottom" } } } };
     }
+    if (data.grouped) {
+      return { type: "bar", data: { labels: data.labels, datasets: datasets },
+               options: { plugins: { legend: { position: "bottom" } } } };
+    }
     var horizontal = name === "top_customers";
     datasets[0].backgroundColor = data.labels.map(function (_l, i) { return palette[i % palette.length]; });
     return { type: "bar", data: { labels: data.labels, datasets: datasets },
