@@ -425,6 +425,34 @@ class RecordView(ModelView):
         return render_template(self.print_template, item=item, **values)
 
 
+class RefusalKeepsForm:
+    """Mixin of a RecordView: a rule refusing a new record shows the add form
+    again with what was typed and the reason at its field (FAB's own add
+    flashes the reason and drops the form)."""
+
+    def pre_add(self, item: Any) -> None:
+        try:
+            super().pre_add(item)  # type: ignore[misc]
+        except DomainError as error:
+            from flask import g
+
+            g.refused = error
+            raise
+
+    def _add(self) -> Any:
+        from flask import g
+
+        widgets = super()._add()  # type: ignore[misc]
+        error = g.pop("refused", None)
+        if error is None:
+            return widgets
+        db.session.rollback()
+        form = self.add_form.refresh()  # type: ignore[attr-defined]
+        if error.field and error.field in form:
+            form[error.field].errors = [str(error)]
+        return self._get_add_widget(form=form, exclude_cols=[])  # type: ignore[attr-defined]
+
+
 class ReferenceView(RecordView):
     """Reference data: every signed-in user reads, admins change."""
 

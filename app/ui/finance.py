@@ -25,7 +25,7 @@ from app.services.finance.receivables import OVERDUE_FLOW
 from app.services.finance.statements import STATEMENT_FLOW
 from app.services.reporting import exports
 from app.services.reporting.kpi import month_key, month_of, parse_month
-from app.ui.base import RecordView, ReferenceView
+from app.ui.base import RecordView, ReferenceView, RefusalKeepsForm
 
 
 def yuan(value: Any) -> str:
@@ -59,7 +59,7 @@ class PaymentTermView(ReferenceView):
     }
 
 
-class StatementView(RecordView):
+class StatementView(RefusalKeepsForm, RecordView):
     record_name = _l("Statement of account")
     datamodel = SQLAInterface(Statement)
     class_permission_name = "Statement"

@@ -6,10 +6,14 @@ import datetime as dt
 from decimal import Decimal as D
 from itertools import count
 
+from flask import current_app
+
 from app.extensions import db
 from app.models import (
     BUSINESS_TZ,
+    AppUser,
     Customer,
+    Department,
     Inspection,
     Material,
     PriceListItem,
@@ -69,3 +73,19 @@ def sale(
             data = {"due_on": due_on} if due_on else {}
             settle_step(settlement, "confirm", **data)
     return settlement
+
+
+def add_sales_rep(username: str = "sales2") -> AppUser:
+    """A second Sales clerk (the demo has one)."""
+    sm = current_app.appbuilder.sm
+    clerk = sm.add_user(
+        username,
+        "晓",
+        "孙",
+        f"{username}@example.com",
+        sm.find_role("Sales"),
+        password="Test-pass-2026",
+    )
+    clerk.department_id = by_code(Department, "sales").id
+    db.session.commit()
+    return clerk

@@ -7,13 +7,11 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
     AppUser,
-    Department,
     JobRun,
     Notification,
     NotificationRecipient,
@@ -27,25 +25,9 @@ from app.services.core.errors import Conflict, InvalidInput, NotAllowed
 from app.services.finance import receivables
 from app.services.finance.receivables import OVERDUE_FLOW
 from tests.factories import CustomerFactory, by_code, user
-from tests.finance.money import day, sale
+from tests.finance.money import add_sales_rep, day, sale
 from tests.finance.month import pickup_settled
 from tests.recycling.flow import settle_step, step
-
-
-def add_sales_rep(username: str = "sales2") -> AppUser:
-    """A second Sales clerk (the demo has one)."""
-    sm = current_app.appbuilder.sm
-    clerk = sm.add_user(
-        username,
-        "晓",
-        "孙",
-        f"{username}@example.com",
-        sm.find_role("Sales"),
-        password="Test-pass-2026",
-    )
-    clerk.department_id = by_code(Department, "sales").id
-    db.session.commit()
-    return clerk
 
 
 def amounts(row: receivables.AgeingRow) -> dict[str, D]:
