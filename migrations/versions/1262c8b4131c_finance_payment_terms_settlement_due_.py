@@ -5,6 +5,9 @@ Revises: ed9a704334e9
 Create Date: 2026-11-29 18:53:42.292042
 
 """
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -135,6 +138,51 @@ def upgrade():
         batch_op.create_foreign_key('fk_settlement_payment_term', 'payment_term', ['payment_term_id'], ['id'])
 
     # ### end Alembic commands ###
+    _due_dates_of_confirmed_settlements()
+
+
+def _due_dates_of_confirmed_settlements():
+    """Settlements confirmed before payment terms existed: due 7 days after
+    confirmation (the seeded default term), so ageing and the deadline check
+    see them."""
+    business = ZoneInfo("Asia/Shanghai")
+    settlement = sa.table(
+        "settlement",
+        sa.column("id", sa.Integer),
+        sa.column("status", sa.String),
+        sa.column("confirmed_at", sa.DateTime(timezone=True)),
+        sa.column("due_on", sa.Date),
+        sa.column("due_at", sa.DateTime(timezone=True)),
+        sa.column("due_risk_at", sa.DateTime(timezone=True)),
+        sa.column("due_state", sa.String),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(settlement.c.id, settlement.c.confirmed_at).where(
+            settlement.c.status == "confirmed", settlement.c.due_on.is_(None)
+        )
+    ).all()
+    for row_id, confirmed in rows:
+        if confirmed is None:
+            continue
+        if isinstance(confirmed, str):
+            confirmed = dt.datetime.fromisoformat(confirmed)
+        if confirmed.tzinfo is None:
+            confirmed = confirmed.replace(tzinfo=dt.timezone.utc)
+        due_on = confirmed.astimezone(business).date() + dt.timedelta(days=7)
+        due_at = dt.datetime.combine(
+            due_on + dt.timedelta(days=1), dt.time(), business
+        ).astimezone(dt.timezone.utc)
+        risk_at = max(due_at - dt.timedelta(days=3), confirmed)
+        if bind.dialect.name == "sqlite":
+            due_at, risk_at = (
+                v.astimezone(dt.timezone.utc).replace(tzinfo=None) for v in (due_at, risk_at)
+            )
+        bind.execute(
+            settlement.update()
+            .where(settlement.c.id == row_id)
+            .values(due_on=due_on, due_at=due_at, due_risk_at=risk_at, due_state="running")
+        )
 
 
 def downgrade():
