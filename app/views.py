@@ -14,6 +14,7 @@ from app.ui.finance import (
     ReceivablesView,
     StatementView,
 )
+from app.ui.imports import ImportView
 from app.ui.jobs import JobRunView
 from app.ui.menu import MENU
 from app.ui.notify import NotificationView
@@ -89,6 +90,7 @@ MENU_VIEWS = {
     "KpiTargets": KpiTargetView,
     "Settings": SettingView,
     "AuditLog": AuditLogView,
+    "Imports": ImportView,
     "JobRuns": JobRunView,
 }
 

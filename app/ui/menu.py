@@ -148,6 +148,7 @@ MENU: tuple[Category, ...] = (
         "fa-cogs",
         (
             Item("AuditLog", _l("Audit trail"), "fa-history", "AuditLog"),
+            Item("Imports", _l("Excel import"), "fa-upload", "DataImport"),
             Item("JobRuns", _l("Job runs"), "fa-tasks", "JobMonitor"),
             Item(
                 "JobDashboard",

@@ -43,6 +43,7 @@ from app.services.core import records
 from app.services.core.errors import Conflict, InvalidInput
 from app.services.core.numbering import next_number
 from app.services.core.records import RecordRules, department, register
+from app.services.core.transactions import open_for_savepoints
 from app.services.core.workflow import Ask, Step, Workflow, channel_choices
 from app.services.finance import ledger
 from app.services.finance.terms import end_of, setting_int
@@ -273,6 +274,7 @@ def open_overdue_tasks(moment: dt.datetime | None = None) -> int:
     ).all()
     actor = system_user()
     created = 0
+    open_for_savepoints()
     for settlement in candidates:
         try:
             with db.session.begin_nested():
