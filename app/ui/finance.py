@@ -14,6 +14,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from wtforms import MonthField
 from wtforms.validators import InputRequired
+from wtforms.widgets import TextInput
 
 from app.extensions import db
 from app.labels import LABELS
@@ -107,10 +108,13 @@ class StatementView(RefusalKeepsForm, RecordView):
     # Statements are prepared for any active customer with settlements.
     add_form_query_rel_fields = {"customer": [["status", FilterEqual, "active"]]}
     add_form_extra_fields = {
+        # A text box taking YYYY-MM (the browser's month widget is not localized).
         "month": MonthField(
             LABELS["month"],
             validators=[InputRequired()],
             default=lambda: month_of(now()),
+            widget=TextInput(),
+            render_kw={"placeholder": "2026-03", "autocomplete": "off"},
         )
     }
     formatters_columns = {

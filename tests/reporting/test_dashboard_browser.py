@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.reporting.kpi_month import build_october, build_year
 
-CHARTS = 8
+CHARTS = 12  # 8 of KPIs and complaints, 4 of business statistics
 
 
 def test_dashboard_renders_with_every_request_on_127_0_0_1(db, person, tmp_path):

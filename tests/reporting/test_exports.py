@@ -88,8 +88,9 @@ def _dec(value):
 
 def test_kpi_report_holds_the_months_figures(october, login, users):
     book = _download(login("manager"), REPORT, month="2026-10")
-    summary, by_department, by_staff, complaints = book.worksheets
+    summary, by_department, by_staff, complaints, business = book.worksheets
     assert summary["B1"].value == "2026-10"
+    assert (business.title, business["B1"].value) == ("经营统计", "2026-10")
     figures = list(summary.iter_rows(min_row=5, values_only=True))
     assert len(figures) == 8
     # Rows follow the KPI order; (numerator, denominator, value).

@@ -213,6 +213,7 @@ class Outcome:
     imported: dict[str, int]
     problems: list[Problem]
     ctx: Context | None = None
+    rows: int = 0
 
 
 def _message(error: Exception) -> tuple[str, str | None]:
@@ -309,11 +310,11 @@ def import_workbook(
                 problems.append(Problem("", 0, "", None, _message(error)[0]))
     if problems:
         db.session.rollback()
-        return Outcome({}, problems)
+        return Outcome({}, problems, rows=total)
     db.session.commit()
     if ctx.calendar_days:
         calendar_changed(ctx.calendar_days)
-    return Outcome(imported, [], ctx)
+    return Outcome(imported, [], ctx, rows=total)
 
 
 def calendar_changed(days: list[dt.date]) -> int:
@@ -420,9 +421,10 @@ def run_task(task_id: int, progress: Callable[[int, int], None] | None = None) -
                     )
                 ),
                 name,
+                outcome.rows,
             )
             return
-        _finish(task_id, "done", summary(outcome))
+        _finish(task_id, "done", summary(outcome), rows=outcome.rows)
 
 
 def summary(outcome: Outcome) -> str:
@@ -446,11 +448,18 @@ def summary(outcome: Outcome) -> str:
     return text_
 
 
-def _finish(task_id: int, status: str, message: str, report: str | None = None) -> None:
+def _finish(
+    task_id: int,
+    status: str,
+    message: str,
+    report: str | None = None,
+    rows: int = 0,
+) -> None:
     task = db.session.get(BackgroundTask, task_id)
     task.status, task.message, task.finished_at = status, message[:500], now()
     task.result_path = report
-    task.progress = max(task.progress, task.total)
+    task.total = max(task.total, rows)
+    task.progress = task.total
     db.session.commit()
 
 
