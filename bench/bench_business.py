@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -28,26 +27,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.bench_sweep import _admin, _median_ms
+
 RUNS = 5
 CHARTS = ("business_volumes", "business_materials", "business_regions")
 CHARTS += ("business_amounts",)
-
-
-def _admin(url: sa.URL, *statements: str) -> None:
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement))
-    engine.dispose()
-
-
-def _median_ms(func: Callable[[], object], runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 CUSTOMERS = """
@@ -84,7 +68,7 @@ CROSS JOIN n
 JOIN kinds ON kinds.k = g % n.c
 JOIN weigh_ticket t ON t.number = 'BT-' || lpad(((g + 3) / 4)::text, 8, '0')
 CROSS JOIN LATERAL (
-    SELECT now() - ((g * 7919) % (360 * 24)) * interval '1 hour' AS at
+    SELECT now() - ((g::bigint * 7919) % (360 * 24)) * interval '1 hour' AS at
 ) instant
 """
 
@@ -102,7 +86,7 @@ SELECT 'BS-' || lpad(g::text, 8, '0'),
        now(), now(), :user, :user
 FROM generate_series(:first, :last) AS g
 CROSS JOIN LATERAL (
-    SELECT now() - ((g * 7919) % (360 * 24)) * interval '1 hour' AS at
+    SELECT now() - ((g::bigint * 7919) % (360 * 24)) * interval '1 hour' AS at
 ) instant
 """
 

@@ -110,19 +110,20 @@ class Movement:
     count: int = 0
 
 
+def _of(customer_ids: Iterable[int] | None) -> Any:
+    """The ledger of some customers (all when None)."""
+    if customer_ids is None:
+        return _events()
+    return _events(Settlement.__table__.c.customer_id.in_(list(customer_ids)))
+
+
 def balances(
     before: dt.datetime, customer_ids: Iterable[int] | None = None
 ) -> dict[int, int]:
     """Balance in cents of each customer from every entry before `before`."""
-    conditions = []
-    if customer_ids is not None:
-        conditions.append(Settlement.__table__.c.customer_id.in_(list(customer_ids)))
-    ledger = _events(*conditions)
+    ledger = _of(customer_ids)
     stmt = (
-        select(
-            ledger.c.customer_id,
-            func.sum(ledger.c.debit - ledger.c.credit),
-        )
+        select(ledger.c.customer_id, func.sum(ledger.c.debit - ledger.c.credit))
         .where(ledger.c.at < before)
         .group_by(ledger.c.customer_id)
     )
@@ -135,10 +136,7 @@ def movements(
     customer_ids: Iterable[int] | None = None,
 ) -> dict[int, Movement]:
     """Debits, credits and entry count per customer for [start, end)."""
-    conditions = []
-    if customer_ids is not None:
-        conditions.append(Settlement.__table__.c.customer_id.in_(list(customer_ids)))
-    ledger = _events(*conditions)
+    ledger = _of(customer_ids)
     stmt = (
         select(
             ledger.c.customer_id,

@@ -374,25 +374,29 @@ def _tonnes(value: Decimal) -> float:
     return float((value / 1000).quantize(KG))
 
 
+def _pair(
+    labels: list[str], first: tuple[Any, list[float]], second: tuple[Any, list[float]]
+) -> dict[str, Any]:
+    """A chart of two series side by side (bars grouped per label)."""
+    return {
+        "labels": labels,
+        "datasets": [
+            {"label": str(title), "data": data} for title, data in (first, second)
+        ],
+        "grouped": True,
+    }
+
+
 def volume_chart(dimension: str, limit: int | None = None) -> Any:
     """A dashboard chart: received and sold tonnes by a dimension (12 months)."""
 
     def build(user: Any, month: dt.date) -> dict[str, Any]:
-        window = Window.ending(month, 12)
-        rows = volumes(dimension, window, user)
-        if limit is not None:
-            rows = rows[:limit]
-        return {
-            "labels": [r.key for r in rows],
-            "datasets": [
-                {
-                    "label": str(_l("Received (t)")),
-                    "data": [_tonnes(r.received) for r in rows],
-                },
-                {"label": str(_l("Sold (t)")), "data": [_tonnes(r.sold) for r in rows]},
-            ],
-            "grouped": True,
-        }
+        rows = volumes(dimension, Window.ending(month, 12), user)[:limit]
+        return _pair(
+            [r.key for r in rows],
+            (_l("Received (t)"), [_tonnes(r.received) for r in rows]),
+            (_l("Sold (t)"), [_tonnes(r.sold) for r in rows]),
+        )
 
     return build
 
@@ -400,17 +404,11 @@ def volume_chart(dimension: str, limit: int | None = None) -> Any:
 def amount_chart(user: Any, month: dt.date) -> dict[str, Any]:
     """A dashboard chart: purchases and sales settled per month (12 months), CNY."""
     rows = amounts(Window.ending(month, 12), user)
-    return {
-        "labels": [r.month for r in rows],
-        "datasets": [
-            {
-                "label": str(_l("Purchases settled")),
-                "data": [float(r.purchases) for r in rows],
-            },
-            {"label": str(_l("Sales settled")), "data": [float(r.sales) for r in rows]},
-        ],
-        "grouped": True,
-    }
+    return _pair(
+        [r.month for r in rows],
+        (_l("Purchases settled"), [float(r.purchases) for r in rows]),
+        (_l("Sales settled"), [float(r.sales) for r in rows]),
+    )
 
 
 CHARTS = {
