@@ -1,7 +1,7 @@
 """finance: payment terms, settlement due dates and invoices, statements, overdue tasks
 
 Revision ID: 1262c8b4131c
-Revises: ed9a704334e9
+Revises: 2bfd9c131910
 Create Date: 2026-11-29 18:53:42.292042
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1262c8b4131c'
-down_revision = 'ed9a704334e9'
+down_revision = '2bfd9c131910'
 branch_labels = None
 depends_on = None
 

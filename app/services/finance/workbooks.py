@@ -23,32 +23,22 @@ from app.models import Statement
 from app.security.scope import restrict
 from app.services.core.errors import InvalidInput, NotFound
 from app.services.finance import receivables, statements
+from app.services.reporting import sheets
 from app.services.reporting.exports import Export, register
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 MONEY_FORMAT = "#,##0.00;-#,##0.00"
-# A cell starting with one of these is read as a formula by spreadsheet
-# programs (OWASP "CSV injection"); such text is written with a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text(value: Any) -> Any:
-    """A value safe to write into a cell: text never becomes a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _row(sheet: Any, values: list[Any], bold: bool = False) -> None:
-    sheet.append([text(v) for v in values])
+    """One row, formula-like text kept as text (reporting.sheets), money formatted."""
+    sheets.append(sheet, values, font=BOLD if bold else None)
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, Decimal | float | int) and not isinstance(
             cell.value, bool
         ):
             cell.number_format = MONEY_FORMAT
-        if bold:
-            cell.font = BOLD
 
 
 # ------------------------------------------------------------- statement
@@ -78,7 +68,7 @@ def _statement_write(
     book = Workbook()
     sheet = book.active
     sheet.title = str(_l("Statement of account"))
-    sheet.append([text(values["company"]["name"])])
+    sheets.append(sheet, [values["company"]["name"]])
     sheet["A1"].font = TITLE
     _row(sheet, [str(values["title"]), statement.number], bold=True)
     _row(

@@ -35,8 +35,8 @@ from app.models import AppUser, BackgroundTask, now
 from app.security.access import acting_as, can
 from app.services.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from app.services.core.transactions import open_for_savepoints
-from app.services.finance.workbooks import text
 from app.services.imports.sheets import SHEETS, Context, Row, Sheet, finish_calendar
+from app.services.reporting import sheets
 
 logger = logging.getLogger(__name__)
 
@@ -352,18 +352,17 @@ def error_report(path: Path, problems: list[Problem]) -> Workbook:
     for cell in summary[1]:
         cell.font = BOLD
     for problem in problems:
-        summary.append(
+        sheets.append(
+            summary,
             [
-                text(problem.sheet),
+                problem.sheet,
                 problem.row,
-                text(problem.column),
-                text(
-                    problem.value
-                    if not isinstance(problem.value, dt.date)
-                    else str(problem.value)
-                ),
-                text(problem.message),
-            ]
+                problem.column,
+                problem.value
+                if not isinstance(problem.value, dt.date)
+                else str(problem.value),
+                problem.message,
+            ],
         )
     summary.column_dimensions["E"].width = 80
     source = load_workbook(path, read_only=True, data_only=True)
@@ -375,10 +374,7 @@ def error_report(path: Path, problems: list[Problem]) -> Workbook:
             ):
                 errors = by_row.get((worksheet.title, number), [])
                 extra = str(_l("Error")) if number == 1 else "；".join(errors)
-                copy.append([text(v) for v in values] + [extra])
-                if errors:
-                    for cell in copy[copy.max_row]:
-                        cell.fill = RED
+                sheets.append(copy, [*values, extra], fill=RED if errors else None)
     finally:
         source.close()
     return report

@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.services.finance.workbooks import text
 from app.services.imports.sheets import SHEETS
+from app.services.reporting.sheets import looks_like_formula
 
 HEADER = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED = PatternFill("solid", fgColor="FCE4D6")
@@ -80,13 +80,15 @@ def template() -> Workbook:
             )
             if column.choices is None:
                 continue
-            values = [text(v) for v in column.choices()]
+            values = list(column.choices())
             if not values:
                 continue
             list_column += 1
             list_letter = get_column_letter(list_column)
             for row, value in enumerate(values, start=1):
-                lists.cell(row=row, column=list_column, value=value)
+                cell = lists.cell(row=row, column=list_column, value=value)
+                if looks_like_formula(value):  # reference data typed by admins
+                    cell.data_type, cell.quotePrefix = "s", True
             validation = DataValidation(
                 type="list",
                 formula1=(

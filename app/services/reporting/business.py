@@ -310,20 +310,22 @@ def amounts(window: Window, user: Any) -> list[AmountRow]:
 # --------------------------------------------------------- monthly report
 def write_sheet(book: Any, month: dt.date, user: Any) -> None:
     """The business statistics of a month as a sheet of the monthly report."""
-    from app.services.finance.workbooks import text
+    from app.services.reporting.sheets import append
 
     window = Window.ending(month, 1)
     sheet = book.create_sheet(str(_l("Business statistics")))
-    sheet.append([str(_l("Business statistics")), month_key(month)])
+    append(sheet, [str(_l("Business statistics")), month_key(month)])
     for name in ("material", "grade", "region"):
-        sheet.append([])
-        sheet.append(
-            [str(DIMENSIONS[name]), str(_l("Received (kg)")), str(_l("Sold (kg)"))]
+        append(sheet, [])
+        append(
+            sheet,
+            [str(DIMENSIONS[name]), str(_l("Received (kg)")), str(_l("Sold (kg)"))],
         )
         for row in volumes(name, window, user):
-            sheet.append([text(row.key), row.received, row.sold])
-    sheet.append([])
-    sheet.append(
+            append(sheet, [row.key, row.received, row.sold])
+    append(sheet, [])
+    append(
+        sheet,
         [
             str(t)
             for t in (
@@ -336,23 +338,25 @@ def write_sheet(book: Any, month: dt.date, user: Any) -> None:
                 _l("List price (CNY/kg)"),
                 _l("Deviation from the list (percent)"),
             )
-        ]
+        ],
     )
     for row in prices(window, user):
-        sheet.append(
+        append(
+            sheet,
             [
                 str(_l("Purchase") if row.direction == "pay" else _l("Sale")),
-                text(row.material),
-                text(row.grade),
+                row.material,
+                row.grade,
                 row.kg,
                 row.amount,
                 row.average,
                 row.list_average,
                 row.deviation,
-            ]
+            ],
         )
-    sheet.append([])
-    sheet.append(
+    append(sheet, [])
+    append(
+        sheet,
         [
             str(t)
             for t in (
@@ -362,10 +366,10 @@ def write_sheet(book: Any, month: dt.date, user: Any) -> None:
                 _l("Paid to suppliers"),
                 _l("Received from buyers"),
             )
-        ]
+        ],
     )
     for row in amounts(window, user):
-        sheet.append([row.month, row.purchases, row.sales, row.paid, row.received])
+        append(sheet, [row.month, row.purchases, row.sales, row.paid, row.received])
     sheet.column_dimensions["A"].width = 24
 
 
