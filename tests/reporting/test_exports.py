@@ -264,7 +264,7 @@ def test_register_writes_formula_like_text_as_text(db, october, login):
 def test_kpi_report_writes_formula_like_text_as_text(db, october, login):
     _hostile_october(db, october)
     book = _download(login("manager"), REPORT, month="2026-10")
-    _, _, by_staff, complaints = book.worksheets
+    _, _, by_staff, complaints, _business = book.worksheets
     customers = [row[0] for row in complaints.iter_rows() if row[0].value]
     (hostile,) = [c for c in customers if c.value == HOSTILE["name"]]
     _as_text(hostile, HOSTILE["name"])
