@@ -55,6 +55,12 @@ class BaseConfig:
     AUTH_ROLE_PUBLIC = "Public"
     FAB_API_SWAGGER_UI = True
     FAB_ADD_SECURITY_API = False
+    # Roles and permissions are data synced by `flask roles sync`: FAB's raw
+    # permission, view-menu and permission-view screens would only show its
+    # internal names (and edits there are overwritten by the next sync).
+    FAB_ADD_SECURITY_PERMISSION_VIEW = False
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_INDEX_VIEW = "app.ui.home.HomeView"
     FAB_PASSWORD_COMPLEXITY_ENABLED = False

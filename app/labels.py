@@ -62,6 +62,8 @@ LABELS = {
     "hours": _l("Hours"),
     "year": _l("Year"),
     "parent": _l("Parent category"),
+    "children": _l("Sub-categories"),
+    "grades": _l("Grades"),
     "unit": _l("Unit"),
     "material": _l("Material"),
     "grade": _l("Grade"),
@@ -238,7 +240,7 @@ LABELS = {
     "clock": _l("Clock"),
     "level": _l("Level"),
     "body": _l("Message"),
-    "table_name": _l("Table"),
+    "table_name": _l("Record type"),
     "row_id": _l("Row"),
     "changes": _l("Changes"),
 }

@@ -238,6 +238,7 @@ class Person:
     def type(self, name: str, text: str, clear: bool = False) -> Person:
         """Click into a field and type, key by key, as a person does."""
         field = self.field(name)
+        assert field.evaluate("e => e.tagName") in ("INPUT", "TEXTAREA"), name
         field.click()
         self._did()
         if clear:

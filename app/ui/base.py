@@ -16,6 +16,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, session, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import Boolean, Integer, Numeric, Time
 from sqlalchemy import inspect as sa_inspect
 from wtforms import BooleanField, HiddenField, SelectField, TimeField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.extensions import db
@@ -63,6 +65,17 @@ def state_badge(value: Any) -> Any:
     )
 
 
+# Columns holding stable identifiers (codes of the API and `flask` commands,
+# setting keys, where a row came from): shown as they are, never translated.
+IDENTIFIER_COLUMNS = frozenset({"code", "key", "source"})
+
+
+def format_identifier(value: Any) -> Any:
+    if value is None:
+        return ""
+    return Markup('<span translate="no">{}</span>').format(value)
+
+
 def format_plain(value: Any) -> Any:
     return "" if value is None else value
 
@@ -98,6 +111,8 @@ def _mask_formatter(kind: str) -> Any:
     mask = MASKS[kind]
 
     def formatter(value: Any) -> Any:
+        if value is None:
+            return ""
         return value if may_see_contact() else mask(value)
 
     return formatter
@@ -128,6 +143,9 @@ class RecordView(ModelView):
     # After "save" on the add form: open the new record (False: back to where
     # the clerk came from, e.g. a log entry added from its case).
     land_on_created = True
+    # Required pickers of the add form that keep their first choice as the
+    # default (all others start empty, so nothing risky is preselected).
+    preselected_pickers: tuple[str, ...] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
@@ -141,6 +159,7 @@ class RecordView(ModelView):
             self.base_filters += SCOPE_FILTER
         self._configure_columns(model)
         super().__init__(**kwargs)
+        _no_preselected_pickers(self.add_form, keep=self.preselected_pickers)
 
     # ----------------------------------------------------------------- set-up
     def _configure_columns(self, model: Any) -> None:
@@ -153,6 +172,8 @@ class RecordView(ModelView):
         for column in model.__table__.columns:
             codes = column.info.get("codes")
             name = column.key
+            if name in IDENTIFIER_COLUMNS and not codes:
+                self.formatters_columns.setdefault(name, format_identifier)
             if codes is CLOCK_STATES:
                 self.formatters_columns.setdefault(name, state_badge)
             if codes:
@@ -223,6 +244,9 @@ class RecordView(ModelView):
             self.formatters_columns[name] = _mask_formatter(kind)
         # Empty values show as empty, not "None"; booleans as yes/no.
         shown = {*(self.list_columns or []), *(self.show_columns or [])}
+        # Screens without a column list show every column and relation.
+        shown.update(c.key for c in model.__table__.columns)
+        shown.update(r.key for r in sa_inspect(model).relationships)
         for fieldset in self.show_fieldsets or []:
             shown.update(fieldset[1].get("fields", []))
         booleans = {
@@ -362,12 +386,20 @@ class RecordView(ModelView):
     def render_header(self, item: Any) -> str:
         from flask import render_template
 
-        steps = self.workflow.available(item, current_user()) if self.workflow else []
+        user = current_user()
+        steps = self.workflow.available(item, user) if self.workflow else []
+        waiting = self.workflow.waiting(item, user) if self.workflow else []
+        permission = f"can_{self.get_method_permission('edit')}"
+        may_edit = permission in (
+            self.base_permissions or ()
+        ) and self.appbuilder.sm.has_access(permission, self.class_permission_name)
         return render_template(
             self.header_template or "record/header.html",
             view=self,
             item=item,
             steps=steps,
+            waiting=waiting,
+            edit_url=url_for(f"{self.endpoint}.edit", pk=item.id) if may_edit else None,
             **self.header_context(item),
         )
 
@@ -387,6 +419,11 @@ class RecordView(ModelView):
         item = self._scoped_item(pk)
         if not self.workflow.allowed(step, current_user()):
             abort(403)
+        reason = self.workflow.why_not(step, item)
+        if request.method == "GET" and reason is not None:
+            # Refused before the clerk fills in anything.
+            flash(str(reason), "warning")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         form = self.workflow.form_for(step, item)
         status = 200
         if request.method == "POST" and form.validate_on_submit():
@@ -457,6 +494,20 @@ class ReferenceView(RecordView):
     """Reference data: every signed-in user reads, admins change."""
 
     class_permission_name = "ReferenceData"
+
+
+def _no_preselected_pickers(form: Any, keep: tuple[str, ...] = ()) -> None:
+    """A new record preselects no related record: required pickers start empty
+    ("请选择") and an empty one is refused as required, instead of silently
+    taking the first customer or category in the list."""
+    for name in dir(form):
+        if name in keep:
+            continue
+        unbound = getattr(form, name, None)
+        if isinstance(unbound, UnboundField) and issubclass(
+            unbound.field_class, QuerySelectField
+        ):
+            unbound.kwargs["allow_blank"] = True
 
 
 def number_validators(model: Any) -> dict[str, list[Any]]:

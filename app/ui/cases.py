@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -12,7 +13,7 @@ from wtforms.validators import InputRequired
 from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Case, CaseAttachment, CaseLog
-from app.models.codes import LOG_KINDS
+from app.models.codes import KIND_SEVERITIES, LOG_KINDS, SEVERITIES
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.clocks import record_clocks
 from app.ui.base import RecordView
@@ -65,6 +66,19 @@ class CaseAttachmentView(RecordView):
     base_order = ("id", "desc")
 
 
+def _severity_field() -> Any:
+    """Severity, offering only the severities of the chosen kind."""
+    return SelectField(
+        LABELS["severity"],
+        choices=list(SEVERITIES.items()),
+        validators=[InputRequired()],
+        render_kw={
+            "data-follows": "kind",
+            "data-choices": json.dumps(KIND_SEVERITIES),
+        },
+    )
+
+
 class CaseView(RecordView):
     record_name = _l("Service case")
     datamodel = SQLAInterface(Case)
@@ -73,6 +87,11 @@ class CaseView(RecordView):
     list_title = _l("Service cases")
     add_columns = screen_fields("case", "add")
     edit_columns = screen_fields("case", "edit")
+    add_form_extra_fields = {"severity": _severity_field()}
+    # A call comes in on the hotline, the first channel, unless the clerk
+    # says otherwise; customer and category are never preselected.
+    preselected_pickers = ("channel",)
+    edit_form_extra_fields = {"severity": _severity_field()}
     list_columns = [
         "number",
         "title",

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 from flask_appbuilder import IndexView, expose
+from flask_babel import lazy_gettext as _l
 
-from app.security.access import current_user
+from app.security.access import can, current_user
 from app.services.reporting import dashboard, worklist
 from app.ui.menu import MENU
+
+# What a clerk starts from the workbench: a call, a pickup booking.
+NEW_RECORDS = (
+    ("Case", _l("New case"), "CaseView.add"),
+    ("Pickup", _l("New pickup"), "PickupView.add"),
+)
 
 
 class HomeView(IndexView):
@@ -28,5 +35,10 @@ class HomeView(IndexView):
         return self.render_template(
             self.index_template,
             summary=worklist.summary(user),
+            new_records=[
+                (label, url_for(endpoint))
+                for resource, label, endpoint in NEW_RECORDS
+                if can(user, "add", resource)
+            ],
             tile_labels={item.resource: item.label for c in MENU for item in c.items},
         )

@@ -76,6 +76,8 @@ class NotificationView(RecordView):
     search_columns = ["read_at"]
     add_columns = edit_columns = []
     base_permissions = ["can_read", "can_edit"]
+    # "edit" here is marking read; an alert has no edit form (no button, no page).
+    method_permission_name = {**RecordView.method_permission_name, "edit": "edit_form"}
     label_columns = {
         **RecordView.label_columns,
         "notification": _l("Alert"),

@@ -26,6 +26,7 @@ from app.services.core import events
 from app.services.core.errors import InvalidInput
 from app.services.core.workflow import (
     Ask,
+    NotApplicable,
     Step,
     Workflow,
     as_datetime,
@@ -150,11 +151,11 @@ def needs_approval(case: Case) -> bool:
 
 def _approve_guard(case: Case) -> Any:
     if not needs_approval(case):
-        return _l("Only a major complaint's solution needs approval.")
+        return NotApplicable(_l("Only a major complaint's solution needs approval."))
     if not (case.solution or "").strip():
         return _l("There is no solution to approve yet.")
     if case.solution_approved_at is not None:
-        return _l("The solution is already approved.")
+        return NotApplicable(_l("The solution is already approved."))
     return None
 
 
@@ -182,7 +183,7 @@ def _cancel(case: Case, data: dict[str, Any], user: Any) -> None:
 
 def _answer_guard(case: Case) -> Any:
     if case.kind != "inquiry":
-        return _l("Only an inquiry can be answered and closed at once.")
+        return NotApplicable(_l("Only an inquiry can be answered and closed at once."))
     return None
 
 

@@ -117,6 +117,31 @@ class Workflow:
             return step.asks
         return (*step.asks, *step.more_asks(record))
 
+    def why_not(self, step: Step, record: Any) -> Any:
+        """Why the step cannot be taken on the record now (None: it can)."""
+        state = getattr(record, self.state)
+        if state not in step.sources:
+            return _l(
+                "“%(step)s” is not possible while the record is “%(status)s”.",
+                step=step.label,
+                status=label(self.statuses, state),
+            )
+        return step.guard(record) if step.guard is not None else None
+
+    def waiting(self, record: Any, user: Any) -> list[tuple[Step, Any]]:
+        """Steps of the current state the user may take once a condition is
+        met, with the reason each is not possible yet (shown disabled)."""
+        result = []
+        for step in self.steps:
+            if getattr(record, self.state) not in step.sources:
+                continue
+            if step.guard is None or not self.allowed(step, user):
+                continue
+            reason = step.guard(record)
+            if reason is not None and not getattr(reason, "not_applicable", False):
+                result.append((step, reason))
+        return result
+
     def available(self, record: Any, user: Any) -> list[Step]:
         """Steps the user may take on the record in its current state."""
         return [
@@ -187,18 +212,9 @@ class Workflow:
         # Lock the row so that two clerks cannot take conflicting steps at once.
         db.session.refresh(record, with_for_update=True)
         state = getattr(record, self.state)
-        if state not in step.sources:
-            raise Conflict(
-                _l(
-                    "“%(step)s” is not possible while the record is “%(status)s”.",
-                    step=step.label,
-                    status=label(self.statuses, state),
-                )
-            )
-        if step.guard is not None:
-            reason = step.guard(record)
-            if reason is not None:
-                raise Conflict(reason)
+        reason = self.why_not(step, record)
+        if reason is not None:
+            raise Conflict(reason)
         from_status = state
         asks = self.asks(step, record)
         clean = {
@@ -263,6 +279,20 @@ def _field(ask: Ask) -> Any:
     if ask.kind == "bool":
         return BooleanField(**common)
     return StringField(validators=[*validators, Length(max=ask.max_length)], **common)
+
+
+class NotApplicable:
+    """A guard's reason meaning the step does not concern this record at all
+    (an inquiry has no solution to approve): refused like any other reason,
+    but not offered as a step waiting for a condition."""
+
+    not_applicable = True
+
+    def __init__(self, reason: Any) -> None:
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.reason)
 
 
 def code_choices(codes: dict[str, Any]) -> Choices:

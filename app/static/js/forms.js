@@ -1,18 +1,45 @@
-/* Form widgets of every screen.
+/* Form widgets of every screen, in the page's language (<html lang>).
  *
- * Date-time fields (input[data-datetime]): a plain text box that takes a
- * typed "YYYY-MM-DD HH:MM", with a calendar and clock picker to the minute in
- * the page's language. What the box shows is exactly what the server reads.
+ * - Date-time fields (input[data-datetime]): a plain text box that takes a
+ *   typed "YYYY-MM-DD HH:MM", with a calendar and clock picker to the minute.
+ *   What the box shows is exactly what the server reads.
+ * - select2 pickers: their own texts in Chinese; an empty picker shows its
+ *   placeholder ("请选择"), never the blank option's value.
+ * - A select with data-follows="<other select>" and data-choices='{"a": [..]}'
+ *   offers only the choices that go with the other select's value (the
+ *   severities of the chosen case kind).
  */
 (function () {
   "use strict";
+
+  var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
+
+  var SELECT2_ZH = {
+    errorLoading: function () { return "无法载入结果。"; },
+    inputTooLong: function (args) {
+      return "请删除" + (args.input.length - args.maximum) + "个字符";
+    },
+    inputTooShort: function (args) {
+      return "请再输入至少" + (args.minimum - args.input.length) + "个字符";
+    },
+    loadingMore: function () { return "载入更多结果…"; },
+    maximumSelected: function (args) { return "最多只能选择" + args.maximum + "个项目"; },
+    noResults: function () { return "未找到结果"; },
+    searching: function () { return "搜索中…"; },
+    removeAllItems: function () { return "清除"; },
+    removeItem: function () { return "删除"; }
+  };
+
+  // Before FAB's ab.js builds its pickers (on DOM ready).
+  if (window.jQuery && jQuery.fn.select2 && zh) {
+    jQuery.fn.select2.defaults.set("language", SELECT2_ZH);
+  }
 
   function dateTimePickers(root) {
     if (typeof flatpickr === "undefined") {
       return;
     }
     root.querySelectorAll("input[data-datetime]").forEach(function (input) {
-      var lang = input.getAttribute("data-locale") || "zh";
       flatpickr(input, {
         enableTime: true,
         time_24hr: true,
@@ -23,14 +50,74 @@
         // Weeks start on Monday, as on a Chinese calendar.
         locale: Object.assign(
           {},
-          lang.indexOf("zh") === 0 ? flatpickr.l10ns.zh : flatpickr.l10ns.default,
+          zh ? flatpickr.l10ns.zh : flatpickr.l10ns.default,
           {firstDayOfWeek: 1}
         )
       });
     });
   }
 
+  function blankPlaceholders() {
+    if (!window.jQuery || !jQuery.fn.select2) {
+      return;
+    }
+    jQuery("select.my_select2").each(function () {
+      var select = jQuery(this);
+      if (!select.find("option[value='__None']").length) {
+        return;
+      }
+      select.select2({
+        theme: "bootstrap",
+        allowClear: true,
+        placeholder: {id: "__None", text: select.data("placeholder") || ""}
+      });
+    });
+  }
+
+  function followingChoices(root) {
+    root.querySelectorAll("select[data-follows]").forEach(function (select) {
+      var leader = select.form && select.form.elements[select.getAttribute("data-follows")];
+      var choices = JSON.parse(select.getAttribute("data-choices") || "{}");
+      if (!leader) {
+        return;
+      }
+      var all = Array.prototype.slice.call(select.options).map(function (option) {
+        return option.cloneNode(true);
+      });
+      function follow() {
+        var allowed = choices[leader.value];
+        var current = select.value;
+        select.innerHTML = "";
+        all.forEach(function (option) {
+          if (!allowed || !option.value || allowed.indexOf(option.value) >= 0) {
+            select.appendChild(option.cloneNode(true));
+          }
+        });
+        var kept = Array.prototype.some.call(select.options, function (option) {
+          return option.value === current;
+        });
+        select.value = kept ? current : (select.options[0] || {}).value;
+      }
+      leader.addEventListener("change", follow);
+      follow();
+    });
+  }
+
+  // FAB's own alerts (ab_actions.js) in the page's language.
+  var ALERTS_ZH = {"No row selected": "请先勾选记录"};
+  if (zh && typeof window.ab_alert === "function") {
+    var abAlert = window.ab_alert;
+    window.ab_alert = function (text) {
+      abAlert(ALERTS_ZH[text] || text);
+    };
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     dateTimePickers(document);
+    followingChoices(document);
   });
+  if (window.jQuery) {
+    // After FAB's own picker set-up (ab.js registers its handler first).
+    jQuery(blankPlaceholders);
+  }
 })();

@@ -1,0 +1,226 @@
+"""The form crawler: every role opens every add and edit form it is offered.
+
+As each demo role, in Chromium: open every menu screen, its first record, and
+every add, edit and step page linked from those; save each edit form
+untouched and each add form with the least a person must enter (required
+fields only). It fails on any refusal of a field's own value (a widget that
+refuses what it shows), any English word on a Chinese page, any server error
+and any console error (the last two through the `person` fixture), and prints
+what it checked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.models import now
+from tests.conftest import ROLE_USERS
+
+# Latin words that are Chinese usage too: units, acronyms, product names.
+ALLOWED_WORDS = {
+    *("KPI", "SLA", "CNY", "RQ", "API", "Excel", "xlsx", "ID"),
+    *("kg", "km"),  # units
+    *("HDPE", "LDPE", "PET", "PP", "PVC", "ABS", "PE", "PS"),  # plastics
+}
+# A Latin word standing alone (not part of a code such as CS-2026-000001, an
+# address, a file name or an e-mail).
+LATIN_WORD = re.compile(r"(?<![\w\-.@/:])[A-Za-z]{2,}(?![\w\-.@/:])")
+# Text a person reads: the page, hidden dialogs that open on a click, the
+# placeholders, tooltips and options of its controls.
+READ_TEXT = """() => {
+  let page = document.body.innerText;
+  // Identifiers (codes, keys) are shown as they are.
+  document.querySelectorAll('[translate=no]').forEach(e => {
+    if (e.innerText) page = page.split(e.innerText).join(' ');
+  });
+  const parts = [page];
+  document.querySelectorAll('.modal').forEach(e => parts.push(e.textContent));
+  document.querySelectorAll('[placeholder],[title],[data-placeholder]').forEach(e => {
+    for (const a of ['placeholder', 'title', 'data-placeholder']) {
+      if (e.getAttribute(a)) parts.push(e.getAttribute(a));
+    }
+  });
+  document.querySelectorAll('option').forEach(e => parts.push(e.textContent));
+  return parts.join('\\n');
+}"""
+SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
+NUMBERS = re.compile(r"/\d+")
+
+
+@dataclass
+class Crawl:
+    pages: int = 0
+    forms: int = 0
+    saved: int = 0
+    refusals: list[str] = field(default_factory=list)
+    english: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def english_words(self, who: Any) -> None:
+        text = who.page.evaluate(READ_TEXT)
+        text = re.sub(r"\S+@\S+", " ", text)
+        words = {w for w in LATIN_WORD.findall(text) if w not in ALLOWED_WORDS}
+        if words:
+            self.english.append(f"{who.path}: {sorted(words)}")
+
+
+def _links(who: Any, pattern: str) -> list[str]:
+    hrefs = who.page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
+    found = []
+    for href in hrefs:
+        if not href or not href.startswith("/") or any(s in href for s in SKIP_LINKS):
+            continue
+        if re.search(pattern, href) and href not in found:
+            found.append(href)
+    return found
+
+
+def _shape(url: str) -> str:
+    """One form per kind: /cases/edit/12 and /cases/edit/13 are the same form."""
+    return NUMBERS.sub("/N", url.split("?")[0])
+
+
+def _open(crawl: Crawl, who: Any, url: str) -> None:
+    who.open(url)
+    crawl.pages += 1
+    crawl.english_words(who)
+
+
+def _fill_required(who: Any, upload: Path) -> None:
+    """What a person must enter on an add form: the starred fields only."""
+    form = who.page.locator("form#model_form, form").first
+    starred = form.locator(
+        "tr:has(label strong) :is(input, select, textarea)[name], "
+        ".form-group:has(label strong) :is(input, select, textarea)[name]"
+    )
+    for control in [*form.locator("[required]").all(), *starred.all()]:
+        name = control.get_attribute("name") or ""
+        tag = control.evaluate("e => e.tagName.toLowerCase()")
+        kind = (control.get_attribute("type") or "").lower()
+        if tag == "select":
+            if control.input_value() not in ("", "__None"):
+                continue
+            if "select2-hidden-accessible" in (control.get_attribute("class") or ""):
+                who.pick(name, None)
+            else:
+                values = control.eval_on_selector_all(
+                    "option",
+                    "os => os.map(o => o.value).filter(v => v && v !== '__None')",
+                )
+                control.select_option(values[0])
+        elif kind == "file":
+            control.set_input_files(str(upload))
+        elif kind in ("checkbox", "hidden") or control.input_value():
+            continue
+        elif control.get_attribute("data-datetime"):
+            who.type(name, now().strftime("%Y-%m-%d %H:%M"))
+        elif kind == "date":
+            who.type(name, now().strftime("%Y-%m-%d"))
+        elif name == "year":
+            who.type(name, "2030")
+        elif "percent" in name:
+            who.type(name, "50")
+        elif kind == "number" or re.search(r"kg|weight|price|amount|qty|rank", name):
+            who.type(name, "1")
+        elif "phone" in name:
+            who.type(name, "13800001234")
+        elif "email" in name:
+            who.type(name, "kefu@example.cn")
+        elif "password" in name:
+            who.type(name, "Crawl-pass-2026!")
+        else:
+            who.type(name, "巡检填写")
+
+
+def _save(crawl: Crawl, who: Any, url: str) -> None:
+    """Press the form's save button; a form shown again means refused."""
+    button = who.page.locator("form button[type=submit], form input[type=submit]").first
+    if not button.count():
+        return
+    button.click()
+    who.page.wait_for_load_state()
+    crawl.saved += 1
+    if _shape(who.path) == _shape(url):
+        errors = who.page.locator(
+            ".alert-danger, .has-error .help-block, .help-block.error"
+        ).all_inner_texts()
+        crawl.refusals.append(f"{url}: {[e.strip() for e in errors if e.strip()]}")
+    crawl.english_words(who)
+
+
+def _forms_of(who: Any) -> list[str]:
+    return [
+        *_links(who, r"/add(\?|$)"),
+        *_links(who, r"/edit/\d+"),
+        *_links(who, r"/step/\w+/\d+"),
+    ]
+
+
+# FAB's own security screens (users, roles, groups, login statistics) still
+# show role names, help texts and chart labels in English, and three
+# reference-data add forms need values the crawler cannot guess.
+ADMIN_GAPS = pytest.mark.xfail(
+    strict=True, reason="FAB security screens not yet in Chinese"
+)
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        pytest.param(r, marks=ADMIN_GAPS) if r == "Admin" else r
+        for r in sorted(ROLE_USERS)
+    ],
+)
+def test_every_form_of_every_role(demo_db, person, role, capsys):
+    who = person(role)
+    upload = Path(__file__).resolve().parent.parent / "docs" / "dashboard.png"
+    crawl = Crawl()
+    crawl.english_words(who)
+    menu = [
+        href
+        for href in who.page.eval_on_selector_all(
+            ".navbar .dropdown-menu a[href]",
+            "els => els.map(e => e.getAttribute('href'))",
+        )
+        if href.startswith("/")
+        and not any(s in href for s in SKIP_LINKS)
+        and "/users/userinfo" not in href
+    ]
+    forms: list[str] = []
+    for screen in dict.fromkeys(menu):
+        _open(crawl, who, screen)
+        shows = _links(who, r"/show/\d+")[:1]
+        forms += _forms_of(who)
+        for show in shows:
+            _open(crawl, who, show)
+            forms += _forms_of(who)
+    for url in forms:
+        shape = _shape(url)
+        if shape in crawl.seen:
+            continue
+        crawl.seen.add(shape)
+        _open(crawl, who, url)
+        crawl.forms += 1
+        if "/step/" in url:
+            continue  # a step changes the record; its journey takes it
+        if "/add" in url:
+            _fill_required(who, upload)
+        _save(crawl, who, url)
+
+    with capsys.disabled():
+        print(
+            f"\ncrawler {role}: {crawl.pages} pages, {crawl.forms} forms "
+            f"({crawl.saved} saved), {len(crawl.refusals)} refusals, "
+            f"{len(crawl.english)} pages with English"
+        )
+        for problem in [*crawl.refusals, *crawl.english]:
+            print("  ", problem)
+    assert crawl.refusals == []
+    assert crawl.english == []
