@@ -41,10 +41,10 @@ def test_paid_settlement_offers_only_the_adjusting_entry(db, login):
     for name in ("confirm", "pay", "void", "add_lot"):
         assert f"/settlements/step/{name}/{settlement.id}" not in page
     assert f"/settlements/print/{settlement.id}" in page
-    assert (
-        login("finance").get(f"/settlements/step/void/{settlement.id}").status_code
-        == 200
-    )
+    # The step page refuses before the form: back to the settlement, saying why.
+    refused = login("finance").get(f"/settlements/step/void/{settlement.id}")
+    assert refused.status_code == 302
+    assert refused.location.endswith(f"/settlements/show/{settlement.id}")
     response = login("finance").post(
         f"/settlements/step/void/{settlement.id}", {"reason": "误操作"}
     )
