@@ -14,8 +14,13 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-translations: $(VENV)/.installed
+MO := app/translations/zh/LC_MESSAGES/messages.mo
+
+# Compiled only when the catalog changed, so two suites can start side by side.
+$(MO): app/translations/zh/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f --statistics 2>&1 | tail -1
+
+translations: $(MO)
 
 install: $(VENV)/.installed translations
 
