@@ -49,8 +49,9 @@ e2e: install install-browser
 lint: install
 	$(BIN)/ruff check .
 
+# The app refuses to start without a signing key: use the one `make run` keeps.
 check-migrations: install
-	$(BIN)/flask db check
+	SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'from pathlib import Path; from app.devserver import instance_secret_key; print(instance_secret_key(Path("instance")))')}" $(BIN)/flask db check
 
 clean:
 	rm -rf $(VENV) instance/app.db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
@@ -134,17 +135,17 @@ class BaseConfig:
 
 
 class DevelopmentConfig(BaseConfig):
-    """Local development: SQLite under instance/ and a fixed dev secret."""
+    """Local development: SQLite under instance/; `make run` supplies the key."""
 
     DEBUG = False
-    SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - overridden by env
 
 
 class TestingConfig(BaseConfig):
     """Test runs: isolated database chosen by the test fixtures."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key-for-the-test-suite-only"  # noqa: S105
+    # A fresh key per test process: no key in the repository signs anything.
+    SECRET_KEY = secrets.token_hex(32)
     RATELIMIT_ENABLED = False
     # Fast hashing for the test suite only.
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
@@ -154,17 +155,47 @@ class TestingConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     """Production: every secret must come from the environment."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        if not self.SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in the environment")
-
 
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+# Keys that were once written in this file as defaults: public, so never honoured.
+REPOSITORY_SECRET_KEYS = frozenset(
+    {
+        "dev-only-secret-key-change-me",
+        "test-secret-key-for-the-test-suite-only",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Why this signing key must not be used, or None when it may.
+
+    Sessions and API tokens are signed with it: an empty, short or published
+    key lets anyone sign in as anyone.
+    """
+    key = (key or "").strip()
+    if not key:
+        what = "SECRET_KEY is not set"
+    elif key in REPOSITORY_SECRET_KEYS:
+        what = "SECRET_KEY is a sample value published in the repository"
+    elif len(key) < MIN_SECRET_KEY_LENGTH:
+        what = f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    else:
+        return None
+    return (
+        f"{what}: refusing to start. Sessions and API tokens are signed with it. "
+        "Set it in the environment to a long random value, e.g.\n"
+        '  export SECRET_KEY="$(python3 -c '
+        "'import secrets; print(secrets.token_hex(32))')\"\n"
+        "and keep it the same for every web server and worker "
+        "(`make run` makes one under instance/ for local use)."
+    )
 
 
 def get_config(name: str | None = None) -> BaseConfig:

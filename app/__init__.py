@@ -34,11 +34,14 @@ def create_app(config: Any = None) -> Flask:
 def _load_config(app: Flask, config: Any) -> None:
     from app.security.roles import fab_roles
     from app.ui.menu import menu_resources
-    from config import get_config
+    from config import get_config, secret_key_problem
 
     if config is None or isinstance(config, str):
         config = get_config(config)
     app.config.from_object(config)
+    problem = secret_key_problem(app.config.get("SECRET_KEY"))
+    if problem and not app.config.get("TESTING"):
+        raise RuntimeError(problem)
     app.config["FAB_ROLES"] = fab_roles(menu_resources())
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 

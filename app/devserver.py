@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -32,6 +33,21 @@ def prepare(env: dict[str, str]) -> None:
     _flask("roles", "sync", env=env)
     _flask("reference", "seed", env=env)
     _flask("demo", "seed", env=env)
+
+
+def instance_secret_key(folder: Path) -> str:
+    """This checkout's own signing key: made once at random, kept in `folder`.
+
+    Only `make run` uses it; every other start must be given SECRET_KEY.
+    """
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(
+            os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w"
+        ) as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def start_embedded_redis(env: dict[str, str]) -> object | None:
@@ -86,6 +102,8 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "app")
     env.setdefault("TZ", "Asia/Shanghai")
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = instance_secret_key(ROOT / "instance")
     port = env.get("PORT", "8080")
     prepare(env)
     redis_server = start_embedded_redis(env)

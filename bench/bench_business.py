@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -148,6 +149,7 @@ def run(url: sa.URL) -> int:
     from config import get_config
 
     config = get_config("development")
+    config.SECRET_KEY = secrets.token_hex(32)  # signs nothing that outlives the run
     config.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
     app = create_app(config)
     logging.getLogger().setLevel(logging.WARNING)

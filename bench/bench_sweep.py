@@ -19,6 +19,7 @@ between runs). Targets: 1 M / 10 k <= 1.5; sweep / bare SQL <= 3.
 from __future__ import annotations
 
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -156,6 +157,7 @@ def run(url: sa.URL) -> int:
     from config import get_config
 
     config = get_config("development")
+    config.SECRET_KEY = secrets.token_hex(32)  # signs nothing that outlives the run
     config.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
     app = create_app(config)
     logging.getLogger().setLevel(logging.WARNING)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -181,6 +182,7 @@ def app_for(url: sa.URL) -> Any:
     from config import get_config
 
     config = get_config("development")
+    config.SECRET_KEY = secrets.token_hex(32)  # signs nothing that outlives the run
     config.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
     config.REDIS_URL = ""
     app = create_app(config)

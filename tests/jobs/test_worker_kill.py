@@ -64,6 +64,7 @@ def _worker(app: Any) -> subprocess.Popen[bytes]:
         "REDIS_URL": REAL_REDIS,
         "DEADLINE_BATCH_SIZE": "3",
         "APP_ENV": "development",
+        "SECRET_KEY": app.config["SECRET_KEY"],
         "TZ": "Asia/Shanghai",
         "FLASK_APP": "app",
     }
