@@ -64,6 +64,12 @@ class AppUser(User):
     )
     is_department_head: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Raised when the user signs out, is deactivated or changes password: every
+    # session and API token carries the value it was issued under, and one
+    # with an older value is refused (app.security.sessions).
+    session_version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )
     department: Mapped[Department | None] = relationship(
         Department, foreign_keys=[department_id]
     )

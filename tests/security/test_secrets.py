@@ -29,11 +29,11 @@ REPOSITORY_KEYS = [
 ]
 
 
-def _admin_id(db) -> int:
-    return db.session.scalar(select(AppUser.id).where(AppUser.username == "admin"))
+def _admin(db) -> AppUser:
+    return db.session.scalars(select(AppUser).where(AppUser.username == "admin")).one()
 
 
-def _forged_cookie(app, key: str, user_id: int) -> str:
+def _forged_cookie(app, key: str, user: AppUser) -> str:
     class Forger(SecureCookieSessionInterface):
         pass
 
@@ -41,7 +41,12 @@ def _forged_cookie(app, key: str, user_id: int) -> str:
     stand_in = type("K", (), {"secret_key": key, "config": app.config})
     serializer = forger.get_signing_serializer(stand_in)
     return serializer.dumps(
-        {"_user_id": str(user_id), "_fresh": True, "_id": "x" * 128, "sv": 0}
+        {
+            "_user_id": str(user.id),
+            "_fresh": True,
+            "_id": "x" * 128,
+            "sv": user.session_version,
+        }
     )
 
 
@@ -50,7 +55,7 @@ def test_session_cookie_signed_with_a_repository_key_is_refused(app, db, key):
     client = app.test_client()
     client.set_cookie(
         app.config.get("SESSION_COOKIE_NAME", "session"),
-        _forged_cookie(app, key, _admin_id(db)),
+        _forged_cookie(app, key, _admin(db)),
     )
     response = client.get("/users/list/")
     assert response.status_code == 302
@@ -62,7 +67,7 @@ def test_the_same_forgery_with_the_running_key_would_pass(app, db):
     client = app.test_client()
     client.set_cookie(
         app.config.get("SESSION_COOKIE_NAME", "session"),
-        _forged_cookie(app, app.secret_key, _admin_id(db)),
+        _forged_cookie(app, app.secret_key, _admin(db)),
     )
     assert client.get("/users/list/").status_code == 200
 
@@ -72,14 +77,14 @@ def test_jwt_signed_with_a_repository_key_is_refused(app, db, key):
     now = dt.datetime.now(dt.UTC)
     token = jwt.encode(
         {
-            "sub": str(_admin_id(db)),
+            "sub": str(_admin(db).id),
             "type": "access",
             "fresh": True,
             "jti": uuid.uuid4().hex,
             "iat": now,
             "nbf": now,
             "exp": now + dt.timedelta(hours=1),
-            "sv": 0,
+            "sv": _admin(db).session_version,
         },
         key,
         algorithm="HS256",
