@@ -31,6 +31,7 @@ import http.cookiejar
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -342,7 +343,7 @@ def start_gunicorn(url: sa.URL) -> tuple[subprocess.Popen, str]:
         "DATABASE_URL": url.render_as_string(hide_password=False),
         "REDIS_URL": "",
         "RATELIMIT_ENABLED": "false",
-        "SECRET_KEY": "bench-pages",
+        "SECRET_KEY": secrets.token_hex(32),
     }
     process = subprocess.Popen(  # noqa: S603
         [
