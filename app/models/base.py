@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_appbuilder.models.mixins import FileColumn
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -144,3 +144,27 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}
+
+
+NEXT_CHECK = text("next_check_at IS NOT NULL")
+
+
+class DeadlineChecked:
+    """A record with deadlines: the next instant the deadline check looks at it.
+
+    Kept by database triggers (set to the earliest risk instant of the open
+    clocks whenever a clock, the status or a pause changes, on every path) and
+    advanced by the check itself; see app.services.clocks.deadline_check.
+    """
+
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+
+
+def next_check_index(table: str) -> Index:
+    """The deadline check's only read of an idle table: rows due a look."""
+    return Index(
+        f"ix_{table}_next_check",
+        "next_check_at",
+        postgresql_where=NEXT_CHECK,
+        sqlite_where=NEXT_CHECK,
+    )

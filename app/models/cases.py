@@ -23,7 +23,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 if TYPE_CHECKING:
     from app.models.recycling import Inspection, Pickup, Settlement
 
-from app.models.base import MONEY, AwareDateTime, Stamped, StoredFile, Versioned, now
+from app.models.base import (
+    MONEY,
+    AwareDateTime,
+    DeadlineChecked,
+    Stamped,
+    StoredFile,
+    Versioned,
+    next_check_index,
+    now,
+)
 from app.models.codes import (
     BUSINESS_STAGES,
     CASE_KINDS,
@@ -50,7 +59,7 @@ OPEN_UNESCALATED = text(
 COMPLAINT = text("kind = 'complaint'")
 
 
-class Case(Versioned, Stamped, Model):
+class Case(DeadlineChecked, Versioned, Stamped, Model):
     __tablename__ = "service_case"
     __table_args__ = (
         CheckConstraint(check_in("kind", CASE_KINDS), name="kind"),
@@ -104,6 +113,7 @@ class Case(Versioned, Stamped, Model):
             postgresql_where=OPEN_UNESCALATED,
             sqlite_where=OPEN_UNESCALATED,
         ),
+        next_check_index("case"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

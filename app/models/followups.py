@@ -17,7 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import AwareDateTime, Stamped, Versioned
+from app.models.base import (
+    AwareDateTime,
+    DeadlineChecked,
+    Stamped,
+    Versioned,
+    next_check_index,
+)
 from app.models.cases import Case
 from app.models.codes import (
     CLOCK_STATES,
@@ -42,7 +48,7 @@ OPEN_FOLLOWUP = text("status IN ('planned', 'overdue')")
 OPEN_ACTION = text("status IN ('open', 'in_progress')")
 
 
-class FollowUp(Versioned, Stamped, Model):
+class FollowUp(DeadlineChecked, Versioned, Stamped, Model):
     """A planned call or visit to a customer, exactly one per source and rule."""
 
     __tablename__ = "followup"
@@ -59,6 +65,7 @@ class FollowUp(Versioned, Stamped, Model):
             postgresql_where=OPEN_FOLLOWUP,
             sqlite_where=OPEN_FOLLOWUP,
         ),
+        next_check_index("followup"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +115,7 @@ class FollowUp(Versioned, Stamped, Model):
         return self.number
 
 
-class ImprovementAction(Versioned, Stamped, Model):
+class ImprovementAction(DeadlineChecked, Versioned, Stamped, Model):
     """Improvement measure from complaint analysis, with owner, due date and check."""
 
     __tablename__ = "improvement_action"
@@ -121,6 +128,7 @@ class ImprovementAction(Versioned, Stamped, Model):
             postgresql_where=OPEN_ACTION,
             sqlite_where=OPEN_ACTION,
         ),
+        next_check_index("action"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

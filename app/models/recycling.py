@@ -24,9 +24,11 @@ from app.models.base import (
     UNIT_PRICE,
     WEIGHT,
     AwareDateTime,
+    DeadlineChecked,
     Stamped,
     StoredFile,
     Versioned,
+    next_check_index,
     now,
 )
 from app.models.codes import (
@@ -62,7 +64,7 @@ ACTIVE_PICKUP_SETTLEMENT = text(
 OPEN_SETTLEMENT = text("status = 'confirmed'")
 
 
-class Pickup(Versioned, Stamped, Model):
+class Pickup(DeadlineChecked, Versioned, Stamped, Model):
     """Pickup appointment (上门回收预约) from request to settlement."""
 
     __tablename__ = "pickup"
@@ -99,6 +101,7 @@ class Pickup(Versioned, Stamped, Model):
             postgresql_where=OPEN_PICKUP,
             sqlite_where=OPEN_PICKUP,
         ),
+        next_check_index("pickup"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -378,7 +381,7 @@ class Inspection(Versioned, Stamped, Model):
         return self.number
 
 
-class Settlement(Versioned, Stamped, Model):
+class Settlement(DeadlineChecked, Versioned, Stamped, Model):
     """Settlement (结算): we pay a supplier or a buyer pays us; exact CNY."""
 
     __tablename__ = "settlement"
@@ -418,6 +421,7 @@ class Settlement(Versioned, Stamped, Model):
             postgresql_where=OPEN_SETTLEMENT,
             sqlite_where=OPEN_SETTLEMENT,
         ),
+        next_check_index("settlement"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,9 +15,11 @@ from app.models import (
     Notification,
     NotificationRecipient,
     Pickup,
+    Setting,
 )
 from app.services.cases.case_steps import reopen_case
 from app.services.clocks import deadline_check
+from app.services.core import records
 from tests.factories import (
     CaseFactory,
     FollowUpFactory,
@@ -188,6 +190,71 @@ def test_improvement_action_due(db):
     db.session.expire_all()
     assert action.due_state == "breached"
     assert ("due", "breached", 0) in alerts(db, "action", action.id)
+
+
+def due_now(db: Any, moment: dt.datetime) -> list[tuple[int, int]]:
+    """What an idle check would read: (kind, id) of the rows whose look came."""
+    rows = db.session.execute(
+        deadline_check._due_query(),
+        {"moment": moment, "policies": deadline_check._immediate_policies()},
+    ).all()
+    db.session.rollback()
+    return [tuple(r) for r in rows]
+
+
+def test_each_check_moves_the_next_look_to_when_something_can_happen(db):
+    visit = FollowUpFactory()
+    look = lambda: db.session.scalar(  # noqa: E731
+        select(FollowUp.next_check_at).where(FollowUp.id == visit.id)
+    )
+    assert look() == visit.risk_at  # set by the trigger at insert
+    deadline_check.check_deadlines(visit.risk_at + MINUTE)
+    assert look() == visit.due_at  # at risk: next is the breach
+    assert due_now(db, visit.due_at - MINUTE) == []  # idle until then
+    deadline_check.check_deadlines(visit.due_at + MINUTE)
+    assert look() == visit.due_at + GRACE  # breached: next is Management
+    assert due_now(db, visit.due_at + GRACE - MINUTE) == []
+    deadline_check.check_deadlines(visit.due_at + GRACE + MINUTE)
+    assert look() is None  # nothing more can happen to this visit
+    assert due_now(db, visit.due_at + 100 * GRACE) == []
+
+
+def test_a_change_by_any_path_brings_the_look_back(db):
+    visit = FollowUpFactory()
+    deadline_check.check_deadlines(visit.due_at + GRACE + MINUTE)
+    assert count(db) == 3
+    # Bare SQL (no ORM, no service) gives the visit a new, later deadline:
+    # the trigger brings its look back to the new risk instant.
+    later = visit.due_at + dt.timedelta(days=10)
+    db.session.execute(
+        update(FollowUp)
+        .where(FollowUp.id == visit.id)
+        .values(due_state="running", status="planned", risk_at=later, due_at=later)
+    )
+    db.session.commit()
+    assert due_now(db, later + MINUTE) == [(2, visit.id)]
+    deadline_check.check_deadlines(later + MINUTE)
+    db.session.expire_all()
+    assert (visit.due_state, visit.status) == ("breached", "overdue")
+    # A closed visit is never looked at again.
+    db.session.execute(
+        update(FollowUp).where(FollowUp.id == visit.id).values(status="done")
+    )
+    db.session.commit()
+    assert due_now(db, later + 100 * GRACE) == []
+
+
+def test_a_shorter_grace_reaches_breached_records_already_waiting(db):
+    visit = FollowUpFactory()
+    deadline_check.check_deadlines(visit.due_at + MINUTE)
+    setting = db.session.scalars(
+        select(Setting).filter_by(key="escalation.grace_hours")
+    ).one()
+    setting.value = "1"
+    records.before_update(setting)
+    db.session.commit()
+    deadline_check.check_deadlines(visit.due_at + dt.timedelta(hours=1, minutes=1))
+    assert "manager" in alerts(db, "followup", visit.id)[("due", "management", 0)]
 
 
 def test_small_batches_cover_everything(db):

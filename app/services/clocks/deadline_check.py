@@ -43,6 +43,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -68,6 +69,7 @@ from app.models.cases import OPEN_CASE
 from app.models.followups import OPEN_ACTION, OPEN_FOLLOWUP
 from app.models.recycling import OPEN_PICKUP, OPEN_SETTLEMENT
 from app.security.access import can
+from app.services.core.records import RecordRules, register
 from app.services.notify import alerts
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,15 @@ class Clock:
     done: str | None = None  # set when the clock stopped (responded_at ...)
     pending: tuple[str, ...] = PENDING
     cycle: str | None = None  # column numbering the clock's cycles
-    only_if: Callable[[Table], ColumnElement[bool]] | None = None
+    # When the clock runs at all besides being open and not done (a paused
+    # resolution clock does not), as a test of a fetched row and its columns.
+    applies: Callable[[Any], bool] | None = None
+    applies_columns: tuple[str, ...] = ()
+
+    def columns(self) -> tuple[str, ...]:
+        """The row's columns this clock's deadlines depend on."""
+        named = (self.risk, self.due, self.state, self.done, self.cycle)
+        return (*(c for c in named if c), *self.applies_columns)
 
 
 @dataclass(frozen=True)
@@ -98,24 +108,18 @@ class Kind:
     record_type: str
     label: str
     model: Any
-    open_rows: Any  # the partial indexes' predicate, as literal SQL
+    open_rows: Any  # the partial indexes' predicate, as literal SQL on `status`
+    is_open: Callable[[Any], bool]  # the same, as a test of a fetched row
     link: str
     clocks: tuple[Clock, ...]
     owner: str | None = None
     first_ask: str | None = None
     # Rows whose breach goes to Management at once (major complaints ...),
     # as SQL for the query and as a test of a fetched row.
-    urgent: Callable[[Table], ColumnElement[bool]] | None = None
     urgent_row: Callable[[Any], bool] | None = None
+    urgent_columns: tuple[str, ...] = ()
     # Status change at breach, (from, to): a planned follow-up becomes overdue.
     breach_status: tuple[str, str] | None = None
-
-
-def _major(table: Table) -> ColumnElement[bool]:
-    return or_(
-        and_(table.c.kind == "complaint", table.c.severity == "major"),
-        table.c.kind == "incident",
-    )
 
 
 def _major_row(row: Any) -> bool:
@@ -130,6 +134,7 @@ KINDS: tuple[Kind, ...] = (
         "工单",
         Case,
         OPEN_CASE,
+        lambda row: row.status not in ("closed", "cancelled"),
         "/cases/show/{id}",
         (
             Clock(
@@ -148,19 +153,21 @@ KINDS: tuple[Kind, ...] = (
                 "resolution_state",
                 done="resolved_at",
                 cycle="resolution_cycle",
-                only_if=lambda t: t.c.paused_since.is_(None),
+                applies=lambda row: row.paused_since is None,
+                applies_columns=("paused_since",),
             ),
         ),
         owner="owner_id",
         first_ask="first_ask_owner_id",
-        urgent=_major,
         urgent_row=_major_row,
+        urgent_columns=("kind", "severity"),
     ),
     Kind(
         "pickup",
         "回收预约",
         Pickup,
         OPEN_PICKUP,
+        lambda row: row.status not in ("closed", "cancelled"),
         "/pickups/show/{id}",
         (
             Clock(
@@ -180,7 +187,7 @@ KINDS: tuple[Kind, ...] = (
                 "arrival_state",
                 done="arrived_at",
                 pending=("none", "running", "at_risk"),
-                only_if=lambda t: t.c.status.in_(("requested", "scheduled")),
+                applies=lambda row: row.status in ("requested", "scheduled"),
             ),
         ),
     ),
@@ -189,6 +196,7 @@ KINDS: tuple[Kind, ...] = (
         "回访",
         FollowUp,
         OPEN_FOLLOWUP,
+        lambda row: row.status in ("planned", "overdue"),
         "/followups/show/{id}",
         (Clock("due", "回访期限", "risk_at", "due_at", "due_state"),),
         owner="assignee_id",
@@ -199,6 +207,7 @@ KINDS: tuple[Kind, ...] = (
         "改进措施",
         ImprovementAction,
         OPEN_ACTION,
+        lambda row: row.status in ("open", "in_progress"),
         "/improvementactionview/show/{id}",
         (Clock("due", "完成期限", "risk_at", "due_at", "due_state"),),
         owner="owner_id",
@@ -210,6 +219,7 @@ KINDS: tuple[Kind, ...] = (
         "结算",
         Settlement,
         OPEN_SETTLEMENT,
+        lambda row: row.status == "confirmed",
         "/settlements/show/{id}",
         (
             Clock(
@@ -304,78 +314,253 @@ def _batch_size() -> int:
     return int(current_app.config.get("DEADLINE_BATCH_SIZE", 500))
 
 
-# ------------------------------------------------------------------ query
-def _alerted(kind: Kind, table: Table, clock: Clock, level: str) -> ColumnElement[bool]:
-    """An alert of this level exists for the row's clock in its current cycle."""
-    n = Notification.__table__
-    cycle = table.c[clock.cycle] if clock.cycle else literal(0)
-    return exists().where(
-        n.c.record_type == kind.record_type,
-        n.c.record_id == table.c.id,
-        n.c.clock == clock.name,
-        n.c.level == level,
-        n.c.cycle == cycle,
-    )
+# ------------------------------------------------------- the next look
+# Each record of a kind carries `next_check_at`: the next instant the check
+# must look at it (models.base.DeadlineChecked, partial index on it). Database
+# triggers set it, on every path (form, API, import, job, bare SQL), to the
+# earliest risk instant of the record's running or breached clocks whenever a
+# clock column, the status, a pause or the severity changes; the check reads
+# only the rows whose instant has come and moves it on to the next instant
+# anything can happen (the due instant, the end of the escalation grace) or
+# clears it. An idle check therefore reads a few index entries.
 
 
-def _clock_due(
-    kind: Kind, table: Table, clock: Clock, moment: Any, cutoff: Any
-) -> ColumnElement[bool]:
-    """Rows of this clock that need the sweep's attention now."""
-    risk, due, state = table.c[clock.risk], table.c[clock.due], table.c[clock.state]
-    to_management = due <= cutoff
-    if kind.urgent is not None:
-        to_management = or_(to_management, kind.urgent(table))
-    needs = or_(
-        and_(
-            state.in_(clock.pending),
-            or_(
-                state != "at_risk",
-                due <= moment,
-                ~_alerted(kind, table, clock, "at_risk"),
-            ),
-        ),
-        and_(
-            state == "breached",
-            or_(
-                ~_alerted(kind, table, clock, "breached"),
-                and_(to_management, ~_alerted(kind, table, clock, "management")),
-            ),
-        ),
-    )
-    terms = [risk <= moment, needs]
-    if clock.done:
-        terms.append(table.c[clock.done].is_(None))
-    if clock.only_if is not None:
-        terms.append(clock.only_if(table))
-    return and_(*terms)
+def look_sql(kind: Kind, row: str) -> str:
+    """SQL for the earliest instant a record may need the check, from the
+    columns of `row` (a table name, or NEW in a trigger): the risk instant of
+    its open clocks still running, at risk or breached; NULL when none is."""
+    per_clock = []
+    for clock in kind.clocks:
+        states = ", ".join(f"'{s}'" for s in (*clock.pending, "breached"))
+        cond = f"{row}.{clock.state} IN ({states})"
+        if clock.done:
+            cond += f" AND {row}.{clock.done} IS NULL"
+        per_clock.append(f"CASE WHEN {cond} THEN {row}.{clock.risk} END")
+    earliest = per_clock[0]
+    for other in per_clock[1:]:
+        earliest = (
+            f"CASE WHEN ({earliest}) IS NULL OR ({other}) < ({earliest}) "
+            f"THEN ({other}) ELSE ({earliest}) END"
+        )
+    is_open = str(kind.open_rows).replace("status", f"{row}.status", 1)
+    return f"CASE WHEN {is_open} THEN {earliest} END"
 
 
-def _needs_attention(kind: Kind, table: Table) -> ColumnElement[bool]:
-    moment = bindparam("moment", type_=AwareDateTime())
-    cutoff = bindparam("cutoff", type_=AwareDateTime())
-    return and_(
-        kind.open_rows,
-        or_(*(_clock_due(kind, table, c, moment, cutoff) for c in kind.clocks)),
-    )
+def watched_columns(kind: Kind) -> list[str]:
+    """Columns whose change may bring a record's next look forward."""
+    names = ["status", *kind.urgent_columns]
+    for clock in kind.clocks:
+        names.extend(clock.columns())
+    return sorted(set(names))
+
+
+def trigger_sql(dialect: str) -> list[str]:
+    """DDL of the triggers keeping `next_check_at` (created by a migration)."""
+    statements = []
+    for kind in KINDS:
+        table = kind.model.__tablename__
+        name = f"{table}_next_check"
+        cols = watched_columns(kind)
+        if dialect == "postgresql":
+            new = ", ".join(f"NEW.{c}" for c in cols)
+            old = ", ".join(f"OLD.{c}" for c in cols)
+            statements += [
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'INSERT' OR ROW({new}) IS DISTINCT FROM ROW({old}) "
+                f"THEN NEW.next_check_at := {look_sql(kind, 'NEW')}; END IF; "
+                "RETURN NEW; END $$",
+                f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OF "
+                f"{', '.join(cols)} ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+            ]
+        else:
+            changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in cols)
+            body = (  # DDL from the models' own names
+                f"BEGIN UPDATE {table} SET next_check_at = {look_sql(kind, 'NEW')} "  # noqa: S608
+                "WHERE id = NEW.id; END"
+            )
+            statements += [
+                f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} "
+                f"FOR EACH ROW {body}",
+                f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(cols)} "
+                f"ON {table} FOR EACH ROW WHEN {changed} {body}",
+            ]
+    return statements
+
+
+def drop_trigger_sql(dialect: str) -> list[str]:
+    statements = []
+    for kind in KINDS:
+        table = kind.model.__tablename__
+        name = f"{table}_next_check"
+        if dialect == "postgresql":
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"DROP FUNCTION IF EXISTS {name}()",
+            ]
+        else:
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name}_insert",
+                f"DROP TRIGGER IF EXISTS {name}_update",
+            ]
+    return statements
+
+
+def recheck(model: Any = None, where: Any = None) -> None:
+    """(Re)set the next look of records - of one model, optionally only the
+    rows matching `where` - to the earliest instant they may need the check.
+
+    Changes to a record's own clock columns need no call (the triggers do
+    it); call this when something outside the row changes what is due, e.g.
+    the `escalation.grace_hours` setting. Runs in the caller's transaction.
+    """
+    for kind in KINDS:
+        if model is not None and kind.model is not model:
+            continue
+        table = kind.model.__table__
+        stmt = update(table).values(next_check_at=text(look_sql(kind, table.name)))
+        if where is not None:
+            stmt = stmt.where(where)
+        db.session.execute(stmt)
+
+
+@register
+class GraceSettingRules(RecordRules):
+    """Changing `escalation.grace_hours` moves when breached records go to
+    Management: their next look is reset, the next check places it again."""
+
+    model = Setting
+
+    def before_update(self, item: Setting, user: Any) -> None:
+        if item.key != "escalation.grace_hours":
+            return
+        for kind in KINDS:
+            table = kind.model.__table__
+            recheck(
+                kind.model, or_(*(table.c[c.state] == "breached" for c in kind.clocks))
+            )
+
+
+def _applies(kind: Kind, clock: Clock, row: Any) -> bool:
+    """The clock runs on this row: open record, clock not stopped, not paused."""
+    if not kind.is_open(row):
+        return False
+    if clock.done and getattr(row, clock.done) is not None:
+        return False
+    return clock.applies is None or clock.applies(row)
+
+
+Alerted = set[tuple[int, str, str, int]]  # (record id, clock, level, cycle)
+
+
+def _needs(
+    kind: Kind,
+    clock: Clock,
+    row: Any,
+    moment: dt.datetime,
+    cutoff: dt.datetime,
+    alerted: Alerted,
+) -> bool:
+    """The clock has something to do now: a state to move, an alert to raise."""
+    risk, due = getattr(row, clock.risk), getattr(row, clock.due)
+    state = getattr(row, clock.state)
+    if risk is None or risk > moment or not _applies(kind, clock, row):
+        return False
+    cycle = getattr(row, clock.cycle) if clock.cycle else 0
+
+    def had(level: str) -> bool:
+        return (row.id, clock.name, level, cycle) in alerted
+
+    if state in clock.pending:
+        return (
+            state != "at_risk"
+            or (due is not None and due <= moment)
+            or not had("at_risk")
+        )
+    if state == "breached":
+        urgent = kind.urgent_row is not None and kind.urgent_row(row)
+        to_management = urgent or (due is not None and due <= cutoff)
+        return not had("breached") or (to_management and not had("management"))
+    return False
+
+
+def _next_look(
+    kind: Kind,
+    row: Any,
+    changes: dict[str, Any],
+    moment: dt.datetime,
+    grace: dt.timedelta,
+    alerted: Alerted,
+) -> dt.datetime | None:
+    """After this check: the next instant the record can need one."""
+    instants = []
+    for clock in kind.clocks:
+        if not _applies(kind, clock, row):
+            continue  # a change to what stops it brings the look back (trigger)
+        risk, due = getattr(row, clock.risk), getattr(row, clock.due)
+        state = changes.get(clock.state, getattr(row, clock.state))
+        if state in clock.pending and risk is not None:
+            if risk > moment:
+                instants.append(risk)
+            elif due is not None and due > moment:
+                instants.append(due)
+            elif due is not None:
+                instants.append(risk)  # not handled yet: look again
+        elif state == "breached" and due is not None:
+            cycle = getattr(row, clock.cycle) if clock.cycle else 0
+            urgent = kind.urgent_row is not None and kind.urgent_row(row)
+            if not urgent and (row.id, clock.name, "management", cycle) not in alerted:
+                instants.append(due + grace)
+    return min(instants, default=None)
 
 
 @functools.cache
 def _rows_query(kind: Kind, dialect: str) -> Any:
-    """A batch of those rows, re-checked and (PostgreSQL) locked."""
+    """A batch of the rows whose look has come, locked on PostgreSQL."""
     table = kind.model.__table__
     stmt = (
         select(table)
-        .where(
-            table.c.id.in_(bindparam("ids", expanding=True)),
-            _needs_attention(kind, table),
-        )
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
         .order_by(table.c.id)
     )
     if dialect == "postgresql":
         # Concurrent sweeps split the rows instead of waiting on each other.
         stmt = stmt.with_for_update(skip_locked=True, of=table)
     return stmt
+
+
+def _alerted(kind: Kind, ids: list[int]) -> Alerted:
+    n = Notification.__table__
+    rows = db.session.execute(
+        select(n.c.record_id, n.c.clock, n.c.level, n.c.cycle).where(
+            n.c.record_type == kind.record_type, n.c.record_id.in_(ids)
+        )
+    )
+    return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
+def _move_looks(kind: Kind, looks: dict[int, dt.datetime | None]) -> None:
+    """Write the rows' next looks in one statement (PostgreSQL) or one batch."""
+    if not looks:
+        return
+    table = kind.model.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text(  # the table name is the model's, not input
+                f"UPDATE {table.name} AS t SET next_check_at = v.look "  # noqa: S608
+                "FROM unnest(CAST(:ids AS integer[]), CAST(:looks AS timestamptz[])) "
+                "AS v(id, look) WHERE t.id = v.id"
+            ),
+            {"ids": list(looks), "looks": list(looks.values())},
+        )
+        return
+    db.session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(next_check_at=bindparam("look", type_=AwareDateTime())),
+        [{"row_id": row_id, "look": look} for row_id, look in looks.items()],
+    )
 
 
 # ------------------------------------------------------------- processing
@@ -423,21 +608,16 @@ def _plan_row(
     row: Any,
     moment: dt.datetime,
     cutoff: dt.datetime,
-    people: People,
+    people: Callable[[], People],
     plan: _Plan,
+    alerted: Alerted,
 ) -> None:
-    """Decide what a candidate row needs: new states, alerts, escalation."""
+    """Decide what a candidate row needs: new states, alerts, escalation;
+    the alerts planned are added to `alerted`."""
     urgent = kind.urgent_row is not None and kind.urgent_row(row)
     for clock in kind.clocks:
-        risk, due = getattr(row, clock.risk), getattr(row, clock.due)
-        state = getattr(row, clock.state)
-        if risk is None or risk > moment:
-            continue
-        if clock.done and getattr(row, clock.done) is not None:
-            continue
-        if clock.name == "resolution" and row.paused_since is not None:
-            continue
-        if clock.name == "arrival" and row.status not in ("requested", "scheduled"):
+        due, state = getattr(row, clock.due), getattr(row, clock.state)
+        if not _needs(kind, clock, row, moment, cutoff, alerted):
             continue
         if state in clock.pending:
             new = "breached" if due is not None and due <= moment else "at_risk"
@@ -457,7 +637,8 @@ def _plan_row(
             if kind.breach_status is not None:
                 plan.change(row.id, "status", kind.breach_status)
         for level in levels:
-            title, body = _texts(kind, clock, level, row, people)
+            alerted.add((row.id, clock.name, level, cycle))
+            title, body = _texts(kind, clock, level, row, people())
             plan.alerts.append(
                 {
                     "record_type": kind.record_type,
@@ -469,7 +650,7 @@ def _plan_row(
                     "body": body,
                     "link": kind.link.format(id=row.id),
                     "department_id": getattr(row, "department_id", None),
-                    "recipients": _recipients(kind, level, row, people),
+                    "recipients": _recipients(kind, level, row, people()),
                 }
             )
             if level in ("escalated", "management"):
@@ -561,11 +742,13 @@ OPENED = len(KINDS)  # the branch of the due query for immediate escalations
 
 @functools.cache
 def _due_query() -> Any:
-    """Everything a sweep must look at, in one round trip: one SELECT per kind
-    (plus the missed immediate escalations), tagged with the kind's index."""
+    """Everything a sweep must look at, in one round trip: per kind the rows
+    whose look has come (plus the missed immediate escalations), tagged with
+    the kind's index."""
+    moment = bindparam("moment", type_=AwareDateTime())
     parts = [
         select(literal(index).label("kind"), kind.model.__table__.c.id).where(
-            _needs_attention(kind, kind.model.__table__)
+            kind.model.__table__.c.next_check_at <= moment
         )
         for index, kind in enumerate(KINDS)
     ]
@@ -585,19 +768,29 @@ def sweep_kind(
     result: SweepResult,
     batch: int,
 ) -> None:
-    """Process the rows of one kind that need attention, a batch per commit."""
-    instants = {"moment": moment, "cutoff": cutoff}
+    """Handle the rows of one kind whose look has come, a batch per commit:
+    move their clocks, raise their alerts, move their next look on."""
     dialect = db.session.get_bind().dialect.name
+    grace = moment - cutoff
     for start in range(0, len(ids), batch):
-        # Re-read under lock: a concurrent sweep may have done (or be doing)
-        # some of them meanwhile; those no longer match or are skipped.
-        rows = db.session.execute(
-            _rows_query(kind, dialect), {**instants, "ids": ids[start : start + batch]}
-        ).all()
+        chunk = ids[start : start + batch]
+        # Read under lock: a concurrent sweep may be doing some of them; those
+        # are skipped (it moves their look on). A clerk's change waits for
+        # the commit, and its trigger then brings the look back if needed.
+        rows = db.session.execute(_rows_query(kind, dialect), {"ids": chunk}).all()
+        alerted = _alerted(kind, [row.id for row in rows])
         plan = _Plan()
         for row in rows:
-            _plan_row(kind, row, moment, cutoff, people(), plan)
+            _plan_row(kind, row, moment, cutoff, people, plan, alerted)
         raised = _apply(kind, plan)
+        looks = {}
+        for row in rows:
+            look = _next_look(
+                kind, row, plan.changes.get(row.id, {}), moment, grace, alerted
+            )
+            if look != row.next_check_at or row.id in plan.changes:
+                looks[row.id] = look
+        _move_looks(kind, looks)
         db.session.commit()
         result.marked[kind.record_type] += plan.marked
         result.raised[kind.record_type] += raised
@@ -614,8 +807,7 @@ def check_deadlines(
     size = batch or _batch_size()
     due: dict[int, list[int]] = defaultdict(list)
     for index, row_id in db.session.execute(
-        _due_query(),
-        {"moment": moment, "cutoff": cutoff, "policies": _immediate_policies()},
+        _due_query(), {"moment": moment, "policies": _immediate_policies()}
     ):
         due[index].append(row_id)
     db.session.rollback()  # end the read-only transaction of an idle sweep

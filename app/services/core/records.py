@@ -36,6 +36,7 @@ RULE_MODULES = (
     "app.services.finance.terms",
     "app.services.finance.statements",
     "app.services.finance.receivables",
+    "app.services.clocks.deadline_check",
 )
 
 
