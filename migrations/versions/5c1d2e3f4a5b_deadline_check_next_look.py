@@ -13,7 +13,7 @@ Note for later migrations: a SQLite batch_alter_table that recreates one of
 these tables drops its triggers; re-create them after it.
 
 Revision ID: 5c1d2e3f4a5b
-Revises: 1262c8b4131c
+Revises: 5e1c0a7d9b21
 Create Date: 2026-11-29 22:40:00
 
 """
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c1d2e3f4a5b'
-down_revision = '1262c8b4131c'
+down_revision = '5e1c0a7d9b21'
 branch_labels = None
 depends_on = None
 
