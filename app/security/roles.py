@@ -60,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "close",
             "reopen",
             "cancel",
+            "reclassify",
             *CASE_HANDLING,
         ),
         "Pickup": RA,
@@ -231,7 +232,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Case": R,
         "CaseLog": RA,
         "CaseAttachment": R,
-        "CaseWorkflow": ("approve", "log"),
+        # lower_major: lowering a major complaint in the reclassify step.
+        "CaseWorkflow": ("approve", "reclassify", "lower_major", "log"),
         "Pickup": R,
         "PickupLine": R,
         "PickupLog": R,

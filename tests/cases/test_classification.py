@@ -94,9 +94,7 @@ def test_approved_solution_rewritten_after_approval_loses_its_approval(db, api):
     assert reload(db, case).solution_approved_at is not None
     ops = api("ops")
 
-    edited = put(
-        ops, case, solution="赔偿全部货款", compensation_amount="999999.99"
-    )
+    edited = put(ops, case, solution="赔偿全部货款", compensation_amount="999999.99")
     assert edited.status_code == 200, edited.get_json()
     case = reload(db, case)
     assert case.compensation_amount == Decimal("999999.99")
@@ -123,7 +121,10 @@ def test_compensation_changed_in_review_voids_approval_and_blocks_review(db, api
     refused = step(api("cs"), case, "review")
     assert refused.status_code == 409
     assert "管理层" in refused.get_json()["message"]
-    assert step(api("cs"), case, "send_back", reason="赔偿金额需重新批准").status_code == 200
+    assert (
+        step(api("cs"), case, "send_back", reason="赔偿金额需重新批准").status_code
+        == 200
+    )
 
 
 def test_unchanged_solution_keeps_its_approval(db, api):
@@ -190,8 +191,14 @@ def test_reclassify_raises_severity_with_reason_log_and_clocks(db):
     case = in_progress("general")
     due_before = case.resolution_due_at
     with pytest.raises(InvalidInput):
-        run(case, "reclassify", "cs", kind="complaint", severity="major",
-            category=str(case.category_id))
+        run(
+            case,
+            "reclassify",
+            "cs",
+            kind="complaint",
+            severity="major",
+            category=str(case.category_id),
+        )
     db.session.rollback()
     run(
         case,
@@ -221,8 +228,15 @@ def test_reclassify_raises_severity_with_reason_log_and_clocks(db):
 def test_reclassify_changes_category(db):
     case = in_progress("general")
     price = by_code(CaseCategory, "price")
-    run(case, "reclassify", "cs", kind="complaint", severity="general",
-        category=str(price.id), reason="实为价格争议")
+    run(
+        case,
+        "reclassify",
+        "cs",
+        kind="complaint",
+        severity="general",
+        category=str(price.id),
+        reason="实为价格争议",
+    )
     assert reload(db, case).category.code == "price"
 
 
@@ -248,8 +262,15 @@ def test_reclassify_never_makes_a_complaint_an_inquiry(db):
     case = in_progress("general")
     for who in ("cs", "manager"):
         with pytest.raises(InvalidInput):
-            run(case, "reclassify", who, kind="inquiry", severity="normal",
-                category=str(case.category_id), reason="其实只是咨询")
+            run(
+                case,
+                "reclassify",
+                who,
+                kind="inquiry",
+                severity="normal",
+                category=str(case.category_id),
+                reason="其实只是咨询",
+            )
         db.session.rollback()
     assert reload(db, case).kind == "complaint"
 
@@ -258,15 +279,28 @@ def test_reclassify_never_makes_a_complaint_an_inquiry(db):
 def test_reclassify_is_not_for_handling_departments(db, username):
     case = in_progress("general")
     with pytest.raises(NotAllowed):
-        run(case, "reclassify", username, kind="complaint", severity="major",
-            category=str(case.category_id), reason="升级")
+        run(
+            case,
+            "reclassify",
+            username,
+            kind="complaint",
+            severity="major",
+            category=str(case.category_id),
+            reason="升级",
+        )
 
 
 def test_reclassify_on_the_api(db, api):
     case = in_progress("general")
-    answer = step(api("cs"), case, "reclassify", kind="complaint",
-                  severity="major", category=case.category_id,
-                  reason="客户损失较大")
+    answer = step(
+        api("cs"),
+        case,
+        "reclassify",
+        kind="complaint",
+        severity="major",
+        category=case.category_id,
+        reason="客户损失较大",
+    )
     assert answer.status_code == 200, answer.get_json()
     assert reload(db, case).severity == "major"
 
@@ -294,7 +328,12 @@ def test_edit_screen_refuses_changing_severity_after_acknowledgement(db, login):
     )
     assert "重新分类" in answer.get_data(as_text=True)
     assert reload(db, case).severity == "major"
-    assert db.session.query(CaseLog).filter_by(case_id=case.id, action="reclassify").count() == 0
+    assert (
+        db.session.query(CaseLog)
+        .filter_by(case_id=case.id, action="reclassify")
+        .count()
+        == 0
+    )
 
 
 def _hidden(page: str, name: str) -> str:
@@ -303,3 +342,18 @@ def _hidden(page: str, name: str) -> str:
     found = re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]*)"', page)
     assert found, f"no hidden {name}"
     return found.group(1)
+
+
+def test_step_form_takes_the_posted_choice_over_its_default(db, login):
+    """A step page's defaults fill the form when it opens, never over what
+    the clerk chose (the assign step defaults to the current department)."""
+    case = CaseFactory()  # category "other": routed to customer service
+    run(case, "acknowledge", "cs", content="已回复客户")
+    ops = by_code(Department, "ops")
+    cs = login("cs")
+    answer = cs.post(
+        f"/cases/step/assign/{case.id}",
+        data={"department": str(ops.id), "owner": "", "deadline": "", "note": ""},
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[-800:]
+    assert reload(db, case).department_id == ops.id

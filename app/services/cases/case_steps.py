@@ -12,6 +12,7 @@ Every step writes a communication-log entry and recomputes the clocks.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AppUser, Case, Channel, Department, now
-from app.models.codes import CASE_OPEN_STATUSES, CASE_STATUSES, label
+from app.models.codes import (
+    CASE_KINDS,
+    CASE_OPEN_STATUSES,
+    CASE_STATUSES,
+    KIND_SEVERITIES,
+    SEVERITIES,
+    label,
+)
+from app.services.cases import classification
 from app.services.cases.registration import add_log, open_case
 from app.services.clocks import record_clocks
 from app.services.core import events
@@ -31,6 +40,7 @@ from app.services.core.workflow import (
     Workflow,
     as_datetime,
     channel_choices,
+    code_choices,
     satisfaction_ask,
 )
 
@@ -146,7 +156,32 @@ def _submit_guard(case: Case) -> Any:
 
 
 def needs_approval(case: Case) -> bool:
-    return case.kind == "complaint" and case.severity == "major"
+    return classification.is_major_complaint(case.kind, case.severity)
+
+
+def _review_guard(case: Case) -> Any:
+    # The solution may have been changed in review (the approval is then void).
+    if classification.approval_missing(case):
+        return _l(
+            "A major complaint's solution needs Management's approval before the "
+            "review passes; send it back."
+        )
+    return None
+
+
+def _categories(_case: Any) -> list[tuple[str, str]]:
+    from app.models import CaseCategory
+
+    rows = db.session.scalars(
+        select(CaseCategory)
+        .where(CaseCategory.active.is_(True))
+        .order_by(CaseCategory.id)
+    )
+    return [(str(c.id), c.name) for c in rows]
+
+
+def _reclassify(case: Case, data: dict[str, Any], user: Any) -> None:
+    data["changes"] = classification.reclassify(case, data, user)
 
 
 def _approve_guard(case: Case) -> Any:
@@ -293,6 +328,56 @@ STEPS = (
         icon="fa-upload",
     ),
     Step(
+        "reclassify",
+        _l("Reclassify"),
+        classification.RECLASSIFY_FROM,
+        None,
+        asks=(
+            Ask(
+                "kind",
+                _l("Kind"),
+                "select",
+                required=True,
+                choices=code_choices(CASE_KINDS),
+                default=lambda case: case.kind,
+            ),
+            Ask(
+                "severity",
+                _l("Severity"),
+                "select",
+                required=True,
+                choices=code_choices(SEVERITIES),
+                default=lambda case: case.severity,
+                # Only the severities of the chosen kind (app/static/js/forms.js).
+                render_kw={
+                    "data-follows": "kind",
+                    "data-choices": json.dumps(KIND_SEVERITIES),
+                },
+            ),
+            Ask(
+                "category",
+                _l("Category"),
+                "select",
+                required=True,
+                choices=_categories,
+                default=lambda case: str(case.category_id),
+            ),
+            Ask(
+                "reason",
+                _l("Why the classification changes"),
+                "textarea",
+                required=True,
+            ),
+        ),
+        apply=_reclassify,
+        icon="fa-tags",
+        style="warning",
+        help=_l(
+            "Kind, severity and category after acknowledgement; the deadlines "
+            "are recomputed. Lowering a major complaint needs Management."
+        ),
+    ),
+    Step(
         "send_back",
         _l("Send back"),
         ("review",),
@@ -308,6 +393,7 @@ STEPS = (
         ("review",),
         "feedback",
         asks=(NOTE,),
+        guard=_review_guard,
         icon="fa-check-square-o",
         style="success",
         help=_l("Result, process and records checked; next: feedback to the customer."),
@@ -378,6 +464,8 @@ def _record(
         parts.append(
             f"→ {case.department}" + (f" / {case.owner}" if case.owner else "")
         )
+    if step.name == "reclassify" and data.get("changes"):
+        parts.append(str(data["changes"]))
     if step.name == "close":
         parts.append(str(_l("Satisfaction: %(score)s", score=case.satisfaction)))
     add_log(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.models import Case, CaseAttachment, CaseCategory, CaseLog, now
 from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
 from app.security.access import acting_as
+from app.services.cases import classification
 from app.services.clocks import record_clocks
 from app.services.core import events, records
 from app.services.core.errors import Conflict, InvalidInput
@@ -112,8 +112,8 @@ class CaseRules(RecordRules):
             raise Conflict(
                 _l("A closed or cancelled case cannot be edited; reopen it first.")
             )
-        history = sa_inspect(item).attrs
-        if history.kind.history.has_changes() or history.severity.history.has_changes():
+        # What the steps own (classification, approval) is not edited here.
+        if classification.check_edit(item, user):
             record_clocks.recompute(item)
 
 

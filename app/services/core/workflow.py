@@ -59,6 +59,8 @@ class Ask:
     max_length: int = 2000
     # Value shown when the form opens: record -> value.
     default: Callable[[Any], Any] | None = None
+    # HTML attributes of the field (e.g. a select following another one).
+    render_kw: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,9 @@ class Workflow:
                 if not ask.required:
                     choices = [("", "—"), *choices]
                 form[ask.name].choices = choices
-            if formdata is None and ask.default is not None and record is not None:
+            # Defaults fill the form when it opens, never over what was posted.
+            opening = formdata is None and not form.is_submitted()
+            if opening and ask.default is not None and record is not None:
                 form[ask.name].data = ask.default(record)
         return form
 
@@ -244,6 +248,8 @@ def _field(ask: Ask) -> Any:
         else [Optional()]
     )
     common = {"label": ask.label, "description": ask.description or ""}
+    if ask.render_kw:
+        common["render_kw"] = dict(ask.render_kw)
     if ask.kind == "textarea":
         return TextAreaField(
             validators=[*validators, Length(max=ask.max_length)], **common
