@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Any
 
 from flask import abort, flash, g, redirect, request, session, url_for
@@ -21,7 +22,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import Boolean, Integer, Numeric, Time
+from sqlalchemy import Boolean, Integer, Numeric, Time, select
 from sqlalchemy import inspect as sa_inspect
 from wtforms import BooleanField, HiddenField, SelectField, TimeField
 from wtforms.fields.core import UnboundField
@@ -30,6 +31,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from app.extensions import db
 from app.labels import LABELS
 from app.models import AwareDateTime
+from app.models.base import StoredFile
 from app.models.codes import CLOCK_STATES, CLOCK_STYLES, label
 from app.security.access import can, current_user
 from app.security.roles import METHOD_PERMISSIONS
@@ -348,6 +350,32 @@ class RecordView(ModelView):
         if item is None:
             abort(404)
         return item
+
+    @expose("/download/<string:filename>")
+    @has_access
+    def download(self, filename: str) -> Any:
+        """FAB serves any stored file by name; serve only a file held by a
+        record of this screen that the user may see (404 otherwise)."""
+        from flask import current_app, send_file
+        from flask_appbuilder.filemanager import uuid_originalname
+        from werkzeug.security import safe_join
+
+        model = self.datamodel.obj
+        columns = [c for c in model.__table__.columns if isinstance(c.type, StoredFile)]
+        key = sa_inspect(model).primary_key[0]
+        pks = []
+        for column in columns:
+            pks += db.session.scalars(
+                select(key).where(column == filename).limit(2)
+            ).all()
+        if not any(self.datamodel.get(pk, self._base_filters) for pk in pks):
+            abort(404)
+        path = safe_join(current_app.config["UPLOAD_FOLDER"], filename)
+        if path is None or not os.path.isfile(path):
+            abort(404)
+        return send_file(
+            path, download_name=uuid_originalname(filename), as_attachment=True
+        )
 
     @expose("/action/<string:name>/<pk>", methods=["POST"])
     @has_access
