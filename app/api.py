@@ -8,8 +8,12 @@ from typing import Any
 
 from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.fields import api_fields
@@ -27,6 +31,9 @@ from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import MASKS, may_see_contact, number_validators
 
 logger = logging.getLogger(__name__)
+
+# What a client reads when the database refused a write (never its message).
+NOT_SAVED = _l("The record could not be saved: a value is not accepted.")
 
 
 def api_number_validators(model: Any) -> dict[str, Any]:
@@ -65,6 +72,9 @@ class RecordApi(ModelRestApi):
             **api_number_validators(model),
             **(self.validators_columns or {}),
         }
+        if "version" in model.__table__.columns and self.show_columns:
+            # The version a client names when it writes (optimistic locking).
+            self.show_columns = [*self.show_columns, "version"]
         if self.search_columns:
             self.search_columns = [
                 c for c in self.search_columns if c not in self.confidential_columns
@@ -80,11 +90,56 @@ class RecordApi(ModelRestApi):
             return self.response(error.status, message=str(error), field=error.field)
 
     def put_headless(self, pk: Any) -> Any:
+        """FAB's PUT with the screens' optimistic locking: the version read
+        (body `version` or `If-Match`) must still be the stored one, else 409."""
+        payload = request.get_json(silent=True) if request.is_json else None
+        if not isinstance(payload, dict):
+            return self.response_400(message="Request body must be a JSON object")
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        versioned = "version" in item.__table__.columns
         try:
-            return super().put_headless(pk)
+            shown = self._shown_version(payload) if versioned else None
+            data = self._merge_update_item(item, payload)
+            item = self.edit_model_schema.load(data, instance=item)
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
         except DomainError as error:
             db.session.rollback()
             return self.response(error.status, message=str(error), field=error.field)
+        try:
+            if shown is not None:
+                records.expect_version(item, shown)
+            self.pre_update(item)
+            self.datamodel.edit(item)
+            self.post_update(item)
+        except DomainError as error:
+            db.session.rollback()
+            return self.response(error.status, message=str(error), field=error.field)
+        except DatabaseException as error:
+            db.session.rollback()
+            if isinstance(error.__cause__, StaleDataError):
+                return self.response(409, message=str(records.STALE))
+            logger.exception(
+                "PUT %s/%s refused by the database", self.resource_name, pk
+            )
+            return self.response_422(message=str(NOT_SAVED))
+        answer = {"result": self.edit_model_schema.dump(item, many=False)}
+        if versioned:
+            answer["version"] = item.version
+        return self.response(200, **answer)
+
+    @staticmethod
+    def _shown_version(payload: dict[str, Any]) -> int | None:
+        """The version the client read: body `version`, else `If-Match`."""
+        if "version" in payload:
+            return records.parse_version(payload.pop("version"))
+        header = request.headers.get("If-Match")
+        if header and header.strip() != "*":
+            return records.parse_version(header)
+        return None
 
     def delete_headless(self, pk: Any) -> Any:
         try:

@@ -93,3 +93,62 @@ def test_edit_with_the_current_version_saves(db, login):
     fresh = db.session.get(Customer, customer.id)
     assert fresh.notes == "已核实地址"
     assert fresh.version == int(version) + 1
+
+
+# ------------------------------------------------------------------ the API
+def test_api_shows_the_version_and_refuses_a_stale_put_by_body(db, api):
+    customer = CustomerFactory(_as="sales", notes="原始备注")
+    first, second = api("sales"), api("cs")
+    shown = first.get(f"/api/v1/customer/{customer.id}").get_json()["result"]
+    version = shown["version"]
+    saved = second.put(
+        f"/api/v1/customer/{customer.id}",
+        json={"notes": "第二位客服的修改", "version": version},
+    )
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["version"] == version + 1
+    late = first.put(
+        f"/api/v1/customer/{customer.id}",
+        json={"notes": "第一位客服的修改", "version": version},
+    )
+    assert late.status_code == 409
+    assert "重新" in late.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).notes == "第二位客服的修改"
+
+
+def test_api_refuses_a_stale_put_by_if_match(db, api):
+    case = CaseFactory()
+    client = api("cs")
+    version = client.get(f"/api/v1/case/{case.id}").get_json()["result"]["version"]
+    cs = user("cs")
+    with acting_as(cs):
+        CASE_FLOW.run(case, "acknowledge", {"content": "已回复"}, cs)
+    late = client.put(
+        f"/api/v1/case/{case.id}",
+        json={"title": "过时页面上的修改"},
+        headers={"If-Match": f'"{version}"'},
+    )
+    assert late.status_code == 409
+    fresh = client.get(f"/api/v1/case/{case.id}").get_json()["result"]
+    ok = client.put(
+        f"/api/v1/case/{case.id}",
+        json={"title": "当前版本上的修改"},
+        headers={"If-Match": f'"{fresh["version"]}"'},
+    )
+    assert ok.status_code == 200, ok.get_json()
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).title == "当前版本上的修改"
+
+
+def test_api_bad_version_is_400(db, api):
+    customer = CustomerFactory(_as="sales")
+    client = api("sales")
+    for body, headers in (
+        ({"notes": "x", "version": "abc"}, {}),
+        ({"notes": "x"}, {"If-Match": "yesterday"}),
+    ):
+        answer = client.put(
+            f"/api/v1/customer/{customer.id}", json=body, headers=headers
+        )
+        assert answer.status_code == 400, answer.get_json()

@@ -148,12 +148,30 @@ def check_version(item: Any) -> None:
     except (TypeError, ValueError):
         outdated = True
     if outdated:
-        raise Conflict(
-            _l(
-                "Someone else changed this record while you were editing "
-                "it. Reload it and apply your change again."
-            )
-        )
+        raise Conflict(STALE)
+
+
+STALE = _l(
+    "Someone else changed this record while you were editing "
+    "it. Reload it and apply your change again."
+)
+
+
+def parse_version(value: Any) -> int:
+    """A version a client names (body `version`, `If-Match: "3"` or W/"3")."""
+    text = str(value).strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit() or len(text) > 18:
+        raise InvalidInput(_l("The version must be a whole number."), field="version")
+    return int(text)
+
+
+def expect_version(item: Any, shown: int) -> None:
+    """API: refuse a write made on an outdated copy (the version it read)."""
+    if int(item.version) != shown:
+        raise Conflict(STALE, field="version")
 
 
 def before_create(item: Any) -> None:
