@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.fields import api_fields
@@ -155,6 +156,9 @@ class RecordApi(ModelRestApi):
         """FAB's `safe` answers every exception with 500; a query the database
         time limit stopped gets 503 and its message (app.ui.errors)."""
         error = sys.exc_info()[1]
+        if isinstance(error, HTTPException) and error.code and error.code < 500:
+            # The client's fault (a body over MAX_CONTENT_LENGTH: 413, bad JSON).
+            return self.response(error.code, message=error.description)
         if error is not None and db_limits.is_timeout(error):
             from app.ui import errors
 

@@ -11,7 +11,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_appbuilder.models.mixins import FileColumn
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    event,
+    text,
+)
+from sqlalchemy import Text as _Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -103,6 +114,38 @@ class StoredFile(FileColumn):
 
     cache_ok = True
 
+
+class BoundedText(TypeDecorator):
+    """Free text typed by a person, at most `length` characters.
+
+    Stored as TEXT; the length is checked by the forms and the API (FAB and
+    marshmallow read `length`) and by a CHECK constraint `<column>_length`
+    on both databases (added when the column joins its table).
+    """
+
+    impl = _Text
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.length = length
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _length_check(column: Column, table: Any) -> None:
+    if isinstance(column.type, BoundedText) and hasattr(table, "append_constraint"):
+        table.append_constraint(
+            CheckConstraint(
+                f"length({column.name}) <= {column.type.length}",
+                name=f"{column.name}_length",
+            )
+        )
+
+
+# Maximum lengths of free text (characters).
+NOTE_TEXT = 2000  # notes, comments, outcomes
+LONG_TEXT = 4000  # descriptions, findings, solutions, reports
+LOG_TEXT = 10000  # a communication-log entry (a step joins several answers)
 
 MONEY = Numeric(14, 2)
 UNIT_PRICE = Numeric(14, 4)

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,8 +23,12 @@ if TYPE_CHECKING:
     from app.models.recycling import Inspection, Pickup, Settlement
 
 from app.models.base import (
+    LOG_TEXT,
+    LONG_TEXT,
     MONEY,
+    NOTE_TEXT,
     AwareDateTime,
+    BoundedText,
     DeadlineChecked,
     Stamped,
     StoredFile,
@@ -128,8 +131,8 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
     )
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text)
-    expected_solution: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(BoundedText(LONG_TEXT))
+    expected_solution: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
     status: Mapped[str] = mapped_column(
         String(20), default="new", index=True, info={"codes": CASE_STATUSES}
     )
@@ -175,21 +178,21 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
 
     # Investigation, solution and result (seed 001 §5-6).
-    findings: Mapped[str | None] = mapped_column(Text)
-    root_cause: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
+    root_cause: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
     responsibility: Mapped[str | None] = mapped_column(
         String(20), info={"codes": RESPONSIBILITIES}
     )
-    solution: Mapped[str | None] = mapped_column(Text)
+    solution: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
     solution_approved_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     solution_approved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("ab_user.id")
     )
     compensation_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     compensation_note: Mapped[str | None] = mapped_column(String(300))
-    result: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
     satisfaction: Mapped[int | None] = mapped_column(Integer, info={"max": 5})
-    satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    satisfaction_comment: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
 
     customer: Mapped[Customer] = relationship(Customer)
@@ -245,7 +248,7 @@ class CaseLog(Model):
     action: Mapped[str | None] = mapped_column(String(30))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(BoundedText(LOG_TEXT))
 
     case: Mapped[Case] = relationship(Case, back_populates="logs")
     user: Mapped[AppUser] = relationship(AppUser)

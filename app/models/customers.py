@@ -11,11 +11,10 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     String,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Stamped, Versioned
+from app.models.base import NOTE_TEXT, BoundedText, Stamped, Versioned
 from app.models.codes import CUSTOMER_STATUSES, check_in
 from app.models.reference import AppUser, CustomerType, Department, PaymentTerm
 
@@ -40,7 +39,7 @@ class Customer(Versioned, Stamped, Model):
     email: Mapped[str | None] = mapped_column(String(320))
     address: Mapped[str | None] = mapped_column(String(300))
     region: Mapped[str | None] = mapped_column(String(50), index=True)
-    qualification: Mapped[str | None] = mapped_column(Text)
+    qualification: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     licence_no: Mapped[str | None] = mapped_column(String(50))
     licence_valid_to: Mapped[dt.date | None] = mapped_column(Date)
     sales_rep_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
@@ -48,7 +47,7 @@ class Customer(Versioned, Stamped, Model):
     status: Mapped[str] = mapped_column(
         String(20), default="active", info={"codes": CUSTOMER_STATUSES}
     )
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     # The customer's own payment term; empty: the default (see finance.terms).
     payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
 

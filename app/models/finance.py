@@ -17,7 +17,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import MONEY, AwareDateTime, Stamped, Versioned, now
+from app.models.base import (
+    MONEY,
+    NOTE_TEXT,
+    AwareDateTime,
+    BoundedText,
+    Stamped,
+    Versioned,
+    now,
+)
 from app.models.cases import Case
 from app.models.codes import (
     OVERDUE_TASK_STATUSES,
@@ -64,11 +72,11 @@ class Statement(Versioned, Stamped, Model):
     # The customer's confirmation (客户确认): who signed, when, what they said.
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     confirmed_by_name: Mapped[str | None] = mapped_column(String(50))
-    confirmation_note: Mapped[str | None] = mapped_column(Text)
+    confirmation_note: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     dispute_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
 
     customer: Mapped[Customer] = relationship(Customer)
     sent_channel: Mapped[Channel | None] = relationship(Channel)

@@ -12,13 +12,15 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import (
+    LONG_TEXT,
+    NOTE_TEXT,
     AwareDateTime,
+    BoundedText,
     DeadlineChecked,
     Stamped,
     Versioned,
@@ -94,9 +96,9 @@ class FollowUp(DeadlineChecked, Versioned, Stamped, Model):
         String(20), default="planned", index=True, info={"codes": FOLLOWUP_STATUSES}
     )
     done_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
-    outcome: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     satisfaction: Mapped[int | None] = mapped_column(Integer, info={"max": 5})
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     # The case reopened or the complaint opened by a dissatisfied answer.
     result_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
@@ -133,8 +135,8 @@ class ImprovementAction(DeadlineChecked, Versioned, Stamped, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    problem: Mapped[str] = mapped_column(Text)
-    measure: Mapped[str] = mapped_column(Text)
+    problem: Mapped[str] = mapped_column(BoundedText(LONG_TEXT))
+    measure: Mapped[str] = mapped_column(BoundedText(LONG_TEXT))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("case_category.id"))
     kpi: Mapped[str | None] = mapped_column(String(40), info={"codes": KPI_CODES})
     source_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
@@ -150,8 +152,8 @@ class ImprovementAction(DeadlineChecked, Versioned, Stamped, Model):
     )
     done_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     # 完成情况: what was done (or why the action was cancelled).
-    outcome: Mapped[str | None] = mapped_column(Text)
-    effectiveness: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    effectiveness: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     effective: Mapped[bool | None] = mapped_column(Boolean)
     checked_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))

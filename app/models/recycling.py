@@ -13,17 +13,19 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import (
+    LONG_TEXT,
     MONEY,
+    NOTE_TEXT,
     UNIT_PRICE,
     WEIGHT,
     AwareDateTime,
+    BoundedText,
     DeadlineChecked,
     Stamped,
     StoredFile,
@@ -118,7 +120,7 @@ class Pickup(DeadlineChecked, Versioned, Stamped, Model):
         String(20), default="requested", index=True, info={"codes": PICKUP_STATUSES}
     )
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
 
     # Confirmation clock (服务响应及时率) and arrival check.
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
@@ -147,7 +149,7 @@ class Pickup(DeadlineChecked, Versioned, Stamped, Model):
 
     # On-site assessment.
     assessed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
-    assessment_note: Mapped[str | None] = mapped_column(Text)
+    assessment_note: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     quoted_amount: Mapped[Decimal | None] = mapped_column(MONEY)
 
     collected_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
@@ -198,7 +200,7 @@ class PickupLog(Model):
         String(20), info={"codes": PICKUP_STATUSES}
     )
     to_status: Mapped[str] = mapped_column(String(20), info={"codes": PICKUP_STATUSES})
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
 
     pickup: Mapped[Pickup] = relationship(Pickup, back_populates="logs")
     user: Mapped[AppUser] = relationship(AppUser)
@@ -365,7 +367,7 @@ class Inspection(Versioned, Stamped, Model):
     result: Mapped[str] = mapped_column(String(20), info={"codes": INSPECTION_RESULTS})
     inspector_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
     inspected_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
-    report: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
     photo: Mapped[str | None] = mapped_column(StoredFile)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
 
@@ -450,7 +452,7 @@ class Settlement(DeadlineChecked, Versioned, Stamped, Model):
     void_reason: Mapped[str | None] = mapped_column(String(300))
     adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
 
     # Payment due date (账期) and its clock, from the term in force at
     # confirmation (app.services.finance.terms); the deadline check watches it.

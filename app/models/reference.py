@@ -14,13 +14,12 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import PERCENT, UNIT_PRICE, Stamped
+from app.models.base import NOTE_TEXT, PERCENT, UNIT_PRICE, BoundedText, Stamped
 from app.models.codes import (
     BUSINESS_STAGES,
     CALENDAR_DAY_KINDS,
@@ -67,9 +66,7 @@ class AppUser(User):
     # Raised when the user signs out, is deactivated or changes password: every
     # session and API token carries the value it was issued under, and one
     # with an older value is refused (app.security.sessions).
-    session_version: Mapped[int] = mapped_column(
-        Integer, default=0, server_default="0"
-    )
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     department: Mapped[Department | None] = relationship(
         Department, foreign_keys=[department_id]
     )
@@ -206,7 +203,7 @@ class SlaPolicy(Stamped, Model):
     at_risk_percent: Mapped[Decimal | None] = mapped_column(PERCENT, info={"max": 99})
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(100))
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
 
     def __repr__(self) -> str:
@@ -267,7 +264,7 @@ class CalendarYear(Stamped, Model):
         String(20), info={"codes": CALENDAR_YEAR_STATUSES}
     )
     source: Mapped[str | None] = mapped_column(String(100))
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
 
     def __repr__(self) -> str:
         return str(self.year)

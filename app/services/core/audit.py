@@ -8,6 +8,7 @@ jobs and commands carry the system user, never NULL.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -67,7 +68,21 @@ def _actor_id(session: Session) -> int | None:
     return user_id
 
 
+# An audit value longer than this keeps its beginning, its length and its
+# SHA-256 (enough to tell whether two versions were the same text).
+AUDIT_TEXT = 300
+
+
+def _bounded(text: str) -> str:
+    if len(text) <= AUDIT_TEXT:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"{text[:AUDIT_TEXT]}… [{len(text)} chars, sha256 {digest}]"
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return _bounded(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, Decimal):
