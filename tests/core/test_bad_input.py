@@ -293,3 +293,11 @@ def test_api_non_json_body(db, api):
     )
     assert reply.status_code == 400
     assert count(db, Pickup) == 0
+
+
+def test_api_put_with_a_json_array_body_is_400(db, api):
+    case = CaseFactory()
+    reply = api("cs").put(f"/api/v1/case/{case.id}", json=[{"title": "数组"}])
+    assert reply.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).title != "数组"
