@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -141,7 +142,6 @@ def sla_due(
     from app.models import CustomerType
     from app.models.codes import KIND_SEVERITIES, SLA_KINDS
     from app.services.clocks import record_clocks
-    from app.services.clocks.working_time import CalendarUnknownError
 
     if kind not in SLA_KINDS:
         raise click.BadParameter(
@@ -166,21 +166,25 @@ def sla_due(
         if found is None:
             raise click.BadParameter(f"unknown customer type {customer_type!r}")
         type_id = found.id
-    if record_clocks.match_policy(kind, severity, type_id) is None:
-        click.echo("response: none\nresolution: none")
-        return
-    try:
-        due = record_clocks.due_times(kind, severity, received, spans, type_id)
-    except CalendarUnknownError as error:
+    due = record_clocks.due_times(kind, severity, received, spans, type_id)
+    for year in due.missing_years:
         click.echo(
-            f"response: unknown\nresolution: unknown\n"
-            f"The calendar has no data for {error.year}; run "
-            f"`flask calendar sync --year {error.year}`.",
-            err=False,
+            f"The calendar has no data for {year}; run "
+            f"`flask calendar sync --year {year}` or enter the days."
         )
-        raise SystemExit(2) from None
-    for name, value in (("response", due.response), ("resolution", due.resolution)):
-        click.echo(f"{name}: {value.isoformat() if value else 'none'}")
+    for name, times in (("response", due.response), ("resolution", due.resolution)):
+        click.echo(f"{name}: {_times_text(times)}")
+    if due.missing_years:
+        raise SystemExit(2)
+
+
+def _times_text(times: Any) -> str:
+    """A clock's due instant as `flask sla due` prints it."""
+    if times.unknown:
+        return "unknown"
+    if not times.target or times.due is None:
+        return "none"
+    return str(times.due.isoformat())
 
 
 def register(app: Flask) -> None:

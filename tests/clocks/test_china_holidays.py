@@ -118,3 +118,14 @@ def test_build_china_calendar() -> None:
     )
     with pytest.raises(ValueError, match="Monday"):
         build_china_calendar([2026], {5: [(time(9), time(12))]})
+
+
+def test_an_arrangement_starting_in_december_is_kept_whole() -> None:
+    # The 2019 New Year: Sat 29 Dec 2018 worked, 30 Dec 2018 - 1 Jan 2019 off.
+    days = {d.date: d.kind for d in official_days(2019)}
+    assert days[date(2018, 12, 29)] == "workday"
+    assert days[date(2018, 12, 30)] == days[date(2018, 12, 31)] == "holiday"
+    assert days[date(2019, 1, 1)] == "holiday"
+    assert not any(d < date(2018, 12, 1) for d in days)
+    # 2023's own December days are still part of 2023 (by date).
+    assert date(2023, 12, 30) in {d.date for d in official_days(2023)}

@@ -96,7 +96,7 @@ def test_seed_table_on_real_dates(db, kind, severity, received, response, resolu
     assert case.sla_policy.kind == kind
     # The same engine answers `flask sla due`.
     due = record_clocks.due_times(kind, severity, at(received))
-    assert (due.response, due.resolution) == (at(response), at(resolution))
+    assert (due.response.due, due.resolution.due) == (at(response), at(resolution))
 
 
 def test_lunch_break_is_not_working_time(db):
@@ -337,3 +337,20 @@ def test_calendar_sync_keeps_manual_edits(runner, db):
         db.session.query(CalendarDay).filter_by(day=dt.date(2026, 2, 14)).one().kind
         == "holiday"
     )
+
+
+def test_calendar_sync_writes_the_arrangement_wherever_it_falls(runner, db):
+    # The 2024 New Year holiday began on Saturday 30 December 2023.
+    result = runner.invoke(args=["calendar", "sync", "--year", "2024"])
+    assert result.exit_code == 0, result.output
+    days = {
+        d.day: d.kind
+        for d in db.session.query(CalendarDay).filter(
+            CalendarDay.day.between(dt.date(2023, 12, 1), dt.date(2024, 1, 2))
+        )
+    }
+    assert days == {
+        dt.date(2023, 12, 30): "holiday",
+        dt.date(2023, 12, 31): "holiday",
+        dt.date(2024, 1, 1): "holiday",
+    }

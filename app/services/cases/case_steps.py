@@ -116,9 +116,8 @@ def _assign(case: Case, data: dict[str, Any], user: Any) -> None:
             ),
             field="deadline",
         )
-    record_clocks.respond(
-        case
-    )  # assigning without a first response still answers the clock
+    # An internal assignment is no answer to the customer: the response
+    # clock keeps running (seed 000 §3, seed 001 §4).
     case.department = department
     case.owner = owner
     case.assigned_at = now()
@@ -478,6 +477,8 @@ def _record(
         to_status=step.target or case.status,
         channel_id=_channel_id(data),
     )
+    if step.name in CONTACT_STEPS:
+        record_clocks.contact_made(case)
     record_clocks.refresh_states(case)
 
 

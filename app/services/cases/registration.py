@@ -114,7 +114,7 @@ class CaseRules(RecordRules):
             )
         # What the steps own (classification, approval) is not edited here.
         if classification.check_edit(item, user):
-            record_clocks.recompute(item)
+            record_clocks.recompute_case(item)
 
 
 @register
@@ -137,6 +137,10 @@ class CaseLogRules(RecordRules):
             raise InvalidInput(_l("Write what was said or done."), field="content")
         item.user_id = user.id
         item.at = now()
+        case = item.case or db.session.get(Case, item.case_id)
+        if item.kind == "contact" and item.channel_id is not None and case:
+            # A logged contact on a customer channel answers the customer.
+            record_clocks.contact_made(case, item.at)
 
     def before_update(self, item: CaseLog, user: Any) -> None:
         raise Conflict(_l("Log entries are never changed; add a new entry."))

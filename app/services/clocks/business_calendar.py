@@ -111,11 +111,14 @@ def sync_year(year: int, provisional: bool = False) -> YearSync:
         status="provisional" if report.provisional else "published",
         disagreements=list(report.disagreements),
     )
+    # The arrangement may start in December of the year before: every one of
+    # its days is written, wherever it falls.
+    first = min([d.date for d in report.days] + [dt.date(year, 1, 1)])
     existing = {
         d.day: d
         for d in db.session.scalars(
             select(CalendarDay).where(
-                CalendarDay.day >= dt.date(year, 1, 1),
+                CalendarDay.day >= first,
                 CalendarDay.day <= dt.date(year, 12, 31),
             )
         )

@@ -25,6 +25,7 @@ __all__ = [
     "OfficialDay",
     "SyncReport",
     "YearNotPublishedError",
+    "arrangement_year",
     "build_china_calendar",
     "official_days",
     "published_years",
@@ -104,16 +105,34 @@ def published_years() -> range:
     return range(min(data_years), max(data_years) + 1)
 
 
+NEW_YEAR = "New Year's Day"
+
+
+def arrangement_year(day: dt.date, name: str) -> int:
+    """The year whose official arrangement a day belongs to.
+
+    New Year's days off and make-up days in December (e.g. Saturday 29
+    December 2018 worked for the 2019 New Year) belong to the next year's
+    arrangement; every other day to its own year.
+    """
+    return day.year + 1 if day.month == 12 and name == NEW_YEAR else day.year
+
+
 def _published_days(year: int) -> list[OfficialDay]:
+    """Every day of the year plus every day of its arrangement, wherever it falls."""
+
+    def wanted(day: dt.date, name: str) -> bool:
+        return day.year == year or arrangement_year(day, name) == year
+
     days = [
         OfficialDay(day, "holiday", name, _CHINESE_NAMES.get(name, ""))
         for day, name in chinese_calendar.holidays.items()
-        if day.year == year
+        if wanted(day, name)
     ]
     days += [
         OfficialDay(day, "workday", name, _CHINESE_NAMES.get(name, ""))
         for day, name in chinese_calendar.workdays.items()
-        if day.year == year
+        if wanted(day, name)
     ]
     return sorted(days, key=lambda official: official.date)
 
@@ -138,6 +157,8 @@ def official_days(year: int, *, provisional: bool = False) -> list[OfficialDay]:
 
     "holiday" days are every date of an official holiday period (weekend days
     inside it included); "workday" days are weekend days worked in exchange.
+    The year's arrangement may begin in December of the year before (New
+    Year); those days are included.
     Raises YearNotPublishedError for an unpublished year unless `provisional`.
     """
     if year in published_years():

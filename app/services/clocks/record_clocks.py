@@ -9,16 +9,25 @@ Counting rules (one place; the README quotes them):
 - The resolution clock stands still while the case waits for the customer;
   the hold time is measured in the clock's own measure and added back.
 - A reopened case starts a new resolution clock (a new cycle) from the reopen.
-- A breached clock stays breached. A clock whose due date would need a year
-  with no calendar data is marked "unknown" and admins are alerted; its due
-  date is left empty rather than guessed.
+- The response clock stops only at a contact with the customer
+  (acknowledging, answering, a logged contact on a customer channel; seed 000
+  §3, seed 001 §4), never at an internal assignment.
+- Missing calendar data is handled in `deadlines` only, for every clock: a
+  target that needs no calendar (12 calendar hours; 2 calendar hours after a
+  receipt known to lie outside working time) always gets its date; a clock
+  whose date needs a year with no calendar data is "unknown", its date left
+  empty rather than guessed, and admins are alerted.
+- A clock's state follows its dates: running, at risk past the at-risk
+  instant, breached past the due instant (paused while waiting for the
+  customer), so a recomputed date moves the state too (`recompute`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -35,50 +44,98 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_AT_RISK = Fraction(8, 10)
 OPEN_STATES = ("running", "at_risk")
+Pause = tuple[dt.datetime, dt.datetime]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The targets a case or pickup runs under."""
+    """The targets a case or pickup runs under.
+
+    `response_missing` is the year whose calendar would decide whether the
+    receipt lies in working time (which response target applies) when that
+    year has no data; the response is then unknown.
+    """
 
     policy: SlaPolicy | None
     response: Target | None
     resolution: Target | None
     resolve_at_response: bool
     fraction: Fraction
+    response_missing: int | None = None
+    resolution_missing: int | None = None
+
+
+@dataclass(frozen=True)
+class ClockTimes:
+    """One clock's due and at-risk instants, or the year the calendar lacks.
+
+    `target` False: the policy sets no target (state "none"); `missing_year`
+    set: the date needs a year with no calendar data (state "unknown").
+    """
+
+    due: dt.datetime | None = None
+    risk: dt.datetime | None = None
+    missing_year: int | None = None
+    target: bool = True
+
+    @property
+    def unknown(self) -> bool:
+        return self.missing_year is not None
 
 
 @dataclass(frozen=True)
 class DueTimes:
-    """Response and resolution due instants for a policy check (`flask sla due`)."""
+    """Response and resolution of a policy check (`flask sla due`)."""
 
-    response: dt.datetime | None
-    resolution: dt.datetime | None
+    response: ClockTimes
+    resolution: ClockTimes
+
+    @property
+    def missing_years(self) -> list[int]:
+        years = {self.response.missing_year, self.resolution.missing_year}
+        return sorted(y for y in years if y is not None)
+
+
+def _policies() -> list[SlaPolicy]:
+    return list(db.session.scalars(select(SlaPolicy).where(SlaPolicy.active)))
+
+
+def pick_policy(
+    policies: Iterable[SlaPolicy],
+    kind: str,
+    severity: str,
+    customer_type_id: int | None = None,
+) -> SlaPolicy | None:
+    """The active policy for kind x severity, preferring the customer type's own."""
+    generic = None
+    for policy in policies:
+        if policy.kind != kind or policy.severity != severity or not policy.active:
+            continue
+        if policy.customer_type_id is None:
+            generic = generic or policy
+        elif policy.customer_type_id == customer_type_id:
+            return policy
+    return generic
 
 
 def match_policy(
     kind: str, severity: str, customer_type_id: int | None = None
 ) -> SlaPolicy | None:
     """The active policy for kind x severity, preferring the customer type's own."""
-    stmt = (
-        select(SlaPolicy)
-        .where(
-            SlaPolicy.kind == kind,
-            SlaPolicy.severity == severity,
-            SlaPolicy.active.is_(True),
-            or_(
-                SlaPolicy.customer_type_id.is_(None),
-                SlaPolicy.customer_type_id == customer_type_id,
-            ),
-        )
-        .order_by(SlaPolicy.customer_type_id.is_(None))
+    stmt = select(SlaPolicy).where(
+        SlaPolicy.kind == kind,
+        SlaPolicy.severity == severity,
+        SlaPolicy.active.is_(True),
+        or_(
+            SlaPolicy.customer_type_id.is_(None),
+            SlaPolicy.customer_type_id == customer_type_id,
+        ),
     )
-    return db.session.scalars(stmt).first()
+    return pick_policy(db.session.scalars(stmt), kind, severity, customer_type_id)
 
 
-def at_risk_fraction(policy: SlaPolicy | None) -> Fraction:
-    if policy is not None and policy.at_risk_percent is not None:
-        return Fraction(policy.at_risk_percent) / 100
+def default_at_risk() -> Fraction:
+    """Setting `sla.at_risk_percent` as a fraction (80 % when unset or invalid)."""
     value = db.session.execute(
         select(Setting.value).where(Setting.key == "sla.at_risk_percent")
     ).scalar_one_or_none()
@@ -91,6 +148,14 @@ def at_risk_fraction(policy: SlaPolicy | None) -> Fraction:
     return percent / 100
 
 
+def at_risk_fraction(
+    policy: SlaPolicy | None, default: Fraction | None = None
+) -> Fraction:
+    if policy is not None and policy.at_risk_percent is not None:
+        return Fraction(policy.at_risk_percent) / 100
+    return default if default is not None else default_at_risk()
+
+
 def _target(amount: int | None, unit: str | None) -> Target | None:
     if amount is None or unit is None:
         return None
@@ -98,59 +163,122 @@ def _target(amount: int | None, unit: str | None) -> Target | None:
 
 
 def plan_for(
-    policy: SlaPolicy | None, received: dt.datetime, cal: WorkCalendar
+    policy: SlaPolicy | None,
+    received: dt.datetime,
+    cal: WorkCalendar,
+    cycle: int = 0,
+    default_fraction: Fraction | None = None,
 ) -> Plan:
-    """The targets that apply to something received at `received`."""
+    """The targets that apply to something received at `received`.
+
+    From the second handling round (`cycle` > 0) a policy resolved at the
+    response (an answered inquiry) uses its response target as the new
+    resolution target.
+    """
     if policy is None:
         return Plan(None, None, None, False, DEFAULT_AT_RISK)
     response = _target(policy.response_amount, policy.response_unit)
     offhours = _target(policy.offhours_response_amount, policy.offhours_response_unit)
-    if offhours is not None and not cal.is_working_time(received):
-        response = offhours
-    resolution = _target(policy.resolution_amount, policy.resolution_unit)
-    return Plan(
+    missing = None
+    if offhours is not None and offhours != response:
+        try:
+            if not cal.is_working_time(received):
+                response = offhours
+        except CalendarUnknownError as error:
+            response, missing = None, error.year
+    plan = Plan(
         policy,
         response,
-        resolution,
+        _target(policy.resolution_amount, policy.resolution_unit),
         bool(policy.resolve_at_response),
-        at_risk_fraction(policy),
+        at_risk_fraction(policy, default_fraction),
+        response_missing=missing,
     )
+    if cycle > 0 and plan.resolve_at_response:
+        plan = replace(
+            plan,
+            resolution=plan.response,
+            resolve_at_response=False,
+            resolution_missing=missing,
+        )
+    return plan
+
+
+def clock_times(
+    cal: WorkCalendar,
+    start: dt.datetime,
+    target: Target | None,
+    fraction: Fraction,
+    pauses: Iterable[Pause] = (),
+    missing: int | None = None,
+) -> ClockTimes:
+    """Due and at-risk instants of one target, "unknown" when a year is missing."""
+    if missing is not None:
+        return ClockTimes(missing_year=missing)
+    if target is None:
+        return ClockTimes(target=False)
+    pauses = list(pauses)
+    try:
+        return ClockTimes(
+            service_targets.due_at(cal, start, target, pauses),
+            service_targets.risk_at(cal, start, target, fraction, pauses),
+        )
+    except CalendarUnknownError as error:
+        return ClockTimes(missing_year=error.year)
+
+
+def deadlines(
+    plan: Plan,
+    cal: WorkCalendar,
+    received: dt.datetime,
+    resolution_start: dt.datetime | None = None,
+    pauses: Iterable[Pause] = (),
+) -> DueTimes:
+    """Both clocks of a case (or the confirmation clock of a pickup as the
+    response): the one computation behind cases, pickups, recomputation and
+    `flask sla due`."""
+    response = clock_times(
+        cal, received, plan.response, plan.fraction, missing=plan.response_missing
+    )
+    if plan.resolve_at_response:
+        return DueTimes(response, response)
+    resolution = clock_times(
+        cal,
+        resolution_start or received,
+        plan.resolution,
+        plan.fraction,
+        pauses,
+        missing=plan.resolution_missing,
+    )
+    return DueTimes(response, resolution)
 
 
 def due_times(
     kind: str,
     severity: str,
     received: dt.datetime,
-    pauses: list[tuple[dt.datetime, dt.datetime]] | None = None,
+    pauses: list[Pause] | None = None,
     customer_type_id: int | None = None,
 ) -> DueTimes:
-    """Due instants a policy gives (same engine as the cases). May raise
-    CalendarUnknownError."""
+    """What a case received at `received` would get (`flask sla due`)."""
     cal = current_calendar()
     plan = plan_for(match_policy(kind, severity, customer_type_id), received, cal)
-    response = (
-        service_targets.due_at(cal, received, plan.response) if plan.response else None
-    )
-    if plan.resolve_at_response:
-        resolution = response
-    elif plan.resolution:
-        resolution = service_targets.due_at(
-            cal, received, plan.resolution, pauses or ()
-        )
-    else:
-        resolution = None
-    return DueTimes(response, resolution)
+    return deadlines(plan, cal, received, received, pauses or ())
 
 
-# ------------------------------------------------------------------ cases
-def _pauses(case: Case) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Closed and open pauses of the current cycle (an open one ends now)."""
-    moment = now()
-    return [
-        (p.started_at, p.ended_at or moment)
-        for p in case.pauses
-        if p.cycle == case.resolution_cycle
-    ]
+def state_of(times: ClockTimes, moment: dt.datetime, paused: bool = False) -> str:
+    """The state of a running clock with these dates at `moment`."""
+    if not times.target:
+        return "none"
+    if times.unknown:
+        return "unknown"
+    if times.due is not None and moment >= times.due:
+        return "breached"
+    if paused:
+        return "paused"
+    if times.risk is not None and moment >= times.risk:
+        return "at_risk"
+    return "running"
 
 
 def _unknown(year: int) -> None:
@@ -159,88 +287,75 @@ def _unknown(year: int) -> None:
     alerts.calendar_missing(year)
 
 
-def _set_response(case: Case, plan: Plan, cal: WorkCalendar) -> None:
-    if case.responded_at is not None:
-        return
-    if plan.response is None:
-        case.response_due_at = case.response_risk_at = None
-        case.response_state = "none"
-        return
-    try:
-        case.response_due_at = service_targets.due_at(
-            cal, case.received_at, plan.response
-        )
-        case.response_risk_at = service_targets.risk_at(
-            cal, case.received_at, plan.response, plan.fraction
-        )
-    except CalendarUnknownError as error:
-        case.response_due_at = case.response_risk_at = None
-        case.response_state = "unknown"
-        _unknown(error.year)
-        return
-    if case.response_state in ("unknown", "none"):
-        case.response_state = "running"
+# ------------------------------------------------------------------ cases
+def _pauses(case: Case, moment: dt.datetime | None = None) -> list[Pause]:
+    """Closed and open pauses of the current cycle (an open one ends now)."""
+    moment = moment or now()
+    return [
+        (p.started_at, p.ended_at or moment)
+        for p in case.pauses
+        if p.cycle == case.resolution_cycle
+    ]
 
 
-def _set_resolution(case: Case, plan: Plan, cal: WorkCalendar) -> None:
-    if case.resolved_at is not None:
-        return
-    start = case.resolution_started_at or case.received_at
-    if plan.resolve_at_response:
-        case.resolution_due_at = case.response_due_at
-        case.resolution_risk_at = case.response_risk_at
-        if case.response_state == "unknown":
-            case.resolution_state = "unknown"
-        elif case.resolution_state in ("unknown", "none"):
-            case.resolution_state = "running"
-        return
-    if plan.resolution is None:
-        case.resolution_due_at = case.resolution_risk_at = None
-        case.resolution_state = "none"
-        return
-    pauses = _pauses(case)
-    try:
-        case.resolution_due_at = service_targets.due_at(
-            cal, start, plan.resolution, pauses
-        )
-        case.resolution_risk_at = service_targets.risk_at(
-            cal, start, plan.resolution, plan.fraction, pauses
-        )
-    except CalendarUnknownError as error:
-        case.resolution_due_at = case.resolution_risk_at = None
-        case.resolution_state = "unknown"
-        _unknown(error.year)
-        return
-    if case.resolution_state in ("unknown", "none"):
-        case.resolution_state = "running"
-
-
-def _plan(case: Case, cal: WorkCalendar) -> Plan:
+def _case_plan(case: Case, cal: WorkCalendar) -> Plan:
     customer_type = case.customer.customer_type_id if case.customer else None
     policy = match_policy(case.kind, case.severity, customer_type)
     case.sla_policy = policy
-    return plan_for(policy, case.received_at, cal)
+    return plan_for(policy, case.received_at, cal, case.resolution_cycle or 0)
+
+
+def case_times(case: Case, cal: WorkCalendar, moment: dt.datetime) -> DueTimes:
+    """Both clocks of a case as its policy, calendar and pauses give them now."""
+    return deadlines(
+        _case_plan(case, cal),
+        cal,
+        case.received_at,
+        case.resolution_started_at or case.received_at,
+        _pauses(case, moment),
+    )
+
+
+def apply_case_times(case: Case, times: DueTimes, moment: dt.datetime) -> None:
+    """Write the running clocks' dates and states; stopped clocks stay as they are."""
+    if case.responded_at is None and case.response_state != "stopped":
+        case.response_due_at = times.response.due
+        case.response_risk_at = times.response.risk
+        case.response_state = state_of(times.response, moment)
+    if case.resolved_at is None and case.resolution_state != "stopped":
+        case.resolution_due_at = times.resolution.due
+        case.resolution_risk_at = times.resolution.risk
+        case.resolution_state = state_of(
+            times.resolution, moment, paused=case.paused_since is not None
+        )
+    for year in times.missing_years:
+        _unknown(year)
 
 
 def start_case(case: Case) -> None:
     """Start both clocks of a newly registered case."""
-    cal = current_calendar()
     case.resolution_started_at = case.received_at
     case.resolution_cycle = 0
     case.response_state = case.resolution_state = "running"
-    plan = _plan(case, cal)
-    _set_response(case, plan, cal)
-    _set_resolution(case, plan, cal)
-    refresh_states(case)
+    _recompute_one(case)
 
 
-def recompute(case: Case) -> None:
-    """Recompute due instants after kind, severity, calendar or pauses changed."""
+def _recompute_one(case: Case, moment: dt.datetime | None = None) -> None:
+    moment = moment or now()
     cal = current_calendar()
-    plan = _plan(case, cal)
-    _set_response(case, plan, cal)
-    _set_resolution(case, plan, cal)
-    refresh_states(case)
+    apply_case_times(case, case_times(case, cal, moment), moment)
+
+
+def recompute_case(case: Case, moment: dt.datetime | None = None) -> None:
+    """Recompute one case's clocks after its kind, severity or customer type
+    changed (the reclassify step calls this), or its pauses did.
+
+    Dates and states follow the new policy.
+    """
+    _recompute_one(case, moment)
+
+
+recompute = recompute_case
 
 
 def refresh_states(case: Case, moment: dt.datetime | None = None) -> None:
@@ -274,8 +389,8 @@ def _state(
 
 
 def respond(case: Case, at: dt.datetime | None = None) -> None:
-    """First response to the customer: the response clock stops."""
-    if case.responded_at is not None:
+    """First contact with the customer: the response clock stops."""
+    if case.responded_at is not None or case.response_state == "stopped":
         return
     at = at or now()
     case.responded_at = at
@@ -290,8 +405,17 @@ def respond(case: Case, at: dt.datetime | None = None) -> None:
     else:
         case.response_state = "met"
     policy = case.sla_policy
-    if policy is not None and policy.resolve_at_response:
+    if policy is not None and policy.resolve_at_response and case.resolution_cycle == 0:
         resolve(case, at)
+
+
+def contact_made(case: Case, at: dt.datetime | None = None) -> None:
+    """A contact with the customer (acknowledging, answering, a logged call or
+    message on a customer channel): the only thing that stops the response
+    clock (seed 000 §3, seed 001 §4). An internal step never does."""
+    if case.status == "cancelled":
+        return
+    respond(case, at)
 
 
 def pause(case: Case, reason: str | None, at: dt.datetime | None = None) -> None:
@@ -308,20 +432,22 @@ def pause(case: Case, reason: str | None, at: dt.datetime | None = None) -> None
         case.resolution_state = "paused"
 
 
+def _end_pause(case: Case, at: dt.datetime) -> None:
+    for item in case.pauses:
+        if item.ended_at is None:
+            item.ended_at = at
+    case.paused_since = None
+
+
 def resume(case: Case, at: dt.datetime | None = None) -> None:
     """The customer answered: the clock runs again with the hold time added back."""
     if case.paused_since is None:
         return
     at = at or now()
-    for item in case.pauses:
-        if item.ended_at is None:
-            item.ended_at = at
-    case.paused_since = None
+    _end_pause(case, at)
     if case.resolution_state == "paused":
         case.resolution_state = "running"
-    cal = current_calendar()
-    _set_resolution(case, _plan(case, cal), cal)
-    refresh_states(case, at)
+    _recompute_one(case, at)
 
 
 def resolve(case: Case, at: dt.datetime | None = None) -> None:
@@ -332,7 +458,7 @@ def resolve(case: Case, at: dt.datetime | None = None) -> None:
     if case.paused_since is not None:
         resume(case, at)
     case.resolved_at = at
-    if case.resolution_state == "none":
+    if case.resolution_state in ("none", "stopped"):
         return
     if case.resolution_state == "breached" or (
         case.resolution_due_at is not None and at > case.resolution_due_at
@@ -340,6 +466,24 @@ def resolve(case: Case, at: dt.datetime | None = None) -> None:
         case.resolution_state = "missed"
     elif case.resolution_state != "unknown":
         case.resolution_state = "met"
+
+
+def cancel(case: Case, at: dt.datetime | None = None) -> None:
+    """The case is withdrawn: every clock stops and an open pause is closed.
+
+    A clock that had already breached counts as missed; any other running,
+    at-risk, paused or unknown clock becomes "stopped" (no deadline left).
+    """
+    at = at or now()
+    refresh_states(case, at)
+    if case.paused_since is not None:
+        _end_pause(case, at)
+    for clock in ("response", "resolution"):
+        state = getattr(case, f"{clock}_state")
+        if state == "breached":
+            setattr(case, f"{clock}_state", "missed")
+        elif state in ("running", "at_risk", "paused", "unknown"):
+            setattr(case, f"{clock}_state", "stopped")
 
 
 def reopen(case: Case, at: dt.datetime | None = None) -> None:
@@ -351,14 +495,7 @@ def reopen(case: Case, at: dt.datetime | None = None) -> None:
     case.paused_since = None
     case.resolution_state = "running"
     case.escalation_level = 0
-    cal = current_calendar()
-    plan = _plan(case, cal)
-    if plan.resolve_at_response:
-        # An answered inquiry reopened needs a real resolution: treat the
-        # response target as the new resolution target.
-        plan = Plan(plan.policy, plan.response, plan.response, False, plan.fraction)
-    _set_resolution(case, plan, cal)
-    refresh_states(case, at)
+    _recompute_one(case, at)
 
 
 def time_left(case: Case, clock: str, moment: dt.datetime | None = None) -> int | None:
@@ -367,7 +504,7 @@ def time_left(case: Case, clock: str, moment: dt.datetime | None = None) -> int 
     if getattr(case, f"{clock}_due_at") is None or case.sla_policy is None:
         return None
     cal = current_calendar()
-    plan = plan_for(case.sla_policy, case.received_at, cal)
+    plan = plan_for(case.sla_policy, case.received_at, cal, case.resolution_cycle or 0)
     if clock == "response":
         target, start, stop, pauses = (
             plan.response,
@@ -376,11 +513,7 @@ def time_left(case: Case, clock: str, moment: dt.datetime | None = None) -> int 
             [],
         )
     else:
-        target = (
-            plan.response
-            if plan.resolve_at_response or (plan.resolution is None)
-            else plan.resolution
-        )
+        target = plan.response if plan.resolve_at_response else plan.resolution
         start = case.resolution_started_at or case.received_at
         stop, pauses = case.resolved_at, _pauses(case)
     if target is None:
@@ -393,29 +526,28 @@ def time_left(case: Case, clock: str, moment: dt.datetime | None = None) -> int 
 
 
 # ---------------------------------------------------------------- pickups
-def start_pickup(pickup: Pickup) -> None:
-    """The appointment-confirmation clock (服务响应及时率) of a new pickup."""
-    cal = current_calendar()
+def pickup_times(pickup: Pickup, cal: WorkCalendar) -> ClockTimes:
+    """The appointment-confirmation clock (服务响应及时率) of a pickup."""
     customer_type = pickup.customer.customer_type_id if pickup.customer else None
     policy = match_policy("pickup", "normal", customer_type)
     pickup.sla_policy = policy
     plan = plan_for(policy, pickup.received_at, cal)
-    if plan.response is None:
-        pickup.confirm_due_at = pickup.confirm_risk_at = None
-        pickup.confirm_state = "none"
+    return deadlines(plan, cal, pickup.received_at).response
+
+
+def apply_pickup_times(pickup: Pickup, times: ClockTimes, moment: dt.datetime) -> None:
+    if pickup.confirmed_at is not None:
         return
-    try:
-        pickup.confirm_due_at = service_targets.due_at(
-            cal, pickup.received_at, plan.response
-        )
-        pickup.confirm_risk_at = service_targets.risk_at(
-            cal, pickup.received_at, plan.response, plan.fraction
-        )
-        pickup.confirm_state = "running"
-    except CalendarUnknownError as error:
-        pickup.confirm_due_at = pickup.confirm_risk_at = None
-        pickup.confirm_state = "unknown"
-        _unknown(error.year)
+    pickup.confirm_due_at, pickup.confirm_risk_at = times.due, times.risk
+    pickup.confirm_state = state_of(times, moment)
+    if times.unknown:
+        _unknown(times.missing_year)  # type: ignore[arg-type]
+
+
+def start_pickup(pickup: Pickup) -> None:
+    """The appointment-confirmation clock (服务响应及时率) of a new pickup."""
+    moment = now()
+    apply_pickup_times(pickup, pickup_times(pickup, current_calendar()), moment)
 
 
 def confirm_pickup(pickup: Pickup, at: dt.datetime | None = None) -> None:
