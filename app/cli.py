@@ -88,7 +88,7 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
     """Load China's holidays and make-up working days into the calendar."""
     from app.models import now
     from app.security.access import acting_as, system_user
-    from app.services.clocks import record_clocks
+    from app.services.clocks import recompute
     from app.services.clocks.business_calendar import sync_year
     from app.services.core.errors import DomainError
 
@@ -109,10 +109,12 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
             )
             for item in result.disagreements:
                 click.echo(f"  cross-check: {item}", err=True)
-        recomputed = record_clocks.recompute_unknown()
-    if recomputed:
+        # Each year's commit moved the open clocks its days touch.
+        done = recompute.recomputed_by_commits()
+    if done.changed or done.withdrawn:
         click.echo(
-            f"Recomputed {recomputed} clocks that were waiting for the calendar."
+            f"Open clocks recomputed: {done.changed} changed, "
+            f"{done.withdrawn} stale alerts withdrawn."
         )
     if failed and years:
         raise SystemExit(1)

@@ -60,6 +60,10 @@ OPEN_UNESCALATED = text(
     "status NOT IN ('closed', 'cancelled') AND escalation_level < 2"
 )
 COMPLAINT = text("kind = 'complaint'")
+WAITING_CASE = text(
+    "status NOT IN ('closed', 'cancelled') AND (response_state = 'unknown' "
+    "OR resolution_state = 'unknown' OR paused_since IS NOT NULL)"
+)
 
 
 class Case(DeadlineChecked, Versioned, Stamped, Model):
@@ -100,6 +104,34 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
             "resolution_risk_at",
             postgresql_where=OPEN_CASE,
             sqlite_where=OPEN_CASE,
+        ),
+        # Recomputation after a calendar or policy change finds the open
+        # clocks a change can move by their due instants, their kind and
+        # severity, or as waiting for calendar data / paused.
+        Index(
+            "ix_case_open_response_due",
+            "response_due_at",
+            postgresql_where=OPEN_CASE,
+            sqlite_where=OPEN_CASE,
+        ),
+        Index(
+            "ix_case_open_resolution_due",
+            "resolution_due_at",
+            postgresql_where=OPEN_CASE,
+            sqlite_where=OPEN_CASE,
+        ),
+        Index(
+            "ix_case_open_kind_severity",
+            "kind",
+            "severity",
+            postgresql_where=OPEN_CASE,
+            sqlite_where=OPEN_CASE,
+        ),
+        Index(
+            "ix_case_open_waiting",
+            "id",
+            postgresql_where=WAITING_CASE,
+            sqlite_where=WAITING_CASE,
         ),
         # The complaint register's order and keyset (exports).
         Index(

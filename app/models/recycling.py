@@ -58,6 +58,9 @@ from app.models.reference import (
 )
 
 OPEN_PICKUP = text("status NOT IN ('closed', 'cancelled')")
+WAITING_PICKUP = text(
+    "status NOT IN ('closed', 'cancelled') AND confirm_state = 'unknown'"
+)
 # A pickup has at most one settlement in force (adjusting entries aside).
 ACTIVE_PICKUP_SETTLEMENT = text(
     "pickup_id IS NOT NULL AND adjusts_id IS NULL AND status <> 'voided'"
@@ -96,6 +99,18 @@ class Pickup(DeadlineChecked, Versioned, Stamped, Model):
             "confirm_risk_at",
             postgresql_where=OPEN_PICKUP,
             sqlite_where=OPEN_PICKUP,
+        ),
+        Index(
+            "ix_pickup_open_confirm_due",
+            "confirm_due_at",
+            postgresql_where=OPEN_PICKUP,
+            sqlite_where=OPEN_PICKUP,
+        ),
+        Index(
+            "ix_pickup_waiting",
+            "id",
+            postgresql_where=WAITING_PICKUP,
+            sqlite_where=WAITING_PICKUP,
         ),
         Index(
             "ix_pickup_open_window_end",

@@ -24,14 +24,28 @@ from app.models.base import AwareDateTime, now
 from app.models.codes import NOTIFICATION_LEVELS, TASK_STATUSES, check_in
 from app.models.reference import AppUser, Department
 
+LIVE_ALERT = text("withdrawn_at IS NULL")
+
 
 class Notification(Model):
-    """An alert raised once per (record, clock, level, cycle)."""
+    """An alert raised once per (record, clock, level, cycle) while it stands.
+
+    An alert whose date a recomputation moved away is kept, marked withdrawn;
+    only live alerts are unique, so the new date can raise its own.
+    """
 
     __tablename__ = "notification"
     __table_args__ = (
-        UniqueConstraint(
-            "record_type", "record_id", "clock", "level", "cycle", name="uq_alert_once"
+        Index(
+            "uq_alert_once",
+            "record_type",
+            "record_id",
+            "clock",
+            "level",
+            "cycle",
+            unique=True,
+            postgresql_where=LIVE_ALERT,
+            sqlite_where=LIVE_ALERT,
         ),
         CheckConstraint(check_in("level", NOTIFICATION_LEVELS), name="level"),
     )
@@ -49,6 +63,8 @@ class Notification(Model):
     body: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
+    # Set when a recomputed deadline made the alert stale (kept as history).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     department: Mapped[Department | None] = relationship(Department)
     recipients: Mapped[list[NotificationRecipient]] = relationship(
         "NotificationRecipient", back_populates="notification"

@@ -62,12 +62,14 @@ class NotificationView(RecordView):
         "notification",
         "notification.level",
         "notification.created_at",
+        "notification.withdrawn_at",
         "read_at",
     ]
     show_columns = [
         "notification",
         "notification.level",
         "notification.created_at",
+        "notification.withdrawn_at",
         "notification.body",
         "read_at",
         "emailed_at",
@@ -83,6 +85,7 @@ class NotificationView(RecordView):
         "notification": _l("Alert"),
         "notification.level": _l("Level"),
         "notification.created_at": _l("Raised at"),
+        "notification.withdrawn_at": _l("Withdrawn (deadline recomputed)"),
         "notification.body": _l("Details"),
         "read_at": _l("Read at"),
         "emailed_at": _l("E-mailed at"),
@@ -93,6 +96,7 @@ class NotificationView(RecordView):
             '<span class="label label-{}">{}</span>'
         ).format(LEVEL_STYLES.get(code, "default"), label(NOTIFICATION_LEVELS, code)),
         "notification.created_at": format_datetime,
+        "notification.withdrawn_at": format_datetime,
         "notification.body": lambda text: Markup("<br>").join(
             escape(text or "").split("\n")
         ),

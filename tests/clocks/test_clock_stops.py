@@ -50,3 +50,37 @@ def test_acknowledging_stops_the_response_clock(db):
     run(case, "acknowledge", "cs", content="已致电客户")
     assert case.responded_at is not None
     assert case.response_state == "met"
+
+
+def test_cancel_while_waiting_for_the_customer_stops_every_clock(db):
+    from app.services.clocks import record_clocks
+
+    case = CaseFactory(kind="complaint", severity="general")
+    run(case, "acknowledge", "cs", content="已致电客户")
+    run(case, "assign", "cs", department=str(case.department_id))
+    run(case, "start", "cs")
+    run(case, "pend", "cs", reason="等待客户提供磅单照片")
+    assert case.resolution_state == "paused"
+    run(case, "cancel", "cs", reason="客户撤回投诉")
+    db.session.refresh(case)
+    assert case.status == "cancelled"
+    assert case.paused_since is None
+    assert all(p.ended_at is not None for p in case.pauses)
+    assert case.resolution_state == "none"
+    assert case.response_state == "met"
+    panel = record_clocks.clock_panel(case)
+    assert all(not c["left"] for c in panel)
+    assert {c["state"] for c in panel} <= {"met", "missed", "none"}
+
+
+def test_cancel_keeps_a_breach_as_missed(db):
+    import datetime as dt
+
+    from app.models import now
+
+    case = CaseFactory(
+        kind="complaint", severity="general", received_at=now() - dt.timedelta(days=2)
+    )
+    assert case.response_state == "breached"
+    run(case, "cancel", "cs", reason="重复登记")
+    assert (case.response_state, case.resolution_state) == ("missed", "none")

@@ -213,6 +213,7 @@ def _reopen(case: Case, data: dict[str, Any], user: Any) -> None:
 def _cancel(case: Case, data: dict[str, Any], user: Any) -> None:
     case.cancelled_at = now()
     case.cancel_reason = data["reason"]
+    record_clocks.cancel(case, case.cancelled_at)
 
 
 def _answer_guard(case: Case) -> Any:

@@ -534,7 +534,9 @@ def _alerted(kind: Kind, ids: list[int]) -> Alerted:
     n = Notification.__table__
     rows = db.session.execute(
         select(n.c.record_id, n.c.clock, n.c.level, n.c.cycle).where(
-            n.c.record_type == kind.record_type, n.c.record_id.in_(ids)
+            n.c.record_type == kind.record_type,
+            n.c.record_id.in_(ids),
+            n.c.withdrawn_at.is_(None),  # a withdrawn alert's date no longer holds
         )
     )
     return {tuple(r) for r in rows}  # type: ignore[misc]

@@ -97,7 +97,7 @@ class DueTimes:
 
 
 def _policies() -> list[SlaPolicy]:
-    return list(db.session.scalars(select(SlaPolicy).where(SlaPolicy.active)))
+    return list(db.session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))))
 
 
 def pick_policy(
@@ -253,6 +253,55 @@ def deadlines(
     return DueTimes(response, resolution)
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What every clock computation reads once: the calendar, the active SLA
+    policies and the default at-risk share (so recomputing many clocks asks
+    the database nothing per clock)."""
+
+    cal: WorkCalendar
+    policies: tuple[SlaPolicy, ...]
+    fraction: Fraction
+
+    @classmethod
+    def load(cls) -> Rules:
+        return cls(current_calendar(), tuple(_policies()), default_at_risk())
+
+    def policy(
+        self, kind: str, severity: str, customer_type_id: int | None
+    ) -> SlaPolicy | None:
+        return pick_policy(self.policies, kind, severity, customer_type_id)
+
+
+def case_deadlines(
+    rules: Rules,
+    kind: str,
+    severity: str,
+    customer_type_id: int | None,
+    received: dt.datetime,
+    resolution_start: dt.datetime | None = None,
+    cycle: int = 0,
+    pauses: Iterable[Pause] = (),
+) -> tuple[SlaPolicy | None, DueTimes]:
+    """The policy and both clocks of a case with these inputs: what a case
+    gets at registration and at every recomputation, and what `flask sla due`
+    prints."""
+    policy = rules.policy(kind, severity, customer_type_id)
+    plan = plan_for(policy, received, rules.cal, cycle, rules.fraction)
+    return policy, deadlines(
+        plan, rules.cal, received, resolution_start or received, pauses
+    )
+
+
+def pickup_deadline(
+    rules: Rules, customer_type_id: int | None, received: dt.datetime
+) -> tuple[SlaPolicy | None, ClockTimes]:
+    """The policy and appointment-confirmation clock of a pickup."""
+    policy = rules.policy("pickup", "normal", customer_type_id)
+    plan = plan_for(policy, received, rules.cal, 0, rules.fraction)
+    return policy, deadlines(plan, rules.cal, received).response
+
+
 def due_times(
     kind: str,
     severity: str,
@@ -261,9 +310,16 @@ def due_times(
     customer_type_id: int | None = None,
 ) -> DueTimes:
     """What a case received at `received` would get (`flask sla due`)."""
-    cal = current_calendar()
-    plan = plan_for(match_policy(kind, severity, customer_type_id), received, cal)
-    return deadlines(plan, cal, received, received, pauses or ())
+    return case_deadlines(
+        Rules.load(),
+        kind,
+        severity,
+        customer_type_id,
+        received,
+        received,
+        0,
+        pauses or (),
+    )[1]
 
 
 def state_of(times: ClockTimes, moment: dt.datetime, paused: bool = False) -> str:
@@ -298,38 +354,37 @@ def _pauses(case: Case, moment: dt.datetime | None = None) -> list[Pause]:
     ]
 
 
-def _case_plan(case: Case, cal: WorkCalendar) -> Plan:
-    customer_type = case.customer.customer_type_id if case.customer else None
-    policy = match_policy(case.kind, case.severity, customer_type)
-    case.sla_policy = policy
-    return plan_for(policy, case.received_at, cal, case.resolution_cycle or 0)
-
-
-def case_times(case: Case, cal: WorkCalendar, moment: dt.datetime) -> DueTimes:
-    """Both clocks of a case as its policy, calendar and pauses give them now."""
-    return deadlines(
-        _case_plan(case, cal),
-        cal,
+def case_times(case: Case, rules: Rules, moment: dt.datetime) -> DueTimes:
+    """Both clocks of a case as its policy, the calendar and its pauses give
+    them now; the case's policy is set on the way."""
+    policy, times = case_deadlines(
+        rules,
+        case.kind,
+        case.severity,
+        case.customer.customer_type_id if case.customer else None,
         case.received_at,
         case.resolution_started_at or case.received_at,
+        case.resolution_cycle or 0,
         _pauses(case, moment),
     )
+    case.sla_policy = policy
+    return times
 
 
 def apply_case_times(case: Case, times: DueTimes, moment: dt.datetime) -> None:
     """Write the running clocks' dates and states; stopped clocks stay as they are."""
-    if case.responded_at is None and case.response_state != "stopped":
+    if case.status == "cancelled":
+        return
+    if case.responded_at is None:
         case.response_due_at = times.response.due
         case.response_risk_at = times.response.risk
         case.response_state = state_of(times.response, moment)
-    if case.resolved_at is None and case.resolution_state != "stopped":
+    if case.resolved_at is None:
         case.resolution_due_at = times.resolution.due
         case.resolution_risk_at = times.resolution.risk
         case.resolution_state = state_of(
             times.resolution, moment, paused=case.paused_since is not None
         )
-    for year in times.missing_years:
-        _unknown(year)
 
 
 def start_case(case: Case) -> None:
@@ -342,17 +397,26 @@ def start_case(case: Case) -> None:
 
 def _recompute_one(case: Case, moment: dt.datetime | None = None) -> None:
     moment = moment or now()
-    cal = current_calendar()
-    apply_case_times(case, case_times(case, cal, moment), moment)
+    times = case_times(case, Rules.load(), moment)
+    apply_case_times(case, times, moment)
+    for year in times.missing_years:
+        _unknown(year)
 
 
 def recompute_case(case: Case, moment: dt.datetime | None = None) -> None:
     """Recompute one case's clocks after its kind, severity or customer type
     changed (the reclassify step calls this), or its pauses did.
 
-    Dates and states follow the new policy.
+    Dates and states follow the new policy; alerts raised on the old dates
+    that no longer hold are marked withdrawn (`recompute.withdraw_case`).
     """
+    from app.services.clocks import recompute as bulk
+
+    old = {c: getattr(case, f"{c}_state") for c in ("response", "resolution")}
     _recompute_one(case, moment)
+    if case.id is not None:
+        new = {c: getattr(case, f"{c}_state") for c in ("response", "resolution")}
+        bulk.withdraw_case(case.id, old, new, case.resolution_cycle or 0)
 
 
 recompute = recompute_case
@@ -390,7 +454,7 @@ def _state(
 
 def respond(case: Case, at: dt.datetime | None = None) -> None:
     """First contact with the customer: the response clock stops."""
-    if case.responded_at is not None or case.response_state == "stopped":
+    if case.responded_at is not None:
         return
     at = at or now()
     case.responded_at = at
@@ -458,7 +522,7 @@ def resolve(case: Case, at: dt.datetime | None = None) -> None:
     if case.paused_since is not None:
         resume(case, at)
     case.resolved_at = at
-    if case.resolution_state in ("none", "stopped"):
+    if case.resolution_state == "none":
         return
     if case.resolution_state == "breached" or (
         case.resolution_due_at is not None and at > case.resolution_due_at
@@ -472,7 +536,7 @@ def cancel(case: Case, at: dt.datetime | None = None) -> None:
     """The case is withdrawn: every clock stops and an open pause is closed.
 
     A clock that had already breached counts as missed; any other running,
-    at-risk, paused or unknown clock becomes "stopped" (no deadline left).
+    at-risk, paused or unknown clock has no deadline any more ("none").
     """
     at = at or now()
     refresh_states(case, at)
@@ -483,7 +547,7 @@ def cancel(case: Case, at: dt.datetime | None = None) -> None:
         if state == "breached":
             setattr(case, f"{clock}_state", "missed")
         elif state in ("running", "at_risk", "paused", "unknown"):
-            setattr(case, f"{clock}_state", "stopped")
+            setattr(case, f"{clock}_state", "none")
 
 
 def reopen(case: Case, at: dt.datetime | None = None) -> None:
@@ -526,13 +590,12 @@ def time_left(case: Case, clock: str, moment: dt.datetime | None = None) -> int 
 
 
 # ---------------------------------------------------------------- pickups
-def pickup_times(pickup: Pickup, cal: WorkCalendar) -> ClockTimes:
+def pickup_times(pickup: Pickup, rules: Rules) -> ClockTimes:
     """The appointment-confirmation clock (服务响应及时率) of a pickup."""
     customer_type = pickup.customer.customer_type_id if pickup.customer else None
-    policy = match_policy("pickup", "normal", customer_type)
+    policy, times = pickup_deadline(rules, customer_type, pickup.received_at)
     pickup.sla_policy = policy
-    plan = plan_for(policy, pickup.received_at, cal)
-    return deadlines(plan, cal, pickup.received_at).response
+    return times
 
 
 def apply_pickup_times(pickup: Pickup, times: ClockTimes, moment: dt.datetime) -> None:
@@ -547,7 +610,7 @@ def apply_pickup_times(pickup: Pickup, times: ClockTimes, moment: dt.datetime) -
 def start_pickup(pickup: Pickup) -> None:
     """The appointment-confirmation clock (服务响应及时率) of a new pickup."""
     moment = now()
-    apply_pickup_times(pickup, pickup_times(pickup, current_calendar()), moment)
+    apply_pickup_times(pickup, pickup_times(pickup, Rules.load()), moment)
 
 
 def confirm_pickup(pickup: Pickup, at: dt.datetime | None = None) -> None:
@@ -578,27 +641,16 @@ def arrive(pickup: Pickup, at: dt.datetime | None = None) -> None:
 
 
 def recompute_unknown() -> int:
-    """Recompute clocks left unknown for lack of calendar data; returns count."""
-    count = 0
-    cases = db.session.scalars(
-        select(Case).where(
-            Case.status.notin_(("closed", "cancelled")),
-            or_(Case.response_state == "unknown", Case.resolution_state == "unknown"),
-        )
-    )
-    for case in cases:
-        recompute(case)
-        count += 1
-    pickups = db.session.scalars(
-        select(Pickup).where(
-            Pickup.confirm_state == "unknown", Pickup.confirmed_at.is_(None)
-        )
-    )
-    for pickup in pickups:
-        start_pickup(pickup)
-        count += 1
+    """Recompute clocks waiting for calendar data (and paused ones); commits.
+
+    Returns how many clocks were looked at. Calendar edits need no call: they
+    recompute what they move when committed (`recompute`).
+    """
+    from app.services.clocks import recompute as bulk
+
+    done = bulk.calendar_changed([])
     db.session.commit()
-    return count
+    return done.looked_at
 
 
 def describe(seconds: int | None) -> str:
@@ -627,7 +679,8 @@ def clock_panel(case: Case) -> list[dict[str, object]]:
         ("resolution", _l("Resolution"), case.resolved_at),
     ):
         state = getattr(case, f"{clock}_state")
-        left = None if done is not None else time_left(case, clock)
+        running = done is None and state in ("running", "at_risk", "paused", "breached")
+        left = time_left(case, clock) if running else None
         panel.append(
             {
                 "clock": clock,

@@ -37,6 +37,8 @@ RULE_MODULES = (
     "app.services.finance.statements",
     "app.services.finance.receivables",
     "app.services.clocks.deadline_check",
+    # Not rules of a record type: open clocks follow calendar/policy writes.
+    "app.services.clocks.recompute",
 )
 
 

@@ -318,10 +318,16 @@ def import_workbook(
 
 
 def calendar_changed(days: list[dt.date]) -> int:
-    """Open clocks follow the calendar days just imported, like any calendar edit."""
-    from app.services.clocks import record_clocks
+    """Open clocks follow the calendar days just imported, like any calendar edit.
 
-    return record_clocks.recompute_unknown()
+    The import's commit already recomputed them (the clocks watch every
+    calendar write); this makes sure of it and returns how many moved.
+    """
+    from app.services.clocks import recompute
+
+    done = recompute.calendar_changed(days)
+    db.session.commit()
+    return done.changed
 
 
 # ------------------------------------------------------------------ report

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import AppUser, Notification, NotificationRecipient, now
+from app.models.system import LIVE_ALERT
 from app.security.access import can
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ def raise_alert(
             created_at=now(),
         )
         .on_conflict_do_nothing(
-            index_elements=["record_type", "record_id", "clock", "level", "cycle"]
+            index_elements=["record_type", "record_id", "clock", "level", "cycle"],
+            index_where=LIVE_ALERT,
         )
         .returning(Notification.__table__.c.id)
     )
@@ -163,7 +165,7 @@ def raise_many(alerts: list[dict[str, Any]]) -> list[int]:
     ]
     stmt = (
         _insert(table)
-        .on_conflict_do_nothing(index_elements=list(keys))
+        .on_conflict_do_nothing(index_elements=list(keys), index_where=LIVE_ALERT)
         .returning(table.c.id, *(table.c[k] for k in keys))
     )
     inserted = db.session.execute(stmt, rows).all()
