@@ -193,9 +193,8 @@ def test_missing_calendar_year_alerts_admins_and_gives_no_date(db):
     # A second case does not raise the alert again.
     CaseFactory()
     assert db.session.query(Notification).filter_by(record_type="calendar").count() == 1
-    # Loading the year computes the waiting clocks.
+    # Loading the year computes the waiting clocks (at its commit).
     sync_year(2026)
-    assert record_clocks.recompute_unknown() >= 1
     db.session.refresh(case)
     assert case.resolution_due_at is not None
     assert case.resolution_state == "running"
