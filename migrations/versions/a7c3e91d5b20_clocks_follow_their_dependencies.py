@@ -5,7 +5,7 @@ only live alerts are unique. Partial indexes let a recomputation find the
 open clocks a calendar or policy change can move.
 
 Revision ID: a7c3e91d5b20
-Revises: 5c1d2e3f4a5b
+Revises: 5c1e7a9d0b42
 Create Date: 2026-11-29 23:30:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e91d5b20'
-down_revision = '5c1d2e3f4a5b'
+down_revision = '5c1e7a9d0b42'
 branch_labels = None
 depends_on = None
 
