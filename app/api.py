@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from flask import request
@@ -11,7 +12,7 @@ from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -81,6 +82,15 @@ class RecordApi(ModelRestApi):
                 c for c in self.search_columns if c not in self.confidential_columns
             ]
         super().__init__()
+
+    def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # Money rounds half up on every path (marshmallow's default: half even).
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for field in schema.fields.values():
+                if isinstance(field, fields.Decimal):
+                    field.rounding = ROUND_HALF_UP
+        return blueprint
 
     # -- rules and errors, once for every resource
     def post_headless(self) -> Any:

@@ -9,9 +9,11 @@ generic check refuses references to records outside the user's scope.
 from __future__ import annotations
 
 import importlib
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Numeric
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -176,9 +178,50 @@ def expect_version(item: Any, shown: int) -> None:
         raise Conflict(STALE, field="version")
 
 
+def check_numbers(item: Any) -> None:
+    """Fit every decimal to its column before the database sees it.
+
+    Rounded half up to the column's scale (money: to the cent, the rule of
+    Chinese vouchers, app.models.base.money) on every path; a value with more
+    integer digits than the column holds is refused at its field.
+    """
+    state = sa_inspect(item)
+    for column in state.mapper.columns:
+        kind = column.type
+        if not isinstance(kind, Numeric) or kind.scale is None or not kind.precision:
+            continue
+        key = state.mapper.get_property_by_column(column).key
+        value = getattr(item, key, None)
+        if value is None or isinstance(value, bool):
+            continue
+        try:
+            number = Decimal(str(value))
+            rounded = number.quantize(
+                Decimal(1).scaleb(-kind.scale), rounding=ROUND_HALF_UP
+            )
+        except (InvalidOperation, ValueError):
+            raise InvalidInput(
+                _l("%(field)s: not a number.", field=field_label(key)), field=key
+            ) from None
+        if not rounded.is_finite() or abs(rounded) >= Decimal(10) ** (
+            kind.precision - kind.scale
+        ):
+            raise InvalidInput(
+                _l(
+                    "%(field)s: at most %(digits)s digits before the decimal point.",
+                    field=field_label(key),
+                    digits=kind.precision - kind.scale,
+                ),
+                field=key,
+            )
+        if rounded != number or not isinstance(value, Decimal):
+            setattr(item, key, rounded)
+
+
 def before_create(item: Any) -> None:
     # Rules query while the item is still unchecked: nothing may be flushed yet.
     with db.session.no_autoflush:
+        check_numbers(item)
         user = actor_or_system()
         check_references(item, user)
         rules = _rules_for(item)
@@ -202,6 +245,7 @@ def after_create(item: Any) -> None:
 
 def before_update(item: Any) -> None:
     with db.session.no_autoflush:
+        check_numbers(item)
         user = actor_or_system()
         check_references(item, user)
         rules = _rules_for(item)
