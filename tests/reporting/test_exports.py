@@ -198,8 +198,15 @@ HOSTILE = {
 
 
 def _as_text(cell, value) -> None:
-    """Written as text with Excel's quote prefix: shown as is, never evaluated."""
-    assert cell.value == value
+    """Written as text with Excel's quote prefix: shown as is, never evaluated.
+
+    A control character in a streamed (inline) string is written with the
+    format's own escape (_x000D_ for a carriage return), which Excel decodes
+    and openpyxl's reader leaves as it is: decoded here as Excel does.
+    """
+    from openpyxl.utils.escape import unescape
+
+    assert unescape(cell.value) == value
     assert cell.data_type == "s", f"{value!r} left as a formula"
     assert cell.quotePrefix, f"{value!r} has no quote prefix"
 

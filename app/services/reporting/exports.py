@@ -1,4 +1,4 @@
-"""Excel exports (.xlsx, openpyxl): the unified complaint register and the KPI report.
+"""Excel exports (.xlsx): the complaint register (streamed) and the KPI report.
 
 An export is a BackgroundTask row owned by the user who asked for it and
 built on their behalf (their scope, their right to see contact data, their
@@ -62,7 +62,8 @@ class Export:
     kind: str
     title: Any
     count: Callable[[dict[str, Any], Any], int]
-    write: Callable[[dict[str, Any], Any, Callable[[int], None]], Workbook]
+    # Returns the workbook (openpyxl's, or a sheets.StreamedBook): `save(path)`.
+    write: Callable[[dict[str, Any], Any, Callable[[int], None]], Any]
     filename: Callable[[dict[str, Any]], str]
     # The right to start it: (action, resource).
     permission: tuple[str, str] = ("export", "Kpi")
@@ -293,10 +294,10 @@ def _register_row(row: Any, see_contact: bool, labels: _Labels) -> list[Any]:
 
 def _register_write(
     params: dict[str, Any], user: Any, progress: Callable[[int], None]
-) -> Workbook:
+) -> sheets.StreamedBook:
     window = _window(params)
     see_contact = can(user, "see_contact", "Confidential")
-    book = Workbook(write_only=True)
+    book = sheets.StreamedBook(folder())
     sheet = book.create_sheet(str(_l("Complaint register")))
     for letter, width in (
         ("A", 16),
@@ -307,7 +308,7 @@ def _register_write(
         ("N", 30),
         ("Z", 30),
     ):
-        sheet.column_dimensions[letter].width = width
+        sheet.width(letter, width)
     sheets.append(sheet, [str(title) for title in REGISTER_COLUMNS], font=BOLD)
     done = 0
     labels = _Labels.now()
@@ -604,12 +605,15 @@ def run_task(task_id: int) -> None:
         task.progress = done
         db.session.commit()
 
+    book = None
     try:
         with acting_as(user), force_locale(params.get("locale") or "zh"):
             book = export.write(params, user, progress)
             name = f"{task.id}-{task.kind}.xlsx"
             book.save(folder() / name)
     except Exception as error:
+        if hasattr(book, "discard"):
+            book.discard()
         db.session.rollback()
         task = db.session.get(BackgroundTask, task_id)
         task.status, task.message = "failed", str(error)[:500]

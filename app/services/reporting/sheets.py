@@ -9,16 +9,23 @@ formula", what Excel records when someone types a leading apostrophe - so
 the value shows and copies exactly as stored and is not evaluated, even
 after the cell is edited. Values are never rewritten.
 
-Works on write-only sheets (streamed, constant memory: openpyxl writes
-strings inline) and on ordinary ones.
+Works on openpyxl's write-only sheets (streamed: openpyxl writes strings
+inline) and ordinary ones, and on `StreamedBook` sheets: XlsxWriter in
+constant-memory mode, each row written to disk as it comes, for the large
+exports (the complaint register) - about a third less work per cell than
+openpyxl's write-only mode, memory flat whatever the number of rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+import xlsxwriter
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -52,6 +59,77 @@ def _dress(cell: Any, value: Any, font: Font | None, fill: PatternFill | None) -
         cell.fill = fill
 
 
+class StreamedSheet:
+    """A sheet of a `StreamedBook`: rows are appended, never revisited."""
+
+    def __init__(self, book: StreamedBook, title: str) -> None:
+        self.book = book
+        self.sheet = book.book.add_worksheet(title[:31])
+        self.rows = 0
+
+    def width(self, letter: str, width: float) -> None:
+        """Width of a column (by its letter), before the rows are written."""
+        self.sheet.set_column(f"{letter}:{letter}", width)
+
+    def append(self, values: list[Any], bold: bool) -> None:
+        row, self.rows = self.rows, self.rows + 1
+        formats = self.book.formats
+        if not bold and not any(map(looks_like_formula, values)):
+            self.sheet.write_row(row, 0, values)
+            return
+        for column, value in enumerate(values):
+            if looks_like_formula(value):
+                self.sheet.write_string(row, column, value, formats[bold, True])
+            else:
+                self.sheet.write(row, column, value, formats[bold, False])
+
+
+class StreamedBook:
+    """A workbook streamed to a file in `folder` as rows are appended
+    (XlsxWriter, constant-memory mode); `save(path)` finishes it there.
+
+    Text is never turned into a formula, a number or a link (XlsxWriter's
+    defaults would); instants are written as dates (yyyy-mm-dd h:mm:ss).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        handle, name = tempfile.mkstemp(prefix=".part-", suffix=".xlsx", dir=folder)
+        os.close(handle)
+        self.path = Path(name)
+        self.book = xlsxwriter.Workbook(
+            name,
+            {
+                "constant_memory": True,
+                "tmpdir": str(folder),
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "default_date_format": "yyyy-mm-dd h:mm:ss",
+            },
+        )
+        # (bold, quote prefix) -> cell format
+        self.formats = {
+            (bold, quoted): self.book.add_format(
+                {**({"bold": True} if bold else {}), "quote_prefix": quoted}
+            )
+            if bold or quoted
+            else None
+            for bold in (False, True)
+            for quoted in (False, True)
+        }
+
+    def create_sheet(self, title: str) -> StreamedSheet:
+        return StreamedSheet(self, title)
+
+    def save(self, path: Path) -> None:
+        self.book.close()
+        os.replace(self.path, path)
+
+    def discard(self) -> None:
+        """Drop an unfinished file (the export failed)."""
+        self.path.unlink(missing_ok=True)
+
+
 def append(
     sheet: Any,
     values: Iterable[Any],
@@ -59,8 +137,14 @@ def append(
     font: Font | None = None,
     fill: PatternFill | None = None,
 ) -> None:
-    """Append one row; formula-like text as text, optional font and fill."""
+    """Append one row; formula-like text as text, optional font and fill
+    (a StreamedSheet takes a bold font only)."""
     values = [plain(v) for v in values]
+    if isinstance(sheet, StreamedSheet):
+        if fill is not None or (font is not None and font != BOLD):
+            raise ValueError("a streamed sheet takes a bold font only")
+        sheet.append(values, bold=font is not None)
+        return
     if isinstance(sheet, WriteOnlyWorksheet):
         if not (font or fill or any(map(looks_like_formula, values))):
             sheet.append(values)  # the common row: plain values, no cell objects
