@@ -31,6 +31,7 @@ from app.services.recycling.pickup_steps import PICKUP_FLOW
 from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
 from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import MASKS, may_see_contact, number_validators
+from app.ui.listing import ListInterface
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class RecordApi(ModelRestApi):
 
     def __init__(self) -> None:
         model = self.datamodel.obj
+        # `count` stops at COUNT_CAP + 1 (app.ui.listing): "more than 10,000".
+        self.datamodel = ListInterface.of(self.datamodel)
         self.base_filters = list(self.base_filters or [])
         if is_scoped(model):
             self.base_filters += SCOPE_FILTER

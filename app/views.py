@@ -18,6 +18,7 @@ from app.ui.imports import ImportView
 from app.ui.jobs import JobRunView
 from app.ui.menu import MENU
 from app.ui.notify import NotificationView
+from app.ui.pickers import PickerView
 from app.ui.recycling import (
     InspectionView,
     PickupLineView,
@@ -131,5 +132,6 @@ def register(appbuilder: AppBuilder) -> None:
             )
     for view in DETAIL_VIEWS:
         appbuilder.add_view_no_menu(view)
+    appbuilder.add_view_no_menu(PickerView)
     for api in APIS:
         appbuilder.add_api(api)

@@ -43,6 +43,7 @@ from app.models.reference import (
     SlaPolicy,
     WorkWindow,
 )
+from app.models import indexes  # noqa: F401 - indexes serving the lists
 from app.models.system import (
     AuditLog,
     BackgroundTask,

@@ -38,6 +38,7 @@ from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.core import records
 from app.services.core.errors import DomainError
+from app.ui.listing import ListInterface
 from app.ui.widgets import datetime_field
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,9 @@ class RecordView(ModelView):
             self.show_title = self.show_title or _l("%(name)s details", name=name)
             self.add_title = self.add_title or _l("New %(name)s", name=name)
             self.edit_title = self.edit_title or _l("Edit %(name)s", name=name)
+        # Capped count, related records of the rows loaded with the page.
+        self.datamodel = ListInterface.of(self.datamodel)
+        self.datamodel.show_relations(self.list_columns)
         self.base_filters = list(self.base_filters or [])
         if is_scoped(model):
             self.base_filters += SCOPE_FILTER
@@ -259,6 +263,7 @@ class RecordView(ModelView):
                 self.formatters_columns.setdefault(name, format_bool)
             else:
                 self.formatters_columns.setdefault(name, format_plain)
+        self._search_pickers(model, labels)
         self.add_form_query_rel_fields = self._scoped_pickers(
             model, self.add_form_query_rel_fields
         )
@@ -268,6 +273,32 @@ class RecordView(ModelView):
         self.search_form_query_rel_fields = self._scoped_pickers(
             model, self.search_form_query_rel_fields
         )
+
+    def _search_pickers(self, model: Any, labels: dict) -> None:
+        """Relations to big tables (customers, cases, pickups, staff...) are
+        searched as the clerk types, never listed whole (app.ui.pickers)."""
+        from app.ui.pickers import picker_field
+
+        forms = (
+            (self.add_form_extra_fields, self.add_form_query_rel_fields, True),
+            (self.edit_form_extra_fields, self.edit_form_query_rel_fields, True),
+            (self.search_form_extra_fields, self.search_form_query_rel_fields, False),
+        )
+        for rel in sa_inspect(model).relationships:
+            if rel.direction.name != "MANYTOONE":
+                continue
+            required = not all(column.nullable for column in rel.local_columns)
+            for extra, filters, may_require in forms:
+                if rel.key in extra:
+                    continue
+                field = picker_field(
+                    rel.mapper.class_,
+                    labels.get(rel.key, rel.key),
+                    required and may_require,
+                    (filters or {}).get(rel.key),
+                )
+                if field is not None:
+                    extra[rel.key] = field
 
     @staticmethod
     def _scoped_pickers(model: Any, given: dict | None) -> dict:

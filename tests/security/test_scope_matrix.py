@@ -292,6 +292,77 @@ def test_api_respects_scope(db, api, kind, username):
         assert db.session.get(spec.model, theirs.id) is not None
 
 
+PICKED = [(kind, username) for kind, username in MATRIX if kind != "followup"]
+
+
+@pytest.mark.parametrize(("kind", "username"), PICKED)
+def test_pickers_respect_scope(db, login, kind, username):
+    """The search-as-you-type pickers (forms, list filters) offer what the
+    list shows: a fragment of the record's code or number finds the record in
+    scope, never the other one, by text or by id."""
+    spec = KINDS[kind]
+    mine, theirs = make(kind, username)
+    browser = login(username)
+
+    def found(record: Any) -> tuple[set[int], set[int]]:
+        fragment = getattr(record, spec.key)[-6:]
+        by_text = browser.get(f"/pick/{kind}?q={fragment}")
+        by_id = browser.get(f"/pick/{kind}?id={record.id}")
+        assert by_text.status_code == by_id.status_code == 200
+        return (
+            {row["id"] for row in by_text.get_json()["results"]},
+            {row["id"] for row in by_id.get_json()["results"]},
+        )
+
+    if mine is not None:
+        assert found(mine) == ({mine.id}, {mine.id})
+    if theirs is not None:
+        assert found(theirs) == (set(), set())
+
+
+def test_picker_needs_a_signed_in_user_and_a_known_kind(db, app, login):
+    assert app.test_client().get("/pick/customer?q=a").status_code in (302, 401)
+    assert login("cs").get("/pick/department?q=a").status_code == 404
+
+
+@pytest.mark.parametrize("username", ["sales", "ops", "warehouse", "qc", "finance"])
+def test_form_naming_an_out_of_scope_record_is_refused_at_the_field(
+    db, login, username
+):
+    """A pickup id typed into the case form's picker by hand (not offered) is
+    refused at the field, what was typed kept, nothing saved."""
+    hidden = _pickup("requested")  # ops sees it by stage; the others do not
+    customer = CustomerFactory(
+        _as=username if username in ("sales", "ops") else "sales"
+    )
+    CaseFactory(customer=customer, category=by_code(CaseCategory, ROUTE[username]))
+    browser = login(username)
+    before = db.session.query(Case).count()
+    response = browser.post(
+        "/cases/add",
+        data={
+            "customer": customer.id,
+            "kind": "complaint",
+            "severity": "general",
+            "category": by_code(CaseCategory, "delivery").id,
+            "channel": 1,
+            "title": "迟到",
+            "description": "司机迟到两小时",
+            "pickup": hidden.id,
+        },
+    )
+    db.session.expire_all()
+    if username == "ops":
+        assert response.status_code == 302
+        assert db.session.query(Case).count() == before + 1
+        return
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "所选记录不存在或不在您的可见范围内" in page
+    assert "司机迟到两小时" in page
+    assert db.session.query(Case).count() == before
+
+
 def _other_department(username: str) -> Department:
     code = "finance" if DEPT[username] != "finance" else "qc"
     return by_code(Department, code)

@@ -5,6 +5,9 @@
  *   What the box shows is exactly what the server reads.
  * - select2 pickers: their own texts in Chinese; an empty picker shows its
  *   placeholder ("请选择"), never the blank option's value.
+ * - Pickers over big tables (select[data-pick="/pick/<kind>"]): select2
+ *   asking the server for rows matching what is typed (app/ui/pickers.py);
+ *   in a list's filter row the chosen row's name is fetched by its id.
  * - A select with data-follows="<other select>" and data-choices='{"a": [..]}'
  *   offers only the choices that go with the other select's value (the
  *   severities of the chosen case kind).
@@ -74,6 +77,49 @@
     });
   }
 
+  function searchPickers() {
+    if (!window.jQuery || !jQuery.fn.select2) {
+      return;
+    }
+    jQuery("select[data-pick]").each(function () {
+      var select = jQuery(this);
+      if (select.data("select2")) {
+        return;
+      }
+      var url = select.attr("data-pick");
+      var glue = url.indexOf("?") >= 0 ? "&" : "?";
+      select.select2({
+        theme: "bootstrap",
+        allowClear: true,
+        width: "100%",
+        placeholder: {id: "__None", text: select.attr("data-placeholder") || ""},
+        ajax: {
+          url: url,
+          dataType: "json",
+          delay: 250,
+          data: function (params) {
+            return {q: params.term || "", page: params.page || 1};
+          },
+          processResults: function (data) {
+            return data;
+          }
+        }
+      });
+      // A list filter applied earlier: its value is in the address only.
+      var name = select.attr("name") || "";
+      if (name.indexOf("_flt_") === 0 && !select.val()) {
+        var value = new URLSearchParams(window.location.search).get(name);
+        if (value) {
+          jQuery.getJSON(url + glue + "id=" + encodeURIComponent(value), function (data) {
+            (data.results || []).forEach(function (row) {
+              select.append(new Option(row.text, row.id, true, true)).trigger("change");
+            });
+          });
+        }
+      }
+    });
+  }
+
   function followingChoices(root) {
     root.querySelectorAll("select[data-follows]").forEach(function (select) {
       var leader = select.form && select.form.elements[select.getAttribute("data-follows")];
@@ -119,5 +165,10 @@
   if (window.jQuery) {
     // After FAB's own picker set-up (ab.js registers its handler first).
     jQuery(blankPlaceholders);
+    jQuery(searchPickers);
+    // A filter added to a list's search form brings its picker along.
+    jQuery(document).on("click", "a.filter", function () {
+      window.setTimeout(searchPickers, 0);
+    });
   }
 })();
