@@ -66,9 +66,8 @@ def render_item(type_, obj, autogen_context):
 def include_object(obj, name, type_, reflected, compare_to):
     """PostgreSQL trigram indexes (app.models.indexes.TRIGRAM) are made by
     their migration only: the models declare no dialect-only index."""
-    if type_ == "index" and reflected and name and name.endswith("_trgm"):
-        return False
-    return True
+    trigram = type_ == "index" and bool(name) and name.endswith("_trgm")
+    return not (trigram and reflected)
 
 
 def run_migrations_offline():

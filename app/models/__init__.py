@@ -2,6 +2,7 @@
 
 from flask_appbuilder.models.sqla import Base
 
+from app.models import indexes  # noqa: F401 - indexes serving the lists
 from app.models.base import (
     BUSINESS_TZ,
     AwareDateTime,
@@ -43,7 +44,6 @@ from app.models.reference import (
     SlaPolicy,
     WorkWindow,
 )
-from app.models import indexes  # noqa: F401 - indexes serving the lists
 from app.models.system import (
     AuditLog,
     BackgroundTask,
