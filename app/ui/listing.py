@@ -18,6 +18,13 @@ from sqlalchemy.orm import selectinload
 
 COUNT_CAP = 10_000
 
+# What a related row's label (its __repr__) reads: loaded with it.
+LABEL_NEEDS = {
+    "WeighLine": ("ticket", "material"),
+    "PickupLine": ("pickup", "material", "grade"),
+    "MaterialGrade": ("material",),
+}
+
 
 class CappedCount(int):
     """A row count that stopped at the cap: shows as "10,000+"."""
@@ -71,7 +78,19 @@ class ListInterface(SQLAInterface):
     def apply_all(self, query: Any, *args: Any, **kwargs: Any) -> Any:
         query = super().apply_all(query, *args, **kwargs)
         if self.eager:
-            query = query.options(
-                *(selectinload(getattr(self.obj, key)) for key in self.eager)
-            )
+            query = query.options(*self._loads())
         return query
+
+    def _loads(self) -> list[Any]:
+        loads = []
+        mapper = sa_inspect(self.obj)
+        for key in self.eager:
+            load = selectinload(getattr(self.obj, key))
+            target = mapper.relationships[key].mapper.class_
+            needs = LABEL_NEEDS.get(target.__name__, ())
+            if needs:
+                load = load.options(
+                    *(selectinload(getattr(target, need)) for need in needs)
+                )
+            loads.append(load)
+        return loads
