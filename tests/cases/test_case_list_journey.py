@@ -14,16 +14,18 @@ def test_case_list_filtered_by_a_customer_found_by_typing(demo_db, person):
     assert theirs and demo_db.session.query(Case).count() > theirs
     cs = person("cs")
     cs.open("/cases/list/")
+    cs.click("搜索")  # opens the search panel
     cs.click("添加过滤条件")
     cs.click("a.filter[name='customer']")
     cs.pick("_flt_0_customer", "华新纸", "杭州华新纸业有限公司")
     cs.click_button("搜索")
 
-    rows = cs.page.locator("table.table tbody tr")
+    rows = cs.page.locator("tbody tr:has(a[href*='/cases/show/'])")
     assert rows.count() == theirs
     for index in range(rows.count()):
         assert "杭州华新纸业有限公司" in rows.nth(index).inner_text()
     # The applied filter shows the customer's name again (looked up by id).
+    cs.click("搜索")
     picker = "select[name='_flt_0_customer'] + .select2-container"
     chosen = cs.page.locator(f"{picker} .select2-selection__rendered")
     chosen.filter(has_text="杭州华新纸业有限公司").wait_for()
