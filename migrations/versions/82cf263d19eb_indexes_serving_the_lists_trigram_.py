@@ -7,7 +7,7 @@ names, phones, codes, numbers and titles; they are not in the models
 (migrations/env.py leaves them out of the comparison).
 
 Revision ID: 82cf263d19eb
-Revises: 5e1c0a7d9b21
+Revises: a7c3e91d5b20
 Create Date: 2026-11-29 23:02:00.687642
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '82cf263d19eb'
-down_revision = '5e1c0a7d9b21'
+down_revision = 'a7c3e91d5b20'
 branch_labels = None
 depends_on = None
 
