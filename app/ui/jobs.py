@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
@@ -53,7 +53,7 @@ def _guard() -> Any:
         return None
     user = current_user()
     if user is None:
-        return redirect(url_for("AuthDBView.login", next=request.path))
+        return redirect(current_app.appbuilder.get_url_for_login_with(request.path))
     if not can(user, "read", "JobMonitor"):
         abort(403)
     return None
