@@ -64,11 +64,18 @@ class BaseConfig:
     FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_INDEX_VIEW = "app.ui.home.HomeView"
-    FAB_PASSWORD_COMPLEXITY_ENABLED = False
-    AUTH_RATE_LIMITED = True
+    # The password policy (app.security.passwords) on every password field.
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    PASSWORD_MIN_LENGTH = 8
+    # Sign-in throttling is app.security.login_guard (per account and per
+    # address, counted in Redis for every worker), not FAB's per-worker limiter.
+    AUTH_RATE_LIMITED = False
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
-    AUTH_RATE_LIMIT = "10 per 20 second"
+    LOGIN_THROTTLE_ENABLED = True
+    LOGIN_FAILURES_PER_ACCOUNT = "5 per minute"
+    LOGIN_FAILURES_PER_ADDRESS = "20 per minute"
+    LOGIN_LOCKOUT_FAILURES = 10
     JWT_ACCESS_TOKEN_EXPIRES = 3600
 
     BABEL_DEFAULT_LOCALE = "zh"
@@ -109,7 +116,10 @@ class BaseConfig:
         self.UPLOAD_FOLDER = str(
             Path(env.get("UPLOAD_FOLDER", INSTANCE_DIR / "uploads")).resolve()
         )
-        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", self.RATELIMIT_ENABLED)
+        self.LOGIN_THROTTLE_ENABLED = _env_bool(
+            "RATELIMIT_ENABLED", self.LOGIN_THROTTLE_ENABLED
+        )
+        self.LOGIN_LOCKOUT_FAILURES = int(env.get("LOGIN_LOCKOUT_FAILURES", "10"))
         # Outgoing e-mail for escalations; no host = in-app notifications only.
         self.MAIL_SERVER = env.get("MAIL_SERVER", "").strip()
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
@@ -144,6 +154,7 @@ class TestingConfig(BaseConfig):
     """Test runs: isolated database chosen by the test fixtures."""
 
     TESTING = True
+    LOGIN_THROTTLE_ENABLED = False  # the throttling tests switch it on
     # A fresh key per test process: no key in the repository signs anything.
     SECRET_KEY = secrets.token_hex(32)
     RATELIMIT_ENABLED = False

@@ -19,7 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import NOTE_TEXT, PERCENT, UNIT_PRICE, BoundedText, Stamped
+from app.models.base import (
+    NOTE_TEXT,
+    PERCENT,
+    UNIT_PRICE,
+    AwareDateTime,
+    BoundedText,
+    Stamped,
+)
 from app.models.codes import (
     BUSINESS_STAGES,
     CALENDAR_DAY_KINDS,
@@ -67,6 +74,8 @@ class AppUser(User):
     # session and API token carries the value it was issued under, and one
     # with an older value is refused (app.security.sessions).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when too many sign-ins failed in a row; only an admin clears it.
+    locked_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     department: Mapped[Department | None] = relationship(
         Department, foreign_keys=[department_id]
     )

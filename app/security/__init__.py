@@ -4,19 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
+from flask_appbuilder.actions import action
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.decorators import has_access, no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager as _SqlaManager
 from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import JWTManager, get_jwt_identity, jwt_required
 from flask_login import current_user as login_user_proxy
 from wtforms import BooleanField
 
 from app.extensions import db
-from app.models import AppUser
-from app.security import sessions
+from app.models import AppUser, now
+from app.security import login_guard, passwords, sessions
 from app.security.access import (
     SYSTEM_USERNAME,
     acting_as,
@@ -48,6 +61,7 @@ class AppUserDBModelView(UserDBModelView):
         "department": _l("Department"),
         "is_department_head": _l("Department head"),
         "phone": _l("Phone"),
+        "locked_at": _l("Locked at"),
     }
     list_columns = [
         "first_name",
@@ -67,7 +81,10 @@ class AppUserDBModelView(UserDBModelView):
         "active",
     ]
     show_fieldsets = [
-        (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (
+            _l("User info"),
+            {"fields": ["username", "active", "locked_at", "roles", "login_count"]},
+        ),
         (_l("Work"), {"fields": _WORK_FIELDS}),
         (_l("Personal Info"), {"fields": _USER_FIELDS, "expanded": True}),
         (
@@ -124,9 +141,81 @@ class AppUserDBModelView(UserDBModelView):
         "is_department_head": BooleanField(_l("Department head"), default=False),
     }
 
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk: Any) -> Any:
+        """FAB's user page, offering the unlock action next to password reset."""
+        actions = {
+            name: self.actions[name]
+            for name in ("resetpasswords", "unlock")
+            if name in self.actions
+        }
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        widgets = self._get_show_widget(pk, item, actions=actions)
+        self.update_redirect()
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            appbuilder=self.appbuilder,
+            related_views=self._related_views,
+        )
+
+    @action(
+        "unlock",
+        _l("Unlock"),
+        _l("Unlock this account? Its failed sign-ins are forgotten."),
+        "fa-unlock",
+        multiple=False,
+    )
+    def unlock(self, item: AppUser) -> Any:
+        """Admin clears a lockout (audited as a change of `locked_at`)."""
+        self.appbuilder.sm.unlock_user(item)
+        flash(_("Account unlocked."), "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+
+def _too_many_message() -> str:
+    return _("Too many failed sign-ins; try again in a minute.")
+
+
+def _locked_message() -> str:
+    return _(
+        "This account is locked after repeated failed sign-ins; "
+        "ask an administrator to unlock it."
+    )
+
 
 class AppAuthDBView(AuthDBView):
-    """Sign-in screen; signing out is a form post (CSRF-checked), never a link."""
+    """Sign-in screen; signing out is a form post (CSRF-checked), never a link.
+
+    Guessing is throttled per account and per address (app.security.login_guard)
+    and a locked account is told so.
+    """
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self) -> Any:
+        if request.method == "POST":
+            username = request.form.get("username", "")
+            refusal = self.appbuilder.sm.login_refusal(username)
+            if refusal is not None:
+                status, message = refusal
+                flash(message, "danger")
+                page = self.render_template(
+                    self.login_template,
+                    title=self.title,
+                    form=LoginForm_db(),
+                    appbuilder=self.appbuilder,
+                )
+                return page, status
+        response = super().login()
+        if g.get("login_locked_now"):
+            flash(_locked_message(), "danger")
+        return response
 
     @expose("/logout/", methods=["POST"])
     def logout(self) -> Any:
@@ -134,7 +223,55 @@ class AppAuthDBView(AuthDBView):
 
 
 class AppSecurityApi(SecurityApi):
-    """FAB's token login and refresh, plus signing out."""
+    """FAB's token login and refresh, plus signing out; guessing is throttled."""
+
+    @expose("/login", methods=["POST"])
+    def login(self) -> Any:
+        """Sign in for an access (and refresh) token; see FAB's SecurityApi.
+        ---
+        post:
+          description: >-
+            Authenticate and get a JWT access and refresh token. 429 after too
+            many failed sign-ins for the account or from the address, 403 for a
+            locked account.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    username:
+                      type: string
+                    password:
+                      type: string
+                    provider:
+                      type: string
+                      enum:
+                      - db
+                    refresh:
+                      type: boolean
+          responses:
+            200:
+              description: Authentication Successful
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              description: Account locked
+            429:
+              description: Too many failed sign-ins
+        """
+        payload = request.get_json(silent=True)
+        username = payload.get("username") if isinstance(payload, dict) else None
+        refusal = self.appbuilder.sm.login_refusal(
+            username if isinstance(username, str) else ""
+        )
+        if refusal is not None:
+            status, message = refusal
+            return self.response(status, message=message)
+        return super().login()
 
     @expose("/logout", methods=["POST"])
     @jwt_required(verify_type=False)
@@ -173,6 +310,20 @@ class SecurityManager(_SqlaManager):
     authdbview = AppAuthDBView
     security_api = AppSecurityApi
 
+    def __init__(self, appbuilder: Any) -> None:
+        # The password policy on FAB's password fields (new user, resets).
+        current_app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = (
+            passwords.form_validator
+        )
+        super().__init__(appbuilder)
+
+    def add_user(self, username: str, *args: Any, **kwargs: Any) -> Any:
+        """FAB's add_user, refusing a password the policy refuses."""
+        password = kwargs.get("password", args[4] if len(args) > 4 else "")
+        if not kwargs.get("hashed_password"):
+            passwords.check(password, username)
+        return super().add_user(username, *args, **kwargs)
+
     def create_login_manager(self, app: Any) -> Any:
         manager = super().create_login_manager(app)
         sessions.install()
@@ -202,12 +353,53 @@ class SecurityManager(_SqlaManager):
             return user
         return None
 
+    def login_refusal(self, username: str) -> tuple[int, str] | None:
+        """(status, message) when this sign-in attempt must not even be tried."""
+        if login_guard.refused(username, request.remote_addr or ""):
+            return 429, _too_many_message()
+        user = self.find_user(username=username) if username else None
+        if user is not None and user.locked_at is not None:
+            return 403, _locked_message()
+        return None
+
+    def auth_user_db(self, username: Any, password: Any) -> Any:
+        """FAB's check, refusing locked accounts; failures counted and locking."""
+        user = self.find_user(username=username) if username else None
+        if user is not None and user.locked_at is not None:
+            return None
+        found = super().auth_user_db(username, password)
+        if found is None and has_request_context():
+            login_guard.failed(str(username or ""), request.remote_addr or "")
+        limit = current_app.config.get("LOGIN_LOCKOUT_FAILURES")
+        if (
+            found is None
+            and user is not None
+            and user.is_active
+            and limit
+            and (user.fail_login_count or 0) >= int(limit)
+        ):
+            user.locked_at = now()
+            db.session.commit()
+            g.login_locked_now = True
+        return found
+
+    def unlock_user(self, user: AppUser) -> None:
+        """Clear a lockout and the failures that led to it."""
+        user.locked_at = None
+        user.fail_login_count = 0
+        db.session.commit()
+
     def on_user_logout(self, user: Any) -> None:
         sessions.bump(user)
         db.session.commit()
 
     def reset_password(self, userid: int, password: str) -> None:
-        """Every other session ends; the user changing their own keeps this one."""
+        """Every other session ends; the user changing their own keeps this one.
+
+        The password policy holds here too (commands, seeds).
+        """
+        user = self.get_user_by_id(userid)
+        passwords.check(password, user.username if user else None)
         super().reset_password(userid, password)
         if (
             has_request_context()
