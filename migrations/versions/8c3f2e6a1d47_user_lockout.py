@@ -4,7 +4,7 @@
 admin clears it.
 
 Revision ID: 8c3f2e6a1d47
-Revises: 5c1e7a9d0b42
+Revises: a7c3e91d5b20
 Create Date: 2026-11-29 23:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8c3f2e6a1d47'
-down_revision = '5c1e7a9d0b42'
+down_revision = 'a7c3e91d5b20'
 branch_labels = None
 depends_on = None
 
