@@ -4,7 +4,7 @@
 admin clears it.
 
 Revision ID: 8c3f2e6a1d47
-Revises: a7c3e91d5b20
+Revises: 82cf263d19eb
 Create Date: 2026-11-29 23:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8c3f2e6a1d47'
-down_revision = 'a7c3e91d5b20'
+down_revision = '82cf263d19eb'
 branch_labels = None
 depends_on = None
 
