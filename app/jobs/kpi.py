@@ -10,13 +10,16 @@ logger = logging.getLogger(__name__)
 
 
 def snapshot_kpis(month: str | None = None) -> int:
-    """Freeze a month's KPI figures ("YYYY-MM"; default: the previous month).
+    """Freeze a period's KPI figures ("YYYY-MM", "YYYY-Qn" or "YYYY"; default:
+    the previous month).
 
     The scheduler runs it early each month; a rerun overwrites the same rows.
     """
-    day = kpi.parse_month(month) if month else kpi.previous_month()
-    count = kpi.snapshot_month(day)
-    logger.info("KPI snapshot %s: %d figures", kpi.month_key(day), count)
+    period = (
+        kpi.parse_period(month) if month else kpi.Period("month", kpi.previous_month())
+    )
+    count = kpi.snapshot_period(period)
+    logger.info("KPI snapshot %s: %d figures", period.key, count)
     return count
 
 

@@ -86,7 +86,8 @@ KPIS = "kpis"
 
 
 def snapshot_kpis(slot: str | None = None) -> dict[str, Any]:
-    """Freeze every finished month not frozen yet (at most a year back)."""
+    """Freeze every finished month not frozen yet (at most a year back), and
+    the quarter and year each of them completes."""
     from app.services.reporting import kpi
 
     run = job_runs.start(KPIS, slot) if slot else None
@@ -94,7 +95,11 @@ def snapshot_kpis(slot: str | None = None) -> dict[str, Any]:
         return {"skipped": slot}
     try:
         months = kpi.months_to_freeze()
-        count = sum(kpi.snapshot_month(month) for month in months)
+        count = sum(
+            kpi.snapshot_period(period)
+            for month in months
+            for period in kpi.periods_closed_by(month)
+        )
     except Exception as error:
         job_runs.fail(run, error)
         raise

@@ -11,7 +11,14 @@ from app.models.base import (
     money,
     now,
 )
-from app.models.cases import Case, CaseAttachment, CaseLog, CasePause
+from app.models.cases import (
+    Case,
+    CaseAttachment,
+    CaseLog,
+    CasePause,
+    CaseRating,
+    CaseRound,
+)
 from app.models.customers import Customer, CustomerContact
 from app.models.finance import OverdueTask, Statement
 from app.models.followups import FollowUp, ImprovementAction
@@ -69,6 +76,8 @@ __all__ = [
     "CaseCategory",
     "CaseLog",
     "CasePause",
+    "CaseRating",
+    "CaseRound",
     "Channel",
     "Customer",
     "CustomerContact",

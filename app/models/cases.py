@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -318,3 +319,53 @@ class CasePause(Model):
     ended_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     reason: Mapped[str | None] = mapped_column(String(300))
     case: Mapped[Case] = relationship(Case, back_populates="pauses")
+
+
+class CaseRound(Model):
+    """A finished handling round (处理轮次) of a case: its resolution clock as it
+    stood when the case was reopened (二次处理).
+
+    The case row carries the current round only; without these rows a reopen
+    would erase the first round's missed deadline from the KPIs (seed 001 §8).
+    Written by the reopen step, never edited.
+    """
+
+    __tablename__ = "case_round"
+    __table_args__ = (UniqueConstraint("case_id", "cycle", name="uq_case_round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    ended_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+    state: Mapped[str] = mapped_column(String(20), info={"codes": CLOCK_STATES})
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    case: Mapped[Case] = relationship(Case)
+
+
+class CaseRating(Model):
+    """One satisfaction score (1-5) the customer gave a case, per handling round,
+    with the customer's comment and, when it led to a reopen, the reason.
+
+    Never overwritten or deleted: every round's score counts in the
+    satisfaction KPI (seed 001 §6, §8; seed 002 §4).
+    """
+
+    __tablename__ = "case_rating"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("service_case.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    reopen_reason: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    given_at: Mapped[dt.datetime] = mapped_column(
+        AwareDateTime, default=now, index=True
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    case: Mapped[Case] = relationship(Case)
+    recorded_by: Mapped[AppUser | None] = relationship(AppUser)

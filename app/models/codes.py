@@ -271,7 +271,12 @@ KPI_CODES: Codes = {
     "satisfaction_share": _l("Customer satisfaction (share of scores 4-5)"),
     "repeat_complaint_rate": _l("Repeat-complaint rate"),
     "first_time_resolution": _l("First-time resolution rate"),
-    "weighing_accuracy": _l("Weighing accuracy"),
+    "weighing_accuracy": _l("Recovery accuracy"),
+    "arrival_on_time": _l("On-time arrival"),
+    "business_on_time": _l("Business requests completed on time"),
+    "aftersales_on_time": _l("After-sales completed on time"),
+    "complaint_rate_pickups": _l("Complaint rate (per 100 pickups)"),
+    "complaint_rate_customers": _l("Complaint rate (per 100 active customers)"),
 }
 
 NOTIFICATION_LEVELS: Codes = {

@@ -141,7 +141,11 @@ class KpiSnapshot(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    month: Mapped[dt.date] = mapped_column(Date, index=True)
+    month: Mapped[dt.date] = mapped_column(Date, index=True)  # the period's start
+    # month, quarter or year (seed 003: monthly, quarterly, yearly appraisal)
+    period: Mapped[str] = mapped_column(
+        String(10), default="month", server_default="month"
+    )
     kpi: Mapped[str] = mapped_column(String(40))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))

@@ -255,6 +255,11 @@ KPI_TARGETS = [
     ("repeat_complaint_rate", "5", True),
     ("first_time_resolution", "90", False),
     ("weighing_accuracy", "98", False),
+    ("arrival_on_time", "95", False),
+    ("business_on_time", "95", False),
+    ("aftersales_on_time", "95", False),
+    ("complaint_rate_pickups", "5", True),
+    ("complaint_rate_customers", "10", True),
 ]
 
 # code, name, days, basis (seed 002 §3(四) 及时结算; 003 物流 第十八条)

@@ -20,7 +20,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
-from app.models import ImprovementAction
+from app.models import BUSINESS_TZ, ImprovementAction
 from app.models.codes import KPI_CODES
 from app.security.access import can, current_user
 from app.security.scope import sees_all
@@ -44,12 +44,23 @@ RECORD_ENDPOINTS = {
     "followup": "FollowUpView.show",
     "pickup": "PickupView.show",
     "weigh_line": "WeighLineView.show",
+    "inspection": "InspectionView.show",
+    "customer": "CustomerView.show",
 }
 
 
 def _month(default: dt.date | None = None) -> dt.date:
     try:
         return kpi.parse_month(request.values.get("month"), default)
+    except DomainError:
+        abort(400)
+
+
+def _period() -> kpi.Period:
+    """The month, quarter or year asked for ("month" parameter: YYYY-MM,
+    YYYY-Qn or YYYY)."""
+    try:
+        return kpi.parse_period(request.values.get("month"))
     except DomainError:
         abort(400)
 
@@ -110,23 +121,29 @@ class KpiView(BaseView):
     @has_access
     def index(self) -> Any:
         user = current_user()
-        month = _month()
-        report = kpi.compute([month], user)
+        period = _period()
+        month = period.start
+        report = kpi.compute_period(period, user)
         names = kpi.names(report.departments(month), report.staff(month))
-        frozen = kpi.snapshots(month) if sees_all(user) else {}
+        frozen = kpi.snapshots(period) if sees_all(user) else {}
         return self.render_template(
             "kpi/index.html",
             report=report,
             month=month,
-            month_text=kpi.month_key(month),
+            month_text=period.key,
+            period=period,
+            views=[
+                (kind, label, kpi.Period.holding(kind, month).key)
+                for kind, (_size, label) in kpi.PERIOD_KINDS.items()
+            ],
             kpis=kpi.KPIS,
             names=names,
             frozen=frozen,
             frozen_at=max((s.computed_at for s in frozen.values()), default=None),
             can_recompute=can(user, "recompute", "Kpi"),
             can_export=can(user, "export", "Kpi"),
-            previous=kpi.month_key(kpi.add_months(month, -1)),
-            following=kpi.month_key(kpi.add_months(month, 1)),
+            previous=period.shift(-1).key,
+            following=period.shift(1).key,
         )
 
     @expose("/records/<string:code>")
@@ -136,15 +153,17 @@ class KpiView(BaseView):
             measure = kpi.get_kpi(code)
         except DomainError:
             abort(404)
-        month = _month()
+        period = _period()
         department_id, user_id = _optional_int("department"), _optional_int("user")
-        numerator_only = request.args.get("part") == "numerator"
+        part = request.args.get("part")
+        if part not in ("numerator", "denominator"):
+            part = None
         refs = kpi.records(
-            measure, month, current_user(), department_id, user_id, numerator_only
+            measure, period, current_user(), department_id, user_id, part
         )
         rows = [
-            (ref, number, url_for(RECORD_ENDPOINTS[ref.record_type], pk=ref.record_id))
-            for ref, number in kpi.describe(refs)
+            (ref, number, url_for(RECORD_ENDPOINTS[kind], pk=pk))
+            for ref, number, (kind, pk) in kpi.describe(refs)
         ]
         names = kpi.names(
             [department_id] if department_id else [], [user_id] if user_id else []
@@ -152,9 +171,10 @@ class KpiView(BaseView):
         return self.render_template(
             "kpi/records.html",
             measure=measure,
-            month_text=kpi.month_key(month),
+            month_text=period.key,
             rows=rows,
-            numerator_only=numerator_only,
+            part=part,
+            business_tz=BUSINESS_TZ,
             department=names["departments"].get(department_id),
             person=names["staff"].get(user_id),
         )
@@ -162,17 +182,17 @@ class KpiView(BaseView):
     @expose("/recompute", methods=["POST"])
     @has_access
     def recompute(self) -> Any:
-        month = _month()
-        count = kpi.snapshot_month(month)
+        period = _period()
+        count = kpi.snapshot_period(period)
         flash(
             _l(
                 "KPIs of %(month)s frozen again: %(count)d figures.",
-                month=kpi.month_key(month),
+                month=period.key,
                 count=count,
             ),
             "success",
         )
-        return redirect(url_for("KpiView.index", month=kpi.month_key(month)))
+        return redirect(url_for("KpiView.index", month=period.key))
 
 
 class ImprovementForm(FlaskForm):

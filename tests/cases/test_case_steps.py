@@ -285,6 +285,42 @@ def test_close_and_reopen_starts_a_new_resolution_clock(db):
     assert case.resolution_due_at > first_due
 
 
+def test_reopen_keeps_the_first_round_and_its_unhappy_score(db, users):
+    """Seed 001 §6, §8: the second handling never erases the first."""
+    from app.models import CaseRating, CaseRound
+    from app.services.reporting import kpi
+
+    case = to_in_progress(CaseFactory(received_at=now() - dt.timedelta(days=30)))
+    case.solution = "方案"
+    advance(case, ("submit", "ops", {"result": "结果"}), ("review", "cs", {}))
+    first_due = case.resolution_due_at
+    run(case, "close", "cs", satisfaction=2, comment="太慢", content="已反馈")
+    run(case, "reopen", "cs", reason="赔偿金额不满意")
+    advance(case, ("submit", "ops", {"result": "补偿到位"}), ("review", "cs", {}))
+    run(case, "close", "cs", satisfaction=5, content="已反馈")
+    rounds = db.session.query(CaseRound).filter_by(case_id=case.id).all()
+    assert [(r.cycle, r.due_at, r.state) for r in rounds] == [(0, first_due, "missed")]
+    ratings = (
+        db.session.query(CaseRating)
+        .filter_by(case_id=case.id)
+        .order_by(CaseRating.cycle)
+        .all()
+    )
+    assert [(r.cycle, r.score, r.comment, r.reopen_reason) for r in ratings] == [
+        (0, 2, "太慢", "赔偿金额不满意"),
+        (1, 5, None, None),
+    ]
+    # Both scores count this month; the first round's miss counts in its month.
+    month = kpi.month_of(now())
+    report = kpi.compute([month], users["manager"])
+    mean = report.figure("satisfaction_mean", month)
+    assert (mean.numerator, mean.denominator) == (7, 2)
+    due_month = kpi.month_of(first_due)
+    report = kpi.compute([due_month], users["manager"])
+    late = report.figure("complaint_timeliness", due_month)
+    assert (late.numerator, late.denominator) == (0, 1)
+
+
 def test_cancel_records_reason(db):
     case = CaseFactory()
     run(case, "cancel", "cs", reason="重复登记")

@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from app.models import BUSINESS_TZ, BackgroundTask
-from app.services.reporting import exports
+from app.services.reporting import exports, kpi
 from tests.reporting.kpi_month import build_october
+from tests.reporting.test_kpi import COMPANY
 
 REGISTER = "/exports/start/complaint_register"
 REPORT = "/exports/start/kpi_report"
@@ -44,8 +45,12 @@ def _register(book):
 def test_complaint_register_holds_every_complaint_of_the_month(october, login):
     header, rows = _register(_download(login("manager"), REGISTER, month="2026-10"))
     assert len(header) == len(exports.REGISTER_COLUMNS) == 29
-    # Complaints received in October (cancelled X1 included; C3 came in Sept.).
-    expected = ("C1", "C2", "C4", "C5", "C6", "C7", "O1", "C10", "X1")
+    # Complaints received in October (cancelled X1, X2 included; C3 came in
+    # Sept.).
+    expected = (
+        *("C1", "C2", "C4", "C5", "C6", "C7", "O1", "C10"),
+        *("X1", "X2", "N1", "N2", "H1"),
+    )
     assert set(rows) == {october[k].number for k in expected}
     c2 = rows[october["C2"].number]
     assert c2[1] == dt.datetime(2026, 10, 20, 9, 0)  # business time, no zone
@@ -56,14 +61,16 @@ def test_complaint_register_holds_every_complaint_of_the_month(october, login):
     assert c2[14] == "运营部"  # responsible department
     assert c2[16] == "吴磊"  # owner ops2
     assert c2[22] == dt.datetime(2026, 10, 28, 16, 0)  # closed
-    assert (c2[24], c2[27]) == (1, 2)  # reopened once, satisfaction 2
+    assert (c2[24], c2[27]) == (1, 4)  # reopened once, latest satisfaction 4
     assert rows[october["C4"].number][27] is None
 
 
 def test_a_clerks_register_holds_only_their_scope(october, login):
     _, rows = _register(_download(login("ops2"), REGISTER, month="2026-10"))
     # Operations' complaints received in October.
-    assert set(rows) == {october[k].number for k in ("C1", "C2", "C7", "O1", "X1")}
+    assert set(rows) == {
+        october[k].number for k in ("C1", "C2", "C7", "O1", "X1", "X2", "N1", "H1")
+    }
 
 
 def test_contact_data_is_masked_for_roles_without_the_right(october, login):
@@ -78,7 +85,7 @@ def test_register_over_several_months(october, login):
         _download(login("manager"), REGISTER, month="2026-10", span="2")
     )
     # September adds C3, C8, C9.
-    assert len(rows) == 12 and october["C8"].number in rows
+    assert len(rows) == 16 and october["C8"].number in rows
 
 
 def _dec(value):
@@ -92,17 +99,11 @@ def test_kpi_report_holds_the_months_figures(october, login, users):
     assert summary["B1"].value == "2026-10"
     assert (business.title, business["B1"].value) == ("经营统计", "2026-10")
     figures = list(summary.iter_rows(min_row=5, values_only=True))
-    assert len(figures) == 8
-    # Rows follow the KPI order; (numerator, denominator, value).
+    assert len(figures) == len(kpi.KPIS)
+    # Rows follow the KPI order; (numerator, denominator, value): the figures
+    # worked out by hand for the month.
     assert [(r[1], r[2], _dec(r[3])) for r in figures] == [
-        (4, 5, Decimal("80")),
-        (8, 10, Decimal("80")),
-        (2, 3, Decimal("66.67")),
-        (31, 9, Decimal("3.44")),
-        (5, 9, Decimal("55.56")),
-        (4, 8, Decimal("50")),
-        (6, 8, Decimal("75")),
-        (2, 3, Decimal("66.67")),
+        COMPANY[k.code] for k in kpi.KPIS
     ]
     assert figures[0][5] == 95 and figures[0][7]  # target 95, flagged
     departments = [
@@ -110,7 +111,7 @@ def test_kpi_report_holds_the_months_figures(october, login, users):
         for r in by_department.iter_rows(min_row=2, values_only=True)
         if r[0] == "运营部"
     ]
-    assert departments[0] == (2, 3, Decimal("66.67"))  # complaint timeliness
+    assert departments[0] == (3, 5, Decimal("60"))  # complaint timeliness
     staff = [
         (r[3], r[4], _dec(r[5]))
         for r in by_staff.iter_rows(min_row=2, values_only=True)
@@ -118,15 +119,17 @@ def test_kpi_report_holds_the_months_figures(october, login, users):
     ]  # ops2
     assert staff[0] == (1, 2, Decimal("50"))
     counts = {r[0]: r[1] for r in complaints.iter_rows(values_only=True) if r[0]}
-    assert counts["交货期/上门时效"] == 4  # C1 C2 C7 O1 (X1 cancelled)
+    assert counts["交货期/上门时效"] == 5  # C1 C2 C7 O1 N1 (X1, X2 cancelled)
 
 
 def test_a_clerks_kpi_report_covers_their_scope(october, login):
     book = _download(login("ops2"), REPORT, month="2026-10")
     first = next(book.worksheets[0].iter_rows(min_row=5, values_only=True))
-    assert (first[1], first[2]) == (2, 3)  # Operations' complaint timeliness
+    assert (first[1], first[2]) == (3, 5)  # Operations' complaint timeliness
     names = {r[0] for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
-    assert names == {"运营部"}
+    # Operations, and the customer archive's department for the active
+    # customers (of Operations' pickups and cases) behind the complaint rate.
+    assert names == {"运营部", "客户服务部"}
 
 
 def test_large_export_runs_as_a_job_with_progress(october, login, app, monkeypatch, db):
@@ -145,7 +148,7 @@ def test_large_export_runs_as_a_job_with_progress(october, login, app, monkeypat
     page = browser.get(task_url).get_data(as_text=True)
     assert "export-bar" in page
     status = browser.get(f"/exports/task/{task_id}/status").get_json()
-    assert (status["status"], status["total"], status["percent"]) == ("queued", 9, 0)
+    assert (status["status"], status["total"], status["percent"]) == ("queued", 13, 0)
     assert browser.get(f"/exports/download/{task_id}").status_code == 404
 
     seen = []
@@ -162,10 +165,14 @@ def test_large_export_runs_as_a_job_with_progress(october, login, app, monkeypat
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
     db.session.expire_all()
     status = browser.get(f"/exports/task/{task_id}/status").get_json()
-    assert (status["status"], status["progress"], status["percent"]) == ("done", 9, 100)
-    assert {4, 8, 9} <= set(seen)  # progress committed page by page
+    assert (status["status"], status["progress"], status["percent"]) == (
+        "done",
+        13,
+        100,
+    )
+    assert {4, 8, 12, 13} <= set(seen)  # progress committed page by page
     file = browser.get(f"/exports/download/{task_id}")
-    assert len(list(load_workbook(io.BytesIO(file.data)).worksheets[0].rows)) == 10
+    assert len(list(load_workbook(io.BytesIO(file.data)).worksheets[0].rows)) == 14
 
 
 def test_without_redis_a_large_export_is_built_at_once(
@@ -300,5 +307,5 @@ def test_register_pages_hold_every_row_once_when_receipt_times_tie(
     listed = [
         row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)
     ]
-    assert len(listed) == len(set(listed)) == 9
+    assert len(listed) == len(set(listed)) == 13
     assert numbers <= set(listed)

@@ -7,109 +7,134 @@ two places.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from app.models import KpiSnapshot
+from app.models import CaseRound, KpiSnapshot
 from app.services.reporting import kpi
-from tests.reporting.kpi_month import OCTOBER, build_october
+from tests.reporting.kpi_month import AS_OF, OCTOBER, build_october
 
 D = Decimal
 
-# (numerator, denominator, value) for the company (everything: manager's view).
+# (numerator, denominator, value) for the company (everything: manager's view),
+# as of AS_OF (Nov 20): what fell due in October.
 COMPANY = {
-    # closed complaints with a verdict: C1 met, C2 missed, C3 met, C4 met, C5 met
-    # (C6 closes in November, C7's clock is unknown): 4 / 5 = 80.00 %
-    "complaint_timeliness": (4, 5, D("80.00")),
-    # first answers in October with a target: C1 C2 C4 C5 C6 Q1 A1 O1 X1 C10 = 10;
-    # missed: C2, A1 -> 8 / 10 = 80.00 %  (C3 Sept., C7 unknown, O2 none)
-    "response_timeliness": (8, 10, D("80.00")),
-    # P1 met, P2 missed, P3 met (P4 September, P5 none): 2 / 3 = 66.67 %
-    "pickup_response_timeliness": (2, 3, D("66.67")),
-    # scores: cases C1 5, C2 2, C3 4, C5 3, C7 4, A1 1 (sum 19) + visits F1 5,
-    # F2 4, F3 3 (sum 12): 31 / 9 = 3.444… -> 3.44
-    "satisfaction_mean": (31, 9, D("3.44")),
-    # scores >= 4: C1, C3, C7, F1, F2 = 5 of 9 = 55.555… -> 55.56 %
-    "satisfaction_share": (5, 9, D("55.56")),
-    # received in October, not cancelled: C1 C2 C4 C5 C6 C7 O1 C10 = 8;
-    # repeats: C2 (C1 on Oct 2, and reopened), C6 (C5 on Oct 14), C10 (C9 on
-    # Sep 20, 28 days before), O1 (reopened) = 4; C4 is not (C8 was 34 days
-    # before): 4 / 8 = 50.00 %
-    "repeat_complaint_rate": (4, 8, D("50.00")),
-    # closed in October: C1 C2 C3 C4 C5 C7 Q1 A1 = 8; reopened: C2, A1:
-    # 6 / 8 = 75.00 %
-    "first_time_resolution": (6, 8, D("75.00")),
-    # W1 |1010-1000| = 10 <= 1 % of 1000 (within), W2 10.001 > 10 (outside),
-    # W3 10 <= 20 (within); W4 September, W5 unchecked: 2 / 3 = 66.67 %
-    "weighing_accuracy": (2, 3, D("66.67")),
+    # complaint rounds due in October: C1 met, C2 round 0 missed, C3 met (due
+    # Oct 1 05:00), C4 met, C5 met, C10 open overdue, O1 round 0 met, O1 round
+    # 1 open overdue = 8; met 5 (C6 due in November, C7 unknown, H1 held, X1
+    # and X2 cancelled before due): 5 / 8 = 62.50 %
+    "complaint_timeliness": (5, 8, D("62.50")),
+    # response deadlines in October: C1 C4 C5 C6 C10 Q1 O1 B1 X1 H1 met; C2
+    # and A1 answered late, X2 cancelled after due unanswered, N1 unanswered
+    # (overdue): 10 / 14 = 71.43 %  (C3 Sept., C7 unknown, O2 none, N2 Nov.)
+    "response_timeliness": (10, 14, D("71.43")),
+    # every booking due in October: P1 met, P2 late, P3 met, P6 never
+    # confirmed, P8 cancelled after due: 2 / 5 = 40.00 %  (P4 Sept., P5 no
+    # target, P7 cancelled before due)
+    "pickup_response_timeliness": (2, 5, D("40.00")),
+    # windows ending in October: P1 in time, P2 late, P3 not arrived: 1 / 3
+    "arrival_on_time": (1, 3, D("33.33")),
+    # O2 open past Oct 14, B1 met: 1 / 2
+    "business_on_time": (1, 2, D("50.00")),
+    # A1 round 0 met, round 1 late, round 2 met: 2 / 3
+    "aftersales_on_time": (2, 3, D("66.67")),
+    # case scores given in October, every round: C1 5, C2 2 and 4, C3 4, C5 3,
+    # C7 4, A1 1, 2 and 5, O1 2 (sum 32, 10 scores) + visits F1 5, F2 4, F3 3
+    # (sum 12): 44 / 13 = 3.3846 -> 3.38
+    "satisfaction_mean": (44, 13, D("3.38")),
+    # scores >= 4: C1, C2 (2nd), C3, C7, A1 (3rd), F1, F2 = 7 of 13 = 53.85 %
+    "satisfaction_share": (7, 13, D("53.85")),
+    # complaints received in October, not cancelled: C1 C2 C4 C5 C6 C7 C10 O1
+    # N1 N2 H1 = 11; repeats: C2 (C1, and reopened), C6 (C5), C10 (C9 28 days
+    # before), O1 (reopened), N1 (C3 29 days 23 h before), N2 (C5, C6) = 6.
+    # Not: C4 (C8 34 days before), C7 (X2 was cancelled): 6 / 11 = 54.55 %
+    "repeat_complaint_rate": (6, 11, D("54.55")),
+    # first rounds ended in October: closed C1 C3 C4 C5 C7 Q1 B1 (7) and
+    # reopened C2, A1, O1: 7 / 10 = 70.00 %
+    "first_time_resolution": (7, 10, D("70.00")),
+    # within 1 % of the weighed net: re-weighs W1 yes (exactly 1 %), W2 no
+    # (1.0001 %), W3 yes; on site L1 yes (4 of 1004), L2 no (100 of 1000):
+    # 3 / 5  (W4 September, W5 not checked)
+    "weighing_accuracy": (3, 5, D("60.00")),
+    # 11 complaints / 5 bookings (P1 P2 P3 P5 P6; P7 P8 cancelled, P4 Sept.)
+    "complaint_rate_pickups": (11, 5, D("220.00")),
+    # 11 complaints / 6 active customers (K1-K6 all had a case or a booking)
+    "complaint_rate_customers": (11, 6, D("183.33")),
 }
 
 DEPARTMENTS = {
     "ops": {
-        # C1 met, C2 missed, C3 met: 2 / 3
-        "complaint_timeliness": (2, 3, D("66.67")),
-        # C1 met, C2 missed, A1 missed, O1 met, X1 met: 3 / 5
-        "response_timeliness": (3, 5, D("60.00")),
-        # all pickups are Operations': 2 / 3
-        "pickup_response_timeliness": (2, 3, D("66.67")),
-        # C1 5 + C2 2 + C3 4 + C7 4 + A1 1 + F2 4 (pickup P1) = 20 / 6 = 3.33
-        "satisfaction_mean": (20, 6, D("3.33")),
-        # 5, 4, 4, 4 of 6
-        "satisfaction_share": (4, 6, D("66.67")),
-        # C1, C2*, C7, O1*: 2 / 4
-        "repeat_complaint_rate": (2, 4, D("50.00")),
-        # C1, C2 (reopened), C3, C7, A1 (reopened): 3 / 5
-        "first_time_resolution": (3, 5, D("60.00")),
-        "weighing_accuracy": (0, 0, None),
+        # C1 met, C2 r0 missed, C3 met, O1 r0 met, O1 r1 overdue: 3 / 5
+        "complaint_timeliness": (3, 5, D("60.00")),
+        # C1 met, C2 late, A1 late, O1 met, X1 met, X2 missed, N1 overdue,
+        # H1 met: 4 / 8
+        "response_timeliness": (4, 8, D("50.00")),
+        "pickup_response_timeliness": (2, 5, D("40.00")),
+        "arrival_on_time": (1, 3, D("33.33")),
+        "business_on_time": (0, 0, None),
+        "aftersales_on_time": (2, 3, D("66.67")),
+        # C1 5, C2 2+4, C3 4, C7 4, A1 1+2+5, O1 2 (29 / 9) + F2 4 (pickup P1)
+        "satisfaction_mean": (33, 10, D("3.30")),
+        "satisfaction_share": (6, 10, D("60.00")),
+        # C1, C2*, C7, O1*, N1*, H1
+        "repeat_complaint_rate": (3, 6, D("50.00")),
+        # C1, C3, C7 closed; C2, A1, O1 reopened
+        "first_time_resolution": (3, 6, D("50.00")),
+        # on-site lines L1 (within), L2 (outside)
+        "weighing_accuracy": (1, 2, D("50.00")),
+        # C1 C2 C7 O1 N1 H1 / the 5 bookings
+        "complaint_rate_pickups": (6, 5, D("120.00")),
     },
     "warehouse": {
         "complaint_timeliness": (1, 1, D("100.00")),  # C4
         "response_timeliness": (1, 1, D("100.00")),  # C4
         "pickup_response_timeliness": (0, 0, None),
         "satisfaction_mean": (5, 1, D("5.00")),  # F1, the visit after C4
-        "satisfaction_share": (1, 1, D("100.00")),
         "repeat_complaint_rate": (0, 1, D("0.00")),  # C4
         "first_time_resolution": (1, 1, D("100.00")),  # C4
-        "weighing_accuracy": (2, 3, D("66.67")),  # W1, W2, W3 tickets
+        # re-weighs W1 W2 W3
+        "weighing_accuracy": (2, 3, D("66.67")),
     },
     "cs": {
-        "complaint_timeliness": (1, 1, D("100.00")),  # C5
+        "complaint_timeliness": (1, 2, D("50.00")),  # C5 met, C10 overdue
         "response_timeliness": (3, 3, D("100.00")),  # C5, C6, C10
-        "pickup_response_timeliness": (0, 0, None),
+        "business_on_time": (0, 1, D("0.00")),  # O2 overdue
         "satisfaction_mean": (6, 2, D("3.00")),  # C5 3 + F3 3
         "satisfaction_share": (0, 2, D("0.00")),
-        "repeat_complaint_rate": (2, 3, D("66.67")),  # C5, C6*, C10*
+        "repeat_complaint_rate": (3, 4, D("75.00")),  # C5, C6*, C10*, N2*
         "first_time_resolution": (1, 1, D("100.00")),  # C5
-        "weighing_accuracy": (0, 0, None),
     },
     "sales": {
         "complaint_timeliness": (0, 0, None),
-        "response_timeliness": (1, 1, D("100.00")),  # Q1
+        "response_timeliness": (2, 2, D("100.00")),  # Q1, B1
+        "business_on_time": (1, 1, D("100.00")),  # B1
         "satisfaction_mean": (0, 0, None),
         "repeat_complaint_rate": (0, 0, None),
-        "first_time_resolution": (1, 1, D("100.00")),  # Q1
+        "first_time_resolution": (2, 2, D("100.00")),  # Q1, B1
     },
 }
 
 STAFF = {
     "ops": {
-        "complaint_timeliness": (1, 1, D("100.00")),  # C1
-        "response_timeliness": (3, 4, D("75.00")),  # C1, A1 missed, O1, X1
-        "pickup_response_timeliness": (1, 2, D("50.00")),  # P2 missed, P3
-        "satisfaction_mean": (10, 3, D("3.33")),  # C1 5, C7 4, A1 1
-        "satisfaction_share": (2, 3, D("66.67")),
-        "repeat_complaint_rate": (1, 3, D("33.33")),  # C1, C7, O1*
-        "first_time_resolution": (2, 3, D("66.67")),  # C1, C7, A1 reopened
-        "weighing_accuracy": (0, 0, None),
+        "complaint_timeliness": (2, 3, D("66.67")),  # C1, O1 r0 met, O1 r1
+        # C1, A1 late, O1, X1, X2 missed, N1 overdue
+        "response_timeliness": (3, 6, D("50.00")),
+        # P3 met; P2 late, P6 never confirmed, P8 cancelled after due
+        "pickup_response_timeliness": (1, 4, D("25.00")),
+        "satisfaction_mean": (19, 6, D("3.17")),  # C1 5, C7 4, A1 1 2 5, O1 2
+        "satisfaction_share": (3, 6, D("50.00")),
+        "first_time_resolution": (2, 4, D("50.00")),  # C1, C7 | A1, O1
+        "weighing_accuracy": (1, 2, D("50.00")),  # L1, L2 recorded by ops
     },
     "ops2": {
-        "complaint_timeliness": (1, 2, D("50.00")),  # C2 missed, C3 met
-        "response_timeliness": (0, 1, D("0.00")),  # C2 missed
-        "satisfaction_mean": (6, 2, D("3.00")),  # C2 2, C3 4
-        "satisfaction_share": (1, 2, D("50.00")),
-        "repeat_complaint_rate": (1, 1, D("100.00")),  # C2
-        "first_time_resolution": (1, 2, D("50.00")),  # C2 reopened, C3
+        "complaint_timeliness": (1, 2, D("50.00")),  # C2 r0 missed, C3 met
+        "response_timeliness": (1, 2, D("50.00")),  # C2 late, H1
+        "satisfaction_mean": (10, 3, D("3.33")),  # C2 2 and 4, C3 4
+        "satisfaction_share": (2, 3, D("66.67")),
+        "repeat_complaint_rate": (1, 2, D("50.00")),  # C2*, H1
+        "first_time_resolution": (1, 2, D("50.00")),  # C3 | C2 reopened
         "weighing_accuracy": (1, 1, D("100.00")),  # W3, tare weighed by ops2
     },
     "warehouse": {
@@ -119,22 +144,23 @@ STAFF = {
     },
     "cs": {
         "complaint_timeliness": (1, 1, D("100.00")),  # C5
-        "response_timeliness": (1, 1, D("100.00")),  # C5
-        "pickup_response_timeliness": (1, 1, D("100.00")),  # P1 recorded by cs
+        "response_timeliness": (1, 1, D("100.00")),  # C5 (N2 due in November)
+        "pickup_response_timeliness": (1, 1, D("100.00")),  # P1 (P7 cancelled)
         "satisfaction_mean": (7, 2, D("3.50")),  # C5 3 + F2 4 (P1's clerk)
         "satisfaction_share": (1, 2, D("50.00")),
-        "repeat_complaint_rate": (0, 1, D("0.00")),  # C5
+        "repeat_complaint_rate": (1, 2, D("50.00")),  # C5, N2*
     },
     "cs2": {
-        "complaint_timeliness": (0, 0, None),  # C6 closes in November
+        "complaint_timeliness": (0, 1, D("0.00")),  # C10 open past due
         "response_timeliness": (2, 2, D("100.00")),  # C6, C10 (O2 has no target)
+        "business_on_time": (0, 1, D("0.00")),  # O2 open past due
         "satisfaction_mean": (3, 1, D("3.00")),  # F3
         "satisfaction_share": (0, 1, D("0.00")),
         "repeat_complaint_rate": (2, 2, D("100.00")),  # C6, C10
     },
     "sales": {
-        "response_timeliness": (1, 1, D("100.00")),
-        "first_time_resolution": (1, 1, D("100.00")),
+        "response_timeliness": (2, 2, D("100.00")),
+        "first_time_resolution": (2, 2, D("100.00")),
     },
 }
 
@@ -149,7 +175,7 @@ def october(db):
 
 
 def test_company_department_and_staff_figures(october, users):
-    report = kpi.compute([OCTOBER], users["manager"])
+    report = kpi.compute([OCTOBER], users["manager"], as_of=AS_OF)
     for code, expected in COMPANY.items():
         assert _triple(report.figure(code, OCTOBER)) == expected, code
     for username, figures in DEPARTMENTS.items():
@@ -164,7 +190,7 @@ def test_company_department_and_staff_figures(october, users):
 
 
 def test_targets_flag_figures_worse_than_target(october, users):
-    report = kpi.compute([OCTOBER], users["manager"])
+    report = kpi.compute([OCTOBER], users["manager"], as_of=AS_OF)
     # 80.00 < 95 (higher is better): flagged.
     assert report.figure("complaint_timeliness", OCTOBER).flagged
     # 50.00 > 5 (lower is better): flagged.
@@ -186,7 +212,7 @@ def test_department_target_overrides_company_target(october, users, db):
         KpiTarget(kpi="complaint_timeliness", department_id=ops, target_percent=D("60"))
     )
     db.session.commit()
-    report = kpi.compute([OCTOBER], users["manager"])
+    report = kpi.compute([OCTOBER], users["manager"], as_of=AS_OF)
     # Operations: 66.67 >= its own 60 -> fine; company still against 95.
     assert not report.figure("complaint_timeliness", OCTOBER, ops).flagged
     assert report.figure("complaint_timeliness", OCTOBER).flagged
@@ -196,21 +222,25 @@ def test_department_target_overrides_company_target(october, users, db):
 
 
 def test_a_clerk_sees_figures_over_their_scope_only(october, users):
-    report = kpi.compute([OCTOBER], users["ops2"])
-    # Cases of Operations only: the Operations figures.
+    report = kpi.compute([OCTOBER], users["ops2"], as_of=AS_OF)
+    # Cases and pickups of Operations only: the Operations figures.
     for code in (
         "complaint_timeliness",
         "response_timeliness",
+        "pickup_response_timeliness",
+        "arrival_on_time",
+        "aftersales_on_time",
         "repeat_complaint_rate",
         "first_time_resolution",
+        "complaint_rate_pickups",
     ):
-        assert _triple(report.figure(code, OCTOBER)) == DEPARTMENTS["ops"][code]
+        assert _triple(report.figure(code, OCTOBER)) == DEPARTMENTS["ops"][code], code
     # Visits belong to Customer service: ops2 sees only the case scores
-    # C1 5, C2 2, C3 4, C7 4, A1 1 = 16 / 5 = 3.20; >= 4: 3 of 5.
-    assert _triple(report.figure("satisfaction_mean", OCTOBER)) == (16, 5, D("3.20"))
-    assert _triple(report.figure("satisfaction_share", OCTOBER)) == (3, 5, D("60.00"))
-    # Weigh tickets are the warehouse's: nothing to see.
-    assert _triple(report.figure("weighing_accuracy", OCTOBER)) == (0, 0, None)
+    # C1 5, C2 2 and 4, C3 4, C7 4, A1 1, 2 and 5, O1 2 = 29 / 9; >= 4: 5 of 9.
+    assert _triple(report.figure("satisfaction_mean", OCTOBER)) == (29, 9, D("3.22"))
+    assert _triple(report.figure("satisfaction_share", OCTOBER)) == (5, 9, D("55.56"))
+    # Weigh tickets are the warehouse's: only the on-site lines of the pickups.
+    assert _triple(report.figure("weighing_accuracy", OCTOBER)) == (1, 2, D("50.00"))
     assert users["warehouse"].department_id not in report.departments(OCTOBER)
 
 
@@ -224,48 +254,90 @@ def test_tolerance_and_repeat_window_are_settings(october, users, db):
         {"value": "40"}
     )
     db.session.commit()
-    report = kpi.compute([OCTOBER], users["manager"])
-    # 0.4 %: W1 (1 %) and W2 out, W3 (0.5 %) out too: 0 / 3.
-    assert _triple(report.figure("weighing_accuracy", OCTOBER)) == (0, 3, D("0.00"))
-    # 40 days: C4 now repeats C8 (34 days before): 5 / 8.
+    report = kpi.compute([OCTOBER], users["manager"], as_of=AS_OF)
+    # 0.4 %: W1 (1 %), W2, W3 (0.5 %) and L2 out; L1 (4 of 1004 = 0.398 %) in.
+    assert _triple(report.figure("weighing_accuracy", OCTOBER)) == (1, 5, D("20.00"))
+    # 40 days: C4 now repeats C8 (34 days before): 7 / 11.
     assert _triple(report.figure("repeat_complaint_rate", OCTOBER)) == (
-        5,
-        8,
-        D("62.50"),
+        7,
+        11,
+        D("63.64"),
     )
 
 
-def test_records_behind_a_figure(october, users):
+def test_records_behind_a_figure_include_the_open_overdue(october, users):
     manager = users["manager"]
     timeliness = kpi.get_kpi("complaint_timeliness")
-    everything = kpi.records(timeliness, OCTOBER, manager)
-    assert {r.record_id for r in everything} == {
-        october[k].id for k in ("C1", "C2", "C3", "C4", "C5")
-    }
+    everything = kpi.records(timeliness, OCTOBER, manager, as_of=AS_OF)
+    by_case = sorted(
+        ((r.record_id, r.state) for r in everything), key=lambda x: (x[0], x[1])
+    )
+    assert by_case == sorted(
+        [
+            (october["C1"].id, "met"),
+            (october["C2"].id, "missed"),  # its first round, before the reopen
+            (october["C3"].id, "met"),
+            (october["C4"].id, "met"),
+            (october["C5"].id, "met"),
+            (october["C10"].id, "overdue"),
+            (october["O1"].id, "met"),  # first round
+            (october["O1"].id, "overdue"),  # second round, still open
+        ]
+    )
     met = kpi.records(
         timeliness,
         OCTOBER,
         manager,
-        numerator_only=True,
         department_id=users["ops"].department_id,
+        part="numerator",
+        as_of=AS_OF,
     )
-    assert {r.record_id for r in met} == {october["C1"].id, october["C3"].id}
-    visits = kpi.records(
-        kpi.get_kpi("satisfaction_mean"), OCTOBER, manager, user_id=users["cs"].id
+    assert sorted(r.record_id for r in met) == sorted(
+        october[k].id for k in ("C1", "C3", "O1")
     )
-    assert {(r.record_type, r.record_id, r.counted) for r in visits} == {
+    bookings = kpi.records(
+        kpi.get_kpi("pickup_response_timeliness"),
+        OCTOBER,
+        manager,
+        part="denominator",
+        as_of=AS_OF,
+    )
+    assert {(r.record_id, r.state) for r in bookings} == {
+        (october["P1"].id, "met"),
+        (october["P2"].id, "missed"),
+        (october["P3"].id, "met"),
+        (october["P6"].id, "overdue"),  # never confirmed
+        (october["P8"].id, "missed"),  # cancelled after its deadline
+    }
+    scores = kpi.records(
+        kpi.get_kpi("satisfaction_mean"),
+        OCTOBER,
+        manager,
+        user_id=users["cs"].id,
+        as_of=AS_OF,
+    )
+    assert {(r.record_type, r.record_id, r.counted) for r in scores} == {
         ("case", october["C5"].id, 3),
         ("followup", october["F2"].id, 4),
     }
+    # Complaint rate: complaints count in the numerator, bookings in the
+    # denominator only.
+    rate = kpi.records(
+        kpi.get_kpi("complaint_rate_pickups"), OCTOBER, manager, as_of=AS_OF
+    )
+    assert sum(r.counted for r in rate) == 11 and sum(r.share for r in rate) == 5
     # A clerk's drill-down stays in scope.
-    assert kpi.records(kpi.get_kpi("weighing_accuracy"), OCTOBER, users["ops2"]) == []
+    lines = kpi.records(
+        kpi.get_kpi("weighing_accuracy"), OCTOBER, users["ops2"], as_of=AS_OF
+    )
+    assert {r.record_type for r in lines} == {"pickup_line"}
 
 
 def test_trend_buckets_months_in_business_time(october, users):
     september = kpi.add_months(OCTOBER, -1)
     november = kpi.add_months(OCTOBER, 1)
-    report = kpi.compute([september, OCTOBER, november], users["manager"])
-    # September closes C8, C9 (C3 closes at 05:00 on Oct 1 in Shanghai).
+    report = kpi.compute([september, OCTOBER, november], users["manager"], as_of=AS_OF)
+    # September: C8, C9 (C3 falls due at 05:00 on Oct 1 in Shanghai).
     assert _triple(report.figure("complaint_timeliness", september)) == (
         2,
         2,
@@ -275,11 +347,12 @@ def test_trend_buckets_months_in_business_time(october, users):
         _triple(report.figure("complaint_timeliness", OCTOBER))
         == COMPANY["complaint_timeliness"]
     )
-    # C6 closes at 07:00 on Nov 1 in Shanghai (Oct 31 in UTC): November.
+    # November: C2's second round met, C6 (due 07:00 on Nov 1 in Shanghai, Oct
+    # 31 in UTC) met, N1 and N2 open past due by Nov 20: 2 / 4.
     assert _triple(report.figure("complaint_timeliness", november)) == (
-        1,
-        1,
-        D("100.00"),
+        2,
+        4,
+        D("50.00"),
     )
 
 
@@ -289,23 +362,25 @@ def test_snapshot_freezes_the_month_idempotently(october, users, db):
     assert len(rows) == written
     company = rows["2026-10|complaint_timeliness|d-|u-"]
     assert (company.numerator, company.denominator, company.value, company.target) == (
-        4,
         5,
-        D("80.00"),
+        8,
+        D("62.50"),
         D("95.00"),
     )
     ops2 = rows[f"2026-10|complaint_timeliness|d-|u{users['ops2'].id}"]
     assert (ops2.numerator, ops2.denominator, ops2.value) == (1, 2, D("50.00"))
     mean = rows["2026-10|satisfaction_mean|d-|u-"]
-    assert (mean.numerator, mean.denominator, mean.value) == (31, 9, D("3.44"))
+    assert (mean.numerator, mean.denominator, mean.value) == (44, 13, D("3.38"))
 
-    # A correction, then the month is recomputed: same keys, new figures.
-    october["C2"].resolution_state = "met"
+    # A correction (C2's first round was resolved in time after all), then the
+    # month is recomputed: same keys, new figures.
+    first = db.session.query(CaseRound).filter_by(case_id=october["C2"].id).one()
+    first.resolved_at = first.due_at
     db.session.commit()
     assert kpi.snapshot_month(OCTOBER) == written
     assert db.session.query(KpiSnapshot).count() == written
     again = kpi.snapshots(OCTOBER)["2026-10|complaint_timeliness|d-|u-"]
-    assert (again.numerator, again.denominator, again.value) == (5, 5, D("100.00"))
+    assert (again.numerator, again.denominator, again.value) == (6, 8, D("75.00"))
 
 
 def test_snapshot_job_takes_plain_arguments(october, users):
@@ -326,3 +401,82 @@ def test_unknown_month_text_is_refused():
 
     with pytest.raises(InvalidInput):
         kpi.parse_month("October")
+
+
+def test_quarter_and_year_count_their_whole_span(october, users):
+    """Seed 003: monthly, quarterly and yearly appraisal."""
+    from tests.factories import PickupFactory
+
+    # One more booking in November by K1 (active in October already).
+    late = PickupFactory(customer=october["K1"], _as="ops")
+    late.received_at = kpi.month_start(kpi.add_months(OCTOBER, 1))
+    late.confirm_due_at = late.confirmed_at = None
+    kpi.db.session.commit()
+    quarter = kpi.parse_period("2026-Q4")
+    assert (quarter.kind, quarter.start, quarter.key) == ("quarter", OCTOBER, "2026-Q4")
+    months = kpi.compute(quarter.months, users["manager"], as_of=AS_OF)
+    whole = kpi.compute_period(quarter, users["manager"], as_of=AS_OF)
+    year = kpi.compute_period(kpi.parse_period("2026"), users["manager"], as_of=AS_OF)
+    for code in (
+        "complaint_timeliness",
+        "response_timeliness",
+        "pickup_response_timeliness",
+        "satisfaction_mean",
+        "first_time_resolution",
+        "complaint_rate_pickups",
+    ):
+        parts = [months.figure(code, m) for m in quarter.months]
+        figure = whole.figure(code, OCTOBER)
+        assert (figure.numerator, figure.denominator) == (
+            sum(p.numerator for p in parts),
+            sum(p.denominator for p in parts),
+        ), code
+        assert figure.scope_key.startswith("2026-Q4|")
+    # Q4: October's 5 / 8 and November's 2 / 4 (C2's second round, C6 met;
+    # N1, N2 open past due by Nov 20).
+    timeliness = whole.figure("complaint_timeliness", OCTOBER)
+    assert (timeliness.numerator, timeliness.denominator) == (7, 12)
+    # Active customers are counted once per period: K1..K6 (K1 also active in
+    # November), not 6 + 1.
+    rate = whole.figure("complaint_rate_customers", OCTOBER)
+    assert (rate.numerator, rate.denominator) == (11, 6)
+    assert (
+        months.figure(
+            "complaint_rate_customers", kpi.add_months(OCTOBER, 1)
+        ).denominator
+        == 1
+    )
+    # The year holds September's C8, C9 too.
+    yearly = year.figure("complaint_timeliness", dt.date(2026, 1, 1))
+    assert (yearly.numerator, yearly.denominator) == (9, 14)
+    assert yearly.scope_key == "2026|complaint_timeliness|d-|u-"
+
+
+def test_quarter_and_year_snapshots_beside_the_month(october, users):
+    month = kpi.snapshot_month(OCTOBER)
+    quarter = kpi.snapshot_period(kpi.parse_period("2026-Q4"))
+    assert (
+        set(kpi.snapshots(OCTOBER)) & set(kpi.snapshots(kpi.parse_period("2026-Q4")))
+        == set()
+    )
+    assert len(kpi.snapshots(OCTOBER)) == month
+    assert len(kpi.snapshots(kpi.parse_period("2026-Q4"))) == quarter
+    frozen = kpi.snapshots(kpi.parse_period("2026-Q4"))[
+        "2026-Q4|complaint_timeliness|d-|u-"
+    ]
+    assert (frozen.period, frozen.month) == ("quarter", OCTOBER)
+    # December completes the quarter and the year: the job freezes all three.
+    assert [p.key for p in kpi.periods_closed_by(dt.date(2026, 12, 1))] == [
+        "2026-12",
+        "2026-Q4",
+        "2026",
+    ]
+    assert [p.key for p in kpi.periods_closed_by(OCTOBER)] == ["2026-10"]
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "26", "Q4", "2026-"])
+def test_unknown_period_text_is_refused(text):
+    from app.services.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        kpi.parse_period(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -57,9 +58,9 @@ def test_charts_are_grouped_in_sql_over_the_viewers_scope(october, login, users)
             strict=True,
         )
     )
-    # 12 months to October, cancelled X1 left out: delivery C1 C2 C3 C7 O1,
-    # weighing C4 C8, other C5 C6 C9 C10.
-    assert counts == {"交货期/上门时效": 5, "计量": 2, "其他": 4}
+    # 12 months to October, cancelled X1 X2 left out: delivery C1 C2 C3 C7 O1
+    # N1, weighing C4 C8, other C5 C6 C9 C10 N2, quality H1.
+    assert counts == {"交货期/上门时效": 6, "计量": 2, "其他": 5, "产品质量": 1}
     clerk = login("ops2").get("/dashboard/data/by_category?month=2026-10")
     assert dict(
         zip(
@@ -67,16 +68,16 @@ def test_charts_are_grouped_in_sql_over_the_viewers_scope(october, login, users)
             clerk.get_json()["datasets"][0]["data"],
             strict=True,
         )
-    ) == {"交货期/上门时效": 5}
+    ) == {"交货期/上门时效": 6, "产品质量": 1}
     trend = login("manager").get("/dashboard/data/trend?month=2026-10").get_json()
     assert trend["labels"][-1] == "2026-10" and len(trend["labels"]) == 12
     timeliness = next(
         d for d in trend["datasets"] if d["code"] == "complaint_timeliness"
     )
-    assert timeliness["data"][-1] == 80.0 and timeliness["target"] == 95.0
+    assert timeliness["data"][-1] == 62.5 and timeliness["target"] == 95.0
     clocks = login("manager").get("/dashboard/data/clocks").get_json()
-    # Open: C10, O1, O2 (all answered, resolution clocks running).
-    assert sum(sum(d["data"]) for d in clocks["datasets"]) == 3
+    # Open: C10, O1, O2, H1 (answered) and N1, N2 (waiting for an answer).
+    assert sum(sum(d["data"]) for d in clocks["datasets"]) == 6
 
 
 def test_kpi_report_links_figures_to_their_records(october, login, users):
@@ -88,13 +89,14 @@ def test_kpi_report_links_figures_to_their_records(october, login, users):
     assert link in page
     records = browser.get(link.replace("&amp;", "&")).get_data(as_text=True)
     shown = set(re.findall(r'data-type="case" data-id="(\d+)"', records))
-    assert shown == {str(october[k].id) for k in ("C1", "C2", "C3")}
+    # C2's first round (missed), O1's two rounds (the second open and overdue).
+    assert shown == {str(october[k].id) for k in ("C1", "C2", "C3", "O1")}
+    assert 'data-state="overdue"' in records
     met = browser.get(link.replace("&amp;", "&") + "&part=numerator").get_data(
         as_text=True
     )
     assert set(re.findall(r'data-id="(\d+)"', met)) == {
-        str(october["C1"].id),
-        str(october["C3"].id),
+        str(october[k].id) for k in ("C1", "C3", "O1")
     }
     assert f"/cases/show/{october['C1'].id}" in met
 
@@ -104,13 +106,9 @@ def test_only_management_recomputes_the_month(october, login, db):
     assert db.session.query(KpiSnapshot).count() == 0
     response = login("manager").post("/kpis/recompute", {"month": "2026-10"})
     assert response.status_code == 302
-    assert (
-        db.session.query(KpiSnapshot)
-        .filter_by(scope_key="2026-10|complaint_timeliness|d-|u-")
-        .one()
-        .value
-        == 80
-    )
+    assert db.session.query(KpiSnapshot).filter_by(
+        scope_key="2026-10|complaint_timeliness|d-|u-"
+    ).one().value == Decimal("62.50")
 
 
 def test_a_category_missing_target_leads_to_an_improvement_action(
@@ -118,12 +116,13 @@ def test_a_category_missing_target_leads_to_an_improvement_action(
 ):
     browser = login("manager")
     page = browser.get("/analysis/?month=2026-10&span=1").get_data(as_text=True)
-    # Delivery misses complaint timeliness (C1 met, C2 missed, C3 met: 66.67 %).
+    # Delivery misses complaint timeliness (C1, C3 and O1's first round met,
+    # C2's first round missed, O1's second open past due: 60.00 %).
     delivery = re.search(r'<tr class="flagged" data-category="(\d+)">', page)
     assert delivery is not None
     link = re.search(r'href="(/analysis/improve\?[^"]+)"', page).group(1)
     form = browser.get(link.replace("&amp;", "&")).get_data(as_text=True)
-    assert "66.67 %" in form
+    assert "60.00 %" in form
     ops = users["ops"]
     response = browser.post(
         link.replace("&amp;", "&"),

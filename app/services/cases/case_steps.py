@@ -19,7 +19,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AppUser, Case, Channel, Department, now
+from app.models import (
+    AppUser,
+    Case,
+    CaseRating,
+    CaseRound,
+    Channel,
+    Department,
+    now,
+)
 from app.models.codes import (
     CASE_KINDS,
     CASE_OPEN_STATUSES,
@@ -202,12 +210,22 @@ def _close(case: Case, data: dict[str, Any], user: Any) -> None:
     moment = now()
     case.satisfaction = int(data["satisfaction"])
     case.satisfaction_comment = data.get("comment")
+    db.session.add(
+        CaseRating(
+            case=case,
+            cycle=case.resolution_cycle,
+            score=case.satisfaction,
+            comment=case.satisfaction_comment,
+            given_at=moment,
+            recorded_by=user,
+        )
+    )
     record_clocks.resolve(case, moment)
     case.closed_at = moment
 
 
 def _reopen(case: Case, data: dict[str, Any], user: Any) -> None:
-    reopen_case(case)
+    reopen_case(case, data.get("reason"))
 
 
 def _cancel(case: Case, data: dict[str, Any], user: Any) -> None:
@@ -499,8 +517,37 @@ CASE_FLOW = Workflow(
 
 
 # ------------------------------------------- system-initiated operations
-def reopen_case(case: Case) -> None:
-    """二次处理: a new resolution clock from now, and one more reopen counted."""
+def reopen_case(case: Case, reason: str | None = None) -> None:
+    """二次处理: a new resolution clock from now, and one more reopen counted.
+
+    The finished round is kept (its clock as a CaseRound, its score with the
+    customer's reason on the CaseRating) so the KPIs still count it.
+    """
+    moment = now()
+    db.session.add(
+        CaseRound(
+            case=case,
+            cycle=case.resolution_cycle,
+            started_at=case.resolution_started_at or case.received_at,
+            due_at=case.resolution_due_at,
+            resolved_at=case.resolved_at,
+            ended_at=moment,
+            state=case.resolution_state,
+            department_id=case.department_id,
+            owner_id=case.owner_id,
+        )
+    )
+    if reason:
+        rating = db.session.scalars(
+            select(CaseRating)
+            .where(
+                CaseRating.case_id == case.id,
+                CaseRating.cycle == case.resolution_cycle,
+            )
+            .order_by(CaseRating.id.desc())
+        ).first()
+        if rating is not None and rating.reopen_reason is None:
+            rating.reopen_reason = reason
     case.reopen_count += 1
     case.closed_at = None
     case.satisfaction = None

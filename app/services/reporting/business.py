@@ -308,13 +308,20 @@ def amounts(window: Window, user: Any) -> list[AmountRow]:
 
 
 # --------------------------------------------------------- monthly report
-def write_sheet(book: Any, month: dt.date, user: Any) -> None:
-    """The business statistics of a month as a sheet of the monthly report."""
+def write_sheet(
+    book: Any,
+    month: dt.date,
+    user: Any,
+    window: Window | None = None,
+    title: str | None = None,
+) -> None:
+    """The business statistics of a month (or of the months of `window`,
+    named `title`) as a sheet of the KPI report."""
     from app.services.reporting.sheets import append
 
-    window = Window.ending(month, 1)
+    window = window or Window.ending(month, 1)
     sheet = book.create_sheet(str(_l("Business statistics")))
-    append(sheet, [str(_l("Business statistics")), month_key(month)])
+    append(sheet, [str(_l("Business statistics")), title or month_key(month)])
     for name in ("material", "grade", "region"):
         append(sheet, [])
         append(

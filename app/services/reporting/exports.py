@@ -331,6 +331,7 @@ FIGURE_COLUMNS = (
     _l("Lower is better"),
     _l("Worse than target"),
 )
+UNITS = {"percent": "%", "score": _l("score 1-5"), "per100": _l("per 100")}
 
 
 def _figure_cells(figure: kpi.Figure) -> list[Any]:
@@ -340,7 +341,7 @@ def _figure_cells(figure: kpi.Figure) -> list[Any]:
         figure.numerator,
         figure.denominator,
         figure.value,
-        "%" if figure.kpi.unit == "percent" else str(_l("score 1-5")),
+        str(UNITS[figure.kpi.unit]),
         target.percent if target else None,
         (str(_l("Yes")) if target.lower_is_better else "") if target else "",
         str(_l("Yes")) if figure.flagged else "",
@@ -354,12 +355,13 @@ def _append(sheet: Any, cells: list[Any], flagged: bool = False) -> None:
 def _kpi_write(
     params: dict[str, Any], user: Any, progress: Callable[[int], None]
 ) -> Workbook:
-    month = kpi.parse_month(params.get("month"))
-    report = kpi.compute([month], user)
+    period = kpi.parse_period(params.get("month"))
+    month = period.start
+    report = kpi.compute_period(period, user)
     book = Workbook()
     summary = book.active
     summary.title = str(_l("KPIs"))
-    _append(summary, [str(_l("KPI report")), kpi.month_key(month)])
+    _append(summary, [str(_l("KPI report")), period.key])
     _append(summary, [str(_l("Computed at")), now()])
     _append(summary, [])
     _append(
@@ -371,6 +373,7 @@ def _kpi_write(
                 _l("Numerator counts"),
                 _l("Denominator counts"),
                 _l("Attribution"),
+                _l("Policy"),
             )
         ],
     )
@@ -383,6 +386,7 @@ def _kpi_write(
                 str(measure.numerator),
                 str(measure.denominator),
                 str(measure.attribution),
+                str(measure.seed),
             ],
             figure.flagged,
         )
@@ -435,7 +439,7 @@ def _kpi_write(
                     figure.flagged,
                 )
 
-    window = kpi.Window((month,))
+    window = kpi.Window(period.months)
     complaints = book.create_sheet(str(_l("Complaints")))
     for dimension, title in (
         ("category", _l("By category")),
@@ -449,7 +453,7 @@ def _kpi_write(
         ):
             _append(complaints, [item.label, item.count])
         _append(complaints, [])
-    business.write_sheet(book, month, user)
+    business.write_sheet(book, month, user, window, period.key)
     for sheet in book.worksheets:
         sheet.column_dimensions["A"].width = 34
     progress(1)
@@ -475,7 +479,7 @@ EXPORTS: dict[str, Export] = {
         _l("Monthly KPI report"),
         lambda p, u: 1,
         _kpi_write,
-        lambda p: f"kpi-report-{kpi.month_key(kpi.parse_month(p.get('month')))}.xlsx",
+        lambda p: f"kpi-report-{kpi.parse_period(p.get('month')).key}.xlsx",
     ),
 }
 

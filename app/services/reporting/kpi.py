@@ -31,6 +31,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    not_,
     or_,
     select,
     union_all,
@@ -47,10 +48,15 @@ from app.models import (
     AppUser,
     AwareDateTime,
     Case,
+    CaseRating,
+    CaseRound,
+    Customer,
     FollowUp,
+    Inspection,
     KpiSnapshot,
     KpiTarget,
     Pickup,
+    PickupLine,
     Reweigh,
     Setting,
     WeighLine,
@@ -107,15 +113,92 @@ def previous_month(moment: dt.datetime | None = None) -> dt.date:
     return add_months(month_of(moment or now()), -1)
 
 
+PERIOD_KINDS = {
+    "month": (1, _l("Month")),
+    "quarter": (3, _l("Quarter")),
+    "year": (12, _l("Year")),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """An appraisal period (seed 003: monthly, quarterly, yearly): a month, a
+    calendar quarter or a calendar year, named "2026-10", "2026-Q4", "2026"."""
+
+    kind: str
+    start: dt.date
+
+    @classmethod
+    def holding(cls, kind: str, month: dt.date) -> Period:
+        size = PERIOD_KINDS[kind][0]
+        return cls(kind, dt.date(month.year, (month.month - 1) // size * size + 1, 1))
+
+    @property
+    def months(self) -> tuple[dt.date, ...]:
+        return tuple(
+            add_months(self.start, i) for i in range(PERIOD_KINDS[self.kind][0])
+        )
+
+    @property
+    def key(self) -> str:
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return f"{self.start.year}"
+        return month_key(self.start)
+
+    @property
+    def end(self) -> dt.date:
+        """First day after the period."""
+        return add_months(self.start, PERIOD_KINDS[self.kind][0])
+
+    def shift(self, count: int) -> Period:
+        return Period(self.kind, add_months(self.start, count * len(self.months)))
+
+
+def parse_period(text: str | None, default: Period | None = None) -> Period:
+    """ "YYYY-MM", "YYYY-Qn" or "YYYY"; empty = `default` or the current month."""
+    text = (text or "").strip()
+    if not text:
+        return default or Period("month", month_of(now()))
+    try:
+        if len(text) == 4:
+            return Period("year", dt.date(int(text), 1, 1))
+        year, rest = text.split("-", 1)
+        if rest[:1] in ("Q", "q") and rest[1:] in ("1", "2", "3", "4"):
+            return Period("quarter", dt.date(int(year), int(rest[1:]) * 3 - 2, 1))
+        return Period("month", dt.date(int(year), int(rest), 1))
+    except ValueError:
+        raise InvalidInput(
+            _l("A period is written YYYY-MM, YYYY-Qn or YYYY."), field="month"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Window:
-    """Consecutive months; filters by half-open instant ranges, buckets by CASE."""
+    """Consecutive months, bucketed by month (or by quarter or year: `unit`);
+    filters by half-open instant ranges, buckets by CASE."""
 
     months: tuple[dt.date, ...]
+    unit: str = "month"
 
     @classmethod
     def ending(cls, last: dt.date, count: int = 1) -> Window:
         return cls(tuple(add_months(last, i) for i in range(1 - count, 1)))
+
+    @classmethod
+    def of(cls, period: Period) -> Window:
+        return cls(period.months, period.kind)
+
+    @property
+    def periods(self) -> tuple[Period, ...]:
+        """The periods of `unit` the months fall in, in order."""
+        seen: list[Period] = []
+        for month in self.months:
+            period = Period.holding(self.unit, month)
+            if not seen or seen[-1] != period:
+                seen.append(period)
+        return tuple(seen)
 
     @property
     def start(self) -> dt.datetime:
@@ -129,16 +212,13 @@ class Window:
         return and_(column >= self.start, column < self.end)
 
     def bucket(self, column: Any) -> Any:
-        """The month key of an instant already inside the window.
+        """The period key of an instant already inside the window.
 
         Bounds are computed in Python in business time, so the same SQL runs
         on SQLite and PostgreSQL and a case closed at 07:00 on the 1st in
         Shanghai (still the previous day in UTC) falls in the right month.
         """
-        whens = [
-            (column < month_start(add_months(m, 1)), literal(month_key(m)))
-            for m in self.months
-        ]
+        whens = [(column < month_start(p.end), literal(p.key)) for p in self.periods]
         return case(*whens, else_=literal(None, String))
 
 
@@ -178,10 +258,12 @@ def _flag(condition: Any) -> Any:
 # --------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class Settings:
-    """The admin-edited numbers the definitions depend on."""
+    """The admin-edited numbers the definitions depend on, and the instant the
+    figures are taken at (what is open and past due by then counts as missed)."""
 
     repeat_days: int
     tolerance_percent: Decimal
+    as_of: dt.datetime
 
     @property
     def tolerance_basis_points(self) -> int:
@@ -196,7 +278,7 @@ def _setting(key: str, default: str) -> str:
     return (value or default).strip()
 
 
-def load_settings() -> Settings:
+def load_settings(as_of: dt.datetime | None = None) -> Settings:
     try:
         days = int(_setting("repeat_complaint.days", "30"))
     except ValueError:
@@ -205,11 +287,22 @@ def load_settings() -> Settings:
         tolerance = Decimal(_setting("weighing.tolerance_percent", "1.0"))
     except InvalidOperation:
         tolerance = Decimal("1.0")
-    return Settings(repeat_days=max(days, 0), tolerance_percent=abs(tolerance))
+    return Settings(
+        repeat_days=max(days, 0),
+        tolerance_percent=abs(tolerance),
+        as_of=as_of or now(),
+    )
 
 
 # ------------------------------------------------------------- definitions
 Source = Callable[[Window, Settings], list[tuple[Any, Any]]]
+
+# How a counted record stands: a clock met or missed, or still open past due.
+RECORD_STATES = {
+    "met": _l("Met"),
+    "missed": _l("Missed"),
+    "overdue": _l("Open and overdue"),
+}
 
 
 def _row(
@@ -220,7 +313,11 @@ def _row(
     user_id: Any,
     category_id: Any,
     num: Any,
+    den: Any = None,
+    state: Any = None,
 ) -> list[Any]:
+    """One counted record: `num` is its share of the numerator, `den` of the
+    denominator (1 unless the measure divides two different record sets)."""
     return [
         literal(record_type, String(20)).label("record_type"),
         record_id.label("record_id"),
@@ -229,59 +326,166 @@ def _row(
         user_id.label("user_id"),
         category_id.label("category_id"),
         num.label("num"),
+        (den if den is not None else literal(1, Integer)).label("den"),
+        (state if state is not None else literal(None, String(10))).label("state"),
     ]
 
 
-def _case_row(at: Any, num: Any) -> list[Any]:
+@dataclass(frozen=True)
+class Clock:
+    """A deadline judged by what fell due: `due` inside the period, and by
+    `as_of` either stopped (met when at or before `due`, else missed) or still
+    open past `due` (counted as missed, shown as open and overdue).
+
+    `end` is when the clock stopped running without being met (a case
+    cancelled, a round ended by a reopen): ended before falling due, it is not
+    counted; after, it was missed. `held` marks a clock standing still
+    (waiting for the customer): its due instant moves on, so it has not
+    fallen due while held.
+    """
+
+    due: Any
+    stop: Any
+    end: Any = None
+    held: Any = None
+
+    def fell_due(self, window: Window, settings: Settings) -> Any:
+        open_past_due = and_(self.stop.is_(None), self.due <= settings.as_of)
+        if self.end is not None:
+            open_past_due = and_(
+                open_past_due, or_(self.end.is_(None), self.end > self.due)
+            )
+        if self.held is not None:
+            open_past_due = and_(open_past_due, not_(self.held))
+        return and_(
+            self.due.is_not(None),
+            window.contains(self.due),
+            or_(self.stop.is_not(None), open_past_due),
+        )
+
+    @property
+    def met(self) -> Any:
+        return and_(self.stop.is_not(None), self.stop <= self.due)
+
+    @property
+    def state(self) -> Any:
+        stopped_or_ended = (
+            self.stop.is_not(None)
+            if self.end is None
+            else or_(self.stop.is_not(None), self.end.is_not(None))
+        )
+        return case(
+            (self.met, literal("met")),
+            (stopped_or_ended, literal("missed")),
+            else_=literal("overdue"),
+        )
+
+
+def _case_row(at: Any, num: Any, state: Any = None) -> list[Any]:
     """Cases count for their responsible department and their owner."""
     return _row(
-        "case", Case.id, at, Case.department_id, Case.owner_id, Case.category_id, num
+        "case",
+        Case.id,
+        at,
+        Case.department_id,
+        Case.owner_id,
+        Case.category_id,
+        num,
+        state=state,
     )
 
 
-def _complaint_timeliness(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    stmt = select(
-        *_case_row(Case.closed_at, _flag(Case.resolution_state == "met"))
-    ).where(
-        Case.kind == "complaint",
-        Case.status == "closed",
-        Case.resolution_state.in_(VERDICTS),
-        window.contains(Case.closed_at),
-    )
-    return [(Case, stmt)]
+def _resolution_rounds(kinds: tuple[str, ...]) -> Source:
+    """Resolution deadlines of every handling round of cases of `kinds`.
+
+    The current round is on the case (held while waiting for the customer,
+    ended by a cancellation); earlier rounds are the CaseRound rows a reopen
+    wrote, so a first round's miss is never erased by the second.
+    """
+
+    def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
+        current = Clock(
+            Case.resolution_due_at,
+            Case.resolved_at,
+            Case.cancelled_at,
+            and_(Case.paused_since.is_not(None), Case.resolution_state == "paused"),
+        )
+        now_round = select(
+            *_case_row(current.due, _flag(current.met), current.state)
+        ).where(Case.kind.in_(kinds), current.fell_due(window, settings))
+        done = Clock(CaseRound.due_at, CaseRound.resolved_at, CaseRound.ended_at)
+        earlier = (
+            select(
+                *_row(
+                    "case",
+                    Case.id,
+                    done.due,
+                    CaseRound.department_id,
+                    CaseRound.owner_id,
+                    Case.category_id,
+                    _flag(done.met),
+                    state=done.state,
+                )
+            )
+            .select_from(CaseRound)
+            .join(Case, CaseRound.case_id == Case.id)
+            .where(Case.kind.in_(kinds), done.fell_due(window, settings))
+        )
+        return [(Case, now_round), (Case, earlier)]
+
+    return source
 
 
 def _response_timeliness(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    stmt = select(
-        *_case_row(Case.responded_at, _flag(Case.response_state == "met"))
-    ).where(Case.response_state.in_(VERDICTS), window.contains(Case.responded_at))
+    clock = Clock(Case.response_due_at, Case.responded_at, Case.cancelled_at)
+    stmt = select(*_case_row(clock.due, _flag(clock.met), clock.state)).where(
+        clock.fell_due(window, settings)
+    )
     return [(Case, stmt)]
 
 
-def _pickup_response(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    # A pickup has no owner column: it counts for the clerk who recorded it.
-    stmt = select(
-        *_row(
-            "pickup",
-            Pickup.id,
-            Pickup.confirmed_at,
-            Pickup.department_id,
-            Pickup.created_by_id,
-            literal(None, Integer),
-            _flag(Pickup.confirm_state == "met"),
-        )
-    ).where(Pickup.confirm_state.in_(VERDICTS), window.contains(Pickup.confirmed_at))
-    return [(Pickup, stmt)]
+def _pickup_clock(clock: Clock) -> Source:
+    """A pickup clock; a pickup has no owner column: it counts for the
+    department and the clerk who recorded it."""
+
+    def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
+        stmt = select(
+            *_row(
+                "pickup",
+                Pickup.id,
+                clock.due,
+                Pickup.department_id,
+                Pickup.created_by_id,
+                literal(None, Integer),
+                _flag(clock.met),
+                state=clock.state,
+            )
+        ).where(clock.fell_due(window, settings))
+        return [(Pickup, stmt)]
+
+    return source
 
 
 def _satisfaction(score: Callable[[Any], Any]) -> Source:
-    """Scores given when a case closes, plus scores of done follow-up visits."""
+    """Every score a case was given (one per handling round, kept through
+    reopens), plus the scores of done follow-up visits."""
 
     def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-        cases = select(*_case_row(Case.closed_at, score(Case.satisfaction))).where(
-            Case.status == "closed",
-            Case.satisfaction.is_not(None),
-            window.contains(Case.closed_at),
+        cases = (
+            select(
+                *_row(
+                    "case",
+                    Case.id,
+                    CaseRating.given_at,
+                    Case.department_id,
+                    Case.owner_id,
+                    Case.category_id,
+                    score(CaseRating.score),
+                )
+            )
+            .select_from(CaseRating)
+            .join(Case, CaseRating.case_id == Case.id)
+            .where(window.contains(CaseRating.given_at))
         )
         # A visit's score rates the service it follows up: a case counts for
         # the case's department and owner, a pickup for its department and
@@ -353,27 +557,87 @@ def _repeat_complaints(window: Window, settings: Settings) -> list[tuple[Any, An
 
 
 def _first_time(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    stmt = select(*_case_row(Case.closed_at, _flag(Case.reopen_count == 0))).where(
-        Case.status == "closed", window.contains(Case.closed_at)
+    """First rounds that ended: closed and never reopened (success), or ended
+    by a reopen (counted, not a success, in the month the first round ended)."""
+    closed = select(*_case_row(Case.closed_at, literal(1, Integer))).where(
+        Case.status == "closed",
+        Case.resolution_cycle == 0,
+        window.contains(Case.closed_at),
     )
-    return [(Case, stmt)]
+    ended = func.coalesce(CaseRound.resolved_at, CaseRound.ended_at)
+    reopened = (
+        select(
+            *_row(
+                "case",
+                Case.id,
+                ended,
+                CaseRound.department_id,
+                CaseRound.owner_id,
+                Case.category_id,
+                literal(0, Integer),
+            )
+        )
+        .select_from(CaseRound)
+        .join(Case, CaseRound.case_id == Case.id)
+        .where(CaseRound.cycle == 0, window.contains(ended))
+    )
+    return [(Case, closed), (Case, reopened)]
 
 
-def _weighing(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
-    net = _grams(WeighLine.net_kg)
-    within = func.abs(_grams(Reweigh.net_kg) - net) * 10000 <= net * literal(
+def _within(measured: Any, reference: Any, settings: Settings) -> Any:
+    """|measured - reference| <= tolerance x reference, in whole grams."""
+    ref = _grams(reference)
+    return func.abs(_grams(measured) - ref) * 10000 <= ref * literal(
         settings.tolerance_basis_points, BigInteger
     )
-    stmt = (
+
+
+def _recovery(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
+    """The collection record against what was actually received (seed 002 §4):
+    each pickup line's on-site quantity against the net weighed for it, and
+    each weighed net against its warehouse re-weigh.
+
+    An inspection takes the weighed net as its own (recycling rules) and
+    deducts from it; the weight check behind the inspection is the re-weigh.
+    """
+    weighed = (
+        select(
+            WeighLine.pickup_line_id.label("pickup_line_id"),
+            func.sum(WeighLine.net_kg).label("net_kg"),
+            func.max(func.coalesce(WeighLine.tare_at, WeighLine.gross_at)).label("at"),
+        )
+        .where(WeighLine.pickup_line_id.is_not(None), WeighLine.net_kg.is_not(None))
+        .group_by(WeighLine.pickup_line_id)
+        .subquery("weighed")
+    )
+    on_site = (
+        select(
+            *_row(
+                "pickup_line",
+                PickupLine.id,
+                weighed.c.at,
+                Pickup.department_id,
+                func.coalesce(PickupLine.changed_by_id, PickupLine.created_by_id),
+                literal(None, Integer),
+                _flag(_within(PickupLine.collected_kg, weighed.c.net_kg, settings)),
+            )
+        )
+        .select_from(PickupLine)
+        .join(weighed, weighed.c.pickup_line_id == PickupLine.id)
+        .join(Pickup, PickupLine.pickup_id == Pickup.id)
+        .where(PickupLine.collected_kg.is_not(None), window.contains(weighed.c.at))
+    )
+    weigher = func.coalesce(WeighLine.tare_by_id, WeighLine.gross_by_id)
+    reweighed = (
         select(
             *_row(
                 "weigh_line",
                 WeighLine.id,
                 Reweigh.weighed_at,
                 WeighTicket.department_id,
-                func.coalesce(WeighLine.tare_by_id, WeighLine.gross_by_id),
+                weigher,
                 literal(None, Integer),
-                _flag(within),
+                _flag(_within(Reweigh.net_kg, WeighLine.net_kg, settings)),
             )
         )
         .select_from(Reweigh)
@@ -381,90 +645,233 @@ def _weighing(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
         .join(WeighTicket, WeighLine.ticket_id == WeighTicket.id)
         .where(WeighLine.net_kg.is_not(None), window.contains(Reweigh.weighed_at))
     )
-    return [(Reweigh, stmt)]
+    return [(Pickup, on_site), (WeighTicket, reweighed)]
+
+
+def _complaints_per_pickup(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
+    complaints = select(
+        *_row(
+            "case",
+            Case.id,
+            Case.received_at,
+            Case.department_id,
+            Case.owner_id,
+            Case.category_id,
+            literal(1, Integer),
+            literal(0, Integer),
+        )
+    ).where(
+        Case.kind == "complaint",
+        Case.status != "cancelled",
+        window.contains(Case.received_at),
+    )
+    pickups = select(
+        *_row(
+            "pickup",
+            Pickup.id,
+            Pickup.received_at,
+            Pickup.department_id,
+            Pickup.created_by_id,
+            literal(None, Integer),
+            literal(0, Integer),
+        )
+    ).where(Pickup.status != "cancelled", window.contains(Pickup.received_at))
+    return [(Case, complaints), (Pickup, pickups)]
+
+
+def _complaints_per_customer(
+    window: Window, settings: Settings
+) -> list[tuple[Any, Any]]:
+    """Complaints per customer active in the period: one with a case or a
+    pickup received in it (counted once per period)."""
+    complaints = select(
+        *_row(
+            "case",
+            Case.id,
+            Case.received_at,
+            Case.department_id,
+            Case.owner_id,
+            Case.category_id,
+            literal(1, Integer),
+            literal(0, Integer),
+        )
+    ).where(
+        Case.kind == "complaint",
+        Case.status != "cancelled",
+        window.contains(Case.received_at),
+    )
+    activity = union_all(
+        select(
+            Case.customer_id.label("customer_id"), Case.received_at.label("at")
+        ).where(Case.status != "cancelled", window.contains(Case.received_at)),
+        select(
+            Pickup.customer_id.label("customer_id"), Pickup.received_at.label("at")
+        ).where(Pickup.status != "cancelled", window.contains(Pickup.received_at)),
+    ).subquery("activity")
+    first = (
+        select(
+            activity.c.customer_id,
+            func.min(activity.c.at).label("at"),
+        )
+        .group_by(activity.c.customer_id, window.bucket(activity.c.at))
+        .subquery("active")
+    )
+    customers = (
+        select(
+            *_row(
+                "customer",
+                Customer.id,
+                first.c.at,
+                Customer.department_id,
+                Customer.sales_rep_id,
+                literal(None, Integer),
+                literal(0, Integer),
+            )
+        )
+        .select_from(first)
+        .join(Customer, Customer.id == first.c.customer_id)
+    )
+    return [(Case, complaints), (Customer, customers)]
 
 
 @dataclass(frozen=True)
 class Kpi:
-    """One measure: what it counts, how a record is attributed, where it comes from."""
+    """One measure: what it counts, how a record is attributed, where it comes
+    from, and the policy that asks for it."""
 
     code: str
-    unit: str  # "percent" (numerator / denominator x 100) or "score" (mean)
+    unit: str  # "percent" (num / den x 100), "score" (mean), "per100" (x 100)
     numerator: Any
     denominator: Any
     attribution: Any
     sources: Source
+    seed: Any = ""
 
     @property
     def label(self) -> str:
         return label(KPI_CODES, self.code)
 
 
+FELL_DUE = _l(
+    "Month the deadline fell due. Counted: met, missed, and still open past "
+    "the deadline (as missed)."
+)
+CASE_ATTRIBUTION = _l(
+    "Department: the case's responsible department; staff: the case owner "
+    "(for an earlier round: as they were in that round)."
+)
+
 KPIS: tuple[Kpi, ...] = (
     Kpi(
         "complaint_timeliness",
         "percent",
-        _l("closed complaints resolved within the resolution target"),
+        _l("complaint handling rounds resolved within the resolution target"),
         _l(
-            "complaints closed in the month whose resolution clock was judged "
-            "(met or missed)"
+            "complaint handling rounds whose resolution deadline fell due in the "
+            "month: met, missed, and open past the deadline; every round of a "
+            "reopened complaint counts"
         ),
-        _l(
-            "Month of closing. Department: the case's responsible department; "
-            "staff: the case owner."
-        ),
-        _complaint_timeliness,
+        _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
+        _resolution_rounds(("complaint",)),
+        _l("seed 001 §8 (投诉处理及时率), seed 002 §4"),
     ),
     Kpi(
         "response_timeliness",
         "percent",
         _l("cases answered within the response target"),
         _l(
-            "cases (every kind) first answered in the month that have a response "
-            "target (met or missed)"
+            "cases whose response deadline fell due in the month: answered in "
+            "time, answered late, and not yet answered past the deadline"
         ),
-        _l(
-            "Month of the first response. Department: the case's responsible "
-            "department; staff: the case owner."
-        ),
+        _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
         _response_timeliness,
+        _l("seed 000 §3, seed 001 §4 (响应及时率)"),
     ),
     Kpi(
         "pickup_response_timeliness",
         "percent",
-        _l("pickup appointments confirmed within the confirmation target"),
-        _l("pickups confirmed in the month that have a confirmation target"),
+        _l("bookings confirmed to the customer within the response target"),
         _l(
-            "Month of confirmation. Department: the pickup's department; staff: "
-            "the clerk who recorded the appointment."
+            "all bookings whose confirmation deadline fell due in the month, "
+            "confirmed or not (÷ 总预约次数)"
         ),
-        _pickup_response,
+        _l(
+            "%(when)s Department: the pickup's department; staff: the clerk who "
+            "recorded the booking.",
+            when=FELL_DUE,
+        ),
+        _pickup_clock(
+            Clock(Pickup.confirm_due_at, Pickup.confirmed_at, Pickup.cancelled_at)
+        ),
+        _l("seed 002 §4 (服务响应及时率)"),
+    ),
+    Kpi(
+        "arrival_on_time",
+        "percent",
+        _l("pickups where the crew arrived by the end of the agreed window"),
+        _l(
+            "pickups whose agreed window ended in the month: arrived in time, "
+            "late, and not yet arrived after the window"
+        ),
+        _l(
+            "Month the agreed window ended. Department: the pickup's department; "
+            "staff: the clerk who recorded the booking."
+        ),
+        _pickup_clock(Clock(Pickup.window_end, Pickup.arrived_at, Pickup.cancelled_at)),
+        _l("seed 002 §3 (按照约定的时间准时上门)"),
+    ),
+    Kpi(
+        "business_on_time",
+        "percent",
+        _l("business requests completed within 3 / 7 working days"),
+        _l(
+            "handling rounds of business requests whose completion deadline fell "
+            "due in the month, open ones past the deadline included"
+        ),
+        _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
+        _resolution_rounds(("business",)),
+        _l("seed 000 §3 (业务办理 3 / 7 个工作日)"),
+    ),
+    Kpi(
+        "aftersales_on_time",
+        "percent",
+        _l("after-sales requests completed within 24 / 72 hours"),
+        _l(
+            "handling rounds of after-sales requests whose completion deadline "
+            "fell due in the month, open ones past the deadline included"
+        ),
+        _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
+        _resolution_rounds(("aftersales",)),
+        _l("seed 004 §18, §21 (服务及时率)"),
     ),
     Kpi(
         "satisfaction_mean",
         "score",
         _l("sum of the satisfaction scores (1-5)"),
         _l(
-            "scores given: closed cases with a score (by closing month) and done "
-            "follow-up visits with a score (by visit month)"
+            "scores given in the month: every score of every handling round of a "
+            "case (a reopen keeps the earlier score) and done follow-up visits"
         ),
         _l(
-            "A case's score: its department and owner. A visit's score: the case "
-            "or pickup it follows up (pickup: its department and recording clerk), "
-            "else the visit's own department and assignee."
+            "Month the score was given. A case's score: its department and owner. "
+            "A visit's score: the case or pickup it follows up (pickup: its "
+            "department and recording clerk), else the visit's own department "
+            "and assignee."
         ),
         _satisfaction(lambda score: score),
+        _l("seed 001 §6, §8, seed 002 §4 (客户满意度)"),
     ),
     Kpi(
         "satisfaction_share",
         "percent",
         _l("scores of 4 or 5"),
         _l(
-            "scores given: closed cases with a score (by closing month) and done "
-            "follow-up visits with a score (by visit month)"
+            "scores given in the month: every score of every handling round of a "
+            "case (a reopen keeps the earlier score) and done follow-up visits"
         ),
         _l("As the mean score."),
         _satisfaction(lambda score: _flag(score >= 4)),
+        _l("seed 001 §8, seed 002 §4 (客户满意度)"),
     ),
     Kpi(
         "repeat_complaint_rate",
@@ -479,31 +886,70 @@ KPIS: tuple[Kpi, ...] = (
             "staff: the case owner."
         ),
         _repeat_complaints,
+        _l("seed 001 §8 (重复投诉率)"),
     ),
     Kpi(
         "first_time_resolution",
         "percent",
-        _l("closed cases never reopened"),
-        _l("cases (every kind) closed in the month"),
+        _l("first handling rounds closed and never reopened"),
         _l(
-            "Month of closing. Department: the case's responsible department; "
-            "staff: the case owner."
+            "cases (every kind) whose first handling round ended in the month: "
+            "closed, or reopened"
+        ),
+        _l(
+            "Month the first round ended. Department: the case's responsible "
+            "department; staff: the case owner."
         ),
         _first_time,
+        _l("seed 004 §21 (服务一次成功率)"),
     ),
     Kpi(
         "weighing_accuracy",
         "percent",
         _l(
-            "weigh lines whose warehouse re-weigh is within ± the tolerance "
-            "(setting weighing.tolerance_percent) of the weigh-ticket net"
+            "checks within ± the tolerance (setting weighing.tolerance_percent) "
+            "of the weighed net"
         ),
-        _l("weigh lines with a net weight re-weighed in the month"),
         _l(
-            "Month of the re-weigh. Department: the weigh ticket's department; "
-            "staff: the operator who weighed the tare (else the gross)."
+            "checks made in the month: each pickup line's on-site quantity "
+            "against the net weighed for it, and each weighed net against its "
+            "warehouse re-weigh"
         ),
-        _weighing,
+        _l(
+            "Month of the check (weighing, re-weigh). On-site "
+            "quantity: the pickup's department and the clerk who recorded it; "
+            "weighed net: the weigh ticket's department and the operator who "
+            "weighed the tare (else the gross)."
+        ),
+        _recovery,
+        _l("seed 002 §4 (废品回收准确率)"),
+    ),
+    Kpi(
+        "complaint_rate_pickups",
+        "per100",
+        _l("complaints received in the month (cancelled ones excluded)"),
+        _l("pickups booked in the month (cancelled ones excluded), per 100"),
+        _l(
+            "Month of receipt. Complaints: the case's department and owner; "
+            "pickups: the pickup's department and recording clerk."
+        ),
+        _complaints_per_pickup,
+        _l("seed 001 §7, seed 003 (客户投诉率)"),
+    ),
+    Kpi(
+        "complaint_rate_customers",
+        "per100",
+        _l("complaints received in the month (cancelled ones excluded)"),
+        _l(
+            "active customers, per 100: customers with a case or a pickup "
+            "received in the month"
+        ),
+        _l(
+            "Month of receipt. Complaints: the case's department and owner; "
+            "customers: the customer's department and sales representative."
+        ),
+        _complaints_per_customer,
+        _l("seed 001 §7, seed 003 (客户投诉率)"),
     ),
 )
 KPI_BY_CODE = {kpi.code: kpi for kpi in KPIS}
@@ -534,13 +980,18 @@ class Figure:
     numerator: int
     denominator: int
     target: Target | None
+    period: str = "month"  # the kind of period `month` starts
+
+    @property
+    def period_key(self) -> str:
+        return Period(self.period, self.month).key
 
     @property
     def value(self) -> Decimal | None:
         if not self.denominator:
             return None
         ratio = Decimal(self.numerator) / Decimal(self.denominator)
-        if self.kpi.unit == "percent":
+        if self.kpi.unit in ("percent", "per100"):
             ratio *= HUNDRED
         return ratio.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -558,13 +1009,17 @@ class Figure:
     def scope_key(self) -> str:
         dept = self.department_id if self.department_id is not None else "-"
         user = self.user_id if self.user_id is not None else "-"
-        return f"{month_key(self.month)}|{self.kpi.code}|d{dept}|u{user}"
+        return f"{self.period_key}|{self.kpi.code}|d{dept}|u{user}"
 
     def display(self) -> str:
         value = self.value
         if value is None:
             return "—"
-        return f"{value} %" if self.kpi.unit == "percent" else f"{value}"
+        if self.kpi.unit == "percent":
+            return f"{value} %"
+        if self.kpi.unit == "per100":
+            return f"{value} / 100"
+        return f"{value}"
 
 
 Key = tuple[str, dt.date, int | None, int | None]
@@ -580,6 +1035,7 @@ class Report:
     figures: dict[Key, Figure]
     targets: dict[tuple[str, int | None], Target]
     user_departments: dict[int, int | None]
+    unit: str = "month"  # each of `months` starts a period of this kind
 
     def figure(
         self,
@@ -599,6 +1055,7 @@ class Report:
             0,
             0,
             self._target(code, department_id, user_id),
+            self.unit,
         )
 
     def departments(self, month: dt.date | None = None) -> list[int]:
@@ -668,7 +1125,7 @@ def grouped(
     dims: Sequence[str],
     settings: Settings | None = None,
 ) -> list[tuple[Any, ...]]:
-    """SUM(num), COUNT(*) grouped by `dims` (month, department_id, user_id,
+    """SUM(num), SUM(den) grouped by `dims` (month, department_id, user_id,
     category_id): one aggregate query."""
     rows = _rows(kpi, window, settings or load_settings(), viewer)
     inner = select(
@@ -677,28 +1134,39 @@ def grouped(
         rows.c.user_id,
         rows.c.category_id,
         rows.c.num,
+        rows.c.den,
     ).subquery("kpi_bucketed")
     columns = [inner.c[name] for name in dims]
     stmt = select(
-        *columns, func.coalesce(func.sum(inner.c.num), 0), func.count()
+        *columns,
+        func.coalesce(func.sum(inner.c.num), 0),
+        func.coalesce(func.sum(inner.c.den), 0),
     ).group_by(*columns)
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def compute(
-    months: Sequence[dt.date], viewer: Any, kpis: Iterable[Kpi] = KPIS
+    months: Sequence[dt.date],
+    viewer: Any,
+    kpis: Iterable[Kpi] = KPIS,
+    as_of: dt.datetime | None = None,
+    unit: str = "month",
 ) -> Report:
-    """Every KPI for the months given, over the rows the viewer may see."""
-    months = tuple(sorted(set(months)))
-    window = Window(months)
-    settings = load_settings()
+    """Every KPI for the months given, over the rows the viewer may see, as of
+    `as_of` (default now: what is open past due by then counts as missed);
+    figures per month, or per quarter or year (`unit`) keyed by its first
+    month."""
+    window = Window(tuple(sorted(set(months))), unit)
+    starts = {p.key: p.start for p in window.periods}
+    months = tuple(starts.values())
+    settings = load_settings(as_of)
     kpis = tuple(kpis)
     sums: dict[Key, list[int]] = {}
     for kpi in kpis:
         for key, dept, user, num, count in grouped(
             kpi, window, viewer, ("month", "department_id", "user_id"), settings
         ):
-            month = parse_month(key)
+            month = starts[key]
             scopes = [(None, None)]
             if dept is not None:
                 scopes.append((dept, None))
@@ -718,7 +1186,7 @@ def compute(
         if staff
         else {}
     )
-    report = Report(months, kpis, {}, load_targets(), user_departments)
+    report = Report(months, kpis, {}, load_targets(), user_departments, unit)
     for (code, month, dept, user), (num, count) in sums.items():
         report.figures[(code, month, dept, user)] = Figure(
             KPI_BY_CODE[code],
@@ -728,8 +1196,23 @@ def compute(
             num,
             count,
             report._target(code, dept, user),
+            unit,
         )
     return report
+
+
+def compute_period(
+    period: Period,
+    viewer: Any,
+    kpis: Iterable[Kpi] = KPIS,
+    as_of: dt.datetime | None = None,
+) -> Report:
+    """Every KPI for one month, quarter or year (keyed by its first month).
+
+    A quarter or year is counted over its whole span at once, not summed from
+    months, so a customer active in two months counts once per period.
+    """
+    return compute(period.months, viewer, kpis, as_of, period.kind)
 
 
 @dataclass(frozen=True)
@@ -740,30 +1223,49 @@ class RecordRef:
     record_id: int
     at: dt.datetime | None
     counted: int  # its share of the numerator (1/0, or the score)
+    share: int = 1  # its share of the denominator
+    state: str | None = None  # met / missed / overdue (open past due)
+
+    @property
+    def state_label(self) -> str:
+        return str(RECORD_STATES[self.state]) if self.state else ""
 
 
 def records(
     kpi: Kpi,
-    month: dt.date,
+    month: dt.date | Period,
     viewer: Any,
     department_id: int | None = None,
     user_id: int | None = None,
-    numerator_only: bool = False,
+    part: str | None = None,
     limit: int = 1000,
+    as_of: dt.datetime | None = None,
 ) -> list[RecordRef]:
-    """The records a figure counts (same sources, same scope)."""
-    rows = _rows(kpi, Window((month,)), load_settings(), viewer)
-    stmt = select(rows.c.record_type, rows.c.record_id, rows.c.at, rows.c.num)
+    """The records a figure counts (same sources, same scope); `part`
+    "numerator" or "denominator" keeps the records counted in that part only
+    (the open overdue ones are in the denominator)."""
+    period = month if isinstance(month, Period) else Period("month", month)
+    rows = _rows(kpi, Window.of(period), load_settings(as_of), viewer)
+    stmt = select(
+        rows.c.record_type,
+        rows.c.record_id,
+        rows.c.at,
+        rows.c.num,
+        rows.c.den,
+        rows.c.state,
+    )
     if department_id is not None:
         stmt = stmt.where(rows.c.department_id == department_id)
     if user_id is not None:
         stmt = stmt.where(rows.c.user_id == user_id)
-    if numerator_only:
+    if part == "numerator":
         stmt = stmt.where(rows.c.num > 0)
-    stmt = stmt.order_by(rows.c.at, rows.c.record_id).limit(limit)
+    elif part == "denominator":
+        stmt = stmt.where(rows.c.den > 0)
+    stmt = stmt.order_by(rows.c.at, rows.c.record_type, rows.c.record_id).limit(limit)
     return [
-        RecordRef(kind, pk, at, int(num or 0))
-        for kind, pk, at, num in db.session.execute(stmt)
+        RecordRef(kind, pk, at, int(num or 0), int(den or 0), state)
+        for kind, pk, at, num, den, state in db.session.execute(stmt)
     ]
 
 
@@ -773,19 +1275,20 @@ def _insert(table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def snapshot_month(month: dt.date) -> int:
-    """Freeze a month's figures (company, departments, staff) into KpiSnapshot.
+def snapshot_period(period: Period) -> int:
+    """Freeze a month's, quarter's or year's figures (company, departments,
+    staff) into KpiSnapshot.
 
     Idempotent: rows are upserted by scope_key, and scopes that no longer have
-    data for the month are removed, so a rerun leaves exactly the current
+    data for the period are removed, so a rerun leaves exactly the current
     figures. Computed as the system user (everything visible). Commits.
     """
-    month = month_of(month)
-    report = compute((month,), system_user())
+    report = compute_period(period, system_user())
     stamp = now()
     values = [
         {
-            "month": month,
+            "month": period.start,
+            "period": period.kind,
             "kpi": f.kpi.code,
             "department_id": f.department_id,
             "user_id": f.user_id,
@@ -796,7 +1299,7 @@ def snapshot_month(month: dt.date) -> int:
             "target": f.target.percent if f.target else None,
             "computed_at": stamp,
         }
-        for f in report.all(month)
+        for f in report.all(period.start)
     ]
     table = KpiSnapshot.__table__
     stmt = _insert(table)
@@ -810,7 +1313,8 @@ def snapshot_month(month: dt.date) -> int:
     db.session.execute(stmt, values)
     db.session.execute(
         delete(KpiSnapshot).where(
-            KpiSnapshot.month == month,
+            KpiSnapshot.month == period.start,
+            KpiSnapshot.period == period.kind,
             KpiSnapshot.scope_key.not_in([v["scope_key"] for v in values]),
         )
     )
@@ -818,29 +1322,63 @@ def snapshot_month(month: dt.date) -> int:
     return len(values)
 
 
-def snapshots(month: dt.date) -> dict[str, KpiSnapshot]:
-    """The frozen figures of a month by scope_key."""
+def snapshot_month(month: dt.date) -> int:
+    """Freeze a month (see snapshot_period)."""
+    return snapshot_period(Period("month", month_of(month)))
+
+
+def periods_closed_by(month: dt.date) -> list[Period]:
+    """The month, and the quarter and year it completes."""
+    closed = [Period("month", month)]
+    if month.month % 3 == 0:
+        closed.append(Period.holding("quarter", month))
+    if month.month == 12:
+        closed.append(Period.holding("year", month))
+    return closed
+
+
+def snapshots(month: dt.date | Period) -> dict[str, KpiSnapshot]:
+    """The frozen figures of a period (a plain date: its month) by scope_key."""
+    period = month if isinstance(month, Period) else Period("month", month_of(month))
     rows = db.session.scalars(
-        select(KpiSnapshot).where(KpiSnapshot.month == month_of(month))
+        select(KpiSnapshot).where(
+            KpiSnapshot.month == period.start, KpiSnapshot.period == period.kind
+        )
     )
     return {row.scope_key: row for row in rows}
 
 
 # ------------------------------------------------------------ presentation
-def describe(refs: Sequence[RecordRef]) -> list[tuple[RecordRef, str]]:
-    """Each record behind a figure with its document number."""
+def describe(
+    refs: Sequence[RecordRef],
+) -> list[tuple[RecordRef, str, tuple[str, int]]]:
+    """Each record behind a figure with its document number and the record
+    that opens for it (a pickup line opens its pickup)."""
     from app.models import Material
 
     ids: dict[str, set[int]] = {}
     for ref in refs:
         ids.setdefault(ref.record_type, set()).add(ref.record_id)
     numbers: dict[tuple[str, int], str] = {}
-    for kind, model in (("case", Case), ("followup", FollowUp), ("pickup", Pickup)):
+    opens: dict[tuple[str, int], tuple[str, int]] = {}
+    for kind, model in (
+        ("case", Case),
+        ("followup", FollowUp),
+        ("pickup", Pickup),
+        ("inspection", Inspection),
+    ):
         if kind in ids:
             for pk, number in db.session.execute(
                 select(model.id, model.number).where(model.id.in_(ids[kind]))
             ):
                 numbers[(kind, pk)] = number
+    if "customer" in ids:
+        for pk, code, name in db.session.execute(
+            select(Customer.id, Customer.code, Customer.name).where(
+                Customer.id.in_(ids["customer"])
+            )
+        ):
+            numbers[("customer", pk)] = f"{code} {name}"
     if "weigh_line" in ids:
         for pk, number, material in db.session.execute(
             select(WeighLine.id, WeighTicket.number, Material.name)
@@ -849,8 +1387,23 @@ def describe(refs: Sequence[RecordRef]) -> list[tuple[RecordRef, str]]:
             .where(WeighLine.id.in_(ids["weigh_line"]))
         ):
             numbers[("weigh_line", pk)] = f"{number} {material}"
+    if "pickup_line" in ids:
+        for pk, pickup_id, number, material in db.session.execute(
+            select(PickupLine.id, Pickup.id, Pickup.number, Material.name)
+            .join(Pickup, PickupLine.pickup_id == Pickup.id)
+            .join(Material, PickupLine.material_id == Material.id)
+            .where(PickupLine.id.in_(ids["pickup_line"]))
+        ):
+            numbers[("pickup_line", pk)] = f"{number} {material}"
+            opens[("pickup_line", pk)] = ("pickup", pickup_id)
     return [
-        (ref, numbers.get((ref.record_type, ref.record_id), str(ref.record_id)))
+        (
+            ref,
+            numbers.get((ref.record_type, ref.record_id), str(ref.record_id)),
+            opens.get(
+                (ref.record_type, ref.record_id), (ref.record_type, ref.record_id)
+            ),
+        )
         for ref in refs
     ]
 
@@ -889,7 +1442,7 @@ def months_to_freeze(moment: dt.datetime | None = None) -> list[dt.date]:
     last = previous_month(moment)
     earliest = add_months(last, -11)
     frozen = db.session.execute(
-        select(func.max(KpiSnapshot.month))
+        select(func.max(KpiSnapshot.month)).where(KpiSnapshot.period == "month")
     ).scalar_one_or_none()
     start = earliest if frozen is None else max(earliest, add_months(frozen, 1))
     months = []
