@@ -6,7 +6,7 @@ now kept per round. Existing scores become the first rating of their case
 added with them get their seeded company targets where none is set.
 
 Revision ID: 472fe5bb852d
-Revises: a7c3e91d5b20
+Revises: 82cf263d19eb
 Create Date: 2026-11-29 22:11:45.065000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '472fe5bb852d'
-down_revision = 'a7c3e91d5b20'
+down_revision = '82cf263d19eb'
 branch_labels = None
 depends_on = None
 
