@@ -6,7 +6,7 @@ now kept per round. Existing scores become the first rating of their case
 added with them get their seeded company targets where none is set.
 
 Revision ID: 472fe5bb852d
-Revises: 82cf263d19eb
+Revises: 8c3f2e6a1d47
 Create Date: 2026-11-29 22:11:45.065000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '472fe5bb852d'
-down_revision = '82cf263d19eb'
+down_revision = '8c3f2e6a1d47'
 branch_labels = None
 depends_on = None
 
