@@ -27,12 +27,11 @@ ALLOWED_WORDS = {
     *("kg", "km"),  # units
     *("HDPE", "LDPE", "PET", "PP", "PVC", "ABS", "PE", "PS"),  # plastics
 }
-# A Latin word standing alone (not part of a code such as CS-2026-000001, an
-# address, a file name or an e-mail).
-LATIN_WORD = re.compile(r"(?<![\w\-.@/:])[A-Za-z]{2,}(?![\w\-.@/:])")
 # Text a person reads: the page, hidden dialogs that open on a click, the
-# placeholders, tooltips and options of its controls.
-READ_TEXT = """() => {
+# placeholders, tooltips and options of its controls. The Latin words standing
+# alone in it (not part of a code such as CS-2026-000001, an address, a file
+# name or an e-mail) are picked out in the page, so that only they cross over.
+LATIN_WORDS = """() => {
   let page = document.body.innerText;
   // Identifiers (codes, keys) are shown as they are.
   document.querySelectorAll('[translate=no]').forEach(e => {
@@ -46,7 +45,9 @@ READ_TEXT = """() => {
     }
   });
   document.querySelectorAll('option').forEach(e => parts.push(e.textContent));
-  return parts.join('\\n');
+  const text = parts.join('\\n').replace(/\\S+@\\S+/g, ' ');
+  const word = /(?<![\\w\\-.@\\/:])[A-Za-z]{2,}(?![\\w\\-.@\\/:])/g;
+  return [...new Set(text.match(word) || [])];
 }"""
 # The audit trail shows recorded values as they were stored (free text of
 # every record type), so its words are not checked here.
@@ -67,9 +68,7 @@ class Crawl:
     def english_words(self, who: Any) -> None:
         if who.path.startswith(UNCHECKED):
             return
-        text = who.page.evaluate(READ_TEXT)
-        text = re.sub(r"\S+@\S+", " ", text)
-        words = {w for w in LATIN_WORD.findall(text) if w not in ALLOWED_WORDS}
+        words = set(who.page.evaluate(LATIN_WORDS)) - ALLOWED_WORDS
         if words:
             self.english.append(f"{who.path}: {sorted(words)}")
 
