@@ -45,8 +45,13 @@ class ListInterface(SQLAInterface):
     def of(cls, given: SQLAInterface) -> ListInterface:
         if isinstance(given, cls):
             return given
-        interface = cls(given.obj, given.session)
-        return interface
+        kind = type(given)
+        if kind is not SQLAInterface:
+            # A screen's own interface (its default order, say) is kept.
+            kind = type(f"List{kind.__name__}", (cls, kind), {})
+        else:
+            kind = cls
+        return kind(given.obj, given.session)
 
     def show_relations(self, columns: list[str] | None) -> None:
         """Load these columns' many-to-one relations with the page's rows."""

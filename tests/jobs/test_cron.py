@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -97,6 +98,8 @@ def test_two_rq_cron_processes_one_run_per_slot(db, queues, work, redis_conn, tm
         **os.environ,
         "TZ": "Asia/Shanghai",
         "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}",
+        # A worker's app refuses to start without a signing key of its own.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
     }
     rq = str(Path(sys.executable).parent / "rq")
     processes = [
