@@ -44,5 +44,13 @@ def test_paging_and_order(db, api):
     assert ids == sorted(ids, reverse=True)  # newest first
 
 
-def test_swagger_ui_for_signed_in_users(login):
-    assert login("cs").get("/swagger/v1").status_code == 200
+def test_swagger_ui_for_admins_only(login, api):
+    assert "swagger-ui" in login("admin").get("/swagger/v1").get_data(as_text=True)
+    for username in ("cs", "manager", "finance"):
+        page = login(username).get("/swagger/v1")
+        assert page.status_code in (302, 403, 404), username
+        assert "swagger-ui" not in page.get_data(as_text=True)
+    # The API itself (and its document) stays usable by every role.
+    clerk = api("cs")
+    assert clerk.get("/api/v1/case/").status_code == 200
+    assert "/api/v1/case/" in clerk.get("/api/v1/_openapi").get_json()["paths"]
