@@ -123,7 +123,7 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
 @sla_cli.command("due")
 @click.argument("kind")
 @click.argument("severity")
-@click.argument("received_at")
+@click.argument("received_at", nargs=-1, required=True)
 @click.option(
     "--pause",
     "pauses",
@@ -136,11 +136,15 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
 def sla_due(
     kind: str,
     severity: str,
-    received_at: str,
+    received_at: tuple[str, ...],
     pauses: tuple[tuple[str, str], ...],
     customer_type: str | None,
 ) -> None:
-    """Print the response and resolution due times of a policy (ISO 8601)."""
+    """Print the response and resolution due times of a policy (ISO 8601).
+
+    Several receipt times may be given: each gets a `received:` line and its
+    two due times, all computed on one reading of the calendar and policies.
+    """
     from app.models import CustomerType
     from app.models.codes import KIND_SEVERITIES, SLA_KINDS
     from app.services.clocks import record_clocks
@@ -155,7 +159,7 @@ def sla_due(
             f"{kind} knows the severities {', '.join(KIND_SEVERITIES[kind])}",
             param_hint="SEVERITY",
         )
-    received = _instant(received_at)
+    received = [_instant(text) for text in received_at]
     spans = [(_instant(a), _instant(b)) for a, b in pauses]
     for start, end in spans:
         if end < start:
@@ -168,15 +172,22 @@ def sla_due(
         if found is None:
             raise click.BadParameter(f"unknown customer type {customer_type!r}")
         type_id = found.id
-    due = record_clocks.due_times(kind, severity, received, spans, type_id)
-    for year in due.missing_years:
+    rules = record_clocks.Rules.load()
+    dues = [
+        record_clocks.due_times(kind, severity, moment, spans, type_id, rules)
+        for moment in received
+    ]
+    for year in sorted({y for due in dues for y in due.missing_years}):
         click.echo(
             f"The calendar has no data for {year}; run "
             f"`flask calendar sync --year {year}` or enter the days."
         )
-    for name, times in (("response", due.response), ("resolution", due.resolution)):
-        click.echo(f"{name}: {_times_text(times)}")
-    if due.missing_years:
+    for moment, due in zip(received, dues, strict=True):
+        if len(received) > 1:
+            click.echo(f"received: {moment.isoformat()}")
+        for name, times in (("response", due.response), ("resolution", due.resolution)):
+            click.echo(f"{name}: {_times_text(times)}")
+    if any(due.missing_years for due in dues):
         raise SystemExit(2)
 
 

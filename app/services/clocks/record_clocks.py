@@ -308,10 +308,11 @@ def due_times(
     received: dt.datetime,
     pauses: list[Pause] | None = None,
     customer_type_id: int | None = None,
+    rules: Rules | None = None,
 ) -> DueTimes:
     """What a case received at `received` would get (`flask sla due`)."""
     return case_deadlines(
-        Rules.load(),
+        rules or Rules.load(),
         kind,
         severity,
         customer_type_id,

@@ -8,7 +8,7 @@ no-op. Recipients get one delivery row each (read in the app, e-mailed once).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select, text
@@ -34,7 +34,7 @@ def raise_alert(
     clock: str,
     level: str,
     title: str,
-    recipients: Iterable[int],
+    recipients: Iterable[int] | Callable[[], Iterable[int]],
     cycle: int = 0,
     body: str | None = None,
     link: str | None = None,
@@ -42,7 +42,9 @@ def raise_alert(
 ) -> int | None:
     """Insert the notification once; returns its id when new, None if it existed.
 
-    Runs in the caller's transaction; the caller commits.
+    `recipients` may be a function: it is then asked only for a new
+    notification (a repeated alert costs one statement). Runs in the caller's
+    transaction; the caller commits.
     """
     stmt = (
         _insert(Notification.__table__)
@@ -67,7 +69,7 @@ def raise_alert(
     notification_id = db.session.execute(stmt).scalar_one_or_none()
     if notification_id is None:
         return None
-    users = sorted(set(recipients))
+    users = sorted(set(recipients() if callable(recipients) else recipients))
     if users:
         db.session.execute(
             _insert(NotificationRecipient.__table__)
@@ -97,7 +99,7 @@ def calendar_missing(year: int) -> int | None:
             f"{year}` 或在“工作日历”中逐日录入；补齐后时限将自动重新计算。"
         ),
         link="/calendardayview/list/",
-        recipients=admins(),
+        recipients=admins,
     )
 
 
