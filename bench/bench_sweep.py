@@ -22,9 +22,12 @@ Each figure is the median of several runs. Targets: idle check <= 50 ms, and
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import secrets
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -120,44 +123,92 @@ WHERE c.number BETWEEN :lo AND :hi AND c.response_state = 'at_risk'
 NEWLY_DUE = "SELECT id FROM service_case WHERE number <= :last_due"
 
 
+def _mark(total: int) -> str:
+    return f"bench sweep: {total} cases, settled"
+
+
+def _is_built(base: sa.URL, name: str, total: int) -> bool:
+    engine = sa.create_engine(base)
+    with engine.connect() as conn:
+        comment = conn.execute(
+            sa.text(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname = :name"
+            ),
+            {"name": name},
+        ).scalar()
+    engine.dispose()
+    return comment == _mark(total)
+
+
 def main() -> int:
-    base = sa.engine.make_url(
-        sys.argv[1]
-        if len(sys.argv) > 1
-        else os.environ.get(
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "url",
+        nargs="?",
+        default=os.environ.get(
             "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        )
+        ),
     )
-    name = f"bench_sweep_{os.getpid()}"
-    _admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-    url = base.set(database=name)
-    try:
-        return run(url)
-    finally:
-        _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep each scale's database (bench_sweep_<cases>) and reuse it",
+    )
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    base = sa.engine.make_url(options.url)
+    if options.child:
+        # One scale in its own interpreter (caches of one database stay there).
+        total = options.child
+        figures = run(
+            base.set(database=f"bench_sweep_{total}"),
+            total,
+            reuse=options.reuse,
+            explain=options.explain,
+        )
+        print(json.dumps(figures))
+        return 0
+    figures = {}
+    for total in (10_000, LARGE):
+        name = f"bench_sweep_{total}"
+        reuse = options.keep and _is_built(base, name, total)
+        if not reuse:
+            _admin(
+                base,
+                f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+                f"CREATE DATABASE {name}",
+            )
+        try:
+            command = [sys.executable, __file__, options.url, "--child", str(total)]
+            command += ["--reuse"] * reuse + ["--explain"] * options.explain
+            child = subprocess.run(  # noqa: S603 - this script, no outside input
+                command, check=True, stdout=subprocess.PIPE, text=True
+            )
+            lines = child.stdout.strip().splitlines()
+            print("\n".join(lines[:-1]), flush=True)
+            figures[total] = json.loads(lines[-1])
+            if options.keep and not reuse:
+                _admin(base, f"COMMENT ON DATABASE {name} IS '{_mark(total)}'")
+        finally:
+            if not options.keep:
+                _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    report(figures)
+    return 0
 
 
-def run(url: sa.URL) -> int:
+def run(url: sa.URL, total: int, reuse: bool, explain: bool) -> list:
+    """Load `total` open cases into the empty database of `url` (unless
+    `reuse`), then time an idle check and a check with 1 000 newly due."""
     import logging
 
     from flask_migrate import upgrade
 
     from app import create_app
     from app.extensions import db
-    from app.models import (
-        AppUser,
-        CaseCategory,
-        Channel,
-        Customer,
-        CustomerType,
-        SlaPolicy,
-    )
-    from app.security.access import acting_as, system_user
-    from app.seed.demo import seed_users
-    from app.seed.reference import seed_reference
     from app.services.clocks import deadline_check
-    from app.services.core import records
-    from app.services.core.setup import sync_roles
     from config import get_config
 
     config = get_config("development")
@@ -165,70 +216,20 @@ def run(url: sa.URL) -> int:
     config.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
     app = create_app(config)
     logging.getLogger().setLevel(logging.WARNING)
+    last_due = f"BC-{DUE:08d}"
     with app.app_context():
         upgrade()
-        sync_roles()
-        with acting_as(system_user()):
-            seed_reference()
-            seed_users("bench-only-password")
-            customer = Customer(
-                name="基准测试客户有限公司",
-                status="active",
-                customer_type=db.session.scalars(
-                    sa.select(CustomerType).filter_by(code="supplier")
-                ).one(),
-            )
-            records.before_create(customer)
-            db.session.add(customer)
-            db.session.commit()
+        if not reuse:
+            _load(db, total, last_due)
         logging.getLogger().setLevel(logging.WARNING)
-        owner = db.session.scalars(sa.select(AppUser).filter_by(username="cs")).one()
-        category = db.session.scalars(
-            sa.select(CaseCategory).filter_by(code="quality")
-        ).one()
-        params = {
-            "customer": customer.id,
-            "category": category.id,
-            "channel": db.session.scalars(
-                sa.select(Channel.id).filter_by(code="hotline")
-            ).one(),
-            "department": category.default_department_id,
-            "owner": owner.id,
-            "policy": db.session.scalars(
-                sa.select(SlaPolicy.id).filter_by(kind="complaint", severity="general")
-            ).one(),
-            "due": DUE,
-        }
 
-        last_due = f"BC-{DUE:08d}"
-
-        def load(first: int, last: int) -> float:
-            start = time.perf_counter()
-            db.session.execute(sa.text(LOAD), {**params, "first": first, "last": last})
-            db.session.execute(
-                sa.text(ALERTED),
-                {"lo": f"BC-{first:08d}", "hi": f"BC-{last:08d}", "last_due": last_due},
-            )
-            db.session.commit()
-            with db.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as conn:
-                conn.execute(sa.text("VACUUM ANALYZE service_case"))
-                conn.execute(sa.text("VACUUM ANALYZE notification"))
-            return time.perf_counter() - start
-
-        due_ids = None
+        due_ids = [
+            r[0] for r in db.session.execute(sa.text(NEWLY_DUE), {"last_due": last_due})
+        ]
+        db.session.rollback()
 
         def reset() -> None:
             """The 1 000 newly due again: running, no alerts, level 0."""
-            nonlocal due_ids
-            if due_ids is None:
-                due_ids = [
-                    r[0]
-                    for r in db.session.execute(
-                        sa.text(NEWLY_DUE), {"last_due": last_due}
-                    )
-                ]
             ids = {"ids": due_ids}
             db.session.execute(
                 sa.text(
@@ -259,51 +260,174 @@ def run(url: sa.URL) -> int:
             db.session.remove()
             return result
 
-        def analyze() -> None:
-            with db.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as conn:
-                conn.execute(sa.text("ANALYZE"))
-
         def idle() -> None:
             result = sweep()
             if result.total_raised or result.total_marked:
                 raise RuntimeError(f"idle check did something: {result}")
 
-        figures = {}
-        for total, first in ((10_000, 1), (LARGE, 10_001)):
-            seconds = load(first, total)
-            print(f"loaded {total - first + 1:,} cases in {seconds:.1f} s", flush=True)
-            start = time.perf_counter()
-            settle = sweep()
-            settle_s = time.perf_counter() - start
-            print(f"settle check: {settle_s:.1f} s, {settle}", flush=True)
-            if first == 1 and (
-                settle.marked["case"],
-                settle.raised["case"],
-            ) != (DUE, 2 * DUE):
-                raise RuntimeError(f"unexpected settle check: {settle}")
-            if first > 1 and settle.total_raised:
-                raise RuntimeError(f"unexpected settle check: {settle}")
-            analyze()
-            past_due = db.session.execute(
-                sa.text(
-                    "SELECT count(*) FILTER (WHERE response_state = 'breached'), "
-                    "count(*) FILTER (WHERE response_state = 'at_risk'), count(*) "
-                    "FROM service_case WHERE status NOT IN ('closed', 'cancelled')"
-                )
-            ).one()
-            db.session.rollback()
-            idle_ms = _median_ms(idle, runs=3 * RUNS)
+        if reuse:
+            reset()
+            sweep()  # the 1 000 handled: the state an idle check finds
+        past_due = db.session.execute(
+            sa.text(
+                "SELECT count(*) FILTER (WHERE response_state = 'breached'), "
+                "count(*) FILTER (WHERE response_state = 'at_risk'), count(*) "
+                "FROM service_case WHERE status NOT IN ('closed', 'cancelled')"
+            )
+        ).one()
+        db.session.rollback()
+        if explain:
+            _explain(db, deadline_check)
+        idle_ms = _median_ms(idle, runs=3 * RUNS)
 
-            def newly_due() -> None:
-                result = sweep()
-                if (result.marked["case"], result.raised["case"]) != (DUE, 2 * DUE):
-                    raise RuntimeError(f"unexpected check: {result}")
+        def newly_due() -> None:
+            result = sweep()
+            if (result.marked["case"], result.raised["case"]) != (DUE, 2 * DUE):
+                raise RuntimeError(f"unexpected check: {result}")
 
-            due_ms = _median_ms(newly_due, reset=reset)
-            figures[total] = (past_due, idle_ms, due_ms)
+        due_ms = _median_ms(newly_due, reset=reset)
+        db.session.remove()
+        db.engine.dispose()
+    return [list(past_due), idle_ms, due_ms]
 
+
+def _explain(db, deadline_check) -> None:
+    """Print the plan of the idle check's one read."""
+    from app.models import now
+
+    params = {"moment": now(), "policies": deadline_check._immediate_policies()}
+    compiled = (
+        deadline_check._due_query()
+        .params(**params)
+        .compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+    )
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + compiled.string, compiled.params)
+        print("\n".join(r[0] for r in cursor.fetchall()), flush=True)
+        raw.rollback()
+    finally:
+        raw.close()
+
+
+def _load(db, total: int, last_due: str) -> None:
+    """Seed the reference data, load `total` open cases, settle them."""
+    from app.models import (
+        AppUser,
+        CaseCategory,
+        Channel,
+        Customer,
+        CustomerType,
+        SlaPolicy,
+    )
+    from app.security.access import acting_as, system_user
+    from app.seed.demo import seed_users
+    from app.seed.reference import seed_reference
+    from app.services.clocks import deadline_check
+    from app.services.core import records
+    from app.services.core.setup import sync_roles
+
+    sync_roles()
+    with acting_as(system_user()):
+        seed_reference()
+        seed_users("bench-only-password")
+        customer = Customer(
+            name="基准测试客户有限公司",
+            status="active",
+            customer_type=db.session.scalars(
+                sa.select(CustomerType).filter_by(code="supplier")
+            ).one(),
+        )
+        records.before_create(customer)
+        db.session.add(customer)
+        db.session.commit()
+    owner = db.session.scalars(sa.select(AppUser).filter_by(username="cs")).one()
+    category = db.session.scalars(
+        sa.select(CaseCategory).filter_by(code="quality")
+    ).one()
+    params = {
+        "customer": customer.id,
+        "category": category.id,
+        "channel": db.session.scalars(
+            sa.select(Channel.id).filter_by(code="hotline")
+        ).one(),
+        "department": category.default_department_id,
+        "owner": owner.id,
+        "policy": db.session.scalars(
+            sa.select(SlaPolicy.id).filter_by(kind="complaint", severity="general")
+        ).one(),
+        "due": DUE,
+    }
+    start = time.perf_counter()
+    db.session.execute(sa.text(LOAD), {**params, "first": 1, "last": total})
+    db.session.execute(
+        sa.text(ALERTED),
+        {"lo": f"BC-{1:08d}", "hi": f"BC-{total:08d}", "last_due": last_due},
+    )
+    db.session.commit()
+    _vacuum(db)
+    print(f"loaded {total:,} cases in {time.perf_counter() - start:.1f} s", flush=True)
+    start = time.perf_counter()
+    settle = deadline_check.check_deadlines()
+    db.session.remove()
+    print(f"settle check: {time.perf_counter() - start:.1f} s, {settle}", flush=True)
+    if (settle.marked["case"], settle.raised["case"]) != (DUE, 2 * DUE):
+        raise RuntimeError(f"unexpected settle check: {settle}")
+    _autovacuum(db)
+
+
+def _vacuum(db) -> None:
+    """What autovacuum does after a bulk change (it is off on this server)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE service_case"))
+        conn.execute(sa.text("VACUUM ANALYZE notification"))
+
+
+AUTOVACUUM = """
+SELECT s.relname, s.n_dead_tup, s.n_mod_since_analyze, c.reltuples,
+       coalesce((SELECT split_part(o, '=', 2)::float FROM unnest(c.reloptions) o
+                 WHERE o LIKE 'autovacuum_vacuum_scale_factor=%'),
+                current_setting('autovacuum_vacuum_scale_factor')::float),
+       coalesce((SELECT split_part(o, '=', 2)::float FROM unnest(c.reloptions) o
+                 WHERE o LIKE 'autovacuum_vacuum_threshold=%'),
+                current_setting('autovacuum_vacuum_threshold')::float),
+       current_setting('autovacuum_analyze_scale_factor')::float,
+       current_setting('autovacuum_analyze_threshold')::float
+FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+WHERE s.relname IN ('service_case', 'notification', 'notification_recipient')
+"""
+
+
+def _autovacuum(db) -> None:
+    """After the settle check: what autovacuum would do now (it is off on this
+    server), by its thresholds (the table's own settings, else the server's):
+    VACUUM a table with more dead rows than threshold + scale x rows, ANALYZE
+    one with more changes than the analyze threshold; printed."""
+    db.session.remove()
+    db.engine.dispose()  # the closed sessions report their statistics
+    time.sleep(1)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+        for name, dead, changed, rows, scale, base, a_scale, a_base in conn.execute(
+            sa.text(AUTOVACUUM)
+        ).all():
+            vacuum = dead > base + scale * rows
+            analyze = changed > a_base + a_scale * rows
+            verb = " ".join(
+                w for w, on in (("VACUUM", vacuum), ("ANALYZE", analyze)) if on
+            )
+            print(
+                f"  {name}: {dead:,} dead of {rows:,.0f} rows (vacuum above "
+                f"{base + scale * rows:,.0f}), {changed:,} changed: "
+                f"{verb or 'nothing'}",
+                flush=True,
+            )
+            if verb:
+                conn.execute(sa.text(f"{verb} {name}"))
+
+
+def report(figures: dict) -> None:
     print()
     print(
         f"{'open cases':>12} {'breached':>9} {'at risk':>8} "
@@ -320,7 +444,6 @@ def run(url: sa.URL) -> int:
         f"1 M / 10 k: idle check {large[1] / small[1]:.2f}, check with 1,000 "
         f"newly due {large[2] / small[2]:.2f} (target <= 1.5; idle <= 50 ms)"
     )
-    return 0
 
 
 if __name__ == "__main__":

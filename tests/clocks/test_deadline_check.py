@@ -6,7 +6,8 @@ import datetime as dt
 import threading
 from typing import Any
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import func, select, text, update
 
 from app.models import (
     CaseCategory,
@@ -314,3 +315,24 @@ def test_two_sweeps_at_once_raise_nothing_twice(app, db):
         ).scalar_one()
         == 0
     )
+
+
+def test_check_reads_the_next_looks_without_bitmap_scans(db):
+    """PostgreSQL: the check's read walks the next-look index entry by entry
+    (marking the entries of looks it moved, dead until VACUUM, so the next
+    idle check skips them); the setting ends with the read's transaction."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+
+    def bitmap_scans() -> str:
+        return db.session.execute(text("SHOW enable_bitmapscan")).scalar()
+
+    assert bitmap_scans() == "on"
+    db.session.rollback()
+    deadline_check._immediate_policies()
+    assert bitmap_scans() == "off"
+    db.session.rollback()
+    assert bitmap_scans() == "on"
+    db.session.rollback()
+    deadline_check.check_deadlines()
+    assert bitmap_scans() == "on"  # the pooled connection is as it was
