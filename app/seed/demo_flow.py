@@ -118,7 +118,7 @@ CASES = [
     (
         "business",
         "routine",
-        "other",
+        "qualification",
         "visit",
         "办理资质审核",
         "客户来访提交再生资源回收经营备案材料，申请资质审核。",
@@ -127,7 +127,7 @@ CASES = [
     (
         "business",
         "special",
-        "other",
+        "payment_terms",
         "email",
         "申请月结账期",
         "长期合作客户申请由现结改为月结，需审批。",
@@ -162,6 +162,9 @@ SOLUTIONS = {
     "settlement": "财务核实付款流程，三个工作日内完成付款。",
     "attitude": "当事客服书面致歉，组织服务规范培训。",
     "aftersales": "派维修人员当天上门更换电机。",
+    "order_declaration": "核对订单信息后录入系统，告知客户预约上门时间。",
+    "qualification": "审核经营备案与营业执照材料，三个工作日内出具结论。",
+    "payment_terms": "按长期合作客户账期政策办理月结，报管理层审批。",
     "other": "按流程办理。",
 }
 

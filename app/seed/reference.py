@@ -65,6 +65,10 @@ CATEGORIES = [
     ("settlement", "结算", "finance", "settlement"),
     ("inspection_dispute", "质检争议", "qc", "inspection"),
     ("weighing", "计量", "warehouse", "weighing"),
+    # Business requests go to Sales (seed 000 §2: 协助办理业务手续).
+    ("order_declaration", "订单申报", "sales", "consulting"),
+    ("qualification", "资质审核", "sales", "onboarding"),
+    ("payment_terms", "账期", "sales", "settlement"),
     ("other", "其他", "cs", "other"),
 ]
 
