@@ -5,7 +5,7 @@ terms (账期) are Sales' business (seed 000 §2); existing databases get the
 three categories, each editable afterwards like any category.
 
 Revision ID: b3d5e7f9a1c2
-Revises: 3ffb1504f77f
+Revises: 9d4e6f1a2b3c
 Create Date: 2026-11-30 02:35:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3d5e7f9a1c2'
-down_revision = '3ffb1504f77f'
+down_revision = '9d4e6f1a2b3c'
 branch_labels = None
 depends_on = None
 
