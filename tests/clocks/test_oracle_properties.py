@@ -10,12 +10,14 @@ minute for calendar clocks) and is not inside a pause.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from fractions import Fraction
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +33,13 @@ from app.services.clocks.working_time import (
     SHANGHAI,
     CalendarUnknownError,
     WorkCalendar,
+)
+
+# Pure computation: no database is touched, so the suite's PostgreSQL run
+# (TEST_DATABASE_URL set) leaves it to the SQLite run instead of repeating it.
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("TEST_DATABASE_URL", "").strip()),
+    reason="database-independent oracle: checked in the SQLite run",
 )
 
 ORIGIN_DAY = date(2023, 7, 1)
