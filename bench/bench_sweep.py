@@ -156,6 +156,9 @@ def main() -> int:
         help="keep each scale's database (bench_sweep_<cases>) and reuse it",
     )
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--json", action="store_true", help="last line: the figures as JSON"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -196,6 +199,8 @@ def main() -> int:
             if not options.keep:
                 _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     report(figures)
+    if options.json:
+        print(json.dumps(figures))
     return 0
 
 
@@ -304,6 +309,7 @@ def _explain(db, deadline_check) -> None:
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
+        cursor.execute("SET LOCAL enable_bitmapscan = off")  # as the check does
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + compiled.string, compiled.params)
         print("\n".join(r[0] for r in cursor.fetchall()), flush=True)
         raw.rollback()
@@ -395,23 +401,26 @@ SELECT s.relname, s.n_dead_tup, s.n_mod_since_analyze, c.reltuples,
        current_setting('autovacuum_analyze_scale_factor')::float,
        current_setting('autovacuum_analyze_threshold')::float
 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-WHERE s.relname IN ('service_case', 'notification', 'notification_recipient')
+WHERE s.relname = ANY(:tables)
 """
 
 
 def _autovacuum(db) -> None:
-    """After the settle check: what autovacuum would do now (it is off on this
-    server), by its thresholds (the table's own settings, else the server's):
-    VACUUM a table with more dead rows than threshold + scale x rows, ANALYZE
-    one with more changes than the analyze threshold; printed."""
     db.session.remove()
     db.engine.dispose()  # the closed sessions report their statistics
-    time.sleep(1)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    autovacuum(db.engine, ("service_case", "notification", "notification_recipient"))
+
+
+def autovacuum(engine: sa.Engine, tables: tuple[str, ...]) -> None:
+    """What autovacuum would do now (it is off on this server), by its
+    thresholds (the table's own settings, else the server's): VACUUM a table
+    with more dead rows than threshold + scale x rows, ANALYZE one with more
+    changes than the analyze threshold; printed."""
+    time.sleep(1)  # statistics are reported at most once a second
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
-        for name, dead, changed, rows, scale, base, a_scale, a_base in conn.execute(
-            sa.text(AUTOVACUUM)
-        ).all():
+        found = conn.execute(sa.text(AUTOVACUUM), {"tables": list(tables)}).all()
+        for name, dead, changed, rows, scale, base, a_scale, a_base in found:
             vacuum = dead > base + scale * rows
             analyze = changed > a_base + a_scale * rows
             verb = " ".join(
@@ -421,6 +430,7 @@ def _autovacuum(db) -> None:
                 f"  {name}: {dead:,} dead of {rows:,.0f} rows (vacuum above "
                 f"{base + scale * rows:,.0f}), {changed:,} changed: "
                 f"{verb or 'nothing'}",
+                file=sys.stderr,
                 flush=True,
             )
             if verb:
