@@ -17,6 +17,7 @@ from app.ui.finance import (
 from app.ui.imports import ImportView
 from app.ui.jobs import JobRunView
 from app.ui.menu import MENU
+from app.ui.notices import CustomerNoticeView, NoticeTemplateView
 from app.ui.notify import NotificationView
 from app.ui.pickers import PickerView
 from app.ui.recycling import (
@@ -58,6 +59,8 @@ from app.ui.visits import FollowUpView
 
 MENU_VIEWS = {
     "Notification": NotificationView,
+    "CustomerNotice": CustomerNoticeView,
+    "NoticeTemplates": NoticeTemplateView,
     "Customer": CustomerView,
     "Case": CaseView,
     "FollowUp": FollowUpView,

@@ -40,8 +40,18 @@ def on_pickup_settled(pickup_id: int) -> None:
     )
 
 
+def on_customer_notices_queued() -> None:
+    jobs().enqueue_safely(
+        "app.jobs.notices.deliver_customer_notices", queue=DEFAULT_QUEUE
+    )
+
+
 def subscribe_all() -> None:
     """Idempotent: `events.subscribe` ignores a handler already subscribed."""
+    from app.services.notify import customer_notices
+
+    customer_notices.listen()
+    events.subscribe("customer_notices_queued", on_customer_notices_queued)
     events.subscribe("case_opened", on_case_opened)
     events.subscribe("case_closed", on_case_closed)
     events.subscribe("pickup_settled", on_pickup_settled)

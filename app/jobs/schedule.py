@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 DEADLINE_MINUTES = int(os.environ.get("DEADLINE_CHECK_MINUTES", "5"))
 FOLLOWUP_MINUTES = 60
+NOTICE_MINUTES = 5
 
 
 def slot_of(moment: dt.datetime, minutes: int) -> str:
@@ -97,6 +98,13 @@ def tick_overdue() -> str | None:
     )
 
 
+def tick_notices() -> str | None:
+    """Every 5 minutes: queued customer notices, silent-case reminders."""
+    return _tick(
+        "notices", "app.jobs.notices.notice_sweep", DEFAULT_QUEUE, NOTICE_MINUTES
+    )
+
+
 def tick_kpis() -> str | None:
     """Monthly: freeze the finished month's KPIs (and any month missed)."""
     tick, scheduled = _scheduled()
@@ -116,4 +124,7 @@ cron.register(
     tick_followups, queue_name=DEFAULT_QUEUE, cron="7 * * * *", result_ttl=600
 )
 cron.register(tick_overdue, queue_name=DEFAULT_QUEUE, cron="17 * * * *", result_ttl=600)
+cron.register(
+    tick_notices, queue_name=DEFAULT_QUEUE, cron="2-59/5 * * * *", result_ttl=600
+)
 cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *", result_ttl=600)

@@ -22,6 +22,7 @@ from app.models.cases import (
 from app.models.customers import Customer, CustomerContact
 from app.models.finance import OverdueTask, Statement
 from app.models.followups import FollowUp, ImprovementAction
+from app.models.notices import CustomerNotice, NoticeTemplate
 from app.models.recycling import (
     Inspection,
     Pickup,
@@ -81,6 +82,7 @@ __all__ = [
     "Channel",
     "Customer",
     "CustomerContact",
+    "CustomerNotice",
     "CustomerType",
     "Department",
     "FollowUp",
@@ -92,6 +94,7 @@ __all__ = [
     "KpiTarget",
     "Material",
     "MaterialGrade",
+    "NoticeTemplate",
     "Notification",
     "NotificationRecipient",
     "NumberSequence",

@@ -131,6 +131,7 @@ PICKUP_OPEN_STATUSES = tuple(
 PICKUP_STEPS: Codes = {
     "schedule": _l("Schedule and confirm"),
     "reschedule": _l("Reschedule"),
+    "depart": _l("Crew on the way"),
     "arrive": _l("Crew arrived"),
     "assess": _l("Assess on site"),
     "collect": _l("Collect"),
@@ -140,6 +141,7 @@ PICKUP_STEPS: Codes = {
     "close": _l("Close"),
     "cancel": _l("Cancel"),
     "unsettle": _l("Settlement voided"),
+    "notice": _l("Customer notified"),
 }
 
 DIFFICULTIES: Codes = {
@@ -336,3 +338,28 @@ def label(codes: Codes, code: str | None) -> str:
     if code is None:
         return ""
     return str(codes.get(code, code))
+
+
+NOTICE_EVENTS: Codes = {
+    "case_accepted": _l("Case accepted"),
+    "case_assigned": _l("Case assigned"),
+    "case_result": _l("Handling result"),
+    "case_closed": _l("Case closed"),
+    "pickup_confirmed": _l("Pickup confirmed"),
+    "pickup_on_way": _l("Crew on the way"),
+    "inspection_result": _l("Inspection result"),
+    "settlement_paid": _l("Settlement paid"),
+}
+
+NOTICE_CHANNELS: Codes = {
+    "email": _l("E-mail"),
+    "call": _l("Phone call by the clerk"),
+}
+
+NOTICE_STATUSES: Codes = {
+    "queued": _l("Waiting to be sent"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "to_call": _l("To be called"),
+    "called": _l("Called"),
+}

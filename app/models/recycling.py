@@ -148,6 +148,8 @@ class Pickup(DeadlineChecked, Versioned, Stamped, Model):
     )
     window_start: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     window_end: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    # The crew set off to the customer (the customer is told it is on the way).
+    departed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     arrived_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     arrival_state: Mapped[str] = mapped_column(
         String(20), default="none", info={"codes": CLOCK_STATES}

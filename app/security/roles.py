@@ -78,6 +78,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ImprovementAction": RAE,
         "ImprovementWorkflow": ("start", "complete", "cancel"),
         "Notification": RE,
+        # Messages to customers; call tasks of those without e-mail.
+        "CustomerNotice": R,
+        "NoticeWorkflow": ("called",),
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
@@ -107,6 +110,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ImprovementAction": RE,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
+        # Messages to customers; call tasks of those without e-mail.
+        "CustomerNotice": R,
+        "NoticeWorkflow": ("called",),
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
@@ -123,7 +129,14 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Pickup": RAED,
         "PickupLine": RAED,
         "PickupLog": R,
-        "PickupWorkflow": ("schedule", "arrive", "assess", "collect", "cancel"),
+        "PickupWorkflow": (
+            "schedule",
+            "depart",
+            "arrive",
+            "assess",
+            "collect",
+            "cancel",
+        ),
         "WeighTicket": R,
         "WeighLine": R,
         "Inspection": R,
@@ -131,6 +144,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ImprovementAction": RE,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
+        # Messages to customers; call tasks of those without e-mail.
+        "CustomerNotice": R,
+        "NoticeWorkflow": ("called",),
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
@@ -219,6 +235,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ImprovementAction": RE,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
+        # Messages to customers; call tasks of those without e-mail.
+        "CustomerNotice": R,
+        "NoticeWorkflow": ("called",),
         "ReferenceData": R,
         "Dashboard": R,
         "Kpi": ("read", "export"),
@@ -250,6 +269,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "ImprovementAction": RAED,
         "ImprovementWorkflow": ("start", "complete", "verify", "cancel"),
         "Notification": RE,
+        "CustomerNotice": R,
         "ReferenceData": R,
         "AuditLog": R,
         "Dashboard": ("read", "home"),  # home: the dashboard is the landing page

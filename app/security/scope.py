@@ -23,6 +23,7 @@ from app.models import (
     CasePause,
     Customer,
     CustomerContact,
+    CustomerNotice,
     FollowUp,
     ImprovementAction,
     Inspection,
@@ -145,6 +146,9 @@ RULES: dict[Any, Rule] = {
         _department_rule(OverdueTask, "assignee_id"), OverdueTask
     ),
     FollowUp: _department_rule(FollowUp, "assignee_id"),
+    CustomerNotice: _or_sales_rep(
+        _department_rule(CustomerNotice, "assignee_id"), CustomerNotice
+    ),
     ImprovementAction: _department_rule(ImprovementAction, "owner_id"),
     AuditLog: lambda user: false(),
 }

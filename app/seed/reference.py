@@ -20,12 +20,14 @@ from app.models import (
     KpiTarget,
     Material,
     MaterialGrade,
+    NoticeTemplate,
     PaymentTerm,
     PriceListItem,
     Setting,
     SlaPolicy,
     WorkWindow,
 )
+from app.services.notify.customer_notices import DEFAULT_TEMPLATES
 
 logger = logging.getLogger(__name__)
 
@@ -300,6 +302,11 @@ SETTINGS = [
     ),
     ("finance.due_warning_days", "3", "结算款项到期前该天数起预警"),
     ("finance.overdue_task_days", "0", "结算逾期该天数后生成逾期跟进任务"),
+    (
+        "notice.silence_working_days",
+        "3",
+        "工单连续该工作日数未与客户沟通（含通知）时提醒经办人；0 为不提醒",
+    ),
 ]
 
 
@@ -423,6 +430,12 @@ def seed_reference(year: int | None = None) -> None:
         )
     for key, value, description in SETTINGS:
         _get_or_add(Setting, {"key": key}, {"value": value, "description": description})
+    for event, (subject, body) in DEFAULT_TEMPLATES.items():
+        _get_or_add(
+            NoticeTemplate,
+            {"event": event},
+            {"subject": subject, "body": body, "active": True},
+        )
     db.session.commit()
     seed_calendar()
     logger.info("Reference data seeded")

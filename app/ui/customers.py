@@ -11,6 +11,7 @@ from app.models import Customer, CustomerContact
 from app.ui.base import RecordView
 from app.ui.cases import CaseView
 from app.ui.finance import StatementView
+from app.ui.notices import CustomerNoticeView
 from app.ui.recycling import PickupView, SettlementView
 from app.ui.visits import FollowUpView
 
@@ -114,4 +115,5 @@ class CustomerView(RecordView):
         SettlementView,
         StatementView,
         FollowUpView,
+        CustomerNoticeView,
     ]

@@ -31,7 +31,15 @@ MENU: tuple[Category, ...] = (
         "MyWork",
         _l("My work"),
         "fa-bell",
-        (Item("Notification", _l("My alerts"), "fa-bell", "Notification"),),
+        (
+            Item("Notification", _l("My alerts"), "fa-bell", "Notification"),
+            Item(
+                "CustomerNotice",
+                _l("Customer notices"),
+                "fa-envelope-o",
+                "CustomerNotice",
+            ),
+        ),
     ),
     Category(
         "Service",
@@ -139,6 +147,12 @@ MENU: tuple[Category, ...] = (
             ),
             Item("FollowUpRules", _l("Follow-up rules"), "fa-repeat", "ReferenceData"),
             Item("KpiTargets", _l("KPI targets"), "fa-bullseye", "ReferenceData"),
+            Item(
+                "NoticeTemplates",
+                _l("Notice templates"),
+                "fa-envelope",
+                "ReferenceData",
+            ),
             Item("Settings", _l("Settings"), "fa-sliders", "ReferenceData"),
         ),
     ),

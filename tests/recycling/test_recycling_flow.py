@@ -200,15 +200,19 @@ def test_pickup_to_paid_settlement_through_services(db, users):
         .all()
     )
     assert [(e.step, e.user.username, e.to_status) for e in log] == [
+        # The customer is told at confirmation, inspection and payment.
+        ("notice", "ops", "scheduled"),
         ("schedule", "ops", "scheduled"),
         ("assess", "ops", "assessed"),
         ("collect", "ops", "collected"),
         ("weigh", "warehouse", "weighed"),
+        ("notice", "qc", "inspected"),
         ("inspect", "qc", "inspected"),
         ("settle", "finance", "settled"),
+        ("notice", "finance", "settled"),
         ("close", "finance", "closed"),
     ]
-    assert "张师傅班组" in log[0].note
+    assert "张师傅班组" in log[1].note
     # Every step's change is in the audit trail too, with who made it.
     status_changes = (
         db.session.query(AuditLog)
@@ -428,12 +432,15 @@ def test_pickup_to_paid_settlement_through_screens(db, users, login):
         .order_by(PickupLog.id)
     ]
     assert steps == [
+        ("notice", "ops"),
         ("schedule", "ops"),
         ("assess", "ops"),
         ("collect", "ops"),
         ("weigh", "warehouse"),
+        ("notice", "qc"),
         ("inspect", "qc"),
         ("settle", "finance"),
+        ("notice", "finance"),
         ("close", "finance"),
     ]
     # The show page offers nothing more, and the pickup log is on it.

@@ -51,6 +51,7 @@ from app.services.core.workflow import (
     code_choices,
     satisfaction_ask,
 )
+from app.services.notify import customer_notices
 
 HANDLING = ("assigned", "in_progress", "pending_customer")
 
@@ -468,6 +469,13 @@ STEPS = (
 )
 
 CONTACT_STEPS = {"acknowledge", "answer", "resume", "close"}
+# The customer is told of the case's progress (seed 000 §2-3: 全程同步处置进度).
+NOTICE_AT_STEP = {
+    "assign": "case_assigned",
+    "review": "case_result",
+    "close": "case_closed",
+    "answer": "case_closed",
+}
 
 
 def _record(
@@ -486,6 +494,11 @@ def _record(
         parts.append(str(data["changes"]))
     if step.name == "close":
         parts.append(str(_l("Satisfaction: %(score)s", score=case.satisfaction)))
+    # The message to the customer is logged first, the step itself last.
+    if step.name in NOTICE_AT_STEP:
+        customer_notices.queue(
+            NOTICE_AT_STEP[step.name], case.customer, user, case=case
+        )
     add_log(
         case,
         user,

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import Case, CaseAttachment, CaseCategory, CaseLog, now
+from app.models import Case, CaseAttachment, CaseCategory, CaseLog, Customer, now
 from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
 from app.security.access import acting_as
 from app.services.cases import classification
@@ -16,6 +16,7 @@ from app.services.core import events, records
 from app.services.core.errors import Conflict, InvalidInput
 from app.services.core.numbering import next_number
 from app.services.core.records import RecordRules, register
+from app.services.notify import customer_notices
 
 
 def check_kind_severity(kind: str | None, severity: str | None) -> None:
@@ -93,6 +94,9 @@ class CaseRules(RecordRules):
         item.status = "new"
         item.reopen_count = 0
         record_clocks.start_case(item)
+        customer = item.customer or db.session.get(Customer, item.customer_id)
+        if customer is not None:
+            customer_notices.queue("case_accepted", customer, user, case=item)
         add_log(
             item,
             user,

@@ -39,6 +39,7 @@ RULE_MODULES = (
     "app.services.finance.statements",
     "app.services.finance.receivables",
     "app.services.clocks.deadline_check",
+    "app.services.notify.customer_notices",
     # Not rules of a record type: open clocks follow calendar/policy writes.
     "app.services.clocks.recompute",
 )

@@ -41,6 +41,7 @@ from app.services.core.workflow import (
     code_choices,
     not_future,
 )
+from app.services.notify import customer_notices
 from app.services.recycling.pricing import business_date, line_amount, price_in_force
 from app.services.recycling.recycling_rules import (
     active_settlement,
@@ -95,6 +96,19 @@ def _not_arrived(pickup: Pickup) -> Any:
             at=pickup.arrived_at.strftime("%Y-%m-%d %H:%M"),
         )
     return None
+
+
+def _not_departed(pickup: Pickup) -> Any:
+    if pickup.departed_at is not None:
+        return _l(
+            "The crew set off at %(at)s.",
+            at=pickup.departed_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    return _not_arrived(pickup)
+
+
+def _depart(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
+    pickup.departed_at = now()
 
 
 def _arrive(pickup: Pickup, data: dict[str, Any], user: Any) -> None:
@@ -325,7 +339,20 @@ def _record(
         for ask in PICKUP_FLOW.asks(step, pickup)
         if data.get(ask.name) not in (None, "")
     ]
+    if step.name in NOTICE_AT_STEP:
+        customer_notices.queue(
+            NOTICE_AT_STEP[step.name], pickup.customer, user, pickup=pickup
+        )
     log_step(pickup, step.name, from_status, user, "；".join(given)[:2000] or None)
+
+
+# The customer is told of the pickup's progress (seed 002 §3).
+NOTICE_AT_STEP = {
+    "schedule": "pickup_confirmed",
+    "reschedule": "pickup_confirmed",
+    "depart": "pickup_on_way",
+    "inspect": "inspection_result",
+}
 
 
 ASSESSED_KG = _l("Assessed weight (kg)")
@@ -379,6 +406,18 @@ PICKUP_FLOW = Workflow(
             permission="schedule",
             style="default",
             icon="fa-calendar",
+        ),
+        Step(
+            "depart",
+            PICKUP_STEPS["depart"],
+            ("scheduled",),
+            None,
+            asks=(NOTE,),
+            apply=_depart,
+            guard=_not_departed,
+            style="default",
+            icon="fa-truck",
+            help=_l("The customer is told that the crew is on the way."),
         ),
         Step(
             "arrive",

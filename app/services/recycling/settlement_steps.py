@@ -42,6 +42,7 @@ from app.services.core.workflow import (
     not_future,
 )
 from app.services.finance import invoices, receivables, terms
+from app.services.notify import customer_notices
 from app.services.recycling.pickup_steps import log_step
 from app.services.recycling.recycling_rules import price_line, recompute_total, related
 
@@ -175,6 +176,13 @@ def _pay(settlement: Settlement, data: dict[str, Any], user: Any) -> None:
     terms.stop_clock(settlement)
     receivables.settle_tasks(
         settlement, f"{settlement.number} 已付款（凭证 {voucher}）"
+    )
+    customer_notices.queue(
+        "settlement_paid",
+        settlement.customer,
+        user,
+        pickup=settlement.pickup,
+        settlement=settlement,
     )
 
 

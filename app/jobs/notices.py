@@ -1,0 +1,36 @@
+"""Customer-notice jobs: send the queued messages, remind of silent cases."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.services.core import job_runs
+from app.services.notify import customer_notices
+
+logger = logging.getLogger(__name__)
+
+NOTICES = "customer_notices"
+
+
+def deliver_customer_notices() -> dict[str, int]:
+    """Send what is queued; safe to run twice (each message is claimed once)."""
+    result = customer_notices.deliver_pending()
+    return {"sent": result.sent, "failed": result.failed}
+
+
+def notice_sweep(slot: str | None = None) -> dict[str, Any]:
+    """Periodic: send anything still queued (an enqueue lost with Redis down)
+    and remind handlers of cases whose customer has heard nothing for N
+    working days; with a slot, one run per slot."""
+    run = job_runs.start(NOTICES, slot) if slot else None
+    if slot and run is None:
+        return {"skipped": slot}
+    try:
+        delivered = customer_notices.deliver_pending()
+        reminded = customer_notices.remind_silent_cases()
+    except Exception as error:
+        job_runs.fail(run, error)
+        raise
+    job_runs.finish(run, delivered.sent + reminded, f"reminded {reminded}")
+    return {"sent": delivered.sent, "failed": delivered.failed, "reminded": reminded}
