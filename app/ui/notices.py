@@ -3,12 +3,15 @@ the templates admins edit."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
 
 from app.labels import LABELS
 from app.models import CustomerNotice, NoticeTemplate
-from app.services.notify.customer_notices import NOTICE_FLOW
+from app.services.notify.customer_notices import NOTICE_FLOW, template_error
 from app.ui.base import RecordView, ReferenceView, format_datetime
 
 NOTICE_LABELS = {
@@ -88,6 +91,13 @@ class CustomerNoticeView(RecordView):
     )
 
 
+def _renders(_form: Any, field: Any) -> None:
+    """On the form itself, so a refused template stays on screen as typed."""
+    reason = template_error(field.data)
+    if reason is not None:
+        raise ValidationError(reason)
+
+
 class NoticeTemplateView(ReferenceView):
     """The text sent at each occasion; Jinja placeholders, checked on save."""
 
@@ -99,6 +109,7 @@ class NoticeTemplateView(ReferenceView):
     add_columns = edit_columns = ["event", "subject", "body", "active"]
     show_columns = [*add_columns, "changed_at", "changed_by"]
     base_order = ("id", "asc")
+    validators_columns = {"subject": [_renders], "body": [_renders]}
     description_columns = {
         "body": _l(
             "Placeholders: {{ customer.name }}, {{ case.number }}, {{ case.title }}, "

@@ -33,6 +33,7 @@ def test_schedule_module_registers_the_ticks(redis_conn):
         "app.jobs.schedule.tick_deadlines",
         "app.jobs.schedule.tick_followups",
         "app.jobs.schedule.tick_kpis",
+        "app.jobs.schedule.tick_notices",
         "app.jobs.schedule.tick_overdue",
     }
 

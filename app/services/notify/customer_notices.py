@@ -170,19 +170,25 @@ def render(subject: str, body: str, context: dict[str, Any]) -> tuple[str, str]:
     return " ".join(rendered_subject.split())[:200], rendered_body.strip()
 
 
+def template_error(value: str | None) -> str | None:
+    """Why a template text cannot be used (None: it renders against a sample
+    of every event's data; a typo, an unknown name or an unsafe attribute
+    does not)."""
+    if not (value or "").strip():
+        return str(_l("This field is required."))
+    try:
+        _ENV.from_string(value).render(SAMPLE_CONTEXT)
+    except TemplateError as error:
+        return str(_l("The template cannot be used: %(error)s", error=str(error)))
+    return None
+
+
 def check_template(subject: str | None, body: str | None) -> None:
-    """Refuse a template that does not render against a sample of every event's
-    data (a typo, an unknown name, an unsafe attribute)."""
+    """Refuse a template whose subject or body cannot be used."""
     for field, value in (("subject", subject), ("body", body)):
-        if not (value or "").strip():
-            raise InvalidInput(_l("%(field)s is required.", field=field), field=field)
-        try:
-            _ENV.from_string(value).render(SAMPLE_CONTEXT)
-        except TemplateError as error:
-            raise InvalidInput(
-                _l("The template cannot be used: %(error)s", error=str(error)),
-                field=field,
-            ) from error
+        reason = template_error(value)
+        if reason is not None:
+            raise InvalidInput(reason, field=field)
 
 
 @register
