@@ -319,6 +319,7 @@ class CaseApi(RecordApi):
         "customer.name",
         "kind",
         "severity",
+        "urgent",
         "category.name",
         "department.name",
         "status",
@@ -335,7 +336,6 @@ class CaseApi(RecordApi):
         "expected_solution",
         "channel.name",
         "stage",
-        "urgent",
         "first_ask_owner.username",
         "owner.username",
         "responded_at",
@@ -358,6 +358,7 @@ class CaseApi(RecordApi):
         "customer",
         "kind",
         "severity",
+        "urgent",
         "category",
         "department",
         "status",
@@ -366,7 +367,13 @@ class CaseApi(RecordApi):
         "received_at",
         "resolution_due_at",
     ]
-    order_columns = ["number", "received_at", "response_due_at", "resolution_due_at"]
+    order_columns = [
+        "number",
+        "urgent",
+        "received_at",
+        "response_due_at",
+        "resolution_due_at",
+    ]
     base_order = ("id", "desc")
 
 

@@ -279,6 +279,11 @@ PAYMENT_TERMS = [
 
 SETTINGS = [
     ("sla.at_risk_percent", "80", "默认预警阈值：时限已用百分比"),
+    (
+        "sla.urgent_at_risk_percent",
+        "50",
+        "紧急工单预警阈值：时限已用百分比（低于常规阈值时提前预警）",
+    ),
     ("escalation.grace_hours", "4", "超时后超过该小时数升级至管理层"),
     (
         "weighing.tolerance_percent",

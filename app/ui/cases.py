@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
@@ -79,6 +80,13 @@ def _severity_field() -> Any:
     )
 
 
+def urgent_badge(value: Any) -> Any:
+    """The urgent flag (紧急标识) as a red label; nothing when not urgent."""
+    if not value:
+        return ""
+    return Markup('<span class="label label-danger">{}</span>').format(_l("Urgent"))
+
+
 class CaseView(RecordView):
     record_name = _l("Service case")
     datamodel = SQLAInterface(Case)
@@ -94,6 +102,7 @@ class CaseView(RecordView):
     edit_form_extra_fields = {"severity": _severity_field()}
     list_columns = [
         "number",
+        "urgent",
         "title",
         "customer",
         "kind",
@@ -128,6 +137,7 @@ class CaseView(RecordView):
     ]
     order_columns = [
         "number",
+        "urgent",
         "kind",
         "severity",
         "status",
@@ -228,6 +238,7 @@ class CaseView(RecordView):
             _l("My open cases"),
             lambda user: {"_flt_0_owner": user.id, "_flt_7_status": "closed"},
         ),
+        (_l("Urgent"), lambda user: {"_flt_0_urgent": "y"}),
         (_l("At risk"), lambda user: {"_flt_3_resolution_state": "at_risk"}),
         (_l("Breached"), lambda user: {"_flt_3_resolution_state": "breached"}),
         (_l("Response overdue"), lambda user: {"_flt_3_response_state": "breached"}),
@@ -237,6 +248,8 @@ class CaseView(RecordView):
         ),
         (_l("Under review"), lambda user: {"_flt_3_status": "review"}),
     )
+
+    formatters_columns = {"urgent": urgent_badge}
 
     def header_context(self, item: Case) -> dict[str, Any]:
         return {"clocks": record_clocks.clock_panel(item)}

@@ -51,6 +51,7 @@ from app.models import (
     Customer,
     Notification,
     Pickup,
+    Setting,
     SlaPolicy,
     WorkWindow,
     now,
@@ -183,6 +184,16 @@ def case_ids_for_customers(customer_ids: Iterable[int]) -> set[int]:
     )
 
 
+def case_ids_for_thresholds(urgent_only: bool) -> set[int]:
+    """Open cases whose at-risk instant follows a threshold setting: the
+    urgent ones for `sla.urgent_at_risk_percent`, all for the default."""
+    t = Case.__table__
+    stmt = select(t.c.id).where(OPEN_CASE)
+    if urgent_only:
+        stmt = stmt.where(t.c.urgent.is_(True))
+    return set(db.session.scalars(stmt))
+
+
 # ----------------------------------------------------------- computation
 def _pauses_by_case(ids: list[int]) -> dict[int, list[Any]]:
     found: dict[int, list[Any]] = defaultdict(list)
@@ -313,6 +324,7 @@ def recompute_cases(
         t.c.responded_at,
         t.c.resolved_at,
         t.c.paused_since,
+        t.c.urgent,
         *(t.c[f] for f in CASE_FIELDS),
         Customer.customer_type_id,
     ]
@@ -344,6 +356,7 @@ def recompute_cases(
                     for p in pauses.get(item.id, ())
                     if p.cycle == cycle
                 ],
+                bool(item.urgent),
             )
             before = {f: getattr(item, f) for f in CASE_FIELDS}
             record_clocks.apply_case_times(item, times, moment)
@@ -488,13 +501,40 @@ def customers_changed(customer_ids: Iterable[int]) -> Recomputed:
     return recompute_cases(case_ids_for_customers(customer_ids))
 
 
+def cases_changed(case_ids: Iterable[int]) -> Recomputed:
+    """Open clocks of cases flagged or unflagged urgent (earlier at-risk)."""
+    t = Case.__table__
+    ids = set(case_ids)
+    if not ids:
+        return Recomputed()
+    return recompute_cases(
+        db.session.scalars(select(t.c.id).where(OPEN_CASE, t.c.id.in_(ids)))
+    )
+
+
+def thresholds_changed(urgent_only: bool) -> Recomputed:
+    """Open clocks follow an at-risk threshold setting."""
+    return recompute_cases(case_ids_for_thresholds(urgent_only))
+
+
+THRESHOLD_SETTINGS = {"sla.at_risk_percent": False, record_clocks.URGENT_SETTING: True}
+
+
 # ------------------------------------------------------- session watcher
 _KEY = "clock_dependencies"
 
 
 def _changes(session: Session) -> dict[str, Any]:
     return session.info.setdefault(
-        _KEY, {"days": set(), "all": False, "pairs": set(), "customers": set()}
+        _KEY,
+        {
+            "days": set(),
+            "all": False,
+            "pairs": set(),
+            "customers": set(),
+            "cases": set(),
+            "thresholds": set(),
+        },
     )
 
 
@@ -515,6 +555,17 @@ def _collect(session: Session, _context: Any) -> None:
     found = None
     for obj in (*session.new, *session.dirty, *session.deleted):
         kind = type(obj)
+        if kind is Case:
+            if obj in session.dirty and _changed(obj, "urgent"):
+                found = found or _changes(session)
+                found["cases"].add(obj.id)
+            continue
+        if kind is Setting:
+            keys = {obj.key, *_old(obj, "key")} & set(THRESHOLD_SETTINGS)
+            if keys and (obj not in session.dirty or _changed(obj, "key", "value")):
+                found = found or _changes(session)
+                found["thresholds"].update(keys)
+            continue
         if kind not in (CalendarDay, CalendarYear, WorkWindow, SlaPolicy, Customer):
             continue
         deleted = obj in session.deleted
@@ -565,6 +616,11 @@ def _before_commit(session: Session) -> None:
             done.add(policies_changed(changes["pairs"]))
         if changes["customers"]:
             done.add(customers_changed(changes["customers"]))
+        if changes["thresholds"]:
+            urgent_only = all(THRESHOLD_SETTINGS[k] for k in changes["thresholds"])
+            done.add(thresholds_changed(urgent_only))
+        elif changes["cases"]:
+            done.add(cases_changed(changes["cases"]))
         session.flush()
     finally:
         session.info.pop("recomputing", None)

@@ -43,6 +43,8 @@ from app.services.clocks.working_time import CalendarUnknownError, WorkCalendar
 logger = logging.getLogger(__name__)
 
 DEFAULT_AT_RISK = Fraction(8, 10)
+DEFAULT_URGENT_AT_RISK = Fraction(5, 10)
+URGENT_SETTING = "sla.urgent_at_risk_percent"
 OPEN_STATES = ("running", "at_risk")
 Pause = tuple[dt.datetime, dt.datetime]
 
@@ -134,18 +136,29 @@ def match_policy(
     return pick_policy(db.session.scalars(stmt), kind, severity, customer_type_id)
 
 
-def default_at_risk() -> Fraction:
-    """Setting `sla.at_risk_percent` as a fraction (80 % when unset or invalid)."""
+def _percent_setting(key: str, default: Fraction) -> Fraction:
     value = db.session.execute(
-        select(Setting.value).where(Setting.key == "sla.at_risk_percent")
+        select(Setting.value).where(Setting.key == key)
     ).scalar_one_or_none()
     try:
         percent = Fraction(value) if value else None
     except ValueError:
         percent = None
     if percent is None or not 0 < percent < 100:
-        return DEFAULT_AT_RISK
+        return default
     return percent / 100
+
+
+def default_at_risk() -> Fraction:
+    """Setting `sla.at_risk_percent` as a fraction (80 % when unset or invalid)."""
+    return _percent_setting("sla.at_risk_percent", DEFAULT_AT_RISK)
+
+
+def urgent_at_risk() -> Fraction:
+    """Setting `sla.urgent_at_risk_percent`: a case flagged urgent (紧急标识)
+    is at risk once this share of its time is used, when that is earlier than
+    its policy's own threshold (50 % when unset or invalid)."""
+    return _percent_setting(URGENT_SETTING, DEFAULT_URGENT_AT_RISK)
 
 
 def at_risk_fraction(
@@ -262,10 +275,16 @@ class Rules:
     cal: WorkCalendar
     policies: tuple[SlaPolicy, ...]
     fraction: Fraction
+    urgent_fraction: Fraction = DEFAULT_URGENT_AT_RISK
 
     @classmethod
     def load(cls) -> Rules:
-        return cls(current_calendar(), tuple(_policies()), default_at_risk())
+        return cls(
+            current_calendar(),
+            tuple(_policies()),
+            default_at_risk(),
+            urgent_at_risk(),
+        )
 
     def policy(
         self, kind: str, severity: str, customer_type_id: int | None
@@ -282,12 +301,16 @@ def case_deadlines(
     resolution_start: dt.datetime | None = None,
     cycle: int = 0,
     pauses: Iterable[Pause] = (),
+    urgent: bool = False,
 ) -> tuple[SlaPolicy | None, DueTimes]:
     """The policy and both clocks of a case with these inputs: what a case
     gets at registration and at every recomputation, and what `flask sla due`
-    prints."""
+    prints. An urgent case is at risk earlier (`urgent_at_risk`), so the
+    deadline check alerts it earlier."""
     policy = rules.policy(kind, severity, customer_type_id)
     plan = plan_for(policy, received, rules.cal, cycle, rules.fraction)
+    if urgent and rules.urgent_fraction < plan.fraction:
+        plan = replace(plan, fraction=rules.urgent_fraction)
     return policy, deadlines(
         plan, rules.cal, received, resolution_start or received, pauses
     )
@@ -309,6 +332,7 @@ def due_times(
     pauses: list[Pause] | None = None,
     customer_type_id: int | None = None,
     rules: Rules | None = None,
+    urgent: bool = False,
 ) -> DueTimes:
     """What a case received at `received` would get (`flask sla due`)."""
     return case_deadlines(
@@ -320,6 +344,7 @@ def due_times(
         received,
         0,
         pauses or (),
+        urgent,
     )[1]
 
 
@@ -367,6 +392,7 @@ def case_times(case: Case, rules: Rules, moment: dt.datetime) -> DueTimes:
         case.resolution_started_at or case.received_at,
         case.resolution_cycle or 0,
         _pauses(case, moment),
+        bool(case.urgent),
     )
     case.sla_policy = policy
     return times
