@@ -4,7 +4,7 @@ A case flagged urgent (紧急标识) is at risk once this share of its time is
 used; existing databases get the setting with its default, editable.
 
 Revision ID: c4e6a8b0d2f3
-Revises: b3d5e7f9a1c2
+Revises: b27f91d24763
 Create Date: 2026-11-30 03:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e6a8b0d2f3'
-down_revision = 'b3d5e7f9a1c2'
+down_revision = 'b27f91d24763'
 branch_labels = None
 depends_on = None
 
