@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from decimal import ROUND_HALF_UP
 from typing import Any
@@ -13,10 +14,12 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
+from marshmallow_sqlalchemy.fields import Related
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from app import api_document
 from app.extensions import db
 from app.fields import api_fields
 from app.models import Case, Customer, FollowUp, Inspection, Pickup, Settlement
@@ -24,7 +27,7 @@ from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.cases.case_steps import CASE_FLOW
-from app.services.core import db_limits, records
+from app.services.core import db_limits, records, validation
 from app.services.core.errors import DomainError
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
@@ -36,6 +39,8 @@ from app.ui.listing import ListInterface
 logger = logging.getLogger(__name__)
 
 # What a client reads when the database refused a write (never its message).
+RECORD_ID = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 NOT_SAVED = _l("The record could not be saved: a value is not accepted.")
 
 
@@ -48,6 +53,40 @@ def api_number_validators(model: Any) -> dict[str, Any]:
         rule = rules[0]
         result[name] = validate.Range(min=rule.min, max=rule.max)
     return result
+
+
+def _date_in_range(value: Any) -> None:
+    if not validation.in_date_range(value):
+        raise ValidationError(
+            str(
+                _l(
+                    "Give a date between the years %(first)s and %(last)s.",
+                    first=validation.EARLIEST_YEAR,
+                    last=validation.LATEST_YEAR,
+                )
+            )
+        )
+
+
+class RecordKey(Related):
+    """A reference in a payload: the id of an existing record.
+
+    marshmallow-sqlalchemy builds a new record from an object (`{"customer":
+    {...}}`) or from an id it does not find; the API takes only an id.
+    """
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        from app.labels import field_label
+
+        text = str(value) if isinstance(value, (int, str)) else ""
+        if isinstance(value, bool) or not RECORD_ID.fullmatch(text):
+            raise ValidationError(str(_l("Give the id of a record (a whole number).")))
+        pk = int(text)
+        found = self.session.get(self.related_model, pk) if pk <= MAX_ID else None
+        if found is None:
+            name = field_label(self.name)
+            raise ValidationError(str(_l("%(field)s: no such record.", field=name)))
+        return found
 
 
 class RecordApi(ModelRestApi):
@@ -93,7 +132,53 @@ class RecordApi(ModelRestApi):
             for field in schema.fields.values():
                 if isinstance(field, fields.Decimal):
                     field.rounding = ROUND_HALF_UP
+                if isinstance(field, (fields.DateTime, fields.Date)):
+                    field.validators = [*field.validators, _date_in_range]
+                if type(field) is Related:
+                    # A reference is an existing record's id, nothing else.
+                    field.__class__ = RecordKey
         return blueprint
+
+    def add_apispec_components(self, api_spec: Any) -> None:
+        """FAB's schemas, corrected to what the API takes and answers
+        (app.api_document)."""
+        super().add_apispec_components(api_spec)
+        schemas = api_spec.components.schemas
+        model = self.datamodel.obj
+        for name, schema in schemas.items():
+            api_document.numeric_bounds(schema)
+            if name in (self.show_model_schema_name, self.list_model_schema_name):
+                api_document.answered_schema(model, schema)
+        for schema_object, name in (
+            (self.add_model_schema, self.add_model_schema_name),
+            (self.edit_model_schema, self.edit_model_schema_name),
+        ):
+            if name in schemas:
+                api_document.written_schema(schema_object, schemas[name])
+        api_document.error_answers(api_spec.components.responses)
+
+    def add_api_spec(self, api_spec: Any) -> None:
+        """This resource's operations, saying what they answer."""
+        super().add_api_spec(api_spec)
+        for path, operations in api_spec._paths.items():
+            if path.startswith(f"{self.route_base}/"):
+                for operation in operations.values():
+                    api_document.true_answers(operation)
+
+    def _get_field_info(self, field: Any, *args: Any, **kwargs: Any) -> Any:
+        """`_info` of a field: a field without a label or description gets
+        none (FAB translates "", which gettext answers with the catalog's
+        header)."""
+        from app.labels import field_label
+
+        info = super()._get_field_info(field, *args, **kwargs)
+        for key, given in (
+            ("label", self.label_columns),
+            ("description", self.description_columns),
+        ):
+            if not given.get(field.name):
+                info[key] = str(field_label(field.name)) if key == "label" else ""
+        return info
 
     # -- rules and errors, once for every resource
     def post_headless(self) -> Any:

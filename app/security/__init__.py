@@ -240,6 +240,7 @@ class AppSecurityApi(SecurityApi):
               application/json:
                 schema:
                   type: object
+                  required: [username, password, provider]
                   properties:
                     username:
                       type: string
@@ -264,6 +265,11 @@ class AppSecurityApi(SecurityApi):
               description: Too many failed sign-ins
         """
         payload = request.get_json(silent=True)
+        if isinstance(payload, dict) and "provider" not in payload:
+            # FAB reads it unchecked (a 500 without it).
+            return self.response_400(
+                message={"provider": ["Missing data for required field."]}
+            )
         username = payload.get("username") if isinstance(payload, dict) else None
         refusal = self.appbuilder.sm.login_refusal(
             username if isinstance(username, str) else ""

@@ -301,3 +301,55 @@ def test_api_put_with_a_json_array_body_is_400(db, api):
     assert reply.status_code == 400
     db.session.expire_all()
     assert db.session.get(Case, case.id).title != "数组"
+
+
+def test_api_reference_is_a_record_id_not_a_new_record(db, api):
+    from app.models import CustomerType
+
+    client = api("cs")
+    customers, types = count(db, Customer), count(db, CustomerType)
+    for reference in ({}, {"name": "伪造类型", "code": "forged"}, [], True, "x"):
+        reply = client.post(
+            "/api/v1/customer/",
+            json={"name": "宁波鑫海物资回收有限公司", "customer_type": reference},
+        )
+        assert reply.status_code == 422, (reference, reply.get_json())
+        assert "customer_type" in reply.get_json()["message"]
+    reply = client.post(
+        "/api/v1/customer/",
+        json={"name": "宁波鑫海物资回收有限公司", "customer_type": 10**30},
+    )
+    assert reply.status_code == 422
+    assert count(db, Customer) == customers
+    assert count(db, CustomerType) == types
+
+
+def test_api_sign_in_without_provider_is_400(client):
+    reply = client.post(
+        "/api/v1/security/login", json={"username": "cs", "password": "x"}
+    )
+    assert reply.status_code == 400
+    assert "provider" in reply.get_json()["message"]
+
+
+def test_api_date_outside_the_years_records_use(db, api):
+    from app.models import FollowUp
+    from tests.factories import FollowUpFactory
+
+    followup = FollowUpFactory()
+    due = followup.due_at
+    reply = api("cs").put(
+        f"/api/v1/followup/{followup.id}", json={"due_at": "1143-08-06T23:20:03Z"}
+    )
+    assert reply.status_code == 422
+    assert "due_at" in reply.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(FollowUp, followup.id).due_at == due
+
+
+def test_api_field_info_has_labels_not_the_catalog_header(db, api):
+    reply = api("cs").get("/api/v1/case/_info")
+    assert reply.status_code == 200
+    assert "Project-Id-Version" not in reply.get_data(as_text=True)
+    fields = {f["name"]: f for f in reply.get_json()["add_columns"]}
+    assert fields["customer"]["label"] == "客户"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -67,3 +68,15 @@ def check_email(value: str | None, field: str = "email") -> str | None:
             _l("%(value)s is not a valid e-mail address.", value=value), field=field
         )
     return value
+
+
+# Dates and times a record can carry (a due date, a licence's expiry): years
+# outside this span are typing errors, and times before 1901 would be shown in
+# the local mean time of the old time-zone tables (+08:05:43).
+EARLIEST_YEAR = 1950
+LATEST_YEAR = 2199
+
+
+def in_date_range(value: dt.date | dt.datetime | None) -> bool:
+    """True when the date (or date-time) lies in the years records use."""
+    return value is None or EARLIEST_YEAR <= value.year <= LATEST_YEAR
