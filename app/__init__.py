@@ -93,9 +93,10 @@ def _init_appbuilder(app: Flask) -> None:
 
 def _init_error_pages(app: Flask) -> None:
     """What the user is told when the database stops a request that ran too long."""
-    from app.ui import errors
+    from app.ui import errors, listing
 
     errors.register(app)
+    listing.register(app)
 
 
 def _init_jobs(app: Flask) -> None:

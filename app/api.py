@@ -27,7 +27,7 @@ from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.cases.case_steps import CASE_FLOW
-from app.services.core import db_limits, records, validation
+from app.services.core import db_limits, list_arguments, records, validation
 from app.services.core.errors import DomainError
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
@@ -127,6 +127,7 @@ class RecordApi(ModelRestApi):
 
     def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
         blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.before_request(self._check_query)
         # Money rounds half up on every path (marshmallow's default: half even).
         for schema in (self.add_model_schema, self.edit_model_schema):
             for field in schema.fields.values():
@@ -138,6 +139,13 @@ class RecordApi(ModelRestApi):
                     # A reference is an existing record's id, nothing else.
                     field.__class__ = RecordKey
         return blueprint
+
+    def _check_query(self) -> Any:
+        """A list, item or info query (`q`) the database can take, else 400."""
+        problem = list_arguments.query_problem(request.args.get("q"))
+        if problem is not None:
+            return self.response_400(message=problem)
+        return None
 
     def add_apispec_components(self, api_spec: Any) -> None:
         """FAB's schemas, corrected to what the API takes and answers

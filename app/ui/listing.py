@@ -99,3 +99,40 @@ class ListInterface(SQLAInterface):
                 )
             loads.append(load)
         return loads
+
+
+# Arguments of FAB's list screens: page_<view>, psize_<view>, _flt_<n>_<column>.
+def clean_list_arguments() -> None:
+    """Before a screen reads its list arguments: drop those the database
+    cannot take, cap the page size (app.services.core.list_arguments)."""
+    from flask import request
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from app.services.core import list_arguments as rules
+
+    if request.path.startswith("/api/") or not request.args:
+        return
+    kept = []
+    changed = False
+    for key, value in request.args.items(multi=True):
+        cleaned: str | None = value
+        if key.startswith("page_"):
+            number = rules.page_number(value)
+            cleaned = None if number is None else str(number)
+        elif key.startswith("psize_"):
+            size = rules.page_size(value)
+            cleaned = None if size is None else str(size)
+        elif key.startswith("_flt_"):
+            too_big = value.strip().isdigit() and int(value) > rules.MAX_INTEGER
+            if too_big or not rules.acceptable_value(value):
+                cleaned = None
+        if cleaned != value:
+            changed = True
+        if cleaned is not None:
+            kept.append((key, cleaned))
+    if changed:
+        request.args = ImmutableMultiDict(kept)
+
+
+def register(app: Any) -> None:
+    app.before_request(clean_list_arguments)

@@ -38,7 +38,7 @@ from tests.factories import (
     SettlementFactory,
 )
 
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 

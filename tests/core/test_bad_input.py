@@ -353,3 +353,63 @@ def test_api_field_info_has_labels_not_the_catalog_header(db, api):
     assert "Project-Id-Version" not in reply.get_data(as_text=True)
     fields = {f["name"]: f for f in reply.get_json()["add_columns"]}
     assert fields["customer"]["label"] == "客户"
+
+
+# ------------------------------------------------- malformed list arguments
+@pytest.mark.parametrize(
+    "query",
+    [
+        "(page:-1,page_size:10)",
+        "(page:0,page_size:-5)",
+        f"(page:{10**30},page_size:10)",
+        "(page:9.49e+305)",
+        "(page_size:9.49e+305)",
+        "(filters:!((col:number,opr:sw,value:'\x00')))",
+        "(order_column:phone,order_direction:asc)",
+        "(order_column:number,order_direction:sideways)",
+        "9.49e+305",
+        "(((((((((((((((((((((((((((((((((((((((",
+    ],
+)
+def test_api_malformed_list_arguments_are_400(db, api, query):
+    CaseFactory()
+    reply = api("cs").get("/api/v1/case/", query_string={"q": query})
+    assert reply.status_code == 400, (query, reply.status_code, reply.get_json())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"page_CaseView": str(10**30)},
+        {"page_CaseView": "-3"},
+        {"page_CaseView": "abc"},
+        {"psize_CaseView": "-1"},
+        {"psize_CaseView": "abc"},
+        {"_oc_CaseView": "no_such_column"},
+        {"_oc_CaseView": "number", "_od_CaseView": "sideways"},
+        {"_flt_0_number": "\x00"},
+        {"_flt_99_number": "x"},
+        {"_flt_0_received_at": "9.49e+305"},
+        {"_flt_0_customer": str(10**30)},
+    ],
+)
+def test_web_list_ignores_malformed_arguments(db, login, args):
+    CaseFactory()
+    reply = login("cs").get("/cases/list/", query_string=args)
+    assert reply.status_code in (200, 400), (args, reply.status_code)
+    if reply.status_code == 200 and "_flt_0_received_at" not in args:
+        assert "测试工单" in page(reply)  # the malformed argument was ignored
+
+
+def test_web_list_page_size_is_capped(app, db, login):
+    from flask import request
+
+    from app.ui.listing import clean_list_arguments
+
+    for given, read in (("100000", "100"), ("-1", None), ("25", "25"), ("x", None)):
+        with app.test_request_context(f"/cases/list/?psize_CaseView={given}"):
+            clean_list_arguments()
+            assert request.args.get("psize_CaseView") == read
+    CaseFactory()
+    reply = login("cs").get("/cases/list/?psize_CaseView=100000")
+    assert reply.status_code == 200 and "测试工单" in page(reply)
