@@ -107,12 +107,15 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Served over HTTPS only: Secure cookies and HSTS (app.security.headers).
+    HTTPS_ONLY = False
 
     def __init__(self) -> None:
         env = os.environ
         self.SECRET_KEY = env.get("SECRET_KEY", "") or self.SECRET_KEY
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.REDIS_URL = env.get("REDIS_URL", "").strip()
+        self.HTTPS_ONLY = _env_bool("HTTPS_ONLY", self.HTTPS_ONLY)
         self.UPLOAD_FOLDER = str(
             Path(env.get("UPLOAD_FOLDER", INSTANCE_DIR / "uploads")).resolve()
         )
@@ -164,7 +167,10 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
-    """Production: every secret must come from the environment."""
+    """Production: every secret must come from the environment; HTTPS only
+    (Secure session and remember-me cookies, HSTS) unless HTTPS_ONLY=false."""
+
+    HTTPS_ONLY = True
 
 
 CONFIGS = {

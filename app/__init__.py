@@ -27,6 +27,7 @@ def create_app(config: Any = None) -> Flask:
     _init_error_pages(app)
     _init_jobs(app)
     _init_csrf(app)
+    _init_security_headers(app)
     _register_commands(app)
     return app
 
@@ -115,6 +116,14 @@ def _init_csrf(app: Flask) -> None:
         prefix = blueprint.url_prefix or ""
         if prefix.startswith("/api/") or name in ("SecurityApi",):
             csrf.exempt(blueprint)
+
+
+def _init_security_headers(app: Flask) -> None:
+    """CSP, frame, sniffing, referrer and HSTS headers; Secure cookies on HTTPS."""
+    from app.security import headers
+
+    headers.install(app)
+    headers.relax_for_job_monitor(app, "rq_dashboard")
 
 
 def _register_commands(app: Flask) -> None:

@@ -21,10 +21,12 @@ def test_dashboard_renders_with_every_request_on_127_0_0_1(db, person, tmp_path)
     db.session.commit()
 
     manager = person("manager")  # Management lands on the dashboard
-    ready = f"document.body.dataset.chartsReady === '{CHARTS}'"
-    manager.page.wait_for_function(ready)
+    # Waited for by selector: `wait_for_function` compiles its predicate in the
+    # page, which the Content-Security-Policy (no 'unsafe-eval') refuses.
+    ready = manager.page.locator(f"body[data-charts-ready='{CHARTS}']")
+    ready.wait_for()
     manager.open("/dashboard/?month=2026-10")  # October, the month with data
-    manager.page.wait_for_function(ready)
+    ready.wait_for()
     drawn = manager.page.evaluate(
         "Array.from(document.querySelectorAll('canvas[data-chart]'))"
         ".filter(c => Chart.getChart(c)).length"
