@@ -1,8 +1,10 @@
-"""Project commands: `flask roles sync`, `flask reference seed`, `flask demo seed`."""
+"""Project commands: `flask roles sync`, `flask reference seed`, `flask demo seed`,
+`flask backup` and `flask restore`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import click
@@ -200,7 +202,54 @@ def _times_text(times: Any) -> str:
     return str(times.due.isoformat())
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a full copy of the database to PATH (a new file).
+
+    SQLite: the sqlite3 backup API; PostgreSQL: pg_dump, custom format.
+    """
+    from app.services.core import backup
+
+    try:
+        written = backup.backup(_database_url(), path)
+    except backup.BackupError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"Database backed up to {written} ({written.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Overwrite a database that already holds tables.",
+)
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database's content with the backup in PATH.
+
+    SQLite: the sqlite3 backup API; PostgreSQL: pg_restore. Refuses a
+    database that holds any table unless --yes is given. Stop the web server
+    and the workers first.
+    """
+    from app.services.core import backup
+
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        backup.restore(_database_url(), path, overwrite=yes)
+    except backup.BackupError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"Database restored from {path}.")
+
+
+def _database_url() -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
 def register(app: Flask) -> None:
     for group in (roles_cli, reference_cli, demo_cli, calendar_cli, sla_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.shell_context_processor(lambda: {"db": db})
