@@ -93,11 +93,13 @@ def _init_appbuilder(app: Flask) -> None:
 
 
 def _init_error_pages(app: Flask) -> None:
-    """What the user is told when the database stops a request that ran too long."""
-    from app.ui import errors, listing
+    """What the user is told when the database stops a request that ran too long;
+    the health check (/health)."""
+    from app.ui import errors, health, listing
 
     errors.register(app)
     listing.register(app)
+    health.register(app)
 
 
 def _init_jobs(app: Flask) -> None:
