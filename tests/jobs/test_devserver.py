@@ -24,7 +24,9 @@ from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, by_code
 from tests.jobs.test_redis_down import ThrowawayRedis, free_port
 
-BUDGET = 60.0  # seconds for the whole story
+# Seconds for the whole story: about 50 on an idle machine; the bound leaves
+# room for CI, where two suites share two cores.
+BUDGET = 120.0
 
 
 def http(
