@@ -80,6 +80,7 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
         CheckConstraint(
             check_in("resolution_state", CLOCK_STATES), name="resolution_state"
         ),
+        CheckConstraint(check_in("promise_state", CLOCK_STATES), name="promise_state"),
         CheckConstraint(
             "responsibility IS NULL OR " + check_in("responsibility", RESPONSIBILITIES),
             name="responsibility",
@@ -204,6 +205,16 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
     resolution_cycle: Mapped[int] = mapped_column(Integer, default=0)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     internal_due_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    # A date promised to the customer (办理周期 told in advance, a reply
+    # promised for an open question): its own clock (seed 000 §3(2)2, 003).
+    promised_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    promised_risk_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    promise_state: Mapped[str] = mapped_column(
+        String(20), default="none", server_default="none", info={"codes": CLOCK_STATES}
+    )
+    promise_kept_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    promise_cycle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    promise_note: Mapped[str | None] = mapped_column(String(300))
 
     assigned_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime, index=True)

@@ -343,6 +343,7 @@ def label(codes: Codes, code: str | None) -> str:
 NOTICE_EVENTS: Codes = {
     "case_accepted": _l("Case accepted"),
     "case_assigned": _l("Case assigned"),
+    "case_promised": _l("Date promised"),
     "case_result": _l("Handling result"),
     "case_closed": _l("Case closed"),
     "pickup_confirmed": _l("Pickup confirmed"),

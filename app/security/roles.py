@@ -40,7 +40,16 @@ RAED = ("read", "add", "edit", "delete")
 RE = ("read", "edit")
 
 # Steps any department clerk takes on a case routed to their department.
-CASE_HANDLING = ("start", "pend", "resume", "submit", "log", "attach")
+CASE_HANDLING = (
+    "start",
+    "pend",
+    "resume",
+    "submit",
+    "log",
+    "attach",
+    "promise",
+    "keep_promise",
+)
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "CustomerService": {

@@ -54,6 +54,7 @@ from app.services.core.workflow import (
 from app.services.notify import customer_notices
 
 HANDLING = ("assigned", "in_progress", "pending_customer")
+OPEN_FOR_PROMISE = ("new", "acknowledged", *HANDLING, "review", "feedback")
 
 
 def _departments(_case: Any) -> list[tuple[str, str]]:
@@ -235,6 +236,25 @@ def _cancel(case: Case, data: dict[str, Any], user: Any) -> None:
     record_clocks.cancel(case, case.cancelled_at)
 
 
+def _promise(case: Case, data: dict[str, Any], user: Any) -> None:
+    due = as_datetime(data["promised_at"])
+    if due is None or due <= now():
+        raise InvalidInput(
+            _l("The promised date must be in the future."), field="promised_at"
+        )
+    record_clocks.promise(case, due, data["note"].strip()[:300])
+
+
+def _promise_running(case: Case) -> Any:
+    if case.promise_state in ("running", "at_risk", "breached"):
+        return None
+    return NotApplicable(_l("No promise to the customer is open."))
+
+
+def _keep_promise(case: Case, data: dict[str, Any], user: Any) -> None:
+    record_clocks.keep_promise(case)
+
+
 def _answer_guard(case: Case) -> Any:
     if case.kind != "inquiry":
         return NotApplicable(_l("Only an inquiry can be answered and closed at once."))
@@ -397,6 +417,44 @@ STEPS = (
         ),
     ),
     Step(
+        "promise",
+        _l("Promise a date"),
+        OPEN_FOR_PROMISE,
+        None,
+        asks=(
+            CHANNEL,
+            Ask("promised_at", _l("Date promised"), "datetime", required=True),
+            Ask(
+                "note",
+                _l("What was promised"),
+                "textarea",
+                required=True,
+                max_length=300,
+            ),
+        ),
+        apply=_promise,
+        icon="fa-handshake-o",
+        style="default",
+        help=_l(
+            "A date told to the customer (handling time, a reply to an open "
+            "question): it gets its own clock and the customer is told in writing."
+        ),
+    ),
+    Step(
+        "keep_promise",
+        _l("Promise kept"),
+        OPEN_FOR_PROMISE,
+        None,
+        asks=(
+            CHANNEL,
+            Ask("content", _l("What the customer was told"), "textarea", required=True),
+        ),
+        apply=_keep_promise,
+        guard=_promise_running,
+        icon="fa-check-circle-o",
+        style="default",
+    ),
+    Step(
         "send_back",
         _l("Send back"),
         ("review",),
@@ -468,13 +526,14 @@ STEPS = (
     ),
 )
 
-CONTACT_STEPS = {"acknowledge", "answer", "resume", "close"}
+CONTACT_STEPS = {"acknowledge", "answer", "resume", "close", "promise", "keep_promise"}
 # The customer is told of the case's progress (seed 000 §2-3: 全程同步处置进度).
 NOTICE_AT_STEP = {
     "assign": "case_assigned",
     "review": "case_result",
     "close": "case_closed",
     "answer": "case_closed",
+    "promise": "case_promised",
 }
 
 

@@ -160,6 +160,17 @@ KINDS: tuple[Kind, ...] = (
                 applies=lambda row: row.paused_since is None,
                 applies_columns=("paused_since",),
             ),
+            # A date promised to the customer (seed 000 §3(2)2): kept when
+            # the promised reply is given; each new promise is a new cycle.
+            Clock(
+                "promise",
+                "承诺客户日期",
+                "promised_risk_at",
+                "promised_at",
+                "promise_state",
+                done="promise_kept_at",
+                cycle="promise_cycle",
+            ),
         ),
         owner="owner_id",
         first_ask="first_ask_owner_id",

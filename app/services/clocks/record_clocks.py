@@ -722,6 +722,9 @@ def clock_panel(case: Case) -> list[dict[str, object]]:
                 "paused_since": case.paused_since if clock == "resolution" else None,
             }
         )
+    promised = promise_panel(case)
+    if promised is not None:
+        panel.append(promised)
     return panel
 
 
@@ -747,3 +750,55 @@ def set_due_risk(item: Any, active: bool = True) -> None:
         and (item.due_at > now())
     ):
         item.due_state = "running"
+
+
+def promise(
+    case: Case, due: dt.datetime, note: str, at: dt.datetime | None = None
+) -> None:
+    """A date promised to the customer (seed 000 §3(2)2, seed 003): its own
+    clock, at risk after the at-risk share (default 80 %) of the time from the
+    promise to the date; a new promise starts a new cycle of alerts."""
+    at = at or now()
+    if case.promise_state != "none":
+        case.promise_cycle = (case.promise_cycle or 0) + 1
+    span = max(due - at, dt.timedelta(0)) // dt.timedelta(microseconds=1)
+    case.promised_at = due
+    case.promised_risk_at = at + dt.timedelta(
+        microseconds=round(span * at_risk_fraction(None))
+    )
+    case.promise_state = "running"
+    case.promise_kept_at = None
+    case.promise_note = note
+
+
+def keep_promise(case: Case, at: dt.datetime | None = None) -> None:
+    """The promised reply was given: met on or before the date, else missed."""
+    at = at or now()
+    case.promise_kept_at = at
+    case.promise_state = "met" if at <= case.promised_at else "missed"
+
+
+def promise_panel(case: Case) -> dict[str, object] | None:
+    """What the case screen shows about the promised date (None: no promise)."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.models.codes import CLOCK_STATES, CLOCK_STYLES, label
+
+    if case.promise_state == "none" or case.promised_at is None:
+        return None
+    left = None
+    if case.promise_kept_at is None:
+        left = int((case.promised_at - now()).total_seconds())
+    return {
+        "clock": "promise",
+        "title": _l("Date promised to the customer"),
+        "due": case.promised_at,
+        "done": case.promise_kept_at,
+        "state": case.promise_state,
+        "state_label": label(CLOCK_STATES, case.promise_state),
+        "style": CLOCK_STYLES.get(case.promise_state, "default"),
+        "left": describe(left) if left is not None else "",
+        "overdue": left is not None and left < 0,
+        "paused_since": None,
+        "note": case.promise_note,
+    }

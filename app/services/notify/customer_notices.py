@@ -73,6 +73,13 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "{% if case.owner %}（{{ case.owner }}）{% endif %}调查处理。\n"
         "{{ company.name }} 客服电话 {{ company.phone }}",
     ),
+    "case_promised": (
+        "工单 {{ case.number }}：我们承诺于 {{ case.promised_at }} 前答复",
+        "{{ customer.name }}：您好！\n"
+        "关于工单 {{ case.number }}（{{ case.title }}），我们承诺于 "
+        "{{ case.promised_at }} 前给您答复。\n承诺内容：{{ case.promise_note }}\n"
+        "{{ company.name }} 客服电话 {{ company.phone }}",
+    ),
     "case_result": (
         "工单 {{ case.number }} 处理结果",
         "{{ customer.name }}：您好！\n"
@@ -129,6 +136,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "received_at": "2026-01-05 09:00",
         "resolution_due_at": "2026-01-12 17:30",
         "closed_at": "2026-01-10 10:00",
+        "promised_at": "2026-01-08 17:00",
+        "promise_note": "答复核实结果",
     },
     "pickup": {
         "number": "PU-2026-000001",
@@ -223,6 +232,8 @@ def _case(case: Case) -> dict[str, str]:
         "received_at": _text(case.received_at),
         "resolution_due_at": _text(case.resolution_due_at),
         "closed_at": _text(case.closed_at),
+        "promised_at": _text(case.promised_at),
+        "promise_note": _text(case.promise_note),
     }
 
 
