@@ -33,7 +33,8 @@ def _age(moment: dt.datetime | None, at: dt.datetime) -> float | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return round((at - moment).total_seconds(), 1)
+    # Clocks of the worker and this process may differ by a fraction of a second.
+    return max(0.0, round((at - moment).total_seconds(), 1))
 
 
 def database_health() -> dict[str, Any]:
