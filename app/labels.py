@@ -37,6 +37,7 @@ LABELS = {
     "qualification": _l("Qualification"),
     "licence_no": _l("Licence number"),
     "licence_valid_to": _l("Licence valid to"),
+    "verified_on": _l("File last verified on"),
     "sales_rep": _l("Sales representative"),
     "title": _l("Title"),
     "is_primary": _l("Primary contact"),

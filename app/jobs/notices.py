@@ -34,3 +34,22 @@ def notice_sweep(slot: str | None = None) -> dict[str, Any]:
         raise
     job_runs.finish(run, delivered.sent + reminded, f"reminded {reminded}")
     return {"sent": delivered.sent, "failed": delivered.failed, "reminded": reminded}
+
+
+UPKEEP = "customer_upkeep"
+
+
+def customer_upkeep(slot: str | None = None) -> dict[str, Any]:
+    """Daily: licence-expiry and file-review reminders to Sales, each once."""
+    from app.services.customers import upkeep
+
+    run = job_runs.start(UPKEEP, slot) if slot else None
+    if slot and run is None:
+        return {"skipped": slot}
+    try:
+        raised = upkeep.check_upkeep()
+    except Exception as error:
+        job_runs.fail(run, error)
+        raise
+    job_runs.finish(run, sum(raised.values()), str(raised))
+    return raised

@@ -105,6 +105,15 @@ def tick_notices() -> str | None:
     )
 
 
+def tick_upkeep() -> str | None:
+    """Daily: customer licences about to lapse, files due for review."""
+    tick, scheduled = _scheduled()
+    slot = scheduled.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
+    return _enqueue_once(
+        tick, "upkeep", "app.jobs.notices.customer_upkeep", DEFAULT_QUEUE, slot
+    )
+
+
 def tick_kpis() -> str | None:
     """Monthly: freeze the finished month's KPIs (and any month missed)."""
     tick, scheduled = _scheduled()
@@ -127,4 +136,5 @@ cron.register(tick_overdue, queue_name=DEFAULT_QUEUE, cron="17 * * * *", result_
 cron.register(
     tick_notices, queue_name=DEFAULT_QUEUE, cron="2-59/5 * * * *", result_ttl=600
 )
+cron.register(tick_upkeep, queue_name=DEFAULT_QUEUE, cron="40 7 * * *", result_ttl=600)
 cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *", result_ttl=600)

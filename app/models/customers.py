@@ -42,6 +42,8 @@ class Customer(Versioned, Stamped, Model):
     qualification: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     licence_no: Mapped[str | None] = mapped_column(String(50))
     licence_valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    # When the file was last checked with the customer (seed 002 §7(一)).
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
     sales_rep_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     status: Mapped[str] = mapped_column(

@@ -307,6 +307,8 @@ SETTINGS = [
     ),
     ("finance.due_warning_days", "3", "结算款项到期前该天数起预警"),
     ("finance.overdue_task_days", "0", "结算逾期该天数后生成逾期跟进任务"),
+    ("customer.licence_warning_days", "30", "客户资质有效期到期前该天数起提醒销售部"),
+    ("customer.review_months", "12", "客户档案距上次核实超过该月数时提醒复核"),
     (
         "notice.silence_working_days",
         "3",

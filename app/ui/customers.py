@@ -90,7 +90,15 @@ class CustomerView(RecordView):
         ),
         (
             _l("Qualification"),
-            {"fields": ["qualification", "licence_no", "licence_valid_to", "notes"]},
+            {
+                "fields": [
+                    "qualification",
+                    "licence_no",
+                    "licence_valid_to",
+                    "verified_on",
+                    "notes",
+                ]
+            },
         ),
         (
             _l("Record"),

@@ -35,6 +35,7 @@ def test_schedule_module_registers_the_ticks(redis_conn):
         "app.jobs.schedule.tick_kpis",
         "app.jobs.schedule.tick_notices",
         "app.jobs.schedule.tick_overdue",
+        "app.jobs.schedule.tick_upkeep",
     }
 
 
