@@ -18,6 +18,8 @@ from tests.factories import CaseFactory, CustomerFactory, by_code
 # Columns written by the system, never typed by a person.
 SYSTEM_TEXT = {
     ("notification", "body"),
+    # rendered by the server from an admin's template (itself bounded)
+    ("customer_notice", "body"),
     ("audit_log", "changes"),
     ("background_task", "params"),
     ("job_run", "message"),
