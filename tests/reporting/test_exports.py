@@ -309,3 +309,20 @@ def test_register_pages_hold_every_row_once_when_receipt_times_tie(
     ]
     assert len(listed) == len(set(listed)) == 13
     assert numbers <= set(listed)
+
+
+def test_streamed_sheet_writes_instants_to_the_millisecond(tmp_path):
+    """An instant a few microseconds before a full minute (59.9993 s) is
+    written, to Excel's millisecond, not refused by the writer."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from app.services.reporting import sheets
+
+    book = sheets.StreamedBook(tmp_path)
+    sheet = book.create_sheet("登记")
+    sheets.append(sheet, ["CS-1", dt.datetime(2026, 10, 1, 9, 30, 59, 999259)])
+    book.save(tmp_path / "out.xlsx")
+    cells = next(load_workbook(tmp_path / "out.xlsx").active.iter_rows())
+    assert cells[1].value == dt.datetime(2026, 10, 1, 9, 30, 59, 999000)

@@ -78,6 +78,13 @@ class StreamedSheet:
     def append(self, values: list[Any], bold: bool) -> None:
         row, self.rows = self.rows, self.rows + 1
         formats = self.book.formats
+        # Excel keeps milliseconds; the writer refuses 59.9995 s and above.
+        values = [
+            v.replace(microsecond=v.microsecond // 1000 * 1000)
+            if isinstance(v, dt.datetime)
+            else v
+            for v in values
+        ]
         if not any(map(looks_like_formula, values)):
             self.sheet.write_row(row, 0, values, formats[bold, False])
             return
