@@ -52,7 +52,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -288,7 +288,16 @@ class Person:
             if not focused:
                 box.click()
                 self._did()
-            box.press_sequentially(search)
+            searched = self.page.locator(f"select[name='{name}'][data-pick]")
+            if searched.count():
+                # Results come from the server: wait for those of what was typed.
+                with self.page.expect_response(
+                    lambda r: "/pick/" in r.url
+                    and parse_qs(urlsplit(r.url).query).get("q") == [search]
+                ):
+                    box.press_sequentially(search)
+            else:
+                box.press_sequentially(search)
             self._did()
             self.typed.append(name)
         results = self.page.locator(

@@ -16,16 +16,26 @@ from flask import (
 )
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import expose, safe
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2ManyWidget
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager as _SqlaManager
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    RoleModelView,
+    UserDBModelView,
+    UserGroupModelView,
+)
+from flask_appbuilder.validators import PasswordComplexityValidator
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import JWTManager, get_jwt_identity, jwt_required
 from flask_login import current_user as login_user_proxy
-from wtforms import BooleanField
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired
 
 from app.extensions import db
 from app.models import AppUser, now
@@ -38,6 +48,7 @@ from app.security.access import (
     current_user,
     system_user,
 )
+from app.security.roles import role_label
 
 __all__ = [
     "SYSTEM_USERNAME",
@@ -53,8 +64,67 @@ _USER_FIELDS = ["first_name", "last_name", "email", "phone"]
 _WORK_FIELDS = ["department", "is_department_head"]
 
 
+def _roles_text(roles: Any) -> str:
+    return "、".join(sorted(role_label(role) for role in roles or ()))
+
+
+def _yes_no(value: Any) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _plain(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _role_query() -> Any:
+    return db.session.query(current_app.appbuilder.sm.role_model)
+
+
+def _roles_field() -> QuerySelectMultipleField:
+    """The roles of a user, named as the screens call them."""
+    return QuerySelectMultipleField(
+        _l("Role"),
+        query_func=_role_query,
+        get_pk_func=lambda role: role.id,
+        get_label=role_label,
+        widget=Select2ManyWidget(),
+        validators=[DataRequired()],
+        description=_l("What the user may do: each role grants its permissions."),
+    )
+
+
 class AppUserDBModelView(UserDBModelView):
     """User admin screen with the department that scopes each user."""
+
+    description_columns = {
+        "username": _l("Used to sign in."),
+        "active": _l("Untick to stop a user signing in; users are not deleted."),
+        "email": _l("Alerts are also sent to this address."),
+        "department": _l("Cases and pickups of this department are the user's."),
+    }
+    formatters_columns = {
+        "roles": _roles_text,
+        "active": _yes_no,
+        "is_department_head": _yes_no,
+        **{
+            name: _plain
+            for name in (
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "department",
+                "locked_at",
+                "last_login",
+                "login_count",
+                "fail_login_count",
+                "created_on",
+                "created_by",
+                "changed_on",
+                "changed_by",
+            )
+        },
+    }
 
     label_columns = {
         **UserDBModelView.label_columns,
@@ -134,12 +204,21 @@ class AppUserDBModelView(UserDBModelView):
     # A NOT NULL checkbox would otherwise be required (must be ticked).
     add_form_extra_fields = {
         **UserDBModelView.add_form_extra_fields,
+        "password": PasswordField(
+            _l("Password"),
+            description=_l("At least 8 characters, not the username, not common."),
+            validators=[DataRequired(), PasswordComplexityValidator()],
+            widget=BS3PasswordFieldWidget(),
+        ),
         "is_department_head": BooleanField(_l("Department head"), default=False),
+        "roles": _roles_field(),
     }
     edit_form_extra_fields = {
         **(UserDBModelView.edit_form_extra_fields or {}),
         "is_department_head": BooleanField(_l("Department head"), default=False),
+        "roles": _roles_field(),
     }
+    validators_columns: dict[str, Any] = {}
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -176,6 +255,43 @@ class AppUserDBModelView(UserDBModelView):
         self.appbuilder.sm.unlock_user(item)
         flash(_("Account unlocked."), "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+
+class AppRoleModelView(RoleModelView):
+    """Roles are data (app.security.roles, synced by `flask roles sync`): the
+    screen names them and lists their users; it does not edit them, since a
+    sync would overwrite any edit."""
+
+    base_permissions = ["can_list", "can_show"]
+    list_title = _l("Roles")
+    show_title = _l("Role")
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    list_columns = show_columns = ["name"]
+    search_columns = ["name"]
+    label_columns = {"name": _l("Role"), "user": _l("Users")}
+    formatters_columns = {"name": role_label}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actions.pop("copyrole", None)
+
+
+class AppGroupModelView(UserGroupModelView):
+    """FAB's user groups: the product gives roles to users directly, so the
+    screen only shows groups (none are created by the product)."""
+
+    base_permissions = ["can_list", "can_show"]
+    list_title = _l("User groups")
+    show_title = _l("User group")
+    label_columns = {
+        "name": _l("Name"),
+        "label": _l("Display name"),
+        "description": _l("Description"),
+        "users": _l("Users"),
+        "roles": _l("Role"),
+    }
+    formatters_columns = {"roles": _roles_text, "description": _plain}
 
 
 def _too_many_message() -> str:
@@ -313,6 +429,11 @@ class SecurityManager(_SqlaManager):
 
     user_model = AppUser
     userdbmodelview = AppUserDBModelView
+    rolemodelview = AppRoleModelView
+    groupmodelview = AppGroupModelView
+    # FAB's login statistics chart loads Google Charts from the internet; the
+    # user list shows the same counts.
+    userstatschartview = None
     authdbview = AppAuthDBView
     security_api = AppSecurityApi
 

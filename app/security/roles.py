@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
+
 # Method -> permission for every record screen and API (FAB's method names).
 METHOD_PERMISSIONS = {
     "list": "read",
@@ -307,6 +309,25 @@ SELF_SERVICE = [
 
 ADMIN_ROLE = "Admin"
 ROLE_NAMES = (*ROLE_PERMISSIONS, ADMIN_ROLE)
+
+# What each role is called on screen; the names above are identifiers.
+ROLE_LABELS = {
+    "CustomerService": _l("Customer service clerk"),
+    "Sales": _l("Sales representative"),
+    "Operations": _l("Operations dispatcher"),
+    "Warehouse": _l("Warehouse keeper"),
+    "QualityControl": _l("Quality inspector"),
+    "Finance": _l("Finance clerk"),
+    "Management": _l("Management"),
+    ADMIN_ROLE: _l("System administrator"),
+    "Public": _l("Signed-out visitor"),
+}
+
+
+def role_label(role: object) -> str:
+    """A role (or its name) as the screens call it."""
+    name = str(getattr(role, "name", role))
+    return str(ROLE_LABELS.get(name, name))
 
 
 def _exact(value: str) -> str:

@@ -322,6 +322,9 @@ class RecordView(ModelView):
 
     def post_add_redirect(self) -> Any:
         """The clerk lands on the record just created, told its number."""
+        to = g.pop("refused_to", None)
+        if to:
+            return redirect(to)
         item = g.pop("created_record", None)
         if item is None or not self.land_on_created:
             return super().post_add_redirect()
@@ -337,6 +340,112 @@ class RecordView(ModelView):
             "success",
         )
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+    # ----------------------------------------- refused before the form
+    def refused_before_form(self, item: Any | None) -> tuple[Any, str] | None:
+        """(reason, where to go) when adding a record (`item` None; related
+        records from the address) or changing `item` would be refused whatever
+        the clerk typed; None when the form may be filled in. By default: the
+        record's rules, asked about an untouched save (or a new record holding
+        only the related records given), refuse it by state (a conflict)."""
+        if item is not None:
+            error = records.refusal_of_untouched(item)
+            where = url_for(f"{self.endpoint}.show", pk=item.id)
+        else:
+            given = self._given_records()
+            if not given:
+                return None
+            new = self.datamodel.obj()
+            for name, row in given.items():
+                setattr(new, name, row)
+            error = records.refusal_of_new(new)
+            where = _same_site(request.referrer) or url_for(f"{self.endpoint}.list")
+        return None if error is None else (error, where)
+
+    def _given_records(self) -> dict[str, Any]:
+        """Related records named by the address that the user may see."""
+        from app.ui.pickers import PICKER_OF_MODEL, get
+
+        found = {}
+        for rel in sa_inspect(self.datamodel.obj).relationships:
+            picker = PICKER_OF_MODEL.get(rel.mapper.class_)
+            value = request.args.get(f"_flt_0_{rel.key}")
+            if rel.direction.name == "MANYTOONE" and picker and value:
+                row = get(picker.kind, value, current_user())
+                if row is not None:
+                    found[rel.key] = row
+        return found
+
+    def _refuse_before_form(self, item: Any | None) -> bool:
+        if request.method != "GET":
+            return False
+        refusal = self.refused_before_form(item)
+        if refusal is None:
+            return False
+        reason, g.refused_to = refusal
+        flash(str(reason), "warning")
+        return True
+
+    def _add(self) -> Any:
+        if self._refuse_before_form(None):
+            return None
+        return super()._add()
+
+    def _edit(self, pk: Any) -> Any:
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None and self._refuse_before_form(item):
+            return None
+        return super()._edit(pk)
+
+    def post_edit_redirect(self) -> Any:
+        to = g.pop("refused_to", None)
+        return redirect(to) if to else super().post_edit_redirect()
+
+    def given_record(self, name: str, kind: str) -> Any | None:
+        """The related record the address names (`?_flt_0_pickup=7`), if the
+        user may see it."""
+        from app.ui.pickers import get
+
+        return get(kind, request.args.get(f"_flt_0_{name}"), current_user())
+
+    # ------------------------------------- records opened from a related one
+    def _given_pickers(self, form: Any) -> list[str]:
+        """Relations named by the address (`/cases/add?_flt_0_customer=7`) that
+        the form offers as search-as-you-type pickers."""
+        from app.ui.pickers import PickerField
+
+        return [
+            name
+            for name in self._filters.get_relation_cols()
+            if name in form and isinstance(form[name], PickerField)
+        ]
+
+    def _shown_given(self, form: Any, exclude_cols: Any) -> list[str]:
+        """FAB hides a relation given by the address and sets it from the
+        address unchecked; a picker shows it chosen instead (in the user's
+        scope: a record the user may not see is not chosen) and the clerk
+        can see and change it. Returns the columns still hidden."""
+        given = self._given_pickers(form)
+        if request.method == "GET":
+            for name in given:
+                value = self._filters.get_filter_value(name)
+                # FAB keeps each filter's values as a list.
+                form[name].prefill(value[0] if isinstance(value, list) else value)
+        return [name for name in exclude_cols or [] if name not in given]
+
+    def _get_add_widget(self, form: Any, exclude_cols: Any = None, **kw: Any) -> Any:
+        hidden = self._shown_given(form, exclude_cols)
+        return super()._get_add_widget(form, exclude_cols=hidden, **kw)
+
+    def _get_edit_widget(self, form: Any, exclude_cols: Any = None, **kw: Any) -> Any:
+        hidden = self._shown_given(form, exclude_cols)
+        return super()._get_edit_widget(form, exclude_cols=hidden, **kw)
+
+    def _fill_form_exclude_cols(self, exclude_cols: Any, form: Any) -> None:
+        """A shown picker keeps what was posted (read back in scope)."""
+        given = self._given_pickers(form)
+        hidden = [name for name in exclude_cols if name not in given]
+        super()._fill_form_exclude_cols(hidden, form)
 
     def pre_update(self, item: Any) -> None:
         records.check_version(item)
@@ -553,6 +662,15 @@ class ReferenceView(RecordView):
     """Reference data: every signed-in user reads, admins change."""
 
     class_permission_name = "ReferenceData"
+
+
+def _same_site(url: str | None) -> str | None:
+    """A page of this site the clerk came from (never another site)."""
+    from urllib.parse import urlsplit
+
+    if not url or urlsplit(url).netloc != request.host:
+        return None
+    return url
 
 
 def _no_preselected_pickers(form: Any, keep: tuple[str, ...] = ()) -> None:

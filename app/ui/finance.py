@@ -181,6 +181,9 @@ class OverdueTaskView(RecordView):
     datamodel = SQLAInterface(OverdueTask)
     class_permission_name = "OverdueTask"
     route_base = "/overduetasks"
+    # Tasks are opened by the periodic job, one per overdue settlement; on
+    # screen they are reassigned and worked through their steps.
+    base_permissions = ["can_read", "can_edit"]
     list_title = _l("Overdue follow-up tasks")
     list_columns = [
         "number",

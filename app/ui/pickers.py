@@ -279,6 +279,12 @@ class PickerField(SelectFieldBase):
         self.data = get(self.kind, raw, current_user(), self.narrowing)
         self._refused = self.data is None
 
+    def prefill(self, pk: Any) -> None:
+        """Choose the row the address names (a record opened from its
+        customer or case), only if the user may see and pick it."""
+        if self.data is None:
+            self.data = get(self.kind, pk, current_user(), self.narrowing)
+
     def pre_validate(self, form: Any) -> None:
         if self._refused:
             raise ValidationError(

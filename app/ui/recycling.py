@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import url_for
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -24,6 +27,11 @@ from app.models import (
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
 from app.services.recycling.printing import ticket_sheet, voucher_sheet
+from app.services.recycling.recycling_rules import (
+    lines_locked,
+    settlement_lines_locked,
+    settlement_locked,
+)
 from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
 from app.ui.base import RecordView
 from app.ui.cases import CaseView
@@ -55,6 +63,15 @@ class PickupLineView(RecordView):
         "note",
     ]
     base_order = ("id", "asc")
+
+    def refused_before_form(self, item: PickupLine | None) -> Any:
+        pickup = item.pickup if item is not None else self.given_record(
+            "pickup", "pickup"
+        )
+        reason = lines_locked(pickup)
+        if reason is None:
+            return None
+        return reason, url_for("PickupView.show", pk=pickup.id)
 
 
 class PickupLogView(RecordView):
@@ -231,6 +248,19 @@ class SettlementLineView(RecordView):
     edit_columns = ["net_kg", "unit_price", "note"]
     base_order = ("id", "asc")
 
+    def refused_before_form(self, item: SettlementLine | None) -> Any:
+        if item is None:
+            settlement = self.given_record("settlement", "settlement")
+            reason = settlement_lines_locked(settlement, by_hand=True)
+        else:
+            settlement = item.settlement
+            reason = settlement_lines_locked(
+                settlement, by_hand=item.inspection_id is None
+            )
+        if reason is None:
+            return None
+        return reason, url_for("SettlementView.show", pk=settlement.id)
+
 
 class SettlementView(RecordView):
     record_name = _l("Settlement")
@@ -309,6 +339,12 @@ class SettlementView(RecordView):
     workflow = SETTLEMENT_FLOW
     print_template = "recycling/voucher_print.html"
     print_context = staticmethod(voucher_sheet)
+
+    def refused_before_form(self, item: Settlement | None) -> Any:
+        reason = None if item is None else settlement_locked(item)
+        if reason is None:
+            return None
+        return reason, url_for("SettlementView.show", pk=item.id)
 
 
 class PickupView(RecordView):

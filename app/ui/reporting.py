@@ -35,7 +35,7 @@ from app.services.reporting import (
     kpi,
 )
 from app.services.reporting.improvements import IMPROVEMENT_FLOW
-from app.ui.base import RecordView
+from app.ui.base import RecordView, RefusalKeepsForm
 from app.ui.widgets import BusinessDateTimeField
 
 # Where each kind of record behind a figure opens.
@@ -366,7 +366,7 @@ class ExportView(BaseView):
             abort(404)
 
 
-class ImprovementActionView(RecordView):
+class ImprovementActionView(RefusalKeepsForm, RecordView):
     record_name = _l("Improvement action")
     datamodel = SQLAInterface(ImprovementAction)
     class_permission_name = "ImprovementAction"

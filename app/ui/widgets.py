@@ -86,6 +86,18 @@ class BusinessDateTimeField(DateTimeLocalField):
         self.data = None
         raise ValueError(_l("Enter a date and time, for example 2026-03-02 09:30."))
 
+    def populate_obj(self, obj: Any, name: str) -> None:
+        """Saved back as shown (to the minute), the stored instant stays as
+        it was: an untouched field changes nothing."""
+        stored = getattr(obj, name, None)
+        if (
+            isinstance(stored, dt.datetime)
+            and isinstance(self.data, dt.datetime)
+            and business(stored) == self.data
+        ):
+            return
+        setattr(obj, name, self.data)
+
     def pre_validate(self, form: Any) -> None:
         if self.blank_means_now and self.data is None and not self.process_errors:
             self.data = _now_to_minute()

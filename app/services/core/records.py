@@ -22,7 +22,12 @@ from app.labels import field_label
 from app.models import Customer, Department
 from app.security.access import acting_as, actor_or_system
 from app.security.scope import is_scoped, is_visible
-from app.services.core.errors import Conflict, InvalidInput, NotFound
+from app.services.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+)
 
 # Relation targets any signed-in user may pick although they cannot open them:
 # a clerk records a pickup or a case for any active customer.
@@ -252,6 +257,35 @@ def before_update(item: Any) -> None:
         rules = _rules_for(item)
         if rules:
             rules.before_update(item, user)
+
+
+def refusal_of_untouched(item: Any) -> DomainError | None:
+    """The conflict an untouched save of `item` meets by the record's state
+    (closed, settled, locked), or None: its edit form would be refused
+    whatever is typed. Nothing is kept (the session is rolled back)."""
+    try:
+        before_update(item)
+    except Conflict as error:
+        return error
+    except Exception:  # any other refusal names a field the clerk can fix
+        return None
+    finally:
+        db.session.rollback()
+    return None
+
+
+def refusal_of_new(item: Any) -> DomainError | None:
+    """The conflict a new record holding only its given relations meets by
+    their state (a ticket for a closed pickup), or None. Nothing is kept."""
+    try:
+        before_create(item)
+    except Conflict as error:
+        return error
+    except Exception:  # an incomplete record may fail in any way: ask the form
+        return None
+    finally:
+        db.session.rollback()
+    return None
 
 
 def after_update(item: Any) -> None:

@@ -180,13 +180,9 @@ class PickupLineRules(RecordRules):
 
     def before_create(self, item: PickupLine, user: Any) -> None:
         pickup = related(item, "pickup", Pickup)
-        if pickup is not None and pickup.status not in (
-            "requested",
-            "scheduled",
-            "assessed",
-            "collected",
-        ):
-            raise Conflict(_l("Lines cannot change once the pickup is weighed."))
+        reason = lines_locked(pickup)
+        if reason is not None:
+            raise Conflict(reason)
         for field in ("estimated_kg", "assessed_kg", "collected_kg"):
             number(getattr(item, field), field)
         number(item.quoted_unit_price, "quoted_unit_price", places=4)
@@ -200,6 +196,19 @@ class PickupLineRules(RecordRules):
         ).first()
         if weighed is not None:
             raise Conflict(_l("This line is on a weigh ticket and stays."))
+
+
+def lines_locked(pickup: Pickup | None) -> Any | None:
+    """Why the lines of `pickup` no longer change (weighed: the ticket holds
+    them), or None."""
+    if pickup is not None and pickup.status not in (
+        "requested",
+        "scheduled",
+        "assessed",
+        "collected",
+    ):
+        return _l("Lines cannot change once the pickup is weighed.")
+    return None
 
 
 def pickup_lines(pickup: Pickup) -> list[PickupLine]:
@@ -529,6 +538,18 @@ class InspectionRules(RecordRules):
 
     def before_create(self, item: Inspection, user: Any) -> None:
         line = related(item, "weigh_line", WeighLine)
+        given = related(item, "pickup", Pickup)
+        if line is None and given is not None and given.status != "weighed":
+            # Opened from its pickup: the pickup's state decides first.
+            raise Conflict(
+                _l(
+                    "Inspect once the warehouse has finished weighing: pickup "
+                    "%(pickup)s is “%(status)s”.",
+                    pickup=given.number,
+                    status=label(PICKUP_STATUSES, given.status),
+                ),
+                field="weigh_line",
+            )
         if line is not None:
             done = db.session.scalars(
                 select(Inspection.number).where(Inspection.weigh_line_id == line.id)
@@ -787,16 +808,9 @@ class SettlementRules(RecordRules):
                 item.lines.append(price_line(SettlementLine(), item, inspection))
 
     def before_update(self, item: Settlement, user: Any) -> None:
-        status = previous(item, "status")
-        if status == "paid":
-            raise Conflict(PAID_IS_FINAL)
-        if status != "draft":
-            raise Conflict(
-                _l(
-                    "Only a draft settlement can be edited; void a "
-                    "confirmed one and settle again."
-                )
-            )
+        reason = settlement_locked(item)
+        if reason is not None:
+            raise Conflict(reason)
 
     def before_delete(self, item: Settlement, user: Any) -> None:
         if previous(item, "status") == "paid":
@@ -807,6 +821,40 @@ class SettlementRules(RecordRules):
                 "void it instead."
             )
         )
+
+
+def settlement_locked(settlement: Settlement) -> Any | None:
+    """Why a settlement no longer changes by editing (paid is final, a
+    confirmed one is voided and settled again), or None for a draft."""
+    status = previous(settlement, "status")
+    if status == "paid":
+        return PAID_IS_FINAL
+    if status != "draft":
+        return _l(
+            "Only a draft settlement can be edited; void a "
+            "confirmed one and settle again."
+        )
+    return None
+
+
+def settlement_lines_locked(
+    settlement: Settlement | None, by_hand: bool = False
+) -> Any | None:
+    """Why the lines of a settlement no longer change, or None. Lines typed
+    in (`by_hand`) are corrections and belong to adjusting entries only."""
+    if settlement is None:
+        return None
+    status = previous(settlement, "status")
+    if status == "paid":
+        return PAID_IS_FINAL
+    if status != "draft":
+        return _l("Only a draft settlement's lines can change.")
+    if by_hand and settlement.adjusts_id is None and settlement.adjusts is None:
+        return _l(
+            "A settlement's lines come from its inspections; lines "
+            "typed in belong to adjusting entries."
+        )
+    return None
 
 
 @register
@@ -846,23 +894,17 @@ class SettlementLineRules(RecordRules):
         settlement = related(item, "settlement", Settlement)
         if settlement is None:
             raise InvalidInput(_l("Choose the settlement."), field="settlement")
-        status = previous(settlement, "status")
-        if status == "paid":
-            raise Conflict(PAID_IS_FINAL)
-        if status != "draft":
-            raise Conflict(_l("Only a draft settlement's lines can change."))
+        reason = settlement_lines_locked(settlement)
+        if reason is not None:
+            raise Conflict(reason)
         return settlement
 
     @staticmethod
     def _by_hand(item: SettlementLine, settlement: Settlement) -> None:
         """Typed-in lines are corrections: adjusting entries only, may be negative."""
-        if settlement.adjusts_id is None and settlement.adjusts is None:
-            raise Conflict(
-                _l(
-                    "A settlement's lines come from its inspections; lines "
-                    "typed in belong to adjusting entries."
-                )
-            )
+        reason = settlement_lines_locked(settlement, by_hand=True)
+        if reason is not None:
+            raise Conflict(reason)
         if item.material is None and item.material_id is None:
             raise InvalidInput(_l("Choose the material."), field="material")
         net = number(item.net_kg, "net_kg", required=True, negative=True)
