@@ -6,15 +6,19 @@ import json
 from typing import Any
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
+from app.extensions import db
 from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Case, CaseAttachment, CaseLog
 from app.models.codes import KIND_SEVERITIES, LOG_KINDS, SEVERITIES
+from app.services.cases import review
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.clocks import record_clocks
 from app.ui.base import RecordView
@@ -54,6 +58,10 @@ class CaseLogView(RecordView):
     }
 
 
+class EvidenceListWidget(ListWidget):
+    template = "case/evidence_list.html"
+
+
 class CaseAttachmentView(RecordView):
     record_name = _l("Evidence file")
     datamodel = SQLAInterface(CaseAttachment)
@@ -65,6 +73,21 @@ class CaseAttachmentView(RecordView):
     land_on_created = False
     edit_columns = ["description"]
     base_order = ("id", "desc")
+
+    list_widget = EvidenceListWidget
+
+    def _get_list_widget(self, filters: Any, **kwargs: Any) -> Any:
+        """Evidence of closed cases is kept: no delete button on their files."""
+        widgets = super()._get_list_widget(filters=filters, **kwargs)
+        args = widgets["list"].template_args
+        pks = list(args.get("pks") or ())
+        rows = db.session.execute(
+            select(CaseAttachment.id, Case)
+            .join(Case, CaseAttachment.case_id == Case.id)
+            .where(CaseAttachment.id.in_(pks))
+        ).all()
+        args["locked"] = {pk for pk, case in rows if review.evidence_locked(case)}
+        return widgets
 
 
 def _severity_field() -> Any:

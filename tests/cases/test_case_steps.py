@@ -29,7 +29,16 @@ def advance(case: Case, *steps: tuple[str, str, dict]) -> Case:
     return case
 
 
+def investigate(case: Case) -> Case:
+    """What the review checks (seed 001 §5): findings, root cause, responsibility."""
+    case.findings = "调取派工记录和通话记录核实。"
+    case.root_cause = "派工路线安排不合理。"
+    case.responsibility = "company"
+    return case
+
+
 def to_in_progress(case: Case, department: str = "ops", owner: str = "ops") -> Case:
+    investigate(case)
     return advance(
         case,
         ("acknowledge", "cs", {"content": "已致电客户，告知处理流程和预计时间。"}),

@@ -30,6 +30,9 @@ def in_progress(severity: str = "major", department: str = "ops") -> Case:
     run(case, "acknowledge", "cs", content="已致电客户，告知处理流程。")
     dept = by_code(Department, department)
     run(case, "assign", "cs", department=str(dept.id), owner=str(user("ops").id))
+    # What the review checks (seed 001 §5).
+    case.findings, case.root_cause = "调取派工记录核实。", "派工路线安排不合理。"
+    case.responsibility = "company"
     run(case, "start", "ops")
     return case
 

@@ -126,7 +126,17 @@ def test_cases_work_with_redis_down_and_the_sweep_catches_up(
             201,
         )
         case_id = complaint["id"]
-        _ok(cs.put(f"/api/v1/case/{case_id}", json={"solution": "复磅并补差价"}))
+        _ok(
+            cs.put(
+                f"/api/v1/case/{case_id}",
+                json={
+                    "solution": "复磅并补差价",
+                    "findings": "复核地磅记录",
+                    "root_cause": "皮重录入错误",
+                    "responsibility": "company",
+                },
+            )
+        )
         for step, data in (
             ("acknowledge", {"content": "已致电客户"}),
             (

@@ -77,6 +77,8 @@ def test_closing_a_complaint_enqueues_its_follow_up(db, queues, work):
         ):
             CASE_FLOW.run(case, step, data, cs)
         case.solution = "补发货物并致歉"
+        case.findings, case.root_cause = "核对发货记录", "漏发一件"
+        case.responsibility = "company"
         CASE_FLOW.run(case, "submit", {"result": "已补发"}, cs)
         CASE_FLOW.run(case, "review", {}, cs)
         CASE_FLOW.run(case, "close", {"satisfaction": 4, "content": "已反馈"}, cs)

@@ -51,6 +51,8 @@ def handled_case(customer):
     run(case, "assign", department=str(case.department_id), owner=str(cs.id))
     run(case, "start")
     case.solution = "财务核对到账记录，当日补付，责任人：王会计"
+    case.findings, case.root_cause = "核对到账记录", "付款审批遗漏"
+    case.responsibility = "company"
     _db.session.commit()
     run(case, "submit", result="已核实并补付回收款 1,280.00 元")
     run(case, "review")

@@ -36,7 +36,7 @@ from app.models.codes import (
     SEVERITIES,
     label,
 )
-from app.services.cases import classification
+from app.services.cases import classification, review
 from app.services.cases.registration import add_log, open_case
 from app.services.clocks import record_clocks
 from app.services.core import events
@@ -169,6 +169,10 @@ def needs_approval(case: Case) -> bool:
 
 
 def _review_guard(case: Case) -> Any:
+    # Seed 001 §5: the review checks findings, root cause and responsibility.
+    refusal = review.facts_refusal(case)
+    if refusal is not None:
+        return refusal
     # The solution may have been changed in review (the approval is then void).
     if classification.approval_missing(case):
         return _l(
@@ -206,6 +210,11 @@ def _approve_guard(case: Case) -> Any:
 def _approve(case: Case, data: dict[str, Any], user: Any) -> None:
     case.solution_approved_at = now()
     case.solution_approved_by = user
+
+
+def _close_guard(case: Case) -> Any:
+    """Closing needs what the review checked (seed 001 §5)."""
+    return review.facts_refusal(case)
 
 
 def _close(case: Case, data: dict[str, Any], user: Any) -> None:
@@ -487,6 +496,7 @@ STEPS = (
             Ask("content", _l("Feedback given"), "textarea", required=True),
         ),
         apply=_close,
+        guard=_close_guard,
         icon="fa-flag-checkered",
         style="success",
     ),

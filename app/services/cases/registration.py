@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Case, CaseAttachment, CaseCategory, CaseLog, Customer, now
 from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
 from app.security.access import acting_as
-from app.services.cases import classification
+from app.services.cases import classification, review
 from app.services.clocks import record_clocks
 from app.services.core import events, records
 from app.services.core.errors import Conflict, InvalidInput
@@ -119,6 +119,7 @@ class CaseRules(RecordRules):
         # What the steps own (classification, approval) is not edited here.
         if classification.check_edit(item, user):
             record_clocks.recompute_case(item)
+        review.check_edit(item)
 
 
 @register
@@ -128,6 +129,9 @@ class AttachmentRules(RecordRules):
     def before_create(self, item: CaseAttachment, user: Any) -> None:
         if not item.file:
             raise InvalidInput(_l("Choose a file to upload."), field="file")
+
+    def before_delete(self, item: CaseAttachment, user: Any) -> None:
+        review.check_evidence_delete(item.case or db.session.get(Case, item.case_id))
 
 
 @register
