@@ -28,6 +28,7 @@ from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.core import db_limits, list_arguments, records, validation
+from app.services.core import errors as errors_
 from app.services.core.errors import DomainError
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
@@ -124,6 +125,10 @@ class RecordApi(ModelRestApi):
                 c for c in self.search_columns if c not in self.confidential_columns
             ]
         super().__init__()
+        # Masked columns are no sort keys either (the order would reveal them).
+        self.order_columns = [
+            c for c in self.order_columns if c not in self.confidential_columns
+        ]
 
     def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
         blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
@@ -265,6 +270,10 @@ class RecordApi(ModelRestApi):
         if isinstance(error, HTTPException) and error.code and error.code < 500:
             # The client's fault (a body over MAX_CONTENT_LENGTH: 413, bad JSON).
             return self.response(error.code, message=error.description)
+        refusal = errors_.database_refusal(error) if error is not None else None
+        if refusal is not None:
+            db.session.rollback()
+            return self.response(refusal.status, message=str(refusal))
         if error is not None and db_limits.is_timeout(error):
             from app.ui import errors
 

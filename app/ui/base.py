@@ -167,6 +167,12 @@ class RecordView(ModelView):
         super().__init__(**kwargs)
         _no_preselected_pickers(self.add_form, keep=self.preselected_pickers)
 
+    @property
+    def database_error_message(self) -> Any:  # type: ignore[override]
+        """FAB's edit shows "Database Error" when a save fails: say why."""
+        refusal = g.get("database_refusal")
+        return str(refusal) if refusal is not None else _l("Not saved.")
+
     # ----------------------------------------------------------------- set-up
     def _configure_columns(self, model: Any) -> None:
         """Derive select boxes, formatters and scoped pickers from the model."""
@@ -184,10 +190,19 @@ class RecordView(ModelView):
                 self.formatters_columns.setdefault(name, state_badge)
             if codes:
                 self.formatters_columns.setdefault(name, _code_formatter(codes))
-                required = not column.nullable and column.default is None
+                # NOT NULL: a choice is required (an empty one was a database
+                # error); a column default is the add form's preselection.
+                required = not column.nullable
+                fixed = column.default is not None and not callable(column.default.arg)
                 for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
                     extra.setdefault(
-                        name, _select(labels.get(name, name), codes, required)
+                        name,
+                        _select(
+                            labels.get(name, name),
+                            codes,
+                            required,
+                            default=column.default.arg if fixed else None,
+                        ),
                     )
                 self.search_form_extra_fields.setdefault(
                     name, _select(labels.get(name, name), codes, False)
@@ -459,8 +474,11 @@ class RecordView(ModelView):
 
     # -------------------------------------------------- scoping of FAB gaps
     def _get_list_widget(self, filters: Any, **kwargs: Any) -> Any:
-        """Searching by a masked column would reveal it: drop such filters."""
+        """Searching or sorting by a masked column would reveal it: drop such
+        filters and such an order."""
         if self.confidential_columns and not may_see_contact():
+            if kwargs.get("order_column") in self.confidential_columns:
+                kwargs["order_column"] = kwargs["order_direction"] = ""
             kept = filters.copy()
             pairs = [
                 (flt, value)
@@ -699,13 +717,16 @@ def number_validators(model: Any) -> dict[str, list[Any]]:
     return result
 
 
-def _select(title: Any, codes: dict[str, Any], required: bool) -> SelectField:
+def _select(
+    title: Any, codes: dict[str, Any], required: bool, default: Any = None
+) -> SelectField:
     choices = [(code, text) for code, text in codes.items()]
     if not required:
         choices = [("", "—"), *choices]
     return SelectField(
         title,
         choices=choices,
+        default=default,
         validators=[InputRequired()] if required else [Optional()],
         coerce=lambda v: v or None,
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.services.core import db_limits
@@ -43,9 +43,32 @@ def api_answer() -> Any:
     return jsonify(message=str(TIMEOUT_MESSAGE)), STATUS
 
 
-def _database_error(error: DBAPIError) -> Any:
-    if not db_limits.is_timeout(error):
+def _refused(error: SQLAlchemyError) -> Any:
+    """A write the database refused: its reason in words (400 or 409)."""
+    from app.services.core.errors import database_refusal
+
+    refusal = database_refusal(error)
+    if refusal is None:
         raise error
+    logger.warning(
+        "Request %s %s refused by the database", request.method, request.path
+    )
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        return jsonify(message=str(refusal)), refusal.status
+    appbuilder = current_app.appbuilder
+    page = render_template(
+        "errors/refused.html",
+        base_template=appbuilder.base_template,
+        appbuilder=appbuilder,
+        message=str(refusal),
+    )
+    return page, refusal.status
+
+
+def _database_error(error: SQLAlchemyError) -> Any:
+    if not db_limits.is_timeout(error):
+        return _refused(error)
     stopped(error)
     if request.path.startswith("/api/"):
         return api_answer()
@@ -60,4 +83,4 @@ def _database_error(error: DBAPIError) -> Any:
 
 
 def register(app: Flask) -> None:
-    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(SQLAlchemyError, _database_error)

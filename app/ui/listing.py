@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
@@ -52,6 +53,34 @@ class ListInterface(SQLAInterface):
         else:
             kind = cls
         return kind(given.obj, given.session)
+
+    # -- writes: a database refusal reaches the user as a clear message
+    # (app.services.core.errors.database_refusal), never the database's text.
+    def add(self, item: Any, commit: bool = True) -> None:
+        self._refused(super().add, item, commit)
+
+    def edit(self, item: Any, commit: bool = True) -> None:
+        self._refused(super().edit, item, commit)
+
+    def delete(self, item: Any, commit: bool = True) -> None:
+        self._refused(super().delete, item, commit)
+
+    def _refused(self, write: Any, item: Any, commit: bool) -> None:
+        from flask import g, has_request_context
+
+        from app.services.core.errors import database_refusal
+
+        try:
+            write(item, commit)
+        except Exception as error:
+            cause = error.__cause__ if isinstance(error, DatabaseException) else error
+            refusal = database_refusal(cause) if cause is not None else None
+            if refusal is None:
+                raise
+            self.session.rollback()
+            if has_request_context():
+                g.database_refusal = refusal  # the edit screen's message
+            raise refusal from error
 
     def show_relations(self, columns: list[str] | None) -> None:
         """Load these columns' many-to-one relations with the page's rows."""
@@ -134,5 +163,21 @@ def clean_list_arguments() -> None:
         request.args = ImmutableMultiDict(kept)
 
 
+def refuse_bad_bodies() -> Any:
+    """A body no view can take answers 400 before any view reads it."""
+    from flask import jsonify, request
+    from flask_babel import gettext
+
+    from app.services.core.list_arguments import body_problem
+
+    problem = body_problem(request)
+    if problem is None:
+        return None
+    if request.path.startswith("/api/"):
+        return jsonify(message=problem), 400
+    return gettext("The form holds characters that cannot be stored (NUL)."), 400
+
+
 def register(app: Any) -> None:
+    app.before_request(refuse_bad_bodies)
     app.before_request(clean_list_arguments)

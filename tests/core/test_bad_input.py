@@ -413,3 +413,106 @@ def test_web_list_page_size_is_capped(app, db, login):
     CaseFactory()
     reply = login("cs").get("/cases/list/?psize_CaseView=100000")
     assert reply.status_code == 200 and "测试工单" in page(reply)
+
+
+# ------------------------------------------------------- masked columns
+def test_masked_columns_are_no_sort_keys_for_roles_that_see_them_masked(db, login, api):
+    # Default order: code descending, i.e. the newest first.
+    for phone in ("13900000001", "13900000003", "13900000002"):
+        CustomerFactory(phone=phone, _as="qc")  # in QC's own scope
+
+    def positions(role: str, direction: str, shown: str) -> list[str]:
+        text = page(
+            login(role).get(
+                "/customers/list/",
+                query_string={
+                    "_oc_CustomerView": "phone",
+                    "_od_CustomerView": direction,
+                },
+            )
+        )
+        return [
+            end for _, end in sorted((text.index(shown + end), end) for end in "132")
+        ]
+
+    # A role that may see contact data sorts by phone.
+    assert positions("admin", "asc", "1390000000") == ["1", "2", "3"]
+    # QC sees phones masked (139****0001): the order stays the default one.
+    assert positions("qc", "asc", "139****000") == ["2", "3", "1"]
+    assert positions("qc", "desc", "139****000") == ["2", "3", "1"]
+    reply = api("warehouse").get(
+        "/api/v1/pickup/", query_string={"q": "(order_column:contact_phone)"}
+    )
+    assert reply.status_code == 400
+    reply = api("qc").get(
+        "/api/v1/customer/", query_string={"q": "(order_column:phone)"}
+    )
+    assert reply.status_code == 400
+
+
+# ------------------------------------------------ bodies and database refusals
+def test_deeply_nested_json_and_nul_bytes_are_400(db, api, login):
+    case = CaseFactory()
+    client = api("cs")
+    deep = "[" * 100_000 + "]" * 100_000
+    reply = client.put(
+        f"/api/v1/case/{case.id}", data=deep, content_type="application/json"
+    )
+    assert reply.status_code == 400
+    nested: object = "x"
+    for _ in range(50):
+        nested = {"a": nested}
+    reply = client.put(f"/api/v1/case/{case.id}", json={"title": "t", "x": nested})
+    assert reply.status_code == 400
+    reply = client.put(f"/api/v1/case/{case.id}", json={"title": "含\x00字符"})
+    assert reply.status_code == 400
+    reply = login("cs").post(
+        f"/cases/edit/{case.id}", data={"title": "含\x00字符", "version": "1"}
+    )
+    assert reply.status_code == 400
+    assert "NUL" in page(reply)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).title == case.title
+
+
+def test_empty_stage_on_the_case_edit_form_is_a_field_message(db, login):
+    case = CaseFactory()
+    browser = login("cs")
+    form = {
+        "customer": str(case.customer_id),
+        "kind": "complaint",
+        "severity": "general",
+        "category": str(case.category_id),
+        "channel": str(case.channel_id),
+        "stage": "",
+        "title": "改过的标题",
+        "description": case.description,
+        "version": str(case.version),
+    }
+    reply = browser.post(f"/cases/edit/{case.id}", data=form)
+    text = page(reply)
+    assert reply.status_code == 200
+    assert REQUIRED in text and "Database Error" not in text
+    assert "改过的标题" in text  # what was typed is kept
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).title == case.title
+
+
+def test_a_database_refusal_is_told_in_words(db):
+    from app.models import Channel
+    from app.services.core.errors import DomainError
+    from app.ui.listing import ListInterface
+
+    rows = ListInterface(Channel, db.session)
+    with pytest.raises(DomainError) as refused:
+        rows.add(Channel(code=None, name=None))  # NOT NULL: refused by the database
+    message = str(refused.value)
+    assert message.startswith("未保存") or message.startswith("Not saved")
+    assert "INSERT" not in message and "NULL" not in message
+    assert refused.value.status == 409
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite stores a code past its declared length
+    with pytest.raises(DomainError) as refused:
+        rows.add(Channel(code="x" * 500, name="过长"))  # DataError: value too long
+    assert "INSERT" not in str(refused.value)
+    assert refused.value.status in (400, 409)

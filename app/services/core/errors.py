@@ -41,3 +41,44 @@ class Conflict(DomainError):
     """The record is not in a state that allows this (e.g. already paid)."""
 
     status = 409
+
+
+def database_refusal(error: Exception) -> DomainError | None:
+    """What the user is told when the database refused a write: a clear
+    message and a status, never the database's own text (which can carry the
+    statement and its values). None when the error is not a refusal of the
+    data (a lost connection, a time limit: handled elsewhere)."""
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.services.core import db_limits
+
+    if isinstance(error, StaleDataError):
+        from app.services.core.records import STALE
+
+        return Conflict(STALE)
+    if isinstance(error, IntegrityError):
+        return Conflict(
+            _l(
+                "Not saved: the record conflicts with another one (it was changed "
+                "or is referenced meanwhile). Reload it and try again."
+            )
+        )
+    if isinstance(error, DataError):
+        return InvalidInput(
+            _l(
+                "Not saved: a value is outside what the field can hold (too large, "
+                "too precise or not allowed). Check the numbers and texts."
+            )
+        )
+    busy = "locked" in str(getattr(error, "orig", error)).lower()
+    if isinstance(error, OperationalError) and busy and not db_limits.is_timeout(error):
+        # SQLite: another request is writing the same data right now.
+        return Conflict(
+            _l(
+                "Not saved: somebody else is saving the same data right now. "
+                "Reload the record and try again."
+            )
+        )
+    return None

@@ -88,3 +88,48 @@ def page_size(value: str | None) -> int | None:
     if value is None or not DIGITS.fullmatch(value) or int(value) < 1:
         return None
     return min(int(value), MAX_PAGE_SIZE)
+
+
+MAX_JSON_DEPTH = 32
+
+
+def body_problem(request: Any) -> str | None:
+    """Why a request body is refused before any view reads it: a NUL
+    character in a form field or JSON text (PostgreSQL cannot store it), JSON
+    nested deeper than `MAX_JSON_DEPTH` or not JSON at all when it says so."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if request.is_json:
+        try:
+            payload = request.get_json(silent=False)
+        except Exception:  # malformed, or nested past the parser's recursion
+            return "the body is not valid JSON"
+        if not _shallow(payload, MAX_JSON_DEPTH):
+            return f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
+        if _has_nul(payload):
+            return "the JSON body holds a NUL character"
+        return None
+    for values in request.form.listvalues():
+        if any("\x00" in value for value in values):
+            return "a field holds a NUL character"
+    return None
+
+
+def _shallow(value: Any, room: int) -> bool:
+    if room < 0:
+        return False
+    if isinstance(value, dict):
+        return all(_shallow(v, room - 1) for v in value.values())
+    if isinstance(value, list):
+        return all(_shallow(v, room - 1) for v in value)
+    return True
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
