@@ -12,7 +12,12 @@ from wtforms import ValidationError
 from app.labels import LABELS
 from app.models import CustomerNotice, NoticeTemplate
 from app.services.notify.customer_notices import NOTICE_FLOW, template_error
-from app.ui.base import RecordView, ReferenceView, format_datetime
+from app.ui.base import (
+    RecordView,
+    ReferenceView,
+    format_datetime,
+    format_identifier,
+)
 
 NOTICE_LABELS = {
     **LABELS,
@@ -110,6 +115,8 @@ class NoticeTemplateView(ReferenceView):
     show_columns = [*add_columns, "changed_at", "changed_by"]
     base_order = ("id", "asc")
     validators_columns = {"subject": [_renders], "body": [_renders]}
+    # Jinja placeholders are names, shown as typed.
+    formatters_columns = {"subject": format_identifier, "body": format_identifier}
     description_columns = {
         "body": _l(
             "Placeholders: {{ customer.name }}, {{ case.number }}, {{ case.title }}, "
