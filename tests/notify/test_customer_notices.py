@@ -51,6 +51,9 @@ def handled_case(customer):
     run(case, "assign", department=str(case.department_id), owner=str(cs.id))
     run(case, "start")
     case.solution = "财务核对到账记录，当日补付，责任人：王会计"
+    case.findings = "回收款因账号录入错误被退回"
+    case.root_cause = "结算时客户银行账号录入有误"
+    case.responsibility = "company"
     case.findings, case.root_cause = "核对到账记录", "付款审批遗漏"
     case.responsibility = "company"
     _db.session.commit()
