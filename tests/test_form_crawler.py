@@ -53,6 +53,9 @@ LATIN_WORDS = """() => {
 # The audit trail shows recorded values as they were stored (free text of
 # every record type), so its words are not checked here.
 UNCHECKED = ("/auditlogview/",)
+# Add forms whose least input a rule refuses in the demo data, shown on the
+# form with the reason: every kind and severity already has its SLA policy.
+RULE_REFUSALS = {"/slapolicyview/add": "已存在"}
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")
 
@@ -65,6 +68,7 @@ class Crawl:
     # Forms refused before they are shown (the record no longer changes):
     # the clerk is sent back with the reason.
     refused_before: int = 0
+    rule_refusals: int = 0
     refusals: list[str] = field(default_factory=list)
     english: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
@@ -134,13 +138,18 @@ def _fill_required(who: Any, upload: Path) -> None:
             # A due time lies ahead; anything else happened just now.
             when = now() + dt.timedelta(days=1) if "due" in name else now()
             who.type(name, when.strftime("%Y-%m-%d %H:%M"))
-        elif kind == "date":
-            who.type(name, now().strftime("%Y-%m-%d"))
+        elif kind == "date" or control.get_attribute("data-format"):
+            who.type(name, _a_date(name).strftime("%Y-%m-%d"))
+            who.press("Escape")  # the calendar that opened with the typing
+        elif kind == "time":
+            who.type(name, "1730" if "end" in name else "0830")
         elif name == "year":
             who.type(name, "2030")
         elif "percent" in name:
             who.type(name, "50")
-        elif kind == "number" or re.search(r"kg|weight|price|amount|qty|rank", name):
+        elif kind == "number" or re.search(
+            r"kg|weight|price|amount|qty|rank|days", name
+        ):
             who.type(name, "1")
         elif "phone" in name:
             who.type(name, "13800001234")
@@ -150,6 +159,16 @@ def _fill_required(who: Any, upload: Path) -> None:
             who.type(name, "Crawl-pass-2026!")
         else:
             who.type(name, "巡检填写")
+
+
+def _a_date(name: str) -> dt.date:
+    """Today; a calendar day to add is a working day a week ahead (one the
+    calendar holds no entry for)."""
+    today = now().date()
+    if name != "day":
+        return today
+    ahead = today + dt.timedelta(days=7)
+    return ahead + dt.timedelta(days=(2 - ahead.weekday()) % 7)  # a Wednesday
 
 
 def _type_into_picker(who: Any, name: str) -> None:
@@ -193,7 +212,12 @@ def _save(crawl: Crawl, who: Any, url: str) -> None:
         if e.strip()
     ]]
     saved = who.page.locator(".alert-success").count() > 0
-    if errors or (_shape(who.path) == _shape(url) and not saved):
+    expected = RULE_REFUSALS.get(_shape(url))
+    if expected and _shape(who.path) == _shape(url) and any(
+        expected in e for e in errors
+    ):
+        crawl.rule_refusals += 1  # kept on the form, the reason at its field
+    elif errors or (_shape(who.path) == _shape(url) and not saved):
         crawl.refusals.append(f"{url} -> {who.path}: {errors}")
     crawl.english_words(who)
 
@@ -206,11 +230,13 @@ def _forms_of(who: Any) -> list[str]:
     ]
 
 
-# FAB's own security screens (users, roles, groups, login statistics) still
-# show role names, help texts and chart labels in English, and three
-# reference-data add forms need values the crawler cannot guess.
+# Admin's reference-data add forms still meet refusals (work window times in
+# a time box, a payment term's basis not starred though a rule requires it),
+# a duplicate KPI target reaches the database's unique constraint (its English
+# error is flashed), a pickup log shows "None", and the internal system
+# account's edit form lacks a surname and a role.
 ADMIN_GAPS = pytest.mark.xfail(
-    strict=True, reason="FAB security screens not yet in Chinese"
+    strict=True, reason="admin reference forms and the system account"
 )
 
 
@@ -266,7 +292,8 @@ def test_every_form_of_every_role(demo_db, person, role, capsys):
         print(
             f"\ncrawler {role}: {crawl.pages} pages, {crawl.forms} forms "
             f"({crawl.saved} saved, {crawl.refused_before} refused before "
-            f"the form with the reason), {len(crawl.refusals)} refusals, "
+            f"the form with the reason, {crawl.rule_refusals} kept on the form "
+            f"by a rule), {len(crawl.refusals)} refusals, "
             f"{len(crawl.english)} pages with English"
         )
         for problem in [*crawl.refusals, *crawl.english]:

@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import JWTManager, get_jwt_identity, jwt_required
 from flask_login import current_user as login_user_proxy
+from markupsafe import Markup
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
@@ -76,6 +77,11 @@ def _plain(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _identifier(value: Any) -> Any:
+    """A sign-in name is an identifier, shown as it is."""
+    return Markup('<span translate="no">{}</span>').format(_plain(value))
+
+
 def _role_query() -> Any:
     return db.session.query(current_app.appbuilder.sm.role_model)
 
@@ -103,6 +109,7 @@ class AppUserDBModelView(UserDBModelView):
         "department": _l("Cases and pickups of this department are the user's."),
     }
     formatters_columns = {
+        "username": _identifier,
         "roles": _roles_text,
         "active": _yes_no,
         "is_department_head": _yes_no,

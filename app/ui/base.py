@@ -676,7 +676,7 @@ class RefusalKeepsForm:
         return self._get_add_widget(form=form, exclude_cols=[])  # type: ignore[attr-defined]
 
 
-class ReferenceView(RecordView):
+class ReferenceView(RefusalKeepsForm, RecordView):
     """Reference data: every signed-in user reads, admins change."""
 
     class_permission_name = "ReferenceData"

@@ -17,13 +17,38 @@ from app.extensions import db
 from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Case, CaseAttachment, CaseLog
-from app.models.codes import KIND_SEVERITIES, LOG_KINDS, SEVERITIES
+from app.models.codes import (
+    CASE_STATUSES,
+    KIND_SEVERITIES,
+    LOG_KINDS,
+    SEVERITIES,
+    label,
+)
 from app.services.cases import review
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.clocks import record_clocks
 from app.ui.base import RecordView
 
 MANUAL_LOG_KINDS = {k: v for k, v in LOG_KINDS.items() if k in ("contact", "internal")}
+
+
+# Log actions that are not steps of the case workflow.
+LOG_ACTIONS = {
+    "register": _l("Registered"),
+    "approval_void": _l("Approval void"),
+}
+
+
+def log_action(value: str | None) -> Any:
+    """A log entry's action as the clerk calls it: the step's name."""
+    if not value:
+        return ""
+    step = CASE_FLOW.get(value)
+    return step.label if step is not None else LOG_ACTIONS.get(value, value)
+
+
+def case_status(value: str | None) -> str:
+    return label(CASE_STATUSES, value)
 
 
 class CaseLogView(RecordView):
@@ -48,6 +73,11 @@ class CaseLogView(RecordView):
     add_columns = ["case", "kind", "channel", "content"]
     edit_columns = []
     land_on_created = False
+    formatters_columns = {
+        "action": log_action,
+        "from_status": case_status,
+        "to_status": case_status,
+    }
     base_order = ("id", "desc")
     add_form_extra_fields = {
         "kind": SelectField(
