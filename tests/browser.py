@@ -292,8 +292,10 @@ class Person:
             if searched.count():
                 # Results come from the server: wait for those of what was typed.
                 with self.page.expect_response(
-                    lambda r: "/pick/" in r.url
-                    and parse_qs(urlsplit(r.url).query).get("q") == [search]
+                    lambda r: (
+                        "/pick/" in r.url
+                        and parse_qs(urlsplit(r.url).query).get("q") == [search]
+                    )
                 ):
                     box.press_sequentially(search)
             else:

@@ -81,6 +81,12 @@ class Crawl:
             self.english.append(f"{who.path}: {sorted(words)}")
 
 
+# Where a page tells the person their input was refused.
+REFUSAL_SELECTOR = (
+    ".alert-danger, .alert-warning, .has-error .help-block, .help-block.error"
+)
+
+
 def _links(who: Any, pattern: str) -> list[str]:
     hrefs = who.page.eval_on_selector_all(
         "a[href]", "els => els.map(e => e.getAttribute('href'))"
@@ -204,17 +210,20 @@ def _save(crawl: Crawl, who: Any, url: str) -> None:
     button.click()
     who.page.wait_for_load_state()
     crawl.saved += 1
-    errors = [*invalid, *[
-        e.strip()
-        for e in who.page.locator(
-            ".alert-danger, .alert-warning, .has-error .help-block, .help-block.error"
-        ).all_inner_texts()
-        if e.strip()
-    ]]
+    errors = [
+        *invalid,
+        *[
+            e.strip()
+            for e in who.page.locator(REFUSAL_SELECTOR).all_inner_texts()
+            if e.strip()
+        ],
+    ]
     saved = who.page.locator(".alert-success").count() > 0
     expected = RULE_REFUSALS.get(_shape(url))
-    if expected and _shape(who.path) == _shape(url) and any(
-        expected in e for e in errors
+    if (
+        expected
+        and _shape(who.path) == _shape(url)
+        and any(expected in e for e in errors)
     ):
         crawl.rule_refusals += 1  # kept on the form, the reason at its field
     elif errors or (_shape(who.path) == _shape(url) and not saved):

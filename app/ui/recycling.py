@@ -65,8 +65,8 @@ class PickupLineView(RecordView):
     base_order = ("id", "asc")
 
     def refused_before_form(self, item: PickupLine | None) -> Any:
-        pickup = item.pickup if item is not None else self.given_record(
-            "pickup", "pickup"
+        pickup = (
+            item.pickup if item is not None else self.given_record("pickup", "pickup")
         )
         reason = lines_locked(pickup)
         if reason is None:

@@ -10,9 +10,11 @@ from tests.factories import CustomerFactory, user
 
 def _customers(db):
     sales = user("sales")
-    other = db.session.query(Department).filter(
-        Department.id != sales.department_id
-    ).first()
+    other = (
+        db.session.query(Department)
+        .filter(Department.id != sales.department_id)
+        .first()
+    )
     theirs = CustomerFactory(name="华新再生资源", sales_rep_id=sales.id)
     hidden = CustomerFactory(name="远方金属回收", department_id=other.id)
     assert pickers.get("customer", theirs.id, sales) is not None

@@ -82,7 +82,15 @@ def test_closing_a_complaint_enqueues_its_follow_up(db, queues, work):
         CASE_FLOW.run(case, "submit", {"result": "已补发"}, cs)
         CASE_FLOW.run(case, "review", {}, cs)
         CASE_FLOW.run(case, "close", {"satisfaction": 4, "content": "已反馈"}, cs)
-    assert Queue("default", connection=queues.connection).count == 1
+    queued = [
+        job.func_name for job in Queue("default", connection=queues.connection).jobs
+    ]
+    # one follow-up job; the customer's notices of each step have their own
+    assert queued.count("app.jobs.tasks.followups_for_case") == 1
+    assert set(queued) <= {
+        "app.jobs.tasks.followups_for_case",
+        "app.jobs.notices.deliver_customer_notices",
+    }
     work()
     visit = db.session.scalars(select(FollowUp)).one()
     assert visit.case_id == case.id and visit.source == "case"
