@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import prison
+from werkzeug.exceptions import RequestEntityTooLarge
 
 MAX_PAGE_SIZE = 100  # rows on one page, screens and API
 MAX_OFFSET = 2**31 - 1  # page × page size
@@ -102,6 +103,8 @@ def body_problem(request: Any) -> str | None:
     if request.is_json:
         try:
             payload = request.get_json(silent=False)
+        except RequestEntityTooLarge:
+            raise  # answered 413 by its own handler
         except Exception:  # malformed, or nested past the parser's recursion
             return "the body is not valid JSON"
         if not _shallow(payload, MAX_JSON_DEPTH):
