@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from app.models import Case, Customer
 from app.security.access import acting_as
@@ -152,3 +153,50 @@ def test_api_bad_version_is_400(db, api):
             f"/api/v1/customer/{customer.id}", json=body, headers=headers
         )
         assert answer.status_code == 400, answer.get_json()
+
+
+def test_the_same_step_sent_at_once_is_taken_once_and_refused_in_words(app, db, api):
+    """Six clerks press 提交 on one case at the same instant: one is taken,
+    the others are told (409 or 400), none meets a server error. SQLite
+    serialises the writers ("database is locked"), PostgreSQL row-locks them."""
+    case = CaseFactory()
+    cs = user("cs")
+    with acting_as(cs):
+        for step, data in (
+            ("acknowledge", {"content": "已联系客户"}),
+            ("assign", {"department": str(case.department_id), "owner": str(cs.id)}),
+            ("start", {}),
+        ):
+            CASE_FLOW.run(case, step, data, cs)
+        case.solution = "补发货物并致歉"
+        case.findings, case.root_cause = "核对发货记录", "漏发一件"
+        case.responsibility = "company"
+        db.session.commit()
+    case_id = case.id
+    clients = [api("cs") for _ in range(6)]
+    barrier = threading.Barrier(len(clients), timeout=30)
+    answers: list[tuple[int, object]] = []
+
+    def press(client) -> None:
+        barrier.wait()
+        answer = client.post(
+            f"/api/v1/case/{case_id}/step/submit", json={"result": "已补发"}
+        )
+        answers.append((answer.status_code, answer.get_json(silent=True)))
+
+    threads = [threading.Thread(target=press, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    codes = sorted(code for code, _ in answers)
+    assert len(codes) == len(clients)
+    assert codes.count(200) == 1, answers
+    assert set(codes) <= {200, 400, 409}, answers
+    for code, body in answers:
+        if code != 200:
+            message = str((body or {}).get("message", ""))
+            assert message and "sqlite" not in message.lower(), body
+            assert "select" not in message.lower(), body
+    db.session.expire_all()
+    assert db.session.get(Case, case_id).status != "in_progress"
