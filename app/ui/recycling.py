@@ -33,7 +33,7 @@ from app.services.recycling.recycling_rules import (
     settlement_locked,
 )
 from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
-from app.ui.base import RecordView
+from app.ui.base import RecordView, RefusalKeepsForm
 from app.ui.cases import CaseView
 
 
@@ -83,7 +83,7 @@ class PickupLogView(RecordView):
     base_order = ("id", "asc")
 
 
-class WeighLineView(RecordView):
+class WeighLineView(RefusalKeepsForm, RecordView):
     record_name = _l("Weigh line")
     datamodel = SQLAInterface(WeighLine)
     class_permission_name = "WeighLine"

@@ -516,3 +516,26 @@ def test_a_database_refusal_is_told_in_words(db):
         rows.add(Channel(code="x" * 500, name="过长"))  # DataError: value too long
     assert "INSERT" not in str(refused.value)
     assert refused.value.status in (400, 409)
+
+
+def test_weight_beyond_the_column_stays_on_the_form_at_its_field(db, login):
+    ticket = WeighTicketFactory(_as="warehouse")
+    from app.models import Material
+
+    paper = db.session.query(Material).filter_by(code="paper-cardboard").one()
+    before = count(db, WeighLine)
+    response = login("warehouse").post(
+        "/weighlineview/add",
+        data={
+            "ticket": str(ticket.id),
+            "material": str(paper.id),
+            "gross_kg": "1234567890",
+            "tare_kg": "12",
+        },
+    )
+    assert response.status_code == 200  # the form again, not a redirect
+    text = page(response)
+    assert 'value="1234567890"' in text  # what was typed is kept
+    assert "整数部分最多 9 位" in text
+    assert "weigh_line" not in text and "INSERT" not in text
+    assert count(db, WeighLine) == before
