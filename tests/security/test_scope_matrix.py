@@ -346,6 +346,7 @@ def test_form_naming_an_out_of_scope_record_is_refused_at_the_field(
             "severity": "general",
             "category": by_code(CaseCategory, "delivery").id,
             "channel": 1,
+            "stage": "other",
             "title": "迟到",
             "description": "司机迟到两小时",
             "pickup": hidden.id,
