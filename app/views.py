@@ -6,7 +6,12 @@ from flask_appbuilder import AppBuilder
 
 from app.api import APIS
 from app.ui.audit import AuditLogView
-from app.ui.cases import CaseAttachmentView, CaseLogView, CaseView
+from app.ui.cases import (
+    ApprovalQueueView,
+    CaseAttachmentView,
+    CaseLogView,
+    CaseView,
+)
 from app.ui.customers import CustomerContactView, CustomerView
 from app.ui.finance import (
     OverdueTaskView,
@@ -63,6 +68,7 @@ MENU_VIEWS = {
     "NoticeTemplates": NoticeTemplateView,
     "Customer": CustomerView,
     "Case": CaseView,
+    "ApprovalQueue": ApprovalQueueView,
     "FollowUp": FollowUpView,
     "ImprovementAction": ImprovementActionView,
     "Dashboard": DashboardView,

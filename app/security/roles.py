@@ -288,6 +288,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "BusinessStatistics": R,
         # Level-2 escalations (预警升级至管理层) go to holders of this right.
         "Escalation": ("receive",),
+        # The queue of major complaints' solutions to approve (seed 001 §5).
+        "SolutionApproval": ("read",),
     },
 }
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask import redirect, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
@@ -24,7 +27,7 @@ from app.models.codes import (
     SEVERITIES,
     label,
 )
-from app.services.cases import review
+from app.services.cases import approvals, review
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.clocks import record_clocks
 from app.ui.base import RecordView
@@ -311,3 +314,48 @@ class CaseView(RecordView):
         "category": _l("Routes the case to the category's department."),
         "received_at": _l("When the customer contacted us; empty = now."),
     }
+
+
+class WaitingForApproval(BaseFilter):
+    """FAB base filter: major complaints whose solution waits for approval."""
+
+    name = "approval"
+    arg_name = "approval"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        return query.filter(approvals.waiting_clause())
+
+
+class ApprovalQueueView(RecordView):
+    """Management's approval queue (seed 001 §5): the major complaints whose
+    written solution waits for approval, the one due soonest first. A row
+    opens the case, where the solution is approved (批准方案) or sent back."""
+
+    record_name = _l("Service case")
+    datamodel = SQLAInterface(Case)
+    class_permission_name = "SolutionApproval"
+    route_base = "/approvals"
+    list_title = _l("Solutions awaiting approval")
+    base_permissions = ["can_read"]
+    list_columns = [
+        "number",
+        "urgent",
+        "title",
+        "customer",
+        "department",
+        "owner",
+        "status",
+        "resolution_due_at",
+        "resolution_state",
+    ]
+    search_columns = ["number", "title"]
+    order_columns = ["number", "resolution_due_at"]
+    base_order = ("resolution_due_at", "asc")
+    base_filters = [["id", WaitingForApproval, lambda: None]]
+    formatters_columns = {"urgent": urgent_badge}
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk: Any) -> Any:
+        item = self._scoped_item(pk)
+        return redirect(url_for("CaseView.show", pk=item.id))

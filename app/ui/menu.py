@@ -39,6 +39,12 @@ MENU: tuple[Category, ...] = (
                 "fa-envelope-o",
                 "CustomerNotice",
             ),
+            Item(
+                "ApprovalQueue",
+                _l("Solutions awaiting approval"),
+                "fa-gavel",
+                "SolutionApproval",
+            ),
         ),
     ),
     Category(

@@ -36,7 +36,11 @@ from app.models.codes import (
     SEVERITIES,
     label,
 )
-from app.services.cases import classification, review
+from app.services.cases import (
+    approvals,  # noqa: F401 - Management alerts (session hooks)
+    classification,
+    review,
+)
 from app.services.cases.registration import add_log, open_case
 from app.services.clocks import record_clocks
 from app.services.core import events
