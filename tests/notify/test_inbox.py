@@ -53,3 +53,23 @@ def test_someone_elses_alert_does_not_open(db, login):
     alert = db.session.scalars(select(Notification)).first()
     response = login("finance").get(f"/notificationview/open/{alert.id}")
     assert response.headers["Location"].endswith("/notificationview/list/")
+
+
+def test_the_unread_badge_leaves_out_withdrawn_alerts(db):
+    from sqlalchemy import update
+
+    from app.services.notify import inbox
+
+    case = CaseFactory()
+    deadline_check.check_deadlines(case.response_due_at + dt.timedelta(minutes=1))
+    cs = user("cs")
+    standing = inbox.unread_count(cs.id)
+    assert standing >= 1
+    # The deadline is recomputed later (a day off entered): the alert is history.
+    db.session.execute(
+        update(Notification)
+        .where(Notification.record_id == case.id)
+        .values(withdrawn_at=dt.datetime.now(dt.UTC))
+    )
+    db.session.commit()
+    assert inbox.unread_count(cs.id) == 0

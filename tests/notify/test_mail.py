@@ -119,3 +119,17 @@ def test_stale_alerts_are_not_mailed(db, smtp):
     result = mail.deliver_pending()
     assert (result.sent, result.expired) == (0, 2)
     assert smtp.messages == []
+
+
+def test_withdrawn_alerts_are_not_mailed(db, smtp):
+    """A breach withdrawn by a recomputed deadline (a day off added late) no
+    longer holds: it stays in the inbox's history but is never e-mailed."""
+    breach_case()
+    db.session.execute(
+        update(Notification).values(withdrawn_at=dt.datetime.now(dt.UTC))
+    )
+    db.session.commit()
+    result = mail.deliver_pending()
+    assert (result.sent, result.withdrawn) == (0, 2)
+    assert smtp.messages == []
+    assert mail.deliver_pending().withdrawn == 0  # settled once

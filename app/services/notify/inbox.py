@@ -28,9 +28,17 @@ def mark_read(notification_ids: list[int]) -> int:
 
 
 def unread_count(user_id: int) -> int:
-    stmt = select(func.count()).where(
-        NotificationRecipient.user_id == user_id,
-        NotificationRecipient.read_at.is_(None),
+    """The navbar's badge: unread alerts that still stand (an alert withdrawn
+    because its deadline was recomputed is history, not work)."""
+    stmt = (
+        select(func.count())
+        .select_from(NotificationRecipient)
+        .join(Notification, Notification.id == NotificationRecipient.notification_id)
+        .where(
+            NotificationRecipient.user_id == user_id,
+            NotificationRecipient.read_at.is_(None),
+            Notification.withdrawn_at.is_(None),
+        )
     )
     return db.session.execute(stmt).scalar_one()
 

@@ -39,6 +39,7 @@ class Delivery:
     sent: int = 0
     failed: int = 0
     expired: int = 0
+    withdrawn: int = 0
 
 
 def configured() -> bool:
@@ -149,6 +150,11 @@ def deliver_pending(limit: int = 200) -> Delivery:
         unreachable: str | None = None
         try:
             for delivery, notification, user in rows:
+                if notification.withdrawn_at is not None:
+                    # Its deadline was recomputed before the mail went out.
+                    _fail(delivery.id, "预警已撤回（时限已重算），不再发送")
+                    result.withdrawn += 1
+                    continue
                 if not (user.email or "").strip() or unreachable:
                     _fail(delivery.id, unreachable or "无邮箱地址")
                     result.failed += 1
