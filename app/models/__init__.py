@@ -19,9 +19,9 @@ from app.models.cases import (
     CaseRating,
     CaseRound,
 )
-from app.models.customers import Customer, CustomerContact
+from app.models.customers import Customer, CustomerContact, GradeProposal
 from app.models.finance import OverdueTask, Statement
-from app.models.followups import FollowUp, ImprovementAction
+from app.models.followups import FollowUp, ImprovementAction, ServiceAcceptance
 from app.models.notices import CustomerNotice, NoticeTemplate
 from app.models.recycling import (
     Inspection,
@@ -40,6 +40,7 @@ from app.models.reference import (
     CalendarYear,
     CaseCategory,
     Channel,
+    CustomerGrade,
     CustomerType,
     Department,
     FollowUpRule,
@@ -82,11 +83,13 @@ __all__ = [
     "Channel",
     "Customer",
     "CustomerContact",
+    "CustomerGrade",
     "CustomerNotice",
     "CustomerType",
     "Department",
     "FollowUp",
     "FollowUpRule",
+    "GradeProposal",
     "ImprovementAction",
     "Inspection",
     "JobRun",
@@ -105,6 +108,7 @@ __all__ = [
     "PickupLog",
     "PriceListItem",
     "Reweigh",
+    "ServiceAcceptance",
     "Setting",
     "Settlement",
     "SettlementLine",

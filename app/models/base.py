@@ -150,6 +150,7 @@ LOG_TEXT = 10000  # a communication-log entry (a step joins several answers)
 MONEY = Numeric(14, 2)
 UNIT_PRICE = Numeric(14, 4)
 WEIGHT = Numeric(12, 3)
+VOLUME = Numeric(16, 3)  # kilograms summed over many weigh lines
 PERCENT = Numeric(5, 2)
 
 

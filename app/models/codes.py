@@ -245,6 +245,13 @@ FOLLOWUP_SOURCES: Codes = {
     "manual": _l("Manual"),
 }
 
+GRADE_PROPOSAL_STATUSES: Codes = {
+    "proposed": _l("Proposed"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+    "superseded": _l("Superseded"),
+}
+
 FOLLOWUP_TRIGGERS: Codes = {
     "case_closed": _l("Case closed"),
     "pickup_settled": _l("Pickup settled"),

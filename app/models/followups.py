@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +24,7 @@ from app.models.base import (
     BoundedText,
     DeadlineChecked,
     Stamped,
+    StoredFile,
     Versioned,
     next_check_index,
 )
@@ -169,3 +171,49 @@ class ImprovementAction(DeadlineChecked, Versioned, Stamped, Model):
 
     def __repr__(self) -> str:
         return self.number
+
+
+class ServiceAcceptance(Stamped, Model):
+    """The customer's on-site acceptance (服务验收) of a pickup or an after-sales
+    service: who signed, when, the rating (1-5) and a photo of the signed ticket.
+
+    Seed 004 第十五条: after the service the customer checks its quality,
+    attitude and timeliness and signs when satisfied. A signed acceptance's
+    rating counts in the satisfaction KPI; an unsigned one (the customer
+    refused or was absent) is recorded with the reason and counts nothing.
+    One per pickup or after-sales case.
+    """
+
+    __tablename__ = "service_acceptance"
+    __table_args__ = (
+        CheckConstraint("(pickup_id IS NULL) <> (case_id IS NULL)", name="one_source"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint(
+            "NOT signed OR (rating IS NOT NULL AND signed_by IS NOT NULL)",
+            name="signed_complete",
+        ),
+        UniqueConstraint("pickup_id", name="uq_acceptance_pickup"),
+        UniqueConstraint("case_id", name="uq_acceptance_case"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pickup_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    # The customer signed the ticket (客户签字确认); False: refused or absent.
+    signed: Mapped[bool] = mapped_column(Boolean, default=True)
+    signed_by: Mapped[str | None] = mapped_column(String(50))
+    accepted_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, index=True)
+    rating: Mapped[int | None] = mapped_column(Integer, info={"max": 5})
+    comment: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    photo: Mapped[str | None] = mapped_column(StoredFile)
+
+    pickup: Mapped[Pickup | None] = relationship(Pickup)
+    case: Mapped[Case | None] = relationship(Case)
+    customer: Mapped[Customer] = relationship(Customer)
+    department: Mapped[Department] = relationship(Department)
+
+    def __repr__(self) -> str:
+        source = self.pickup or self.case
+        return str(source) if source is not None else ""

@@ -23,6 +23,7 @@ from app.models.base import (
     NOTE_TEXT,
     PERCENT,
     UNIT_PRICE,
+    VOLUME,
     AwareDateTime,
     BoundedText,
     Stamped,
@@ -97,6 +98,46 @@ class AppUser(User):
         return self.username == "system"
 
 
+class CustomerGrade(Stamped, Model):
+    """Customer grade (客户分级 A/B/C/D) with the criteria it is given by.
+
+    Seed 003 公司客户服务办法 第四条(1): customers are graded A-D by nature,
+    scale, sales volume and business trend (also 供电 第五条: different service
+    policies per class). Nature, scale and trend are criteria written out for
+    the clerk; the monthly regrading proposal (app.services.customers.grading)
+    applies the measurable ones: at least `min_volume_kg` kilograms over the
+    last 12 months and at most `max_complaints` complaints in them. `rank` 1 is
+    the best grade; a customer meeting no grade's figures gets the last one.
+    """
+
+    __tablename__ = "customer_grade"
+    __table_args__ = (
+        CheckConstraint("rank BETWEEN 1 AND 99", name="rank"),
+        CheckConstraint(
+            "min_volume_kg IS NULL OR min_volume_kg >= 0", name="min_volume"
+        ),
+        CheckConstraint(
+            "max_complaints IS NULL OR max_complaints >= 0", name="max_complaints"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    rank: Mapped[int] = mapped_column(Integer, unique=True, info={"max": 99})
+    # Criteria (seed 003 第四条(1)): 性质, 规模, 销售额, 经营发展趋势.
+    nature: Mapped[str | None] = mapped_column(String(300))
+    scale: Mapped[str | None] = mapped_column(String(300))
+    min_volume_kg: Mapped[Decimal | None] = mapped_column(VOLUME)
+    max_complaints: Mapped[int | None] = mapped_column(Integer)
+    trend: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+
+    def __repr__(self) -> str:
+        return self.name
+
+
 class CustomerType(Model):
     __tablename__ = "customer_type"
 
@@ -146,7 +187,13 @@ class SlaPolicy(Stamped, Model):
 
     __tablename__ = "sla_policy"
     __table_args__ = (
-        UniqueConstraint("kind", "severity", "customer_type_id", name="uq_sla_match"),
+        UniqueConstraint(
+            "kind",
+            "severity",
+            "customer_type_id",
+            "customer_grade_id",
+            name="uq_sla_match",
+        ),
         CheckConstraint(check_in("kind", SLA_KINDS), name="kind"),
         CheckConstraint(check_in("severity", SEVERITIES), name="severity"),
         CheckConstraint(
@@ -191,6 +238,10 @@ class SlaPolicy(Stamped, Model):
     kind: Mapped[str] = mapped_column(String(20), info={"codes": SLA_KINDS})
     severity: Mapped[str] = mapped_column(String(20), info={"codes": SEVERITIES})
     customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("customer_type.id"))
+    # A grade's own targets (e.g. shorter ones for A customers), seed 003 第四条.
+    customer_grade_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_grade.id")
+    )
     name: Mapped[str] = mapped_column(String(100))
     # Response target; NULL amount and unit = no response target.
     response_amount: Mapped[int | None] = mapped_column(Integer)
@@ -214,6 +265,7 @@ class SlaPolicy(Stamped, Model):
     source: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
     customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
+    customer_grade: Mapped[CustomerGrade | None] = relationship(CustomerGrade)
 
     def __repr__(self) -> str:
         return self.name
@@ -397,6 +449,10 @@ class FollowUpRule(Model):
         String(20), info={"codes": CASE_KINDS}
     )
     customer_type_id: Mapped[int | None] = mapped_column(ForeignKey("customer_type.id"))
+    # Only customers of this grade (e.g. a shorter visit interval for A).
+    customer_grade_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_grade.id")
+    )
     delay_amount: Mapped[int] = mapped_column(Integer, default=0)
     delay_unit: Mapped[str] = mapped_column(
         String(20), default="working_days", info={"codes": DELAY_UNITS}
@@ -405,6 +461,7 @@ class FollowUpRule(Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
+    customer_grade: Mapped[CustomerGrade | None] = relationship(CustomerGrade)
     department: Mapped[Department] = relationship(Department)
 
     def __repr__(self) -> str:

@@ -25,6 +25,7 @@ from app.models import (
     CustomerContact,
     CustomerNotice,
     FollowUp,
+    GradeProposal,
     ImprovementAction,
     Inspection,
     Notification,
@@ -34,6 +35,7 @@ from app.models import (
     PickupLine,
     PickupLog,
     Reweigh,
+    ServiceAcceptance,
     Settlement,
     SettlementLine,
     Statement,
@@ -129,6 +131,23 @@ def _inspection_rule(user: Any) -> Clause:
     return clause
 
 
+def _grade_proposal_rule(user: Any) -> Clause:
+    """A regrading proposal is the customer's sales rep's to decide (seed 003
+    第四条): a clerk sees those of the customers they represent."""
+    theirs = select(Customer.id).where(Customer.sales_rep_id == user.id)
+    return GradeProposal.customer_id.in_(theirs)
+
+
+def _acceptance_rule(user: Any) -> Clause:
+    """An on-site acceptance: its department's, its author's, or that of a
+    pickup or case the user sees."""
+    return or_(
+        _department_rule(ServiceAcceptance)(user),
+        _child_rule(ServiceAcceptance, "pickup_id", Pickup)(user),
+        _child_rule(ServiceAcceptance, "case_id", Case)(user),
+    )
+
+
 def _notification_rule(user: Any) -> Clause:
     mine = select(NotificationRecipient.notification_id).where(
         NotificationRecipient.user_id == user.id
@@ -166,6 +185,8 @@ RULES[PickupLog] = _child_rule(PickupLog, "pickup_id", Pickup)
 RULES[WeighLine] = _child_rule(WeighLine, "ticket_id", WeighTicket)
 RULES[Reweigh] = _child_rule(Reweigh, "weigh_line_id", WeighLine)
 RULES[SettlementLine] = _child_rule(SettlementLine, "settlement_id", Settlement)
+RULES[GradeProposal] = _grade_proposal_rule
+RULES[ServiceAcceptance] = _acceptance_rule
 
 
 def _delivery_rule(user: Any) -> Clause:

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import (
     CaseCategory,
     Channel,
+    CustomerGrade,
     CustomerType,
     Department,
     FollowUpRule,
@@ -252,6 +253,43 @@ FOLLOWUP_RULES = [
     ),
 ]
 
+# Customer grades (客户分级), seed 003 公司客户服务办法 第四条(1): by nature,
+# scale, volume (kg received or sold over 12 months) and trend; code, name,
+# rank, nature, scale, minimum volume kg, maximum complaints, trend.
+CUSTOMER_GRADES = [
+    (
+        "A",
+        "A类（重点客户）",
+        1,
+        "长期合作、规模化回收或采购企业",
+        "年回收/采购量大，设施齐全",
+        "500000",
+        1,
+        "业务量稳定或增长",
+    ),
+    (
+        "B",
+        "B类（重要客户）",
+        2,
+        "稳定合作企业",
+        "中等规模",
+        "100000",
+        2,
+        "业务量基本稳定",
+    ),
+    ("C", "C类（一般客户）", 3, "一般合作客户", "小规模", "10000", None, "业务量波动"),
+    (
+        "D",
+        "D类（潜在/零散客户）",
+        4,
+        "零散或临时客户",
+        "规模小或不定期",
+        None,
+        None,
+        "业务量下降或偶发",
+    ),
+]
+
 # kpi, target %, lower is better (the seeds leave targets as [X] %)
 KPI_TARGETS = [
     ("complaint_timeliness", "95", False),
@@ -338,6 +376,20 @@ def seed_reference(year: int | None = None) -> None:
     }
     for code, name in CHANNELS:
         _get_or_add(Channel, {"code": code}, {"name": name})
+    for code, name, rank, nature, scale, volume, complaints, trend in CUSTOMER_GRADES:
+        _get_or_add(
+            CustomerGrade,
+            {"code": code},
+            {
+                "name": name,
+                "rank": rank,
+                "nature": nature,
+                "scale": scale,
+                "min_volume_kg": Decimal(volume) if volume else None,
+                "max_complaints": complaints,
+                "trend": trend,
+            },
+        )
     for code, name, department, stage in CATEGORIES:
         _get_or_add(
             CaseCategory,
