@@ -54,8 +54,13 @@ LATIN_WORDS = """() => {
 # every record type), so its words are not checked here.
 UNCHECKED = ("/auditlogview/",)
 # Add forms whose least input a rule refuses in the demo data, shown on the
-# form with the reason: every kind and severity already has its SLA policy.
-RULE_REFUSALS = {"/slapolicyview/add": "已存在"}
+# form with the reason: every kind and severity already has its SLA policy,
+# Monday already has its working hours, every KPI its company-wide target.
+RULE_REFUSALS = {
+    "/slapolicyview/add": "已存在",
+    "/workwindowview/add": "重叠",
+    "/kpitargetview/add": "已有全公司目标值",
+}
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")
 
@@ -147,7 +152,7 @@ def _fill_required(who: Any, upload: Path) -> None:
         elif kind == "date" or control.get_attribute("data-format"):
             who.type(name, _a_date(name).strftime("%Y-%m-%d"))
             who.press("Escape")  # the calendar that opened with the typing
-        elif kind == "time":
+        elif kind == "time" or control.get_attribute("data-time"):
             who.type(name, "1730" if "end" in name else "0830")
         elif name == "year":
             who.type(name, "2030")
@@ -239,23 +244,7 @@ def _forms_of(who: Any) -> list[str]:
     ]
 
 
-# Admin's reference-data add forms still meet refusals (work window times in
-# a time box, a payment term's basis not starred though a rule requires it),
-# a duplicate KPI target reaches the database's unique constraint (its English
-# error is flashed), a pickup log shows "None", and the internal system
-# account's edit form lacks a surname and a role.
-ADMIN_GAPS = pytest.mark.xfail(
-    strict=True, reason="admin reference forms and the system account"
-)
-
-
-@pytest.mark.parametrize(
-    "role",
-    [
-        pytest.param(r, marks=ADMIN_GAPS) if r == "Admin" else r
-        for r in sorted(ROLE_USERS)
-    ],
-)
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
 def test_every_form_of_every_role(demo_db, person, role, capsys):
     who = person(role)
     upload = Path(__file__).resolve().parent.parent / "docs" / "dashboard.png"

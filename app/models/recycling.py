@@ -44,6 +44,7 @@ from app.models.codes import (
     SETTLEMENT_DIRECTIONS,
     SETTLEMENT_STATUSES,
     check_in,
+    label,
 )
 from app.models.customers import Customer
 from app.models.reference import (
@@ -221,6 +222,10 @@ class PickupLog(Model):
 
     pickup: Mapped[Pickup] = relationship(Pickup, back_populates="logs")
     user: Mapped[AppUser] = relationship(AppUser)
+
+    def __repr__(self) -> str:
+        number = self.pickup.number if self.pickup else ""
+        return f"{number} {label(PICKUP_STEPS, self.step)}".strip()
 
 
 class PickupLine(Stamped, Model):

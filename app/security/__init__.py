@@ -18,6 +18,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.fields import QuerySelectMultipleField
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2ManyWidget
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.forms import LoginForm_db
@@ -100,7 +101,14 @@ def _roles_field() -> QuerySelectMultipleField:
 
 
 class AppUserDBModelView(UserDBModelView):
-    """User admin screen with the department that scopes each user."""
+    """User admin screen with the department that scopes each user.
+
+    The internal system account (the actor of jobs and commands, which may do
+    everything) is not a person: it is neither listed, shown, edited nor
+    deleted here, so nobody can give it a password, a role or sign-in rights.
+    """
+
+    base_filters = [["username", FilterNotEqual, SYSTEM_USERNAME]]
 
     description_columns = {
         "username": _l("Used to sign in."),
@@ -499,8 +507,8 @@ class SecurityManager(_SqlaManager):
     def auth_user_db(self, username: Any, password: Any) -> Any:
         """FAB's check, refusing locked accounts; failures counted and locking."""
         user = self.find_user(username=username) if username else None
-        if user is not None and user.locked_at is not None:
-            return None
+        if user is not None and (user.locked_at is not None or user.is_system):
+            return None  # the system account never signs in
         found = super().auth_user_db(username, password)
         if found is None and has_request_context():
             login_guard.failed(str(username or ""), request.remote_addr or "")

@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import Boolean, Integer, Numeric, Time, select
 from sqlalchemy import inspect as sa_inspect
-from wtforms import BooleanField, HiddenField, SelectField, TimeField
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -39,7 +39,7 @@ from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.core import records
 from app.services.core.errors import DomainError
 from app.ui.listing import ListInterface
-from app.ui.widgets import datetime_field
+from app.ui.widgets import TimeOfDayField, datetime_field
 
 logger = logging.getLogger(__name__)
 
@@ -241,13 +241,13 @@ class RecordView(ModelView):
                 for extra in (self.add_form_extra_fields, self.edit_form_extra_fields):
                     extra.setdefault(
                         name,
-                        TimeField(
+                        TimeOfDayField(
                             labels.get(name, name),
-                            format="%H:%M",
                             validators=[InputRequired()]
                             if not column.nullable
                             else [Optional()],
-                            render_kw={"placeholder": "08:30"},
+                            description=(self.description_columns or {}).get(name)
+                            or _l("24-hour time, e.g. 08:30 or 0830."),
                         ),
                     )
                 self.formatters_columns.setdefault(
@@ -649,9 +649,9 @@ class RecordView(ModelView):
 
 
 class RefusalKeepsForm:
-    """Mixin of a RecordView: a rule refusing a new record shows the add form
-    again with what was typed and the reason at its field (FAB's own add
-    flashes the reason and drops the form)."""
+    """Mixin of a RecordView: a rule refusing a new or changed record shows the
+    add or edit form again with what was typed and the reason at its field
+    (FAB's own add and edit flash the reason and drop the form)."""
 
     def pre_add(self, item: Any) -> None:
         try:
@@ -674,6 +674,29 @@ class RefusalKeepsForm:
         if error.field and error.field in form:
             form[error.field].errors = [str(error)]
         return self._get_add_widget(form=form, exclude_cols=[])  # type: ignore[attr-defined]
+
+    def pre_update(self, item: Any) -> None:
+        try:
+            super().pre_update(item)  # type: ignore[misc]
+        except DomainError as error:
+            from flask import g
+
+            g.refused = error
+            raise
+
+    def _edit(self, pk: Any) -> Any:
+        from flask import g
+
+        widgets = super()._edit(pk)  # type: ignore[misc]
+        error = g.pop("refused", None)
+        if error is None or request.method != "POST":
+            return widgets
+        db.session.rollback()  # the refused change is not kept in the session
+        form = self.edit_form.refresh(request.form)  # type: ignore[attr-defined]
+        form._id = pk
+        if error.field and error.field in form:
+            form[error.field].errors = [str(error)]
+        return self._get_edit_widget(form=form, exclude_cols=[])  # type: ignore[attr-defined]
 
 
 class ReferenceView(RefusalKeepsForm, RecordView):

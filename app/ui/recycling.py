@@ -75,8 +75,13 @@ class PickupLineView(RecordView):
 
 
 class PickupLogView(RecordView):
+    """The steps taken on pickups, as the workflow wrote them: read only (a
+    step is taken with its button on the pickup, never typed in here)."""
+
+    record_name = _l("Pickup step")
     datamodel = SQLAInterface(PickupLog)
     class_permission_name = "PickupLog"
+    base_permissions = ["can_read"]
     list_title = _l("Steps taken")
     list_columns = ["at", "step", "from_status", "to_status", "user", "note"]
     show_columns = ["pickup", *list_columns]

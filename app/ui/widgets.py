@@ -11,10 +11,11 @@ to the minute in the page's language (app/static/js/forms.js, flatpickr).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField
+from wtforms import DateTimeLocalField, Field
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import TextInput
 
@@ -138,3 +139,56 @@ def datetime_field(
         blank_means_now=blank_means_now,
         description=description or "",
     )
+
+
+class TimeOfDayInput(TextInput):
+    """A text box for a time of day: the person types 0830 or 08:30."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("data-time", "minute")
+        kwargs.setdefault("placeholder", "08:30")
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("maxlength", "5")
+        kwargs.setdefault("autocomplete", "off")
+        if "class_" not in kwargs:
+            kwargs.setdefault("class", "form-control")
+        return super().__call__(field, **kwargs)
+
+
+TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3])[:：]?([0-5]\d)$")
+
+
+class TimeOfDayField(Field):
+    """A time of day to the minute, typed as HH:MM or HHMM (08:30, 0830, 8:30).
+
+    A browser's own time box (`<input type=time>`) shows 上午/下午 in Chinese
+    and refuses 0830 typed without its AM/PM part; this plain box takes what a
+    clerk types and shows HH:MM. Values: `datetime.time` or None; anything
+    else is refused with a Chinese message at the field.
+    """
+
+    widget = TimeOfDayInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if isinstance(self.data, dt.time):
+            return self.data.strftime("%H:%M")
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = " ".join(v for v in valuelist if v).strip()
+        if not text:
+            self.data = None
+            return
+        self.data = parse_time_of_day(text)
+        if self.data is None:
+            raise ValueError(_l("Enter a time such as 08:30 or 0830."))
+
+
+def parse_time_of_day(text: str) -> dt.time | None:
+    """Text "08:30", "0830", "8:30" or "830" -> time(8, 30); None if no time."""
+    match = TIME_OF_DAY.match(text.strip())
+    if not match:
+        return None
+    return dt.time(int(match.group(1)), int(match.group(2)))

@@ -9,11 +9,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
+from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.models import (
     CalendarDay,
     FollowUpRule,
+    KpiTarget,
     MaterialGrade,
     PriceListItem,
     SlaPolicy,
@@ -241,6 +243,51 @@ class FollowUpRuleRules(RecordRules):
         if item.delay_amount is None or item.delay_amount < 0:
             raise InvalidInput(
                 _l("The delay cannot be negative."), field="delay_amount"
+            )
+
+    before_update = before_create
+
+
+@register
+class KpiTargetRules(RecordRules):
+    """One target per KPI and department, and one company-wide target per KPI
+    (seed 001 §8: each measure has its target). The database's unique
+    constraint cannot see the company-wide duplicate on PostgreSQL (NULL
+    departments are distinct there), and its refusal is no message to a
+    person: the rule is checked first and names the field."""
+
+    model = KpiTarget
+
+    def before_create(self, item: KpiTarget, user: Any) -> None:
+        # A form sets the relation, the API the column; the one changed counts.
+        chosen = sa_inspect(item).attrs.department.history
+        if chosen.has_changes():
+            department = chosen.added[0] if chosen.added else None
+            department_id = department.id if department is not None else None
+        else:
+            department_id = item.department_id
+        with db.session.no_autoflush:  # the changed row itself is not written yet
+            duplicate = db.session.execute(
+                select(KpiTarget.id).where(
+                    KpiTarget.kpi == item.kpi,
+                    KpiTarget.department_id.is_(None)
+                    if department_id is None
+                    else KpiTarget.department_id == department_id,
+                    KpiTarget.id != (item.id or 0),
+                )
+            ).first()
+        if duplicate:
+            raise InvalidInput(
+                _l(
+                    "This KPI already has a target for this department; "
+                    "edit that target instead."
+                )
+                if department_id is not None
+                else _l(
+                    "This KPI already has a company-wide target; "
+                    "edit that target instead."
+                ),
+                field="department",
             )
 
     before_update = before_create
