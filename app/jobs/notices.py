@@ -53,3 +53,30 @@ def customer_upkeep(slot: str | None = None) -> dict[str, Any]:
         raise
     job_runs.finish(run, sum(raised.values()), str(raised))
     return raised
+
+
+GRADING = "customer_grading"
+
+
+def propose_grades(slot: str | None = None) -> dict[str, Any]:
+    """Monthly: the regrading proposals of the slot's month ("YYYYMM"; default
+    this month) for Sales to accept or reject; with a slot, one run per slot."""
+    import datetime as dt
+
+    from app.services.customers import grading
+
+    run = job_runs.start(GRADING, slot) if slot else None
+    if slot and run is None:
+        return {"skipped": slot}
+    period = (
+        dt.datetime.strptime(slot, "%Y%m").date()  # noqa: DTZ007
+        if slot
+        else grading.current_period()
+    )
+    try:
+        made = grading.propose(period)
+    except Exception as error:
+        job_runs.fail(run, error)
+        raise
+    job_runs.finish(run, made, period.strftime("%Y-%m"))
+    return {"period": period.strftime("%Y-%m"), "proposals": made}

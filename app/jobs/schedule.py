@@ -123,6 +123,20 @@ def tick_kpis() -> str | None:
     )
 
 
+def tick_grading() -> str | None:
+    """Monthly: regrading proposals from the last 12 months (seed 003 第四条)."""
+    tick, scheduled = _scheduled()
+    slot = scheduled.astimezone(BUSINESS_TZ).strftime("%Y%m")
+    return _enqueue_once(
+        tick,
+        "grading",
+        "app.jobs.notices.propose_grades",
+        DEFAULT_QUEUE,
+        slot,
+        timeout=1800,
+    )
+
+
 cron.register(
     tick_deadlines,
     queue_name=SLA_QUEUE,
@@ -138,3 +152,4 @@ cron.register(
 )
 cron.register(tick_upkeep, queue_name=DEFAULT_QUEUE, cron="40 7 * * *", result_ttl=600)
 cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *", result_ttl=600)
+cron.register(tick_grading, queue_name=DEFAULT_QUEUE, cron="50 1 1 * *", result_ttl=600)

@@ -32,6 +32,7 @@ def test_schedule_module_registers_the_ticks(redis_conn):
     assert names == {
         "app.jobs.schedule.tick_deadlines",
         "app.jobs.schedule.tick_followups",
+        "app.jobs.schedule.tick_grading",
         "app.jobs.schedule.tick_kpis",
         "app.jobs.schedule.tick_notices",
         "app.jobs.schedule.tick_overdue",
