@@ -579,13 +579,19 @@ class RecordView(ModelView):
         may_edit = permission in (
             self.base_permissions or ()
         ) and self.appbuilder.sm.has_access(permission, self.class_permission_name)
+        # A record its state no longer lets change: the button is shown
+        # disabled with the reason instead of refusing after the click.
+        refusal = self.refused_before_form(item) if may_edit else None
         return render_template(
             self.header_template or "record/header.html",
             view=self,
             item=item,
             steps=steps,
             waiting=waiting,
-            edit_url=url_for(f"{self.endpoint}.edit", pk=item.id) if may_edit else None,
+            edit_url=url_for(f"{self.endpoint}.edit", pk=item.id)
+            if may_edit and refusal is None
+            else None,
+            edit_refused=str(refusal[0]) if refusal else None,
             **self.header_context(item),
         )
 
