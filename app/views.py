@@ -12,7 +12,7 @@ from app.ui.cases import (
     CaseLogView,
     CaseView,
 )
-from app.ui.customers import CustomerContactView, CustomerView
+from app.ui.customers import CustomerContactView, CustomerView, GradeProposalView
 from app.ui.finance import (
     OverdueTaskView,
     PaymentTermView,
@@ -41,6 +41,7 @@ from app.ui.reference import (
     CalendarYearView,
     CaseCategoryView,
     ChannelView,
+    CustomerGradeView,
     CustomerTypeView,
     DepartmentView,
     FollowUpRuleView,
@@ -67,6 +68,7 @@ MENU_VIEWS = {
     "CustomerNotice": CustomerNoticeView,
     "NoticeTemplates": NoticeTemplateView,
     "Customer": CustomerView,
+    "GradeProposals": GradeProposalView,
     "Case": CaseView,
     "ApprovalQueue": ApprovalQueueView,
     "FollowUp": FollowUpView,
@@ -87,6 +89,7 @@ MENU_VIEWS = {
     "PaymentTerms": PaymentTermView,
     "Departments": DepartmentView,
     "CustomerTypes": CustomerTypeView,
+    "CustomerGrades": CustomerGradeView,
     "Channels": ChannelView,
     "CaseCategories": CaseCategoryView,
     "SlaPolicies": SlaPolicyView,

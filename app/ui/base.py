@@ -79,6 +79,40 @@ def format_identifier(value: Any) -> Any:
     return Markup('<span translate="no">{}</span>').format(value)
 
 
+def customer_marked(value: Any) -> Any:
+    """A customer with its marks: key account (重点客户, seed 003 第四条; 快递
+    二.1's VIP) and grade (A-D). Lists load the grade with the customers
+    (app.ui.listing.LABEL_NEEDS), so the marks cost no query per row."""
+    if value is None:
+        return ""
+    marks = Markup("")
+    if getattr(value, "key_account", False):
+        marks += Markup(
+            ' <span class="label label-danger key-account" title="{}">{}</span>'
+        ).format(_l("Key account"), _l("VIP"))
+    grade = getattr(value, "grade", None)
+    if grade is not None:
+        marks += Markup(" ") + grade_badge(grade)
+    return Markup("{}{}").format(str(value), marks)
+
+
+def grade_badge(grade: Any) -> Any:
+    """A customer grade as its code in a label (its name on hover)."""
+    if grade is None:
+        return ""
+    return Markup(
+        '<span class="label label-info customer-grade" title="{}">{}</span>'
+    ).format(grade.name, grade.code)
+
+
+def key_account_badge(value: Any) -> Any:
+    if not value:
+        return ""
+    return Markup('<span class="label label-danger key-account">{}</span>').format(
+        _l("VIP")
+    )
+
+
 def format_plain(value: Any) -> Any:
     return "" if value is None else value
 
@@ -263,6 +297,9 @@ class RecordView(ModelView):
         }
         for name, kind in self.confidential_columns.items():
             self.formatters_columns[name] = _mask_formatter(kind)
+        for relation in sa_inspect(model).relationships:
+            if relation.mapper.class_.__name__ == "Customer":
+                self.formatters_columns.setdefault(relation.key, customer_marked)
         # Empty values show as empty, not "None"; booleans as yes/no.
         shown = {*(self.list_columns or []), *(self.show_columns or [])}
         # Screens without a column list show every column and relation.

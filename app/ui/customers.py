@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.fields import screen_fields
 from app.labels import LABELS
-from app.models import Customer, CustomerContact
-from app.ui.base import RecordView
+from app.models import Customer, CustomerContact, GradeProposal
+from app.services.customers.grading import GRADE_FLOW
+from app.ui.base import RecordView, grade_badge, key_account_badge
 from app.ui.cases import CaseView
 from app.ui.finance import StatementView
 from app.ui.notices import CustomerNoticeView
@@ -46,9 +51,12 @@ class CustomerView(RecordView):
     list_title = _l("Customers")
     add_columns = screen_fields("customer", "add")
     edit_columns = screen_fields("customer", "edit")
+    label_columns = {**LABELS, "grade": _l("Customer grade")}
     list_columns = [
         "code",
         "name",
+        "key_account",
+        "grade",
         "customer_type",
         "contact_person",
         "phone",
@@ -56,6 +64,10 @@ class CustomerView(RecordView):
         "sales_rep",
         "status",
     ]
+    formatters_columns = {"key_account": key_account_badge, "grade": grade_badge}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "grade": [["active", FilterEqual, True]]
+    }
     search_columns = [
         "code",
         "name",
@@ -65,6 +77,8 @@ class CustomerView(RecordView):
         "phone",
         "region",
         "sales_rep",
+        "key_account",
+        "grade",
         "status",
     ]
     order_columns = ["code", "name", "region", "status"]
@@ -78,6 +92,8 @@ class CustomerView(RecordView):
                     "customer_type",
                     "credit_code",
                     "status",
+                    "key_account",
+                    "grade",
                     "department",
                     "sales_rep",
                     "payment_term",
@@ -111,6 +127,11 @@ class CustomerView(RecordView):
     base_order = ("code", "desc")
     confidential_columns = CONTACT_MASKS
     description_columns = {
+        "grade": _l(
+            "Graded A-D by nature, scale, volume and trend (seed 003); the "
+            "monthly regrading proposal suggests changes for Sales to accept."
+        ),
+        "key_account": _l("Key accounts (VIP) are marked on every list and case."),
         "payment_term": _l(
             "Empty: the company default (reference data, setting "
             "finance.default_payment_term)."
@@ -125,3 +146,65 @@ class CustomerView(RecordView):
         FollowUpView,
         CustomerNoticeView,
     ]
+
+
+def _month(value: Any) -> str:
+    return value.strftime("%Y-%m") if value else ""
+
+
+def _kg(value: Any) -> str:
+    return "" if value is None else f"{Decimal(value):,.3f}"
+
+
+class GradeProposalView(RecordView):
+    """Regrading proposals (客户分级调整建议) for Sales to accept or reject:
+    made by the monthly job, decided through the workflow steps only."""
+
+    record_name = _l("Regrading proposal")
+    datamodel = SQLAInterface(GradeProposal)
+    class_permission_name = "GradeProposal"
+    route_base = "/gradeproposals"
+    base_permissions = ["can_read"]
+    list_title = _l("Regrading proposals")
+    list_columns = [
+        "period",
+        "customer",
+        "current_grade",
+        "proposed_grade",
+        "volume_kg",
+        "recent_volume_kg",
+        "complaints",
+        "status",
+        "decided_by",
+    ]
+    show_columns = [
+        "period",
+        "customer",
+        "current_grade",
+        "proposed_grade",
+        "volume_kg",
+        "recent_volume_kg",
+        "complaints",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "created_at",
+    ]
+    search_columns = ["period", "customer", "proposed_grade", "status"]
+    base_order = ("id", "desc")
+    formatters_columns = {
+        "period": _month,
+        "volume_kg": _kg,
+        "recent_volume_kg": _kg,
+    }
+    description_columns = {
+        "volume_kg": _l(
+            "Net weight weighed for the customer plus weight sold to them over "
+            "the 12 months before the month."
+        ),
+    }
+    quick_filters = (
+        (_l("Waiting for a decision"), lambda user: {"_flt_0_status": "proposed"}),
+    )
+    workflow = GRADE_FLOW

@@ -24,6 +24,8 @@ LABEL_NEEDS = {
     "WeighLine": ("ticket", "material"),
     "PickupLine": ("pickup", "material", "grade"),
     "MaterialGrade": ("material",),
+    # Key-account and grade marks (app.ui.base.customer_marked).
+    "Customer": ("grade",),
 }
 
 

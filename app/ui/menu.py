@@ -53,6 +53,12 @@ MENU: tuple[Category, ...] = (
         "fa-headphones",
         (
             Item("Customer", _l("Customers"), "fa-address-book", "Customer"),
+            Item(
+                "GradeProposals",
+                _l("Regrading proposals"),
+                "fa-sort-amount-desc",
+                "GradeProposal",
+            ),
             Item("Case", _l("Service cases"), "fa-ticket", "Case"),
             Item("FollowUp", _l("Follow-up visits"), "fa-phone", "FollowUp"),
             Item(
@@ -124,6 +130,7 @@ MENU: tuple[Category, ...] = (
         (
             Item("Departments", _l("Departments"), "fa-sitemap", "ReferenceData"),
             Item("CustomerTypes", _l("Customer types"), "fa-users", "ReferenceData"),
+            Item("CustomerGrades", _l("Customer grades"), "fa-star", "ReferenceData"),
             Item("Channels", _l("Channels"), "fa-comments", "ReferenceData"),
             Item("CaseCategories", _l("Case categories"), "fa-tags", "ReferenceData"),
             Item("SlaPolicies", _l("SLA policies"), "fa-clock-o", "ReferenceData"),

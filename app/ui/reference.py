@@ -13,6 +13,7 @@ from app.models import (
     CalendarYear,
     CaseCategory,
     Channel,
+    CustomerGrade,
     CustomerType,
     Department,
     FollowUpRule,
@@ -60,6 +61,42 @@ class CustomerTypeView(ReferenceView):
     list_title = _l("Customer types")
     list_columns = add_columns = edit_columns = ["code", "name"]
     base_order = ("id", "asc")
+
+
+class CustomerGradeView(ReferenceView):
+    """Customer grades (客户分级) and their criteria, seed 003 第四条(1)."""
+
+    record_name = _l("Customer grade")
+    datamodel = SQLAInterface(CustomerGrade)
+    list_title = _l("Customer grades")
+    list_columns = [
+        "code",
+        "name",
+        "rank",
+        "min_volume_kg",
+        "max_complaints",
+        "nature",
+        "scale",
+        "trend",
+        "active",
+    ]
+    add_columns = edit_columns = [*list_columns, "notes"]
+    show_columns = [*add_columns, "changed_at", "changed_by"]
+    search_columns = ["code", "name", "active"]
+    base_order = ("rank", "asc")
+    description_columns = {
+        "rank": _l("1 is the best grade; the proposal tries grades in this order."),
+        "min_volume_kg": _l(
+            "Weight received from and sold to the customer over the last 12 "
+            "months, at least; empty: no minimum."
+        ),
+        "max_complaints": _l(
+            "Complaints received over the last 12 months, at most; empty: no limit."
+        ),
+        "nature": _l("性质: e.g. long-term partner, producer, trader."),
+        "scale": _l("规模: e.g. facilities, staff, yearly capacity."),
+        "trend": _l("经营发展趋势: shown with the last 6 months against the 6 before."),
+    }
 
 
 class ChannelView(ReferenceView):
