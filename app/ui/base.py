@@ -26,7 +26,7 @@ from sqlalchemy import Boolean, Integer, Numeric, Time, select
 from sqlalchemy import inspect as sa_inspect
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from app.extensions import db
 from app.labels import LABELS
@@ -183,6 +183,10 @@ class RecordView(ModelView):
     # Required pickers of the add form that keep their first choice as the
     # default (all others start empty, so nothing risky is preselected).
     preselected_pickers: tuple[str, ...] = ()
+    # Required relations of the add form that the record's rules fill when
+    # left empty (e.g. the material of the pickup line weighed): optional on
+    # the form, so the clerk does not pick again what the record already says.
+    filled_by_rules: tuple[str, ...] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
@@ -200,6 +204,12 @@ class RecordView(ModelView):
         self._configure_columns(model)
         super().__init__(**kwargs)
         _no_preselected_pickers(self.add_form, keep=self.preselected_pickers)
+        for name in self.filled_by_rules:
+            unbound = getattr(self.add_form, name)
+            unbound.kwargs["validators"] = [
+                Optional() if isinstance(v, DataRequired) else v
+                for v in unbound.kwargs.get("validators", [])
+            ]
 
     @property
     def database_error_message(self) -> Any:  # type: ignore[override]
@@ -487,7 +497,13 @@ class RecordView(ModelView):
 
     def _get_add_widget(self, form: Any, exclude_cols: Any = None, **kw: Any) -> Any:
         hidden = self._shown_given(form, exclude_cols)
+        if request.method == "GET":
+            self.prefill_add_form(form)
         return super()._get_add_widget(form, exclude_cols=hidden, **kw)
+
+    def prefill_add_form(self, form: Any) -> None:
+        """Fill the add form as it opens from what the address gives (e.g.
+        the customer of the pickup a weigh ticket is opened from)."""
 
     def _get_edit_widget(self, form: Any, exclude_cols: Any = None, **kw: Any) -> Any:
         hidden = self._shown_given(form, exclude_cols)

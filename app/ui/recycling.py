@@ -119,6 +119,11 @@ class WeighLineView(RefusalKeepsForm, RecordView):
         "net_kg",
     ]
     base_order = ("id", "asc")
+    description_columns = {
+        "material": _l("Empty: the material of the pickup line weighed."),
+    }
+    # The rules take the material from the pickup line weighed.
+    filled_by_rules = ("material",)
 
 
 class ReweighView(RecordView):
@@ -162,6 +167,16 @@ class WeighTicketView(RecordView):
     related_views = [WeighLineView]
     print_template = "recycling/ticket_print.html"
     print_context = staticmethod(ticket_sheet)
+
+    def prefill_add_form(self, form: Any) -> None:
+        """A ticket opened from a pickup weighs that pickup's goods: its
+        customer and truck are shown chosen (the ticket rules set them too)."""
+        pickup = self.given_record("pickup", "pickup")
+        if pickup is None:
+            return
+        form["customer"].prefill(pickup.customer_id)
+        if not form["vehicle"].data:
+            form["vehicle"].data = pickup.vehicle
 
 
 class InspectionView(RecordView):
@@ -219,6 +234,7 @@ class InspectionView(RecordView):
     base_order = ("id", "desc")
     description_columns = {
         "net_kg": _l("Taken from the weigh line when one is chosen."),
+        "material": _l("Empty: the material of the weigh line inspected."),
         "deduction_kg": _l("A fixed weight deducted besides moisture and impurity."),
         "accepted_net_kg": _l(
             "Net x (100 - moisture % - impurity %) / 100 - "
@@ -231,6 +247,8 @@ class InspectionView(RecordView):
     }
     related_views = [CaseView]
     workflow = INSPECTION_FLOW
+    # The rules take the material from the weigh line inspected.
+    filled_by_rules = ("material",)
 
 
 class SettlementLineView(RecordView):

@@ -433,3 +433,30 @@ def test_locked_ticket_after_payment(db):
         records.before_delete(line.ticket)
     db.session.expire_all()
     assert line.net_kg == Decimal("1000.000") and settlement.status == "paid"
+
+
+def test_weigh_line_material_comes_from_the_pickup_line_or_is_asked(db, login):
+    """The add form does not ask again for the pickup line's material; goods
+    weighed without a pickup are refused at the material field, form kept."""
+    pickup = collected(new_pickup())
+    ticket = save(WeighTicket(pickup=pickup), "warehouse")
+    line = lines_of(pickup)[0]
+    browser = login("warehouse")
+    form = _text(browser.get(f"/weighlineview/add?_flt_0_ticket={ticket.id}"))
+    material = re.search(r'<select[^>]*name="material"[^>]*>', form).group(0)
+    assert "required" not in material
+    browser.post(
+        "/weighlineview/add",
+        {"ticket": ticket.id, "pickup_line": line.id, "gross_kg": "800"},
+    )
+    weighed = db.session.query(WeighLine).one()
+    assert weighed.material_id == line.material_id
+
+    loose = save(WeighTicket(customer=pickup.customer), "warehouse")
+    response = browser.post(
+        "/weighlineview/add", {"ticket": loose.id, "gross_kg": "612.5"}
+    )
+    page = _text(response)
+    assert response.status_code == 200
+    assert "请选择品类" in page and "612.5" in page
+    assert db.session.query(WeighLine).count() == 1
