@@ -1,15 +1,19 @@
 """Benchmark: follow-up generation and the complaint register export at 10 k and 1 M.
 
 Run with `python bench/bench_jobs.py [postgresql://postgres@127.0.0.1:5432/x]`
-(`--keep` keeps the two databases for a rerun; `--scales 10000` runs one).
+(`--keep` keeps the two databases for a rerun; `--scales 10000` runs one;
+`--prefix` names them).
 For each scale, a database is built by `bench/volume.py` (two years of
 history: cases, customers, pickups through settlement, follow-ups, staff),
 the follow-up job is brought up to date, then 100 000 complaints closed in
 the last 25 days without their follow-up visit are added, and each measure
 runs in a fresh Python process (its own peak RSS):
 
-- follow-up generation, first run: must create exactly the 100 000 visits
-  (target <= 10 s), then a second run that finds nothing to do (<= 1 s);
+- follow-up generation as the hourly job runs it (`tasks.generate_followups`
+  with a slot, as the worker runs it): its first run (no earlier success:
+  the 30 days' look-back) must create exactly the 100 000 visits (target
+  <= 10 s), then its next run, resuming from the first (closures since its
+  start less the catch-up margin), finds nothing to do (<= 1 s);
 - the complaint register export of those months as Management (about
   100 000+ rows, target <= 15 s) and as a Warehouse clerk (a few thousand
   rows, same code, the clerk's scope): peak RSS must not grow with the rows.
@@ -85,17 +89,27 @@ def _current_rss_mb() -> float:
 
 
 # ----------------------------------------------------------- measured steps
-def child_generate(url: str) -> dict[str, Any]:
+def child_generate(url: str, how: str = "service") -> dict[str, Any]:
+    """One follow-up generation. `service`: `generation.generate()` with its
+    default look-back; `job`: the hourly job as the worker runs it (its slot
+    recorded, resuming from its last successful run), as the system user
+    under the jobs' database limits."""
     from app.extensions import db
+    from app.jobs import tasks
     from app.security.access import acting_as, system_user
+    from app.services.core import db_limits
     from app.services.visits import generation
 
     app = volume.app_for(sa.engine.make_url(url))
-    with app.app_context(), acting_as(system_user()):
+    with app.app_context(), db_limits.for_jobs(), acting_as(system_user()):
         db.session.execute(sa.text("SELECT 1"))
         base = _current_rss_mb()
         began = time.perf_counter()
-        created = generation.generate()
+        if how == "job":
+            slot = f"bench-{time.time_ns()}"
+            created = tasks.generate_followups(slot)["created"]
+        else:
+            created = generation.generate()
         seconds = time.perf_counter() - began
     return {"created": created, "seconds": seconds, "base": base, "peak": _rss_mb()}
 
@@ -184,9 +198,11 @@ def _add_fresh_complaints(url: sa.URL) -> int:
 
 
 def _forget_fresh_visits(url: sa.URL) -> None:
-    """Back to the state before the complaints are added (reruns on a kept database)."""
+    """Back to the state before the complaints are added (reruns on a kept
+    database), the hourly job's earlier runs forgotten."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM job_run WHERE job = 'followups'"))
         conn.execute(
             sa.text(
                 "DELETE FROM audit_log WHERE table_name = 'followup' AND row_id IN "
@@ -213,16 +229,18 @@ def measure(url: sa.URL, scale: int, keep: bool) -> dict[str, Any]:
     volume.migrate(url)
     text = url.render_as_string(hide_password=False)
     _forget_fresh_visits(url)
-    catch_up = _in_child("generate", text)  # the hourly job, up to date
+    catch_up = _in_child("generate", text)  # everything of the last 30 days
     volume._log(f"  catch-up run: {catch_up['created']:,} visits")
     volume._log(f"  adding {_add_fresh_complaints(url):,} closed complaints")
-    first = _in_child("generate", text)
+    # The job's first run (no earlier success: the 30 days' look-back) finds
+    # the 100 000 complaints; its next hourly run resumes from the first.
+    first = _in_child("generate", text, "job")
     # The job runs hourly: by its next run autovacuum has seen the new visits
     # and their audit rows (it is off on this server; done here by its rules).
     engine = sa.create_engine(url)
     bench_sweep.autovacuum(engine, ("followup", "audit_log"))
     engine.dispose()
-    second = _in_child("generate", text)
+    second = _in_child("generate", text, "job")
     if (first["created"], second["created"]) != (FRESH, 0):
         raise RuntimeError(f"unexpected generation: {first} then {second}")
     big = _in_child("export", text, "manager")
@@ -292,6 +310,9 @@ def main() -> int:
         ),
     )
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--prefix", default="bench_jobs", help="database names: PREFIX_<scale>"
+    )
     parser.add_argument("--scales", default="10000,1000000")
     parser.add_argument(
         "--sweep",
@@ -302,7 +323,7 @@ def main() -> int:
     base = sa.engine.make_url(options.url)
     figures = {}
     for scale in [int(s) for s in options.scales.split(",")]:
-        url = base.set(database=f"bench_jobs_{scale}")
+        url = base.set(database=f"{options.prefix}_{scale}")
         try:
             figures[scale] = measure(url, scale, options.keep)
         finally:
@@ -310,14 +331,17 @@ def main() -> int:
                 volume.drop_database(url)
     report(figures)
     if options.sweep:
-        summary(figures, _sweep(options.url, options.keep, max(figures)))
+        sweep = _sweep(options.url, options.keep, max(figures), options.prefix)
+        summary(figures, sweep)
     return 0
 
 
-def _sweep(url: str, keep: bool, large: int) -> dict[int, Any]:
+def _sweep(url: str, keep: bool, large: int, prefix: str) -> dict[int, Any]:
     """bench_sweep.py's figures at 10 k and `large` open cases."""
     command = [sys.executable, str(Path(__file__).with_name("bench_sweep.py")), url]
     command += ["--json"] + ["--keep"] * keep
+    if prefix != "bench_jobs":
+        command += ["--prefix", f"{prefix}_sweep"]
     result = subprocess.run(  # noqa: S603 - the sibling script, no outside input
         command,
         check=True,

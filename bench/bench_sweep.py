@@ -155,6 +155,9 @@ def main() -> int:
         action="store_true",
         help="keep each scale's database (bench_sweep_<cases>) and reuse it",
     )
+    parser.add_argument(
+        "--prefix", default="bench_sweep", help="database names: PREFIX_<cases>"
+    )
     parser.add_argument("--explain", action="store_true")
     parser.add_argument(
         "--json", action="store_true", help="last line: the figures as JSON"
@@ -167,7 +170,7 @@ def main() -> int:
         # One scale in its own interpreter (caches of one database stay there).
         total = options.child
         figures = run(
-            base.set(database=f"bench_sweep_{total}"),
+            base.set(database=f"{options.prefix}_{total}"),
             total,
             reuse=options.reuse,
             explain=options.explain,
@@ -176,7 +179,7 @@ def main() -> int:
         return 0
     figures = {}
     for total in (10_000, LARGE):
-        name = f"bench_sweep_{total}"
+        name = f"{options.prefix}_{total}"
         reuse = options.keep and _is_built(base, name, total)
         if not reuse:
             _admin(
@@ -186,6 +189,7 @@ def main() -> int:
             )
         try:
             command = [sys.executable, __file__, options.url, "--child", str(total)]
+            command += ["--prefix", options.prefix]
             command += ["--reuse"] * reuse + ["--explain"] * options.explain
             child = subprocess.run(  # noqa: S603 - this script, no outside input
                 command, check=True, stdout=subprocess.PIPE, text=True

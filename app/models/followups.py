@@ -49,6 +49,11 @@ from app.models.reference import (
 
 # Overdue visits stay in the deadline check's index until done (escalation).
 OPEN_FOLLOWUP = text("status IN ('planned', 'overdue')")
+# Most visits have no pickup (case and partner visits) and no case of their
+# outcome: those indexes hold only the rows with a value (an equality on the
+# column implies it), so generating visits does not write them.
+HAS_PICKUP = text("pickup_id IS NOT NULL")
+HAS_RESULT_CASE = text("result_case_id IS NOT NULL")
 OPEN_ACTION = text("status IN ('open', 'in_progress')")
 
 
@@ -63,6 +68,7 @@ class FollowUp(DeadlineChecked, Versioned, Stamped, Model):
         CheckConstraint(
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"
         ),
+        # Also serves the counts of open visits by status (the work list).
         Index(
             "ix_followup_open_risk",
             "risk_at",
@@ -70,6 +76,19 @@ class FollowUp(DeadlineChecked, Versioned, Stamped, Model):
             sqlite_where=OPEN_FOLLOWUP,
         ),
         next_check_index("followup"),
+        Index(
+            "ix_followup_pickup_id",
+            "pickup_id",
+            postgresql_where=HAS_PICKUP,
+            sqlite_where=HAS_PICKUP,
+        ),
+        # Deleting a case looks here (foreign key).
+        Index(
+            "ix_followup_result_case",
+            "result_case_id",
+            postgresql_where=HAS_RESULT_CASE,
+            sqlite_where=HAS_RESULT_CASE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +100,7 @@ class FollowUp(DeadlineChecked, Versioned, Stamped, Model):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_case.id"), index=True
     )
-    pickup_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"), index=True)
+    pickup_id: Mapped[int | None] = mapped_column(ForeignKey("pickup.id"))
     settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
@@ -94,8 +113,10 @@ class FollowUp(DeadlineChecked, Versioned, Stamped, Model):
     due_state: Mapped[str] = mapped_column(
         String(20), default="running", info={"codes": CLOCK_STATES}
     )
+    # No index of its own: the open statuses are in ix_followup_open_risk,
+    # the others are most of the table.
     status: Mapped[str] = mapped_column(
-        String(20), default="planned", index=True, info={"codes": FOLLOWUP_STATUSES}
+        String(20), default="planned", info={"codes": FOLLOWUP_STATUSES}
     )
     done_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
     outcome: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))

@@ -22,6 +22,7 @@ Asia/Shanghai has been +08:00 since 1991.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -39,7 +40,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement, column
+from sqlalchemy.sql import ClauseElement, ColumnElement, column
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.types import TypeEngine
@@ -236,7 +237,9 @@ def insert_changes(
     """The audit trail's JSON of an insert, as `json.dumps` writes it:
     `{"column": [null, value], ...}` in the given order, without the columns
     of `nullable` that are NULL. Built by concatenation (cheap per row); keys
-    are column names, values JSON-encoded by the database.
+    are column names, values JSON-encoded by the database. A value that is
+    not a SQL expression (int, str, aware datetime: the same for every row)
+    is encoded once here, and runs of them are one literal.
     """
     (first, _), *_ = values
     if first in nullable:
@@ -244,16 +247,36 @@ def insert_changes(
     parts: list[Any] = []
     for index, (key, value) in enumerate(values):
         opening = ("{" if index == 0 else ", ") + f'"{key}": [null, '
+        if not isinstance(value, ClauseElement):
+            constant = opening + _json_constant(value) + "]"
+            if parts and isinstance(parts[-1], str):
+                parts[-1] += constant
+            else:
+                parts.append(constant)
+            continue
         pair = literal(opening) + json_value(value) + literal("]")
         parts.append(
             case((value.is_(None), literal("")), else_=pair)
             if key in nullable
             else pair
         )
-    text_ = parts[0]
-    for part in parts[1:]:
-        text_ = text_ + part
-    return text_ + literal("}")
+    parts.append("}")
+    text_ = None
+    for part in parts:
+        piece = literal(part) if isinstance(part, str) else part
+        text_ = piece if text_ is None else text_ + piece
+    return text_
+
+
+def _json_constant(value: Any) -> str:
+    """JSON text of a constant, as `json_value` writes it in SQL."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("an instant must be aware")
+        return json.dumps(value.astimezone(BUSINESS_TZ).isoformat())
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"not a constant of the audit trail: {value!r}")
+    return json.dumps(value)
 
 
 def rows(

@@ -394,10 +394,30 @@ VISIT_COLUMNS = (
     "changed_by_id",
     "version",
 )
+# The audit row's columns: every column written but the version, the number last.
+AUDITED_COLUMNS = (*VISIT_COLUMNS[1:-1], "number")
+
+
+def _constants(
+    rule: FollowUpRule, actor_id: int, moment: dt.datetime
+) -> dict[str, Any]:
+    """The columns of VISIT_COLUMNS with one value for every visit of a run."""
+    return {
+        "rule_id": rule.id,
+        "department_id": rule.department_id,
+        "due_state": "running",
+        "status": "planned",
+        "escalation_level": 0,
+        "created_at": moment,
+        "changed_at": moment,
+        "created_by_id": actor_id,
+        "changed_by_id": actor_id,
+        "version": 1,
+    }
 
 
 def _visits(
-    rule: FollowUpRule, planned: Any, first: int, actor_id: int, moment: dt.datetime
+    rule: FollowUpRule, planned: Any, first: int, constants: dict[str, Any]
 ) -> Select[Any]:
     """SELECT of the new visits' VISIT_COLUMNS, numbered after `first`."""
     department = rule.department_id
@@ -409,33 +429,32 @@ def _visits(
     # Like the SLA clocks, the warning comes at a share of the time from the
     # triggering event (closure, settlement, period start) to the due date.
     fraction = record_clocks.at_risk_fraction(None)
-    stamp = literal(moment, AwareDateTime)
-    actor = literal(actor_id, Integer)
-    stmt = select(
-        numbering.number_sql(
+    computed = {
+        "number": numbering.number_sql(
             "followup",
-            moment,
+            constants["created_at"],
             first + func.row_number().over(order_by=planned.c.position),
         ),
-        planned.c.source,
-        planned.c.source_key,
-        literal(rule.id, Integer),
-        planned.c.case_id,
-        planned.c.pickup_id,
-        planned.c.settlement_id,
-        planned.c.customer_id,
-        literal(department, Integer),
-        case(*chosen, else_=literal(_fallback_assignee(department), Integer)),
-        planned.c.due_at,
-        share_of_span(planned.c.start_at, planned.c.due_at, fraction),
-        literal("running"),
-        literal("planned"),
-        literal(0),
-        stamp,
-        stamp,
-        actor,
-        actor,
-        literal(1),
+        "source": planned.c.source,
+        "source_key": planned.c.source_key,
+        "case_id": planned.c.case_id,
+        "pickup_id": planned.c.pickup_id,
+        "settlement_id": planned.c.settlement_id,
+        "customer_id": planned.c.customer_id,
+        "assignee_id": case(
+            *chosen, else_=literal(_fallback_assignee(department), Integer)
+        ),
+        "due_at": planned.c.due_at,
+        "risk_at": share_of_span(planned.c.start_at, planned.c.due_at, fraction),
+    }
+    types = FollowUp.__table__.c
+    stmt = select(
+        *[
+            computed[name]
+            if name in computed
+            else literal(constants[name], types[name].type)
+            for name in VISIT_COLUMNS
+        ]
     ).select_from(planned)
     for person, preferred in zip(
         staff, (planned.c.preferred_1, planned.c.preferred_2), strict=True
@@ -451,19 +470,22 @@ def _visits(
     return stmt
 
 
-def _audit_rows(visits: Any, actor_id: int, moment: dt.datetime) -> Any:
-    """INSERT of one audit row per visit of `visits` (a set with VISIT_COLUMNS
-    and id), with the changes the session hook writes for an insert."""
-    names = (*VISIT_COLUMNS[1:-1], "number")
+def _audit_rows(visits: Any, constants: dict[str, Any]) -> Any:
+    """INSERT of one audit row per visit of `visits` (a set with id and the
+    columns of AUDITED_COLUMNS not in `constants`), with the changes the
+    session hook writes for an insert; the constants are encoded once."""
     changes = insert_changes(
-        [(name, visits.c[name]) for name in names],
+        [
+            (name, constants[name] if name in constants else visits.c[name])
+            for name in AUDITED_COLUMNS
+        ],
         nullable=("case_id", "pickup_id", "settlement_id", "assignee_id"),
     )
     return insert(AuditLog.__table__).from_select(
         ["at", "user_id", "table_name", "row_id", "action", "changes"],
         select(
-            literal(moment, AwareDateTime),
-            literal(actor_id, Integer),
+            literal(constants["created_at"], AwareDateTime),
+            literal(constants["created_by_id"], Integer),
             literal(FollowUp.__tablename__),
             visits.c.id,
             literal("insert"),
@@ -479,22 +501,22 @@ def _create(rule: FollowUpRule, scope: Scope) -> int:
         db.session.commit()  # the calendar alerts, if any
         return 0
     moment = scope.moment
-    actor_id = actor_or_system().id
+    constants = _constants(rule, actor_or_system().id, moment)
     first = numbering.lock_counter("followup", moment)
     new = insert(FollowUp.__table__).from_select(
-        list(VISIT_COLUMNS), _visits(rule, planned, first, actor_id, moment)
+        list(VISIT_COLUMNS), _visits(rule, planned, first, constants)
     )
     table = FollowUp.__table__
+    # What the audit rows need of each new visit (the rest is constant).
+    returned = ["id", *(n for n in AUDITED_COLUMNS if n not in constants)]
     if db.session.get_bind().dialect.name == "postgresql":
         # One statement: visits, their audit rows, the counter.
-        inserted = new.returning(*[table.c[n] for n in ("id", *VISIT_COLUMNS)]).cte(
-            "inserted"
-        )
+        inserted = new.returning(*[table.c[n] for n in returned]).cte("inserted")
         total = select(func.count()).select_from(inserted).scalar_subquery()
         count = db.session.execute(
             select(func.count())
             .select_from(inserted)
-            .add_cte(_audit_rows(inserted, actor_id, moment).cte("audited"))
+            .add_cte(_audit_rows(inserted, constants).cte("audited"))
             .add_cte(
                 numbering.advance_counter("followup", moment, total).cte("counted")
             )
@@ -507,9 +529,10 @@ def _create(rule: FollowUpRule, scope: Scope) -> int:
         if count:
             db.session.execute(
                 _audit_rows(
-                    select(table).where(table.c.id > before).subquery("inserted"),
-                    actor_id,
-                    moment,
+                    select(*[table.c[n] for n in returned])
+                    .where(table.c.id > before)
+                    .subquery("inserted"),
+                    constants,
                 )
             )
             db.session.execute(numbering.advance_counter("followup", moment, count))
