@@ -20,6 +20,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
+from app.labels import LABELS
 from app.models import BUSINESS_TZ, ImprovementAction
 from app.models.codes import KPI_CODES
 from app.security.access import can, current_user
@@ -424,6 +425,8 @@ class ImprovementActionView(RefusalKeepsForm, RecordView):
         "created_at",
         "created_by",
     ]
+    # An action's outcome is what was done, not a visit's outcome.
+    label_columns = {**LABELS, "outcome": _l("What was done")}
     base_order = ("due_at", "asc")
     workflow = IMPROVEMENT_FLOW
 

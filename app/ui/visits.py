@@ -65,4 +65,10 @@ class FollowUpView(RecordView):
         "created_by",
     ]
     base_order = ("due_at", "asc")
+    # The visits still to make first among the one-click filters.
+    quick_filters = (
+        (_l("Visits to do"), lambda user: {"_flt_3_status": "planned"}),
+        (_l("Overdue"), lambda user: {"_flt_3_due_state": "breached"}),
+        (_l("Done"), lambda user: {"_flt_3_status": "done"}),
+    )
     workflow = FOLLOWUP_FLOW
