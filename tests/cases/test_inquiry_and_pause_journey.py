@@ -61,9 +61,9 @@ def _add_working(at: dt.datetime, amount: dt.timedelta, exceptions) -> dt.dateti
 
 
 def _hours_minutes(span: dt.timedelta) -> str:
-    """Time left as the case screen writes it ("68h 05m")."""
+    """Time left as the case screen writes it, in Chinese ("68小时05分")."""
     hours, rest = divmod(int(span.total_seconds()), 3600)
-    return f"{hours}h {rest // 60:02d}m" if hours else f"{rest // 60}m"
+    return f"{hours}小时{rest // 60:02d}分" if hours else f"{rest // 60}分钟"
 
 
 def _clock(who, title: str):

@@ -681,8 +681,11 @@ def recompute_unknown() -> int:
 
 
 def describe(seconds: int | None) -> str:
-    """'68h 05m' style: hours of the clock's own measure (no days, which would
-    read as calendar days)."""
+    """Time left in the page's language, in hours of the clock's own measure
+    (no days, which would read as calendar days): '68小时05分' ('68h 05m' in
+    English); negative when overdue. Needs a request or app context."""
+    from flask_babel import gettext as _
+
     if seconds is None:
         return ""
     sign = "-" if seconds < 0 else ""
@@ -690,8 +693,8 @@ def describe(seconds: int | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
     if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    return f"{sign}{minutes}m"
+        return sign + _("%(hours)dh %(minutes)02dm", hours=hours, minutes=minutes)
+    return sign + _("%(minutes)dm", minutes=minutes)
 
 
 def clock_panel(case: Case) -> list[dict[str, object]]:
