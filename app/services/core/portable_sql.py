@@ -6,6 +6,7 @@ Instants are stored in UTC (PostgreSQL `timestamptz`; on SQLite the text
 here reads and writes exactly what the ORM would:
 
 - `business_date(instant)`: the date in business time (Asia/Shanghai);
+- `business_local_ms(instant)`: naive business time to the millisecond;
 - `epoch_us(instant)` / `add_us(instant, us)`: integer microseconds;
 - `share_of_span(start, end, fraction)`: start + (end - start) x fraction,
   rounded half-even to the microsecond (start itself when end <= start);
@@ -30,6 +31,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Date,
+    DateTime,
     Integer,
     Numeric,
     String,
@@ -84,6 +86,29 @@ def _business_date_pg(element: business_date, compiler: Any, **kw: Any) -> str:
 def _business_date_sqlite(element: business_date, compiler: Any, **kw: Any) -> str:
     (instant,) = _args(element, compiler, **kw)
     return f"date({instant}, '{_offset_hours()}')"
+
+
+class business_local_ms(FunctionElement):
+    """An instant as naive business time to the millisecond (what a
+    spreadsheet keeps), read as a naive datetime; PostgreSQL truncates the
+    microseconds, SQLite rounds them."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(business_local_ms, "postgresql")
+def _business_local_ms_pg(element: business_local_ms, compiler: Any, **kw: Any) -> str:
+    (instant,) = _args(element, compiler, **kw)
+    return f"date_trunc('milliseconds', timezone('{BUSINESS_TZ.key}', {instant}))"
+
+
+@compiles(business_local_ms, "sqlite")
+def _business_local_ms_sqlite(
+    element: business_local_ms, compiler: Any, **kw: Any
+) -> str:
+    (instant,) = _args(element, compiler, **kw)
+    return f"strftime('%Y-%m-%d %H:%M:%f', {instant}, '{_offset_hours()}')"
 
 
 class epoch_us(FunctionElement):

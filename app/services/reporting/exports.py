@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -46,6 +46,7 @@ from app.models.codes import (
 from app.security.access import acting_as, can
 from app.security.scope import restrict
 from app.services.core.errors import InvalidInput, NotAllowed, NotFound
+from app.services.core.portable_sql import business_local_ms
 from app.services.reporting import business, complaint_analysis, kpi, sheets
 from app.services.reporting.sheets import BOLD, FLAG
 
@@ -115,14 +116,17 @@ REGISTER_COLUMNS = (
 
 
 def _register_query(window: kpi.Window, user: Any) -> Any:
-    """One row per complaint received in the window (cancelled ones included)."""
+    """One row per complaint received in the window (cancelled ones included):
+    the keyset (received_at, id), then the sheet's columns' values, instants
+    as the sheet shows them (business time, to the millisecond)."""
     owner = aliased(AppUser)
     first = aliased(AppUser)
     stmt = (
         select(
+            Case.received_at,
             Case.id,
             Case.number,
-            Case.received_at,
+            business_local_ms(Case.received_at),
             Channel.name,
             Customer.name,
             Customer.contact_person,
@@ -141,11 +145,11 @@ def _register_query(window: kpi.Window, user: Any) -> Any:
             owner.last_name,
             owner.first_name,
             Case.status,
-            Case.response_due_at,
-            Case.responded_at,
+            business_local_ms(Case.response_due_at),
+            business_local_ms(Case.responded_at),
             Case.response_state,
-            Case.resolution_due_at,
-            Case.closed_at,
+            business_local_ms(Case.resolution_due_at),
+            business_local_ms(Case.closed_at),
             Case.resolution_state,
             Case.reopen_count,
             Case.result,
@@ -172,17 +176,19 @@ def _register_count(params: dict[str, Any], user: Any) -> int:
 
 def _register_pages(window: kpi.Window, user: Any) -> Iterator[list[Any]]:
     """Pages in (received_at, id) order by keyset on ix_case_complaint_received,
-    so each page starts where the last ended and progress can be committed."""
+    so each page starts where the last ended and progress can be committed.
+
+    The query (the user's scope included) is built once: a page is one round
+    trip to the database, nothing is reloaded after a progress commit."""
+    query = _register_query(window, user).order_by(Case.received_at, Case.id)
     last: tuple[dt.datetime, int] | None = None
     while True:
-        stmt = _register_query(window, user)
+        stmt = query
         if last is not None:
             # Typed like the column: SQLite compares stored UTC text.
             after = tuple_(literal(last[0], Case.received_at.type), literal(last[1]))
             stmt = stmt.where(tuple_(Case.received_at, Case.id) > after)
-        rows = db.session.execute(
-            stmt.order_by(Case.received_at, Case.id).limit(PAGE)
-        ).all()
+        rows = db.session.execute(stmt.limit(PAGE)).all()
         if not rows:
             return
         yield rows
@@ -226,6 +232,7 @@ def _register_row(row: Any, see_contact: bool, labels: _Labels) -> list[Any]:
     from app.ui.base import mask_phone  # the screens' masking rule, kept in one place
 
     (
+        _received_at,
         _id,
         number,
         received,
@@ -313,8 +320,7 @@ def _register_write(
     done = 0
     labels = _Labels.now()
     for rows in _register_pages(window, user):
-        for row in rows:
-            sheets.append(sheet, _register_row(row, see_contact, labels))
+        sheets.append_rows(sheet, [_register_row(r, see_contact, labels) for r in rows])
         done += len(rows)
         progress(done)
     return book
@@ -606,7 +612,13 @@ def run_task(task_id: int) -> None:
     db.session.commit()
 
     def progress(done: int) -> None:
-        task.progress = done
+        # One statement: the task row is not reloaded for each page.
+        db.session.execute(
+            update(BackgroundTask)
+            .where(BackgroundTask.id == task_id)
+            .values(progress=done)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
 
     book = None

@@ -92,6 +92,24 @@ class StreamedSheet:
             quoted = looks_like_formula(value)
             self.sheet.write(row, column, value, formats[bold, quoted])
 
+    def append_plain_rows(self, rows: Iterable[list[Any]]) -> None:
+        """Rows of plain values (see `append_rows`), runs of rows without
+        formula-like text handed over in one call."""
+        run: list[list[Any]] = []
+        for values in rows:
+            if any(isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values):
+                self._write_run(run)
+                run = []
+                self.append(values, bold=False)
+            else:
+                run.append(values)
+        self._write_run(run)
+
+    def _write_run(self, run: list[list[Any]]) -> None:
+        if run:
+            self.sheet.write_rows(self.rows, 0, run)
+            self.rows += len(run)
+
 
 class StreamedBook:
     """A workbook streamed to a file in `folder` as rows are appended
@@ -137,6 +155,18 @@ class StreamedBook:
     def discard(self) -> None:
         """Drop an unfinished file (the export failed)."""
         self.path.unlink(missing_ok=True)
+
+
+def append_rows(sheet: Any, rows: Iterable[list[Any]]) -> None:
+    """Append rows whose values are already plain: no aware instants, instants
+    as naive business time to the millisecond (`portable_sql.business_local_ms`
+    in the query), decimals, numbers, text. Formula-like text as text, as
+    `append`; on a `StreamedSheet` the rows go to the writer in runs."""
+    if isinstance(sheet, StreamedSheet):
+        sheet.append_plain_rows(rows)
+        return
+    for values in rows:
+        append(sheet, values)
 
 
 def append(
