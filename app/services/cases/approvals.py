@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, event, func, inspect, select
+from sqlalchemy import and_, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import AppUser, Case, Notification
 from app.security.access import can
 from app.services.cases.classification import is_major_complaint
+from app.services.core import commit_hooks
 from app.services.notify import alerts
 
 # Where a solution is worked on and can be approved (the approve step's states).
@@ -71,7 +72,7 @@ def _before(case: Case, name: str) -> Any:
     return getattr(case, name)
 
 
-def _collect(session: Session, _context: Any) -> None:
+def _collect(session: Session) -> None:
     found: dict[int, set[str]] = {}
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, Case) or obj.id is None:
@@ -109,32 +110,21 @@ def _collect(session: Session, _context: Any) -> None:
             pending.setdefault(case_id, set()).update(events)
 
 
-def _before_commit(session: Session) -> None:
-    if session.info.get("approval_alerting"):
-        return
-    session.flush()
-    pending = session.info.pop(_KEY, None)
-    if not pending:
-        return
-    session.info["approval_alerting"] = True
-    try:
-        for case_id, events in sorted(pending.items()):
-            case = session.get(Case, case_id)
-            if case is None:
-                continue
-            if "major" in events:
-                _alert_major(case)
-            if "approval" in events and waiting(
-                case.kind,
-                case.severity,
-                case.status,
-                case.solution,
-                case.solution_approved_at,
-            ):
-                _alert_approval(case)
-        session.flush()
-    finally:
-        session.info.pop("approval_alerting", None)
+def _alert(session: Session, pending: dict[int, set[str]]) -> None:
+    for case_id, events in sorted(pending.items()):
+        case = session.get(Case, case_id)
+        if case is None:
+            continue
+        if "major" in events:
+            _alert_major(case)
+        if "approval" in events and waiting(
+            case.kind,
+            case.severity,
+            case.status,
+            case.solution,
+            case.solution_approved_at,
+        ):
+            _alert_approval(case)
 
 
 def _alert_major(case: Case) -> int | None:
@@ -177,14 +167,4 @@ def _alert_approval(case: Case) -> int | None:
     )
 
 
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(_KEY, None)
-
-
-for _event, _handler in (
-    ("after_flush", _collect),
-    ("before_commit", _before_commit),
-    ("after_soft_rollback", _forget),
-):
-    if not event.contains(Session, _event, _handler):
-        event.listen(Session, _event, _handler)
+commit_hooks.before_commit(_KEY, _collect, _alert)

@@ -5,7 +5,7 @@ the SLA policy, and the case's kind, severity and customer type. Whenever one
 of them changes - through a screen, the API, an import, `flask calendar sync`
 or any other ORM write - the open clocks it can move are recomputed before
 the change is committed, in the same transaction (`_collect` and
-`_before_commit` watch the session), so no open case keeps a date the
+`_recompute`, wired by `core.commit_hooks`), so no open case keeps a date the
 calendar no longer gives:
 
 - a calendar day affects the running clocks whose span (receipt or cycle
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, event, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,7 @@ from app.models.recycling import OPEN_PICKUP, WAITING_PICKUP
 from app.services.clocks import record_clocks
 from app.services.clocks.record_clocks import Rules
 from app.services.clocks.working_time import SHANGHAI
+from app.services.core import commit_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -548,10 +549,8 @@ def _old(obj: Any, name: str) -> list[Any]:
     return [v for v in (*history.deleted, *history.unchanged) if v is not None]
 
 
-def _collect(session: Session, _context: Any) -> None:
+def _collect(session: Session) -> None:
     """Note, at each flush, what changed that open clocks depend on."""
-    if session.info.get("recomputing"):
-        return
     found = None
     for obj in (*session.new, *session.dirty, *session.deleted):
         kind = type(obj)
@@ -597,33 +596,22 @@ def _collect(session: Session, _context: Any) -> None:
             )
 
 
-def _before_commit(session: Session) -> None:
+def _recompute(session: Session, changes: dict[str, Any]) -> None:
     """Recompute what the transaction's changes move, inside it."""
-    if session.info.get("recomputing"):
-        return
-    session.flush()
-    changes = session.info.pop(_KEY, None)
-    if not changes:
-        return
-    session.info["recomputing"] = True
     done = session.info.setdefault("clocks_recomputed", Recomputed())
-    try:
-        if changes["all"]:
-            done.add(calendar_changed(None))
-        elif changes["days"]:
-            done.add(calendar_changed(changes["days"]))
-        if changes["pairs"]:
-            done.add(policies_changed(changes["pairs"]))
-        if changes["customers"]:
-            done.add(customers_changed(changes["customers"]))
-        if changes["thresholds"]:
-            urgent_only = all(THRESHOLD_SETTINGS[k] for k in changes["thresholds"])
-            done.add(thresholds_changed(urgent_only))
-        elif changes["cases"]:
-            done.add(cases_changed(changes["cases"]))
-        session.flush()
-    finally:
-        session.info.pop("recomputing", None)
+    if changes["all"]:
+        done.add(calendar_changed(None))
+    elif changes["days"]:
+        done.add(calendar_changed(changes["days"]))
+    if changes["pairs"]:
+        done.add(policies_changed(changes["pairs"]))
+    if changes["customers"]:
+        done.add(customers_changed(changes["customers"]))
+    if changes["thresholds"]:
+        urgent_only = all(THRESHOLD_SETTINGS[k] for k in changes["thresholds"])
+        done.add(thresholds_changed(urgent_only))
+    elif changes["cases"]:
+        done.add(cases_changed(changes["cases"]))
 
 
 def recomputed_by_commits(session: Session | None = None) -> Recomputed:
@@ -632,14 +620,4 @@ def recomputed_by_commits(session: Session | None = None) -> Recomputed:
     return session.info.pop("clocks_recomputed", None) or Recomputed()
 
 
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(_KEY, None)
-
-
-for _event, _handler in (
-    ("after_flush", _collect),
-    ("before_commit", _before_commit),
-    ("after_soft_rollback", _forget),
-):
-    if not event.contains(Session, _event, _handler):
-        event.listen(Session, _event, _handler)
+commit_hooks.before_commit(_KEY, _collect, _recompute)
