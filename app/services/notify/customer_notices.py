@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -466,28 +465,18 @@ def deliver_pending(limit: int = 100) -> Delivery:
         ids = _claim(limit)
         if not ids:
             return result
-        smtp: smtplib.SMTP | None = None
-        try:
+        with mail.Outbox() as outbox:
             for notice_id in ids:
                 notice = db.session.get(CustomerNotice, notice_id)
                 try:
-                    if smtp is None:
-                        smtp = mail._connect()
-                    smtp.send_message(_message(notice))
-                except (smtplib.SMTPException, OSError) as error:
+                    outbox.send(_message(notice))
+                except mail.SEND_ERRORS as error:
                     logger.exception("E-mail of customer notice %s failed", notice_id)
                     _failed(notice, user, f"{type(error).__name__}: {error}")
                     result.failed += 1
-                    smtp = None
                 else:
                     _sent(notice, user)
                     result.sent += 1
-        finally:
-            if smtp is not None:
-                try:
-                    smtp.quit()
-                except (smtplib.SMTPException, OSError):
-                    logger.warning("SMTP connection did not close cleanly")
         if len(ids) < limit:
             return result
 

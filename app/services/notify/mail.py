@@ -116,6 +116,48 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
+SEND_ERRORS = (smtplib.SMTPException, OSError)
+
+
+class Outbox:
+    """One SMTP connection for a batch: opened at the first message, closed at
+    the end (`with Outbox() as outbox: outbox.send(message)`).
+
+    `send` raises one of `SEND_ERRORS` when the message is refused; the next
+    message opens a new connection. When the server cannot be reached at all,
+    `unreachable` holds the reason, so a batch fails at once instead of
+    waiting out a timeout per message.
+    """
+
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
+        self.unreachable: str | None = None
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            try:
+                self._smtp = _connect()
+            except SEND_ERRORS as error:
+                self.unreachable = f"{type(error).__name__}: {error}"
+                raise
+        try:
+            self._smtp.send_message(message)
+        except SEND_ERRORS:
+            self._smtp = None
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except SEND_ERRORS:
+                logger.warning("SMTP connection did not close cleanly")
+            self._smtp = None
+
+
 def _fail(delivery_id: int, error: str) -> None:
     db.session.execute(
         update(NotificationRecipient)
@@ -146,30 +188,20 @@ def deliver_pending(limit: int = 200) -> Delivery:
             .where(NotificationRecipient.id.in_(ids))
             .order_by(NotificationRecipient.id)
         ).all()
-        smtp: smtplib.SMTP | None = None
-        unreachable: str | None = None
-        try:
+        with Outbox() as outbox:
             for delivery, notification, user in rows:
                 if notification.withdrawn_at is not None:
                     # Its deadline was recomputed before the mail went out.
                     _fail(delivery.id, "预警已撤回（时限已重算），不再发送")
                     result.withdrawn += 1
                     continue
-                if not (user.email or "").strip() or unreachable:
-                    _fail(delivery.id, unreachable or "无邮箱地址")
+                if not (user.email or "").strip() or outbox.unreachable:
+                    _fail(delivery.id, outbox.unreachable or "无邮箱地址")
                     result.failed += 1
                     continue
                 try:
-                    if smtp is None:
-                        try:
-                            smtp = _connect()
-                        except (smtplib.SMTPException, OSError) as error:
-                            # One refused connection fails the batch at once
-                            # instead of a timeout per message.
-                            unreachable = f"{type(error).__name__}: {error}"
-                            raise
-                    smtp.send_message(_message(notification, user))
-                except (smtplib.SMTPException, OSError) as error:
+                    outbox.send(_message(notification, user))
+                except SEND_ERRORS as error:
                     logger.exception(
                         "E-mail of notification %s to %s failed",
                         notification.id,
@@ -177,14 +209,7 @@ def deliver_pending(limit: int = 200) -> Delivery:
                     )
                     _fail(delivery.id, f"{type(error).__name__}: {error}")
                     result.failed += 1
-                    smtp = None
                 else:
                     result.sent += 1
-        finally:
-            if smtp is not None:
-                try:
-                    smtp.quit()
-                except (smtplib.SMTPException, OSError):
-                    logger.warning("SMTP connection did not close cleanly")
         if len(ids) < limit:
             return result
