@@ -115,14 +115,20 @@ def test_two_rq_cron_processes_one_run_per_slot(db, queues, work, redis_conn, tm
         )
         for _ in range(2)
     ]
+    sla = Queue("sla", connection=redis_conn)
     try:
-        time.sleep(6)
+        # Each process first imports the app (seconds on a busy machine), then
+        # ticks every second: wait for several ticks, not a fixed time.
+        deadline = time.monotonic() + 90
+        while sla.count < 6 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # a few more slots with both processes ticking
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=20)
-    ticks = Queue("sla", connection=redis_conn).count
+    ticks = sla.count
     assert ticks >= 6  # both processes ticked, several times each
     work()
     finished = Queue("sla", connection=redis_conn).finished_job_registry.get_job_ids()
