@@ -126,6 +126,7 @@ class SlaPolicyView(ReferenceView):
         "kind",
         "severity",
         "customer_type",
+        "customer_grade",
         "response_amount",
         "response_unit",
         "resolution_amount",
@@ -137,6 +138,7 @@ class SlaPolicyView(ReferenceView):
         "kind",
         "severity",
         "customer_type",
+        "customer_grade",
         "response_amount",
         "response_unit",
         "offhours_response_amount",
@@ -152,7 +154,14 @@ class SlaPolicyView(ReferenceView):
     ]
     add_columns = edit_columns = _fields
     show_columns = [*_fields, "changed_at", "changed_by"]
-    search_columns = ["name", "kind", "severity", "customer_type", "active"]
+    search_columns = [
+        "name",
+        "kind",
+        "severity",
+        "customer_type",
+        "customer_grade",
+        "active",
+    ]
     base_order = ("id", "asc")
     description_columns = {
         "offhours_response_amount": _l(
@@ -160,6 +169,10 @@ class SlaPolicyView(ReferenceView):
             "working time (inquiries: 2 calendar hours)."
         ),
         "resolve_at_response": _l("The answer that responds also resolves."),
+        "customer_grade": _l(
+            "Only for customers of this grade (e.g. shorter targets for A); "
+            "it wins over the general policy and the customer type's own."
+        ),
         "at_risk_percent": _l(
             "Share of the target used before an at-risk alert; "
             "empty = the global setting."
@@ -267,8 +280,15 @@ class FollowUpRuleView(ReferenceView):
         "department",
         "active",
     ]
-    add_columns = edit_columns = [*list_columns, "customer_type"]
+    add_columns = edit_columns = [*list_columns, "customer_type", "customer_grade"]
     base_order = ("id", "asc")
+    description_columns = {
+        "customer_grade": _l(
+            "Only for customers of this grade; for them it replaces the rule of "
+            "the same trigger and case kind naming no grade (e.g. A customers "
+            "visited every 15 days instead of 30)."
+        ),
+    }
 
 
 class KpiTargetView(ReferenceView):

@@ -67,12 +67,15 @@ def _new_id(case: Case, relation: str) -> int | None:
     return getattr(case, f"{relation}_id")
 
 
-def _customer_type(customer_id: int | None) -> int | None:
+def _customer_type(customer_id: int | None) -> Any:
+    """What of the customer picks the SLA policy: its type and grade."""
     if customer_id is None:
         return None
-    return db.session.scalar(
-        select(Customer.customer_type_id).where(Customer.id == customer_id)
-    )
+    return db.session.execute(
+        select(Customer.customer_type_id, Customer.grade_id).where(
+            Customer.id == customer_id
+        )
+    ).first()
 
 
 def _same(old: Any, new: Any) -> bool:

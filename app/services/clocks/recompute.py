@@ -328,6 +328,7 @@ def recompute_cases(
         t.c.urgent,
         *(t.c[f] for f in CASE_FIELDS),
         Customer.customer_type_id,
+        Customer.grade_id,
     ]
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -358,6 +359,7 @@ def recompute_cases(
                     if p.cycle == cycle
                 ],
                 bool(item.urgent),
+                item.grade_id,
             )
             before = {f: getattr(item, f) for f in CASE_FIELDS}
             record_clocks.apply_case_times(item, times, moment)
@@ -403,6 +405,7 @@ def recompute_pickups(
         t.c.confirmed_at,
         *(t.c[f] for f in PICKUP_FIELDS),
         Customer.customer_type_id,
+        Customer.grade_id,
     ]
     for start in range(0, len(ids), BATCH):
         rows = db.session.execute(
@@ -417,7 +420,7 @@ def recompute_pickups(
             if item.confirmed_at is not None:
                 continue
             policy, times = record_clocks.pickup_deadline(
-                rules, item.customer_type_id, item.received_at
+                rules, item.customer_type_id, item.received_at, item.grade_id
             )
             before = {f: getattr(item, f) for f in PICKUP_FIELDS}
             item.confirm_due_at, item.confirm_risk_at = times.due, times.risk
@@ -569,7 +572,11 @@ def _collect(session: Session) -> None:
             continue
         deleted = obj in session.deleted
         if kind is Customer:
-            if not deleted and obj.id is not None and _changed(obj, "customer_type_id"):
+            if (
+                not deleted
+                and obj.id is not None
+                and _changed(obj, "customer_type_id", "grade_id")
+            ):
                 found = found or _changes(session)
                 found["customers"].add(obj.id)
             continue

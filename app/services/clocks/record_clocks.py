@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CasePause, Pickup, Setting, SlaPolicy, now
@@ -107,33 +107,53 @@ def pick_policy(
     kind: str,
     severity: str,
     customer_type_id: int | None = None,
+    grade_id: int | None = None,
 ) -> SlaPolicy | None:
-    """The active policy for kind x severity, preferring the customer type's own."""
-    generic = None
+    """The active policy for kind x severity that fits the customer best.
+
+    A policy may be limited to a customer type and/or a customer grade (seed
+    003 公司客户服务办法 第四条, 供电 第五条: a service policy per class of
+    customer, e.g. shorter targets for A customers). Of the policies whose
+    limits the customer meets, the grade's own wins over the type's own,
+    which wins over the general one; None when none fits.
+    """
+    best, best_score = None, -1
     for policy in policies:
         if policy.kind != kind or policy.severity != severity or not policy.active:
             continue
-        if policy.customer_type_id is None:
-            generic = generic or policy
-        elif policy.customer_type_id == customer_type_id:
-            return policy
-    return generic
+        score = 0
+        if policy.customer_grade_id is not None:
+            if policy.customer_grade_id != grade_id:
+                continue
+            score += 2
+        if policy.customer_type_id is not None:
+            if policy.customer_type_id != customer_type_id:
+                continue
+            score += 1
+        if score > best_score:
+            best, best_score = policy, score
+    return best
 
 
 def match_policy(
-    kind: str, severity: str, customer_type_id: int | None = None
+    kind: str,
+    severity: str,
+    customer_type_id: int | None = None,
+    grade_id: int | None = None,
 ) -> SlaPolicy | None:
-    """The active policy for kind x severity, preferring the customer type's own."""
-    stmt = select(SlaPolicy).where(
-        SlaPolicy.kind == kind,
-        SlaPolicy.severity == severity,
-        SlaPolicy.active.is_(True),
-        or_(
-            SlaPolicy.customer_type_id.is_(None),
-            SlaPolicy.customer_type_id == customer_type_id,
-        ),
+    """The active policy for kind x severity that fits the customer best."""
+    stmt = (
+        select(SlaPolicy)
+        .where(
+            SlaPolicy.kind == kind,
+            SlaPolicy.severity == severity,
+            SlaPolicy.active.is_(True),
+        )
+        .order_by(SlaPolicy.id)
     )
-    return pick_policy(db.session.scalars(stmt), kind, severity, customer_type_id)
+    return pick_policy(
+        db.session.scalars(stmt), kind, severity, customer_type_id, grade_id
+    )
 
 
 def _percent_setting(key: str, default: Fraction) -> Fraction:
@@ -287,9 +307,13 @@ class Rules:
         )
 
     def policy(
-        self, kind: str, severity: str, customer_type_id: int | None
+        self,
+        kind: str,
+        severity: str,
+        customer_type_id: int | None,
+        grade_id: int | None = None,
     ) -> SlaPolicy | None:
-        return pick_policy(self.policies, kind, severity, customer_type_id)
+        return pick_policy(self.policies, kind, severity, customer_type_id, grade_id)
 
 
 def case_deadlines(
@@ -302,12 +326,13 @@ def case_deadlines(
     cycle: int = 0,
     pauses: Iterable[Pause] = (),
     urgent: bool = False,
+    grade_id: int | None = None,
 ) -> tuple[SlaPolicy | None, DueTimes]:
     """The policy and both clocks of a case with these inputs: what a case
     gets at registration and at every recomputation, and what `flask sla due`
     prints. An urgent case is at risk earlier (`urgent_at_risk`), so the
     deadline check alerts it earlier."""
-    policy = rules.policy(kind, severity, customer_type_id)
+    policy = rules.policy(kind, severity, customer_type_id, grade_id)
     plan = plan_for(policy, received, rules.cal, cycle, rules.fraction)
     if urgent and rules.urgent_fraction < plan.fraction:
         plan = replace(plan, fraction=rules.urgent_fraction)
@@ -317,10 +342,13 @@ def case_deadlines(
 
 
 def pickup_deadline(
-    rules: Rules, customer_type_id: int | None, received: dt.datetime
+    rules: Rules,
+    customer_type_id: int | None,
+    received: dt.datetime,
+    grade_id: int | None = None,
 ) -> tuple[SlaPolicy | None, ClockTimes]:
     """The policy and appointment-confirmation clock of a pickup."""
-    policy = rules.policy("pickup", "normal", customer_type_id)
+    policy = rules.policy("pickup", "normal", customer_type_id, grade_id)
     plan = plan_for(policy, received, rules.cal, 0, rules.fraction)
     return policy, deadlines(plan, rules.cal, received).response
 
@@ -333,6 +361,7 @@ def due_times(
     customer_type_id: int | None = None,
     rules: Rules | None = None,
     urgent: bool = False,
+    grade_id: int | None = None,
 ) -> DueTimes:
     """What a case received at `received` would get (`flask sla due`)."""
     return case_deadlines(
@@ -345,6 +374,7 @@ def due_times(
         0,
         pauses or (),
         urgent,
+        grade_id,
     )[1]
 
 
@@ -393,6 +423,7 @@ def case_times(case: Case, rules: Rules, moment: dt.datetime) -> DueTimes:
         case.resolution_cycle or 0,
         _pauses(case, moment),
         bool(case.urgent),
+        case.customer.grade_id if case.customer else None,
     )
     case.sla_policy = policy
     return times
@@ -619,8 +650,13 @@ def time_left(case: Case, clock: str, moment: dt.datetime | None = None) -> int 
 # ---------------------------------------------------------------- pickups
 def pickup_times(pickup: Pickup, rules: Rules) -> ClockTimes:
     """The appointment-confirmation clock (服务响应及时率) of a pickup."""
-    customer_type = pickup.customer.customer_type_id if pickup.customer else None
-    policy, times = pickup_deadline(rules, customer_type, pickup.received_at)
+    customer = pickup.customer
+    policy, times = pickup_deadline(
+        rules,
+        customer.customer_type_id if customer else None,
+        pickup.received_at,
+        customer.grade_id if customer else None,
+    )
     pickup.sla_policy = policy
     return times
 

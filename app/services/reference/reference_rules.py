@@ -28,6 +28,16 @@ from app.services.core.records import RecordRules, register
 HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
+def _same_grade(item: Any) -> Any:
+    """The policies limited to the same customer grade as `item` (or none)."""
+    grade_id = item.customer_grade_id or (
+        item.customer_grade.id if item.customer_grade is not None else None
+    )
+    if grade_id is None:
+        return SlaPolicy.customer_grade_id.is_(None)
+    return SlaPolicy.customer_grade_id == grade_id
+
+
 def parse_hours(text: str | None) -> list[tuple[dt.time, dt.time]]:
     """Parse "08:30-12:00,13:00-17:30" into sorted, non-overlapping windows."""
     if text is None or not text.strip():
@@ -105,12 +115,13 @@ class SlaPolicyRules(RecordRules):
                 if item.customer_type_id is None and item.customer_type is None
                 else SlaPolicy.customer_type_id
                 == (item.customer_type_id or item.customer_type.id),
+                _same_grade(item),
                 SlaPolicy.id != (item.id or 0),
             )
         ).first()
         if duplicate:
             raise InvalidInput(
-                _l("A policy for this kind, severity and customer type exists."),
+                _l("A policy for this kind, severity, customer type and grade exists."),
                 field="severity",
             )
 
