@@ -155,6 +155,27 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "notes",
         ),
     },
+    # The customer's on-site acceptance (seed 004 第十五条).
+    "acceptance": {
+        "add": (
+            "pickup",
+            "case",
+            "accepted_at",
+            "signed",
+            "signed_by",
+            "rating",
+            "comment",
+            "photo",
+        ),
+        "edit": (
+            "accepted_at",
+            "signed",
+            "signed_by",
+            "rating",
+            "comment",
+            "photo",
+        ),
+    },
     "followup": {
         "add": (
             "customer",

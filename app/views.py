@@ -61,7 +61,7 @@ from app.ui.reporting import (
     ImprovementActionView,
     KpiView,
 )
-from app.ui.visits import FollowUpView
+from app.ui.visits import FollowUpView, ServiceAcceptanceView
 
 MENU_VIEWS = {
     "Notification": NotificationView,
@@ -79,6 +79,7 @@ MENU_VIEWS = {
     "Exports": ExportView,
     "BusinessStatistics": BusinessView,
     "Pickup": PickupView,
+    "ServiceAcceptances": ServiceAcceptanceView,
     "WeighTicket": WeighTicketView,
     "Inspection": InspectionView,
     "Reweigh": ReweighView,

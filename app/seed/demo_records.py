@@ -11,6 +11,7 @@ from app.models import (
     Channel,
     Customer,
     CustomerContact,
+    CustomerGrade,
     CustomerType,
 )
 from app.security.access import acting_as
@@ -161,7 +162,32 @@ def build_customers(users: dict[str, Any], rng: random.Random) -> list[Customer]
                     )
                 )
         customers.append(customer)
+    _grade(customers, plan)
     return customers
+
+
+# Demo grades by customer type (seed 003 第四条): the first partners are key
+# accounts (A), the other partners and the first buyers B, suppliers C, walk-in
+# customers D; a few suppliers are still ungraded (the monthly proposal will
+# grade them).
+DEMO_GRADES = {"partner": "B", "buyer": "C", "supplier": "C", "walkin": "D"}
+
+
+def _grade(customers: list[Customer], plan: list[str]) -> None:
+    grades = {g.code: g for g in db.session.query(CustomerGrade)}
+    seen: dict[str, int] = {}
+    for customer, type_code in zip(customers, plan, strict=True):
+        order = seen[type_code] = seen.get(type_code, 0) + 1
+        if type_code == "supplier" and order > 10:
+            continue
+        code = DEMO_GRADES[type_code]
+        if type_code == "partner" and order <= 3:
+            code = "A"
+            customer.key_account = True
+        elif type_code == "buyer" and order <= 2:
+            code = "B"
+        customer.grade = grades.get(code)
+    db.session.commit()
 
 
 def build(users: dict[str, Any]) -> None:

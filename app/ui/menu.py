@@ -92,6 +92,12 @@ MENU: tuple[Category, ...] = (
         "fa-recycle",
         (
             Item("Pickup", _l("Pickups"), "fa-truck", "Pickup"),
+            Item(
+                "ServiceAcceptances",
+                _l("On-site acceptances"),
+                "fa-pencil-square-o",
+                "ServiceAcceptance",
+            ),
             Item("WeighTicket", _l("Weigh tickets"), "fa-balance-scale", "WeighTicket"),
             Item("Inspection", _l("Inspections"), "fa-flask", "Inspection"),
             Item("Reweigh", _l("Warehouse re-weighs"), "fa-cube", "Reweigh"),

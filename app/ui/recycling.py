@@ -35,6 +35,7 @@ from app.services.recycling.recycling_rules import (
 from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
 from app.ui.cases import CaseView
+from app.ui.visits import ServiceAcceptanceView
 
 
 class PickupLineView(RecordView):
@@ -474,5 +475,6 @@ class PickupView(RecordView):
         WeighTicketView,
         InspectionView,
         SettlementView,
+        ServiceAcceptanceView,
     ]
     workflow = PICKUP_FLOW

@@ -38,6 +38,7 @@ RULE_MODULES = (
     "app.services.cases.registration",
     "app.services.recycling.recycling_rules",
     "app.services.visits.visit_rules",
+    "app.services.visits.acceptance",
     "app.services.reporting.improvements",
     "app.services.reference.reference_rules",
     "app.services.finance.terms",

@@ -58,6 +58,7 @@ from app.models import (
     Pickup,
     PickupLine,
     Reweigh,
+    ServiceAcceptance,
     Setting,
     WeighLine,
     WeighTicket,
@@ -468,7 +469,8 @@ def _pickup_clock(clock: Clock) -> Source:
 
 def _satisfaction(score: Callable[[Any], Any]) -> Source:
     """Every score a case was given (one per handling round, kept through
-    reopens), plus the scores of done follow-up visits."""
+    reopens), the scores of done follow-up visits, and the ratings of signed
+    on-site acceptances (seed 004 第十五条; an unsigned one has none)."""
 
     def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
         cases = (
@@ -521,7 +523,39 @@ def _satisfaction(score: Callable[[Any], Any]) -> Source:
                 window.contains(FollowUp.done_at),
             )
         )
-        return [(Case, cases), (FollowUp, visits)]
+        # An acceptance rates the pickup or after-sales case it accepts: the
+        # same department and person as a visit following that record up.
+        accepted = aliased(Case)
+        collected = aliased(Pickup)
+        acceptances = (
+            select(
+                *_row(
+                    "acceptance",
+                    ServiceAcceptance.id,
+                    ServiceAcceptance.accepted_at,
+                    func.coalesce(
+                        accepted.department_id,
+                        collected.department_id,
+                        ServiceAcceptance.department_id,
+                    ),
+                    case(
+                        (ServiceAcceptance.case_id.is_not(None), accepted.owner_id),
+                        else_=collected.created_by_id,
+                    ),
+                    accepted.category_id,
+                    score(ServiceAcceptance.rating),
+                )
+            )
+            .select_from(ServiceAcceptance)
+            .outerjoin(accepted, ServiceAcceptance.case_id == accepted.id)
+            .outerjoin(collected, ServiceAcceptance.pickup_id == collected.id)
+            .where(
+                ServiceAcceptance.signed.is_(True),
+                ServiceAcceptance.rating.is_not(None),
+                window.contains(ServiceAcceptance.accepted_at),
+            )
+        )
+        return [(Case, cases), (FollowUp, visits), (ServiceAcceptance, acceptances)]
 
     return source
 
@@ -850,13 +884,14 @@ KPIS: tuple[Kpi, ...] = (
         _l("sum of the satisfaction scores (1-5)"),
         _l(
             "scores given in the month: every score of every handling round of a "
-            "case (a reopen keeps the earlier score) and done follow-up visits"
+            "case (a reopen keeps the earlier score), done follow-up visits and "
+            "signed on-site acceptances"
         ),
         _l(
             "Month the score was given. A case's score: its department and owner. "
-            "A visit's score: the case or pickup it follows up (pickup: its "
-            "department and recording clerk), else the visit's own department "
-            "and assignee."
+            "A visit's or an acceptance's score: the case or pickup it follows "
+            "up (pickup: its department and recording clerk), else the visit's "
+            "own department and assignee."
         ),
         _satisfaction(lambda score: score),
         _l("seed 001 §6, §8, seed 002 §4 (客户满意度)"),
@@ -867,7 +902,8 @@ KPIS: tuple[Kpi, ...] = (
         _l("scores of 4 or 5"),
         _l(
             "scores given in the month: every score of every handling round of a "
-            "case (a reopen keeps the earlier score) and done follow-up visits"
+            "case (a reopen keeps the earlier score), done follow-up visits and "
+            "signed on-site acceptances"
         ),
         _l("As the mean score."),
         _satisfaction(lambda score: _flag(score >= 4)),
@@ -1387,6 +1423,23 @@ def describe(
             .where(WeighLine.id.in_(ids["weigh_line"]))
         ):
             numbers[("weigh_line", pk)] = f"{number} {material}"
+    if "acceptance" in ids:
+        for pk, case_number, case_id, pickup_number, pickup_id in db.session.execute(
+            select(
+                ServiceAcceptance.id,
+                Case.number,
+                Case.id,
+                Pickup.number,
+                Pickup.id,
+            )
+            .outerjoin(Case, ServiceAcceptance.case_id == Case.id)
+            .outerjoin(Pickup, ServiceAcceptance.pickup_id == Pickup.id)
+            .where(ServiceAcceptance.id.in_(ids["acceptance"]))
+        ):
+            numbers[("acceptance", pk)] = case_number or pickup_number
+            opens[("acceptance", pk)] = (
+                ("case", case_id) if case_id else ("pickup", pickup_id)
+            )
     if "pickup_line" in ids:
         for pk, pickup_id, number, material in db.session.execute(
             select(PickupLine.id, Pickup.id, Pickup.number, Material.name)
