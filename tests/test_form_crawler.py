@@ -25,6 +25,7 @@ from tests.conftest import ROLE_USERS
 # Latin words that are Chinese usage too: units, acronyms, product names.
 ALLOWED_WORDS = {
     *("KPI", "SLA", "CNY", "RQ", "API", "Excel", "xlsx", "ID"),
+    "VIP",  # the key-account mark (重点客户), as seed 003 快递 二.1 writes it
     *("kg", "km"),  # units
     *("HDPE", "LDPE", "PET", "PP", "PVC", "ABS", "PE", "PS"),  # plastics
 }
@@ -55,11 +56,15 @@ LATIN_WORDS = """() => {
 UNCHECKED = ("/auditlogview/",)
 # Add forms whose least input a rule refuses in the demo data, shown on the
 # form with the reason: every kind and severity already has its SLA policy,
-# Monday already has its working hours, every KPI its company-wide target.
+# Monday already has its working hours, every KPI its company-wide target,
+# every rank its grade; an acceptance needs its (optional-looking) source.
 RULE_REFUSALS = {
     "/slapolicyview/add": "已存在",
     "/workwindowview/add": "重叠",
     "/kpitargetview/add": "已有全公司目标值",
+    # Rank 1 is grade A's; an acceptance names the pickup or case it accepts.
+    "/customergradeview/add": "已经存在",
+    "/acceptances/add": "二者选其一",
 }
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")
