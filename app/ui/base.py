@@ -79,6 +79,40 @@ def format_identifier(value: Any) -> Any:
     return Markup('<span translate="no">{}</span>').format(value)
 
 
+# Records a show page links to when they are related to the one shown.
+LINKED_RECORDS = frozenset(
+    {
+        "Customer",
+        "Case",
+        "Pickup",
+        "WeighTicket",
+        "Inspection",
+        "Settlement",
+        "Statement",
+        "FollowUp",
+        "ImprovementAction",
+    }
+)
+
+
+def _link_formatter(model: Any, endpoint: str, shown: Any, user: Any) -> Any:
+    """`shown(value)` as a link to the related record's show page when the
+    record is in `user`'s scope (a 404 is not offered as a link)."""
+    from app.security.scope import is_visible
+
+    def formatter(value: Any) -> Any:
+        text = shown(value)
+        if value is None:
+            return text
+        if is_scoped(model) and not is_visible(model, value.id, user):
+            return text
+        return Markup('<a class="record-link" href="{}">{}</a>').format(
+            url_for(f"{endpoint}.show", pk=value.id), text
+        )
+
+    return formatter
+
+
 def customer_marked(value: Any) -> Any:
     """A customer with its marks: key account (重点客户, seed 003 第四条; 快递
     二.1's VIP) and grade (A-D). Lists load the grade with the customers
@@ -618,9 +652,50 @@ class RecordView(ModelView):
     # ------------------------------------------------------- workflow steps
     def _get_show_widget(self, pk: Any, item: Any, **kwargs: Any) -> Any:
         widgets = super()._get_show_widget(pk, item, **kwargs)
+        show = widgets["show"].template_args
+        show["formatters_columns"] = {
+            **show["formatters_columns"],
+            **self._record_links(item),
+        }
         # Our own template's output: already escaped by Jinja.
         widgets["header"] = Markup(self.render_header(item))  # noqa: S704
         return widgets
+
+    def _record_links(self, item: Any) -> dict[str, Any]:
+        """Formatters turning the related records of a show page (customer,
+        case, pickup, weigh ticket, settlement...) into links to their own
+        show pages: only where the viewer may open that page and the record
+        is in their scope; otherwise the plain text stays."""
+        user = current_user()
+        links: dict[str, Any] = {}
+        for relation in sa_inspect(type(item)).relationships:
+            target = relation.mapper.class_
+            if relation.uselist or target.__name__ not in LINKED_RECORDS:
+                continue
+            endpoint = self._show_endpoint(target)
+            if endpoint is None:
+                continue
+            shown = self.formatters_columns.get(relation.key, format_plain)
+            links[relation.key] = _link_formatter(target, endpoint, shown, user)
+        return links
+
+    def _show_endpoint(self, model: Any) -> str | None:
+        """The endpoint of the screen showing `model` that the user may open
+        (its own screen first, e.g. Case before the approval queue)."""
+        views = [
+            view
+            for view in self.appbuilder.baseviews
+            if isinstance(view, RecordView) and view.datamodel.obj is model
+        ]
+        views.sort(key=lambda view: view.class_permission_name != model.__name__)
+        sm = self.appbuilder.sm
+        for view in views:
+            permission = f"can_{view.get_method_permission('show')}"
+            if permission in (view.base_permissions or ()) and sm.has_access(
+                permission, view.class_permission_name
+            ):
+                return view.endpoint
+        return None
 
     def render_header(self, item: Any) -> str:
         from flask import render_template
