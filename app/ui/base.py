@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, request, session, url_for
@@ -31,7 +32,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from app.extensions import db
 from app.labels import LABELS
 from app.models import AwareDateTime
-from app.models.base import StoredFile
+from app.models.base import MONEY, StoredFile
 from app.models.codes import CLOCK_STATES, CLOCK_STYLES, label
 from app.security.access import can, current_user
 from app.security.roles import METHOD_PERMISSIONS
@@ -50,6 +51,20 @@ def format_datetime(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime(DATETIME_FORMAT)
     return "" if value is None else str(value)
+
+
+def format_money(value: Any) -> str:
+    """An amount in CNY (yuan, 2 decimals) with thousands separators, as on the
+    printed documents: Decimal("11332.19") -> "11,332.19"; None -> ""."""
+    return "" if value is None else f"{Decimal(value):,.2f}"
+
+
+def is_money(column: Any) -> bool:
+    """A money column (app.models.base.MONEY: NUMERIC(14, 2), yuan)."""
+    return isinstance(column.type, Numeric) and (
+        column.type.precision,
+        column.type.scale,
+    ) == (MONEY.precision, MONEY.scale)
 
 
 def format_bool(value: Any) -> Any:
@@ -264,6 +279,8 @@ class RecordView(ModelView):
             name = column.key
             if name in IDENTIFIER_COLUMNS and not codes:
                 self.formatters_columns.setdefault(name, format_identifier)
+            if is_money(column):
+                self.formatters_columns.setdefault(name, format_money)
             if codes is CLOCK_STATES:
                 self.formatters_columns.setdefault(name, state_badge)
             if codes:

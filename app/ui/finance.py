@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -27,11 +26,7 @@ from app.services.finance.statements import STATEMENT_FLOW
 from app.services.reporting import exports
 from app.services.reporting.kpi import month_key, month_of, parse_month
 from app.ui.base import RecordView, ReferenceView, RefusalKeepsForm
-
-
-def yuan(value: Any) -> str:
-    """An amount in CNY with thousands separators, as on the printed documents."""
-    return "" if value is None else f"{Decimal(value):,.2f}"
+from app.ui.base import format_money as yuan
 
 
 def start_export(kind: str, params: dict[str, Any], back: str) -> Any:
