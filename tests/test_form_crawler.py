@@ -62,9 +62,10 @@ RULE_REFUSALS = {
     "/slapolicyview/add": "已存在",
     "/workwindowview/add": "重叠",
     "/kpitargetview/add": "已有全公司目标值",
-    # Rank 1 is grade A's; an acceptance names the pickup or case it accepts.
+    # Rank 1 is grade A's; an acceptance names the pickup or case it accepts,
+    # and a pickup is accepted once collected (opened from one still open).
     "/customergradeview/add": "已经存在",
-    "/acceptances/add": "二者选其一",
+    "/acceptances/add": "验收",
 }
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")
