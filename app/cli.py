@@ -135,12 +135,14 @@ def calendar_sync(years: tuple[int, ...], provisional: bool) -> None:
     help="A stretch waiting for the customer (repeatable).",
 )
 @click.option("--customer-type", default=None, help="Customer type code.")
+@click.option("--grade", default=None, help="Customer grade code (A, B, C, D).")
 def sla_due(
     kind: str,
     severity: str,
     received_at: tuple[str, ...],
     pauses: tuple[tuple[str, str], ...],
     customer_type: str | None,
+    grade: str | None,
 ) -> None:
     """Print the response and resolution due times of a policy (ISO 8601).
 
@@ -174,9 +176,19 @@ def sla_due(
         if found is None:
             raise click.BadParameter(f"unknown customer type {customer_type!r}")
         type_id = found.id
+    grade_id = None
+    if grade:
+        from app.models import CustomerGrade
+
+        graded = db.session.query(CustomerGrade).filter_by(code=grade).first()
+        if graded is None:
+            raise click.BadParameter(f"unknown customer grade {grade!r}")
+        grade_id = graded.id
     rules = record_clocks.Rules.load()
     dues = [
-        record_clocks.due_times(kind, severity, moment, spans, type_id, rules)
+        record_clocks.due_times(
+            kind, severity, moment, spans, type_id, rules, grade_id=grade_id
+        )
         for moment in received
     ]
     for year in sorted({y for due in dues for y in due.missing_years}):

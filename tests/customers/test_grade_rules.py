@@ -74,6 +74,17 @@ def test_an_a_customers_complaint_gets_the_a_targets(db, a_policy):
     )
 
 
+def test_flask_sla_due_tells_the_grade_targets(db, a_policy, runner):
+    args = ["sla", "due", "complaint", "general", "2026-03-02T09:00:00+08:00"]
+    graded_run = runner.invoke(args=[*args, "--grade", "A"])
+    general_run = runner.invoke(args=args)
+    assert graded_run.exit_code == 0, graded_run.output
+    assert "2026-03-05T17:30:00+08:00" in graded_run.output
+    assert "2026-03-11T17:30:00+08:00" in general_run.output
+    unknown = runner.invoke(args=[*args, "--grade", "Z"])
+    assert unknown.exit_code != 0
+
+
 def test_accepting_a_proposal_moves_the_open_complaints_clocks(db, a_policy):
     customer = graded(db, "B", sales_rep=user("sales"))
     case = CaseFactory(customer=customer)
