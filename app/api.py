@@ -523,6 +523,12 @@ class PickupApi(RecordApi):
     search_columns = ["number", "customer", "status", "region", "confirm_state"]
     base_order = ("id", "desc")
 
+    def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        # Not sent, the address is the customer's (the pickup rules).
+        self.add_model_schema.fields["address"].required = False
+        return blueprint
+
 
 class InspectionApi(RecordApi):
     resource_name = "inspection"

@@ -27,7 +27,7 @@ from sqlalchemy import Boolean, Integer, Numeric, Time, select
 from sqlalchemy import inspect as sa_inspect
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from app.extensions import db
 from app.labels import LABELS
@@ -40,7 +40,7 @@ from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.core import records
 from app.services.core.errors import DomainError
 from app.ui.listing import ListInterface
-from app.ui.widgets import TimeOfDayField, datetime_field
+from app.ui.widgets import TimeOfDayField, datetime_field, number_range
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ class RecordView(ModelView):
         for name in self.filled_by_rules:
             unbound = getattr(self.add_form, name)
             unbound.kwargs["validators"] = [
-                Optional() if isinstance(v, DataRequired) else v
+                Optional() if isinstance(v, (DataRequired, InputRequired)) else v
                 for v in unbound.kwargs.get("validators", [])
             ]
 
@@ -887,7 +887,7 @@ def number_validators(model: Any) -> dict[str, list[Any]]:
             continue
         if column.foreign_keys or column.info.get("signed"):
             continue
-        result[column.key] = [NumberRange(min=0, max=column.info.get("max"))]
+        result[column.key] = [number_range(0, column.info.get("max"))]
     return result
 
 

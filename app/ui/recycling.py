@@ -36,6 +36,7 @@ from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
 from app.ui.cases import CaseView
 from app.ui.visits import ServiceAcceptanceView
+from app.ui.widgets import number_range
 
 
 class PickupLineView(RecordView):
@@ -243,8 +244,29 @@ class InspectionView(RecordView):
         ),
     }
     # The net comes from the weigh line; only a sales lot needs it typed in.
+    # Moisture, impurity and deduction start empty (blank = 0 by the
+    # inspection rules), so what the inspector types is the whole value.
     add_form_extra_fields = {
         "net_kg": DecimalField(LABELS["net_kg"], validators=[Optional()]),
+        **{
+            name: DecimalField(
+                LABELS[name],
+                validators=[Optional(), number_range(0, maximum)],
+                description=description,
+            )
+            for name, maximum, description in (
+                ("moisture_pct", 100, _l("Empty: 0.")),
+                ("impurity_pct", 100, _l("Empty: 0.")),
+                (
+                    "deduction_kg",
+                    None,
+                    _l(
+                        "A fixed weight deducted besides moisture and "
+                        "impurity. Empty: 0."
+                    ),
+                ),
+            )
+        },
     }
     related_views = [CaseView]
     workflow = INSPECTION_FLOW
@@ -469,6 +491,29 @@ class PickupView(RecordView):
     ]
     base_order = ("id", "desc")
     confidential_columns = {"contact_phone": "phone", "address": "address"}
+    # The rules take contact, phone and address from the customer when left
+    # empty; opened from a customer, the form shows them filled in.
+    filled_by_rules = ("address",)
+    description_columns = {
+        "contact_name": _l("Empty: the customer's contact person."),
+        "contact_phone": _l("Empty: the customer's phone."),
+        "address": _l("Empty: the customer's address."),
+    }
+
+    def prefill_add_form(self, form: Any) -> None:
+        """A pickup opened from a customer shows that customer's contact,
+        phone and address, for the clerk to confirm or change."""
+        customer = self.given_record("customer", "customer")
+        if customer is None:
+            return
+        for name, value in (
+            ("contact_name", customer.contact_person),
+            ("contact_phone", customer.phone),
+            ("address", customer.address),
+        ):
+            if name in form and not form[name].data:
+                form[name].data = value
+
     related_views = [
         PickupLineView,
         PickupLogView,

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, Field
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 # What the field shows and the picker writes, first; then what a clerk may
@@ -192,3 +192,16 @@ def parse_time_of_day(text: str) -> dt.time | None:
     if not match:
         return None
     return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def number_range(minimum: Any = None, maximum: Any = None) -> NumberRange:
+    """NumberRange with a message that says what is allowed: wtforms' Chinese
+    text for "at least 0" reads "必须大于 0", refusing in words the 0 it
+    accepts. Bounds are inclusive."""
+    if minimum is not None and maximum is not None:
+        message = _l("Must be between %(min)s and %(max)s.")
+    elif minimum is not None:
+        message = _l("Must not be less than %(min)s.")
+    else:
+        message = _l("Must not be more than %(max)s.")
+    return NumberRange(min=minimum, max=maximum, message=message)

@@ -125,7 +125,7 @@ def test_negative_weight_on_a_pickup_line(db, login):
         },
     )
     assert response.status_code == 200
-    assert "数值必须大于 0" in page(response)
+    assert "不能小于 0" in page(response)
     response = browser.post(
         "/pickuplineview/add",
         data={

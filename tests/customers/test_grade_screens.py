@@ -133,4 +133,4 @@ def test_a_grade_typed_wrong_is_refused_in_words_and_kept(db, login):
     added = select(CustomerGrade).filter_by(code="E")
     assert _db.session.scalars(added).first() is None
     assert "已经存在" in text  # the rank is taken
-    assert "数值必须大于 0" in text  # no negative minimum
+    assert "不能小于 0" in text  # no negative minimum

@@ -156,10 +156,14 @@ def test_pickup_from_booking_to_paid_settlement(demo_db, person):
     qc.click("质检单")
     qc.click("a[href^='/inspections/add']")
     qc.pick("weigh_line", ticket.number)
-    # The deductions start at 0.00: QC types over them.
-    qc.type("moisture_pct", str(MOISTURE), clear=True)
-    qc.type("impurity_pct", str(IMPURITY), clear=True)
-    qc.type("deduction_kg", str(DEDUCTION), clear=True)
+    # The deductions start empty: what QC types is the whole value.
+    for name, value in (
+        ("moisture_pct", MOISTURE),
+        ("impurity_pct", IMPURITY),
+        ("deduction_kg", DEDUCTION),
+    ):
+        assert qc.field(name).input_value() == "", name
+        qc.type(name, str(value))
     qc.choose("result", "合格")
     qc.click_button("保存")
     qc.expect_text("已创建")

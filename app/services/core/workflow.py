@@ -32,7 +32,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
 )
 
@@ -254,16 +253,18 @@ def _field(ask: Ask) -> Any:
         return TextAreaField(
             validators=[*validators, Length(max=ask.max_length)], **common
         )
+    from app.ui.widgets import number_range
+
     if ask.kind == "int":
         if ask.minimum is not None or ask.maximum is not None:
-            validators.append(NumberRange(min=ask.minimum, max=ask.maximum))
+            validators.append(number_range(ask.minimum, ask.maximum))
         return IntegerField(validators=validators, **common)
     if ask.kind == "decimal":
         if ask.minimum is not None or ask.maximum is not None:
             validators.append(
-                NumberRange(
-                    min=None if ask.minimum is None else Decimal(ask.minimum),
-                    max=None if ask.maximum is None else Decimal(ask.maximum),
+                number_range(
+                    None if ask.minimum is None else Decimal(ask.minimum),
+                    None if ask.maximum is None else Decimal(ask.maximum),
                 )
             )
         return DecimalField(validators=validators, places=3, **common)

@@ -17,6 +17,8 @@ Rules decided here (stated once):
   are adjusting entries; only its invoice and payment-clock columns still
   change (app.services.finance.invoices.BOOKKEEPING). Settlements and weigh
   tickets are never deleted, so their numbers stay gap-free.
+- A new pickup left without contact, phone or address takes the customer's
+  (contact person, phone, address); with no address at all it is refused.
 """
 
 from __future__ import annotations
@@ -135,14 +137,20 @@ class PickupRules(RecordRules):
     model = Pickup
 
     def before_create(self, item: Pickup, user: Any) -> None:
+        # Left empty, contact, phone and address are the customer's.
+        customer = item.customer
+        if customer is None and item.customer_id is not None:
+            customer = db.session.get(Customer, item.customer_id)
+        if customer is not None:
+            item.contact_name = item.contact_name or customer.contact_person
+            item.contact_phone = item.contact_phone or customer.phone
+            item.address = item.address or customer.address
         self._validate(item)
         item.received_at = now()
         item.number = next_number("pickup", item.received_at)
         item.department = department("ops")
         item.status = "requested"
         record_clocks.start_pickup(item)
-        if not item.address and item.customer is not None:
-            item.address = item.customer.address
         if not item.address:
             raise InvalidInput(_l("Give the pickup address."), field="address")
 
