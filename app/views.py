@@ -61,7 +61,13 @@ from app.ui.reporting import (
     ImprovementActionView,
     KpiView,
 )
-from app.ui.visits import FollowUpView, ServiceAcceptanceView
+from app.ui.visits import (
+    FollowUpView,
+    ServiceAcceptanceView,
+    VisitPlanView,
+    VisitSummaryView,
+    VisitView,
+)
 
 MENU_VIEWS = {
     "Notification": NotificationView,
@@ -72,6 +78,9 @@ MENU_VIEWS = {
     "Case": CaseView,
     "ApprovalQueue": ApprovalQueueView,
     "FollowUp": FollowUpView,
+    "VisitPlan": VisitPlanView,
+    "Visit": VisitView,
+    "VisitSummary": VisitSummaryView,
     "ImprovementAction": ImprovementActionView,
     "Dashboard": DashboardView,
     "Kpis": KpiView,

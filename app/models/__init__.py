@@ -62,6 +62,7 @@ from app.models.system import (
     NotificationRecipient,
     NumberSequence,
 )
+from app.models.visits import Visit, VisitPlan
 
 make_times_aware(Base.registry)
 
@@ -115,6 +116,8 @@ __all__ = [
     "SlaPolicy",
     "Stamped",
     "Statement",
+    "Visit",
+    "VisitPlan",
     "WeighLine",
     "WeighTicket",
     "WorkWindow",

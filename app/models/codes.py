@@ -258,6 +258,27 @@ FOLLOWUP_TRIGGERS: Codes = {
     "partner_periodic": _l("Periodic partner visit"),
 }
 
+VISIT_PERIODS: Codes = {
+    "year": _l("Yearly"),
+    "quarter": _l("Quarterly"),
+    "month": _l("Monthly"),
+}
+
+VISIT_STATUSES: Codes = {
+    "planned": _l("Planned"),
+    "done": _l("Visited"),
+    "cancelled": _l("Cancelled"),
+}
+
+# What an urgent visit report (巡访紧急报告) is about, seed 003 第十一条.
+URGENT_REPORT_KINDS: Codes = {
+    "competitor_policy": _l("A competitor's sales policy changed markedly"),
+    "competitor_product": _l("A competitor launched a new product"),
+    "competitor_service": _l("A new trend in competitors' sales or service"),
+    "our_defect": _l("A serious defect or problem of our own"),
+    "other": _l("Another matter needing urgent handling"),
+}
+
 DELAY_UNITS: Codes = {
     "working_days": _l("Working days"),
     "calendar_days": _l("Calendar days"),

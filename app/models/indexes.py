@@ -18,6 +18,7 @@ from app.models.customers import Customer
 from app.models.finance import OverdueTask, Statement
 from app.models.followups import FollowUp, ImprovementAction
 from app.models.recycling import Inspection, Pickup, Settlement, WeighTicket
+from app.models.visits import Visit, VisitPlan
 
 # The "created by me" arm of every department-scoped record type.
 for _model in (
@@ -31,6 +32,8 @@ for _model in (
     OverdueTask,
     FollowUp,
     ImprovementAction,
+    VisitPlan,
+    Visit,
 ):
     Index(f"ix_{_model.__tablename__}_created_by", _model.created_by_id)
 

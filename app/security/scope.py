@@ -39,6 +39,8 @@ from app.models import (
     Settlement,
     SettlementLine,
     Statement,
+    Visit,
+    VisitPlan,
     WeighLine,
     WeighTicket,
 )
@@ -169,6 +171,10 @@ RULES: dict[Any, Rule] = {
         _department_rule(CustomerNotice, "assignee_id"), CustomerNotice
     ),
     ImprovementAction: _department_rule(ImprovementAction, "owner_id"),
+    # Key-account visits: the plan's department, the designated visitor, and
+    # the account's sales rep (who reads the reports, seed 003 第九条).
+    VisitPlan: _or_sales_rep(_department_rule(VisitPlan, "visitor_id"), VisitPlan),
+    Visit: _or_sales_rep(_department_rule(Visit, "visitor_id"), Visit),
     AuditLog: lambda user: false(),
 }
 RULES[Customer] = _customer_rule

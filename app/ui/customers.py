@@ -18,7 +18,7 @@ from app.ui.cases import CaseView
 from app.ui.finance import StatementView
 from app.ui.notices import CustomerNoticeView
 from app.ui.recycling import PickupView, SettlementView
-from app.ui.visits import FollowUpView
+from app.ui.visits import FollowUpView, VisitView
 
 CONTACT_MASKS = {"phone": "phone", "address": "address"}
 
@@ -144,6 +144,7 @@ class CustomerView(RecordView):
         SettlementView,
         StatementView,
         FollowUpView,
+        VisitView,
         CustomerNoticeView,
     ]
 

@@ -61,6 +61,14 @@ MENU: tuple[Category, ...] = (
             ),
             Item("Case", _l("Service cases"), "fa-ticket", "Case"),
             Item("FollowUp", _l("Follow-up visits"), "fa-phone", "FollowUp"),
+            Item("VisitPlan", _l("Visit plans"), "fa-calendar", "VisitPlan"),
+            Item("Visit", _l("Key-account visits"), "fa-car", "Visit"),
+            Item(
+                "VisitSummary",
+                _l("Monthly visit summary"),
+                "fa-list-alt",
+                "Visit",
+            ),
             Item(
                 "ImprovementAction",
                 _l("Improvement actions"),

@@ -33,6 +33,7 @@ from app.models import (
     Pickup,
     PickupLine,
     Settlement,
+    VisitPlan,
     WeighLine,
     WeighTicket,
 )
@@ -68,6 +69,10 @@ class Picker:
 
 def _customer_label(customer: Customer) -> str:
     return f"{customer.name} ({customer.code})" if customer.code else customer.name
+
+
+def _plan_label(plan: VisitPlan) -> str:
+    return f"{plan.number} {plan.customer.name} {plan.starts_on}~{plan.ends_on}"
 
 
 PICKERS: dict[str, Picker] = {
@@ -128,6 +133,15 @@ PICKERS: dict[str, Picker] = {
             Settlement,
             (Settlement.number,),
             order=(Settlement.id.desc(),),
+        ),
+        Picker(
+            "visit_plan",
+            VisitPlan,
+            (VisitPlan.number, Customer.name),
+            join=(Customer, VisitPlan.customer_id == Customer.id),
+            order=(VisitPlan.id.desc(),),
+            load=(joinedload(VisitPlan.customer),),
+            label=_plan_label,
         ),
         # Finance settles with, and sends statements to, any active customer
         # (a buyer not served yet): the settlement and statement add forms.

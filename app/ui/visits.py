@@ -1,20 +1,29 @@
-"""Follow-up visit screens."""
+"""Follow-up visit screens; key-account visit plans, visits and their summary."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
+from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.fields import screen_fields
-from app.models import FollowUp, ServiceAcceptance
+from app.labels import LABELS
+from app.models import AppUser, FollowUp, ServiceAcceptance, Visit, VisitPlan, now
+from app.security.access import current_user
+from app.services.core.errors import DomainError
+from app.services.reporting.kpi import month_key, month_of, parse_month
+from app.services.visits import key_accounts
 from app.services.visits.acceptance import SERVED_PICKUP
+from app.services.visits.key_accounts import VISIT_FLOW
 from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
+from app.ui.pickers import picker_field
 
 
 class FollowUpView(RecordView):
@@ -142,3 +151,174 @@ def _photo_link(name: str | None) -> Any:
         url_for("ServiceAcceptanceView.download", filename=name),
         _l("Photo of the signed ticket"),
     )
+
+
+class VisitView(RefusalKeepsForm, RecordView):
+    """Visits of key accounts and their reports (巡访日报, 客户卡), seed 003 第九条."""
+
+    record_name = _l("Key-account visit")
+    datamodel = SQLAInterface(Visit)
+    class_permission_name = "Visit"
+    route_base = "/visits"
+    list_title = _l("Key-account visits")
+    add_columns = ["plan", "planned_on", "visitor"]
+    edit_columns = ["planned_on", "visitor"]
+    # Empty: the plan's designated visitor (the rules fill it in).
+    add_form_extra_fields = {
+        "visitor": picker_field(AppUser, LABELS["visitor"], required=False)
+    }
+    list_columns = [
+        "number",
+        "customer",
+        "plan",
+        "planned_on",
+        "visitor",
+        "status",
+        "visited_at",
+        "urgent",
+    ]
+    search_columns = [
+        "number",
+        "customer",
+        "plan",
+        "visitor",
+        "status",
+        "planned_on",
+        "urgent",
+    ]
+    order_columns = ["number", "planned_on", "visited_at"]
+    show_fieldsets = [
+        (
+            _l("Visit"),
+            {
+                "fields": [
+                    "number",
+                    "plan",
+                    "customer",
+                    "visitor",
+                    "department",
+                    "planned_on",
+                    "status",
+                    "visited_at",
+                    "cancel_reason",
+                ]
+            },
+        ),
+        (
+            _l("Customer card"),
+            {
+                "fields": [
+                    "opinions",
+                    "needs",
+                    "market_info",
+                    "competitor_info",
+                    "effect",
+                    "issues_handled",
+                    "other_matters",
+                ]
+            },
+        ),
+        (
+            _l("Urgent report"),
+            {"fields": ["urgent", "urgent_kind", "urgent_note", "urgent_at"]},
+        ),
+    ]
+    description_columns = {
+        "visitor": _l("Empty: the plan's designated visitor."),
+        "planned_on": _l("A day inside the plan's period."),
+    }
+    base_order = ("planned_on", "desc")
+    quick_filters = (
+        (
+            _l("My planned visits"),
+            lambda user: {"_flt_0_visitor": user.id, "_flt_3_status": "planned"},
+        ),
+        (_l("Urgent reports"), lambda user: {"_flt_0_urgent": "y"}),
+    )
+    workflow = VISIT_FLOW
+
+
+class VisitPlanView(RefusalKeepsForm, RecordView):
+    """Yearly, quarterly and monthly visit plans of key accounts (seed 003 第五条)."""
+
+    record_name = _l("Visit plan")
+    datamodel = SQLAInterface(VisitPlan)
+    class_permission_name = "VisitPlan"
+    route_base = "/visitplans"
+    list_title = _l("Visit plans")
+    add_columns = [
+        "customer",
+        "period",
+        "starts_on",
+        "visitor",
+        "exception_reason",
+        "focus_materials",
+        "survey_items",
+        "special_items",
+        "arrangements",
+    ]
+    edit_columns = add_columns[1:]
+    list_columns = [
+        "number",
+        "customer",
+        "period",
+        "starts_on",
+        "ends_on",
+        "visitor",
+        "department",
+    ]
+    search_columns = ["number", "customer", "period", "visitor", "starts_on"]
+    order_columns = ["number", "starts_on"]
+    show_columns = [
+        "number",
+        "customer",
+        "period",
+        "starts_on",
+        "ends_on",
+        "visitor",
+        "exception_reason",
+        "focus_materials",
+        "survey_items",
+        "special_items",
+        "arrangements",
+        "department",
+        "created_at",
+        "created_by",
+    ]
+    description_columns = {
+        "starts_on": _l(
+            "Any day of the year, quarter or month; the plan covers all of it."
+        ),
+        "visitor": _l("In principle not the account's own sales rep."),
+        "exception_reason": _l("Only when the sales rep visits after all."),
+    }
+    base_order = ("starts_on", "desc")
+    related_views = [VisitView]
+
+
+class VisitSummaryView(BaseView):
+    """每月巡访情况报告书 (seed 003 第十条): planned against done per visitor and
+    account, in the viewer's scope."""
+
+    route_base = "/visitsummary"
+    default_view = "index"
+    class_permission_name = "Visit"
+    method_permission_name = {"index": "read"}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        typed = request.args.get("month", "")
+        error = None
+        try:
+            month = parse_month(typed.strip() or None)
+        except DomainError as refusal:
+            error, month = str(refusal), month_of(now())
+        summary = key_accounts.monthly_summary(month, current_user())
+        return self.render_template(
+            "visits/summary.html",
+            summary=summary,
+            month_text=typed if error else month_key(month),
+            error=error,
+            title=_l("Monthly visit summary"),
+        ), (400 if error else 200)

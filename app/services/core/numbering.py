@@ -31,6 +31,8 @@ PREFIXES = {
     "action": "GJ",
     "statement": "DZ",
     "overdue": "YQ",
+    "visit_plan": "XJ",
+    "visit": "XF",
 }
 
 

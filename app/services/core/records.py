@@ -39,6 +39,7 @@ RULE_MODULES = (
     "app.services.recycling.recycling_rules",
     "app.services.visits.visit_rules",
     "app.services.visits.acceptance",
+    "app.services.visits.key_accounts",
     "app.services.reporting.improvements",
     "app.services.reference.reference_rules",
     "app.services.finance.terms",

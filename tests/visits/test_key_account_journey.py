@@ -1,0 +1,96 @@
+"""Key-account visits in Chromium (seed 003 公司客户服务办法 第四、五、九–十一条).
+
+The head of customer service plans a quarter's visits of a key account (the
+account's own sales rep is refused as the visitor, the form keeps what was
+typed), schedules a visit; the designated visitor types the visit report
+(customer card) and an urgent report; Management finds the alert and the
+month's summary.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.models import BUSINESS_TZ, Notification, Visit, VisitPlan, now
+from tests.browser import screenshot_dir
+from tests.factories import CustomerFactory, user
+
+# The menu, not the site's name (which also says 客户服务).
+SERVICE_MENU = ".dropdown-toggle:has-text('客户服务')"
+
+
+def test_a_plan_made_a_visit_reported_and_an_urgent_report_raised(demo_db, person):
+    CustomerFactory(name="钱塘再生纸业有限公司", sales_rep=user("sales"))
+    today = now().astimezone(BUSINESS_TZ).date()
+
+    cs = person("cs")
+    cs.click(SERVICE_MENU)
+    cs.click("巡访计划")
+    cs.click("a[href*='/visitplans/add']")
+    cs.pick("customer", "钱塘再生")
+    cs.choose("period", "季度")
+    cs.type("starts_on", today.isoformat())
+    cs.press("Escape")
+    cs.pick("visitor", "sales")
+    cs.type("survey_items", "废纸库存与月度出货量")
+    cs.click_button("保存")
+    cs.expect_text("负责业务员")
+    assert cs.field("survey_items").input_value() == "废纸库存与月度出货量"
+    assert demo_db.session.scalars(select(VisitPlan)).all() == []
+    cs.pick("visitor", "cs2")
+    cs.click_button("保存")
+    cs.expect_text("巡访计划", "已创建")
+    plan = demo_db.session.scalars(select(VisitPlan)).one()
+    assert plan.visitor.username == "cs2"
+
+    cs.click("重点客户巡访")  # the plan's visits, a tab of the plan
+    cs.click(f"a[href*='/visits/add'][href*='_flt_0_plan={plan.id}']")
+    cs.type("planned_on", today.isoformat())
+    cs.press("Escape")
+    cs.click_button("保存")
+    cs.expect_text("已创建", "周婷")
+    visit = demo_db.session.scalars(select(Visit)).one()
+    cs.screenshot(screenshot_dir(), "visit_planned")
+
+    visitor = person("cs2")
+    visitor.click(SERVICE_MENU)
+    visitor.click("重点客户巡访")
+    visitor.click("我的待巡访")
+    visitor.click(f"a[href*='/visits/show/{visit.id}']")
+    visitor.click("填写巡访日报")
+    visitor.type("opinions", "希望结算周期缩短到十五天")
+    visitor.type("needs", "每月两次上门回收废纸板")
+    visitor.type("competitor_info", "同行收购价每吨高出五十元")
+    visitor.type("issues_handled", "核对了上月磅差，客户认可")
+    visitor.click_button("填写巡访日报")
+    visitor.expect_text("填写巡访日报：已完成。", "希望结算周期缩短到十五天")
+    visitor.screenshot(screenshot_dir(), "visit_reported")
+
+    visitor.click("巡访紧急报告")
+    visitor.choose("urgent_kind", "同行的销售方针政策发生重大变化")
+    visitor.type("urgent_note", "同行自下月起废纸收购价上调百分之八")
+    visitor.click_button("巡访紧急报告")
+    visitor.expect_text("巡访紧急报告：已完成。")
+
+    manager = person("manager")
+    manager.click("我的待办")
+    manager.click("我的预警")
+    manager.expect_text("巡访紧急报告：钱塘再生纸业有限公司")
+    manager.screenshot(screenshot_dir(), "visit_urgent_alert")
+    manager.click(SERVICE_MENU)
+    manager.click("每月巡访情况报告")
+    manager.expect_text("周婷", "钱塘再生纸业有限公司")
+    manager.screenshot(screenshot_dir(), "visit_summary")
+
+    demo_db.session.expire_all()
+    done = demo_db.session.get(Visit, visit.id)
+    assert (done.status, done.urgent, done.urgent_kind) == (
+        "done",
+        True,
+        "competitor_policy",
+    )
+    alert = demo_db.session.scalars(
+        select(Notification).where(Notification.record_type == "visit")
+    ).one()
+    assert user("manager").id in {r.user_id for r in alert.recipients}
+    assert alert.title.startswith("巡访紧急报告：钱塘再生纸业有限公司")
