@@ -113,7 +113,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_visit_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_plan_id'), ['plan_id'], unique=False)
-        batch_op.create_index('ix_visit_planned_on', ['planned_on', 'visitor_id', 'customer_id'], unique=False)
+        batch_op.create_index('ix_visit_planned_on', ['planned_on'], unique=False, postgresql_include=['visitor_id', 'customer_id', 'status', 'urgent'])
         batch_op.create_index(batch_op.f('ix_visit_visitor_id'), ['visitor_id'], unique=False)
 
     # ### end Alembic commands ###
