@@ -257,7 +257,6 @@ LABELS = {
     "close_reason": _l("Closed because"),
     # key-account visits (巡访)
     "plan": _l("Visit plan"),
-    "period": _l("Plan period"),
     "starts_on": _l("Period starts"),
     "ends_on": _l("Period ends"),
     "visitor": _l("Designated visitor"),

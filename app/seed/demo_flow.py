@@ -545,7 +545,7 @@ def build(
     categories: dict[str, Any],
     channels: dict[str, Any],
 ) -> None:
-    from app.seed import demo_recycling
+    from app.seed import demo_recycling, demo_visits
 
     moment = now()
     demo = _Demo(users, customers, rng, categories, channels)
@@ -554,5 +554,6 @@ def build(
     demo_recycling.build(users, customers, rng)
     _follow_ups(demo, moment)
     _improvements(demo, moment)
+    demo_visits.build(users, customers, moment)
     with acting_as(system_user()):
         deadline_check.check_deadlines(moment)

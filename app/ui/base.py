@@ -847,7 +847,23 @@ class RefusalKeepsForm:
         form._id = pk
         if error.field and error.field in form:
             form[error.field].errors = [str(error)]
-        return self._get_edit_widget(form=form, exclude_cols=[])  # type: ignore[attr-defined]
+        widgets = self._get_edit_widget(form=form, exclude_cols=[])  # type: ignore[attr-defined]
+        # The edit page shows the record's related lists too (its tabs).
+        from flask_appbuilder.urltools import (
+            get_order_args,
+            get_page_args,
+            get_page_size_args,
+        )
+
+        item = self.datamodel.get(pk, self._base_filters)  # type: ignore[attr-defined]
+        return self._get_related_views_widgets(  # type: ignore[attr-defined]
+            item,
+            filters={},
+            orders=get_order_args(),
+            pages=get_page_args(),
+            page_sizes=get_page_size_args(),
+            widgets=widgets,
+        )
 
 
 class ReferenceView(RefusalKeepsForm, RecordView):

@@ -243,6 +243,7 @@ class VisitPlanView(RefusalKeepsForm, RecordView):
 
     record_name = _l("Visit plan")
     datamodel = SQLAInterface(VisitPlan)
+    label_columns = {**LABELS, "period": _l("Plan period")}
     class_permission_name = "VisitPlan"
     route_base = "/visitplans"
     list_title = _l("Visit plans")

@@ -20,7 +20,10 @@ SERVICE_MENU = ".dropdown-toggle:has-text('客户服务')"
 
 
 def test_a_plan_made_a_visit_reported_and_an_urgent_report_raised(demo_db, person):
-    CustomerFactory(name="钱塘再生纸业有限公司", sales_rep=user("sales"))
+    account = CustomerFactory(
+        name="钱塘再生纸业有限公司", sales_rep=user("sales"), key_account=True
+    )
+    plans = select(VisitPlan).where(VisitPlan.customer_id == account.id)
     today = now().astimezone(BUSINESS_TZ).date()
 
     cs = person("cs")
@@ -36,11 +39,11 @@ def test_a_plan_made_a_visit_reported_and_an_urgent_report_raised(demo_db, perso
     cs.click_button("保存")
     cs.expect_text("负责业务员")
     assert cs.field("survey_items").input_value() == "废纸库存与月度出货量"
-    assert demo_db.session.scalars(select(VisitPlan)).all() == []
+    assert demo_db.session.scalars(plans).all() == []
     cs.pick("visitor", "cs2")
     cs.click_button("保存")
     cs.expect_text("巡访计划", "已创建")
-    plan = demo_db.session.scalars(select(VisitPlan)).one()
+    plan = demo_db.session.scalars(plans).one()
     assert plan.visitor.username == "cs2"
 
     cs.click("重点客户巡访")  # the plan's visits, a tab of the plan
@@ -49,7 +52,7 @@ def test_a_plan_made_a_visit_reported_and_an_urgent_report_raised(demo_db, perso
     cs.press("Escape")
     cs.click_button("保存")
     cs.expect_text("已创建", "周婷")
-    visit = demo_db.session.scalars(select(Visit)).one()
+    visit = demo_db.session.scalars(select(Visit).where(Visit.plan_id == plan.id)).one()
     cs.screenshot(screenshot_dir(), "visit_planned")
 
     visitor = person("cs2")
@@ -90,7 +93,9 @@ def test_a_plan_made_a_visit_reported_and_an_urgent_report_raised(demo_db, perso
         "competitor_policy",
     )
     alert = demo_db.session.scalars(
-        select(Notification).where(Notification.record_type == "visit")
+        select(Notification).where(
+            Notification.record_type == "visit", Notification.record_id == visit.id
+        )
     ).one()
     assert user("manager").id in {r.user_id for r in alert.recipients}
     assert alert.title.startswith("巡访紧急报告：钱塘再生纸业有限公司")

@@ -53,7 +53,9 @@ def report(visit: Visit, by: str = "cs2", **values) -> Visit:
 
 @pytest.fixture
 def account(db):
-    return CustomerFactory(name="华新再生资源有限公司", sales_rep=user("sales"))
+    return CustomerFactory(
+        name="华新再生资源有限公司", sales_rep=user("sales"), key_account=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -80,6 +82,14 @@ def test_the_plan_is_numbered_and_covers_the_period(account):
     assert (plan.starts_on, plan.ends_on) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     assert plan.department.code == "cs"
     assert plan.exception_reason is None
+
+
+def test_plans_are_made_for_key_accounts_only(db):
+    walk_in = CustomerFactory(name="临时散户", key_account=False)
+    with pytest.raises(InvalidInput) as refused:
+        make_plan(customer=walk_in)
+    assert refused.value.field == "customer"
+    assert "重点客户" in str(refused.value)
 
 
 def test_the_accounts_own_sales_rep_is_refused_as_visitor(account):
@@ -247,7 +257,9 @@ def _as_counts(summary):
 
 
 def test_monthly_summary_matches_a_visit_by_visit_count_and_is_scoped(account):
-    other = CustomerFactory(name="宏达金属回收有限公司", sales_rep=user("cs"))
+    other = CustomerFactory(
+        name="宏达金属回收有限公司", sales_rep=user("cs"), key_account=True
+    )
     plan_a = make_plan(customer=account, period="month", starts_on=MARCH)
     plan_b = make_plan(
         customer=other, period="year", starts_on=MARCH, visitor=user("ops")

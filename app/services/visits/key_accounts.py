@@ -6,8 +6,9 @@ Seed 003 公司客户服务办法:
   principle not the account's own sales rep (原则上不能由本地区的负责业务员担任):
   naming the rep is refused unless the plan records why (the exception).
 - 第五条: yearly, quarterly and monthly visit plans (年度、季度和月份巡回访问计划)
-  per account, with the focus materials, key and special survey items and the
-  arrangements; one plan per account and period.
+  per key account (the customer's key-account flag, 第四条(1)), with the focus
+  materials, key and special survey items and the arrangements; one plan per
+  account and period.
 - 第九条: each visit is reported (巡访日报) with the customer card (客户卡): the
   customer's opinions and wishes, needs, market and competitor information,
   the effect of the visit, the issues handled and their result.
@@ -124,6 +125,15 @@ class VisitPlanRules(RecordRules):
         customer = _customer(item)
         if customer is None:
             raise InvalidInput(_l("Choose the customer."), field="customer")
+        if not customer.key_account:
+            raise InvalidInput(
+                _l(
+                    "%(name)s is not a key account: visit plans are made for key "
+                    "accounts (mark the customer as one first).",
+                    name=customer.name,
+                ),
+                field="customer",
+            )
         if item.period is None:
             raise InvalidInput(_l("Choose the plan period."), field="period")
         if item.starts_on is None:
