@@ -26,9 +26,11 @@ from app.models import (
     AuditLog,
     Case,
     Customer,
+    Department,
     FollowUp,
     FollowUpRule,
     Pickup,
+    VisitPlan,
     now,
 )
 from app.security.access import actor_or_system
@@ -58,6 +60,8 @@ class Source:
     pickup_id: int | None = None
     settlement_id: int | None = None
     due: dt.datetime | None = None  # fixed due (partner periods)
+    visitor: int | None = None  # designated by the key account's visit plan
+    avoid: int | None = None  # not by default (the account's own sales rep)
 
 
 # ---------------------------------------------------------------- sources
@@ -166,11 +170,25 @@ def _partner_sources(
                 "partner",
                 customer.id,
                 begin,
-                (customer.sales_rep_id,),
+                (),
                 due=due,
+                visitor=_plan_visitor(customer.id, start, last_day),
+                avoid=customer.sales_rep_id,
             )
         )
     return sources
+
+
+def _plan_visitor(customer_id: int, first: dt.date, last: dt.date) -> int | None:
+    """The visitor of the narrowest visit plan of the customer overlapping
+    the days `first`..`last` (a month's plan before a quarter's before a year's)."""
+    plans = db.session.scalars(
+        select(VisitPlan).where(VisitPlan.customer_id == customer_id)
+    ).all()
+    overlapping = [p for p in plans if p.starts_on <= last and p.ends_on >= first]
+    order = {"month": 0, "quarter": 1, "year": 2}
+    overlapping.sort(key=lambda p: (order[p.period], -p.id))
+    return overlapping[0].visitor_id if overlapping else None
 
 
 # --------------------------------------------------------------- creating
@@ -189,17 +207,34 @@ def _due(rule: FollowUpRule, source: Source) -> dt.datetime:
 def _assignee(
     rule: FollowUpRule, source: Source, staff: dict[int, AppUser]
 ) -> int | None:
-    """Who makes the call: a preferred clerk of the rule's department (the
-    case's first-ask owner, the pickup's recorder, the partner's sales rep),
-    else the department head, else anyone of the department."""
+    """Who makes the call: the visitor a key account's plan designates, a
+    preferred clerk of the rule's department (the case's first-ask owner, the
+    pickup's recorder) unless to be avoided, else the department head (or
+    first clerk); when that is the account's own sales rep, the next clerk of
+    the department, else the head of customer service."""
+    if source.visitor in staff:
+        return source.visitor
     for user_id in source.preferred:
         user = staff.get(user_id) if user_id else None
-        if user is not None and user.department_id == rule.department_id:
+        if (
+            user is not None
+            and user.department_id == rule.department_id
+            and user.id != source.avoid
+        ):
             return user.id
-    team = [u for u in staff.values() if u.department_id == rule.department_id]
-    heads = [u for u in team if u.is_department_head]
-    chosen = sorted(heads or team, key=lambda u: u.id)
-    return chosen[0].id if chosen else None
+
+    def ranked(department_id: int) -> list[AppUser]:
+        team = [u for u in staff.values() if u.department_id == department_id]
+        return sorted(team, key=lambda u: (not u.is_department_head, u.id))
+
+    team = ranked(rule.department_id)
+    if not team:
+        return None
+    if source.avoid != team[0].id:
+        return team[0].id
+    cs = db.session.scalar(select(Department.id).where(Department.code == "cs"))
+    others = team[1:] or [u for u in ranked(cs) if u.id != team[0].id]
+    return others[0].id if others else team[0].id
 
 
 def _insert_stmt(values: dict[str, Any]) -> Any:

@@ -104,6 +104,25 @@ def _world(db) -> dict[str, Any]:
         + [_customer(db, "partner", status="suspended")]
         + [_customer(db, "walkin") for _ in range(3)]
     )
+    # Key accounts with visit plans: their partner visits go to the visitor.
+    from app.models import VisitPlan
+    from app.services.core import records
+
+    for customer, period, visitor in (
+        (customers[6], "month", "cs2"),
+        (customers[7], "year", "ops2"),
+    ):
+        customer.key_account = True
+        records.add(
+            VisitPlan(
+                customer=customer,
+                period=period,
+                starts_on=MOMENT.date(),
+                visitor=user(visitor),
+            ),
+            user("cs"),
+        )
+    db.session.commit()
     cases = []
     for _ in range(45):
         kind = rng.choice(("complaint", "complaint", "inquiry", "aftersales"))

@@ -112,9 +112,39 @@ def test_partners_get_one_visit_per_period(db):
     assert generation.generate(moment=moment) == 1
     assert generation.generate(moment=moment + dt.timedelta(days=2)) == 0
     (visit,) = visits_of(db, customer_id=partner.id)
-    assert visit.source == "partner" and visit.assignee.username == "sales"
+    # Not the account's own sales rep (the only clerk of Sales): the head of
+    # customer service (seed 003 第四条(2)).
+    assert visit.source == "partner" and visit.assignee.username == "cs"
     assert moment < visit.due_at <= moment + dt.timedelta(days=30)
     assert generation.generate(moment=visit.due_at + dt.timedelta(days=1)) == 1
+
+
+def test_a_key_accounts_partner_visit_goes_to_its_designated_visitor(db):
+    from app.models import VisitPlan
+    from app.services.core import records
+
+    partner = CustomerFactory(
+        customer_type=by_code(CustomerType, "partner"),
+        sales_rep=user("sales"),
+        key_account=True,
+    )
+    moment = dt.datetime(2026, 11, 24, 9, 0, tzinfo=BUSINESS_TZ)
+    # A yearly plan (visitor ops) and the narrower quarter's (visitor cs2).
+    for period, visitor in (("year", "ops"), ("quarter", "cs2")):
+        records.add(
+            VisitPlan(
+                customer=partner,
+                period=period,
+                starts_on=moment.date(),
+                visitor=user(visitor),
+            ),
+            user("cs"),
+        )
+    db.session.commit()
+    assert generation.generate(moment=moment) == 1
+    (visit,) = visits_of(db, customer_id=partner.id)
+    assert visit.assignee.username == "cs2"
+    assert visit.department.code == "sales"  # the rule's department
 
 
 def _visit_for_closed_case(db) -> FollowUp:

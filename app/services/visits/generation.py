@@ -4,7 +4,9 @@
   (working days on the business calendar, or calendar days);
 - a settled pickup: a satisfaction call due `delay` after settlement;
 - a long-term partner: a regular visit every `interval_days`, one per period
-  (periods are staggered by customer so that visits spread over the month).
+  (periods are staggered by customer so that visits spread over the month),
+  made by the designated visitor of the customer's visit plan, never by
+  default by the account's own sales rep (seed 003 第四条(2)).
 
 Each active rule is one `INSERT ... SELECT`: its sources (a SQL query per
 trigger, see `sources_for`) anti-joined on the unique `followup.source_key`,
@@ -46,6 +48,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
 )
 from sqlalchemy.orm import aliased
@@ -57,10 +60,12 @@ from app.models import (
     AuditLog,
     Case,
     Customer,
+    Department,
     FollowUp,
     FollowUpRule,
     Pickup,
     Settlement,
+    VisitPlan,
     now,
 )
 from app.models.base import AwareDateTime
@@ -136,13 +141,18 @@ def source_columns(
     settlement_id: Any = None,
     due_at: Any = None,
     preferred: tuple[Any, ...] = (),
+    visitor: Any = None,
+    avoid: Any = None,
 ) -> list[Any]:
     """The labelled columns a source query selects.
 
     `source`: FOLLOWUP_SOURCES code; `key`: text unique per source and rule;
     `start_at`: the event the delay and the at-risk share count from;
     `position`: orders the numbers; `preferred`: up to two user ids who should
-    make the call if they work in the rule's department.
+    make the call if they work in the rule's department; `visitor`: a user
+    designated for the customer (a key account's visit plan), whatever their
+    department, before anyone else; `avoid`: a user who should not make it
+    (the account's own sales rep), passed over by the department fallback.
     """
     people = [*preferred, None, None][:2]
 
@@ -160,6 +170,8 @@ def source_columns(
         (cast(null(), AwareDateTime) if due_at is None else due_at).label("due_at"),
         integer(people[0]).label("preferred_1"),
         integer(people[1]).label("preferred_2"),
+        integer(visitor).label("visitor"),
+        integer(avoid).label("avoid"),
         position.label("position"),
     ]
 
@@ -275,6 +287,31 @@ def _period(customer_id: int, interval: int, today: dt.date) -> dt.date:
     return first + dt.timedelta(days=(elapsed // interval) * interval)
 
 
+def _designated_visitor(begin_day: Any, due_day: Any) -> Any:
+    """The designated visitor of the customer's visit plan overlapping the
+    period (the narrowest plan: month, then quarter, then year), or NULL.
+
+    Partner visits feed the satisfaction KPI: by seed 003 第四条(2) they are
+    made by the designated visitor, in principle not the account's own sales
+    rep (see app.services.visits.key_accounts).
+    """
+    narrowest = case(
+        (VisitPlan.period == "month", 0), (VisitPlan.period == "quarter", 1), else_=2
+    )
+    return (
+        select(VisitPlan.visitor_id)
+        .where(
+            VisitPlan.customer_id == Customer.id,
+            VisitPlan.starts_on <= due_day,
+            VisitPlan.ends_on >= begin_day,
+        )
+        .order_by(narrowest, VisitPlan.id.desc())
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+
+
 @sources_for("partner_periodic")
 def _partner_periods(rule: FollowUpRule, scope: Scope) -> Sources:
     interval = rule.interval_days or 30
@@ -293,6 +330,8 @@ def _partner_periods(rule: FollowUpRule, scope: Scope) -> Sources:
                     BUSINESS_TZ,
                 ),
                 f"{start:%Y%m%d}",
+                start,
+                start + dt.timedelta(days=interval - 1),
             )
         )
     period = rows(
@@ -302,6 +341,8 @@ def _partner_periods(rule: FollowUpRule, scope: Scope) -> Sources:
             ("begins", AwareDateTime()),
             ("due", AwareDateTime()),
             ("stamp", String()),
+            ("begin_day", Date()),
+            ("due_day", Date()),
         ],
         periods,
     )
@@ -316,7 +357,8 @@ def _partner_periods(rule: FollowUpRule, scope: Scope) -> Sources:
                 customer_id=Customer.id,
                 start_at=period.c.begins,
                 due_at=period.c.due,
-                preferred=(Customer.sales_rep_id,),
+                visitor=_designated_visitor(period.c.begin_day, period.c.due_day),
+                avoid=Customer.sales_rep_id,
                 position=Customer.id,
             )
         )
@@ -389,14 +431,42 @@ def _planned(rule: FollowUpRule, found: Sources) -> Any | None:
     return stmt.subquery("planned")
 
 
-def _fallback_assignee(department_id: int) -> int | None:
-    """The department head, else anyone of the department (lowest id first)."""
-    return db.session.scalars(
-        select(AppUser.id)
-        .where(AppUser.active.is_(True), AppUser.department_id == department_id)
-        .order_by(case((AppUser.is_department_head.is_(True), 0), else_=1), AppUser.id)
-        .limit(1)
-    ).first()
+def _fallback_assignees(department_id: int) -> list[int]:
+    """The department head, then the others of the department (lowest id first)."""
+    return list(
+        db.session.scalars(
+            select(AppUser.id)
+            .where(AppUser.active.is_(True), AppUser.department_id == department_id)
+            .order_by(
+                case((AppUser.is_department_head.is_(True), 0), else_=1), AppUser.id
+            )
+            .limit(2)
+        )
+    )
+
+
+def _fallback(department_id: int, avoid: Any) -> Any:
+    """Who calls when no preferred clerk does: the department's head (or first
+    clerk); when that is the one to avoid, the next clerk of the department,
+    else the head of customer service (who runs follow-ups, SPEC §1)."""
+    team = _fallback_assignees(department_id)
+    if not team:
+        return literal(None, Integer)
+    first = team[0]
+    others = (
+        team[1:]
+        or [u for u in _fallback_assignees(_customer_service_id()) if u != first][:1]
+    )
+    if not others:
+        return literal(first, Integer)
+    return case(
+        (and_(avoid.is_not(None), avoid == first), literal(others[0], Integer)),
+        else_=literal(first, Integer),
+    )
+
+
+def _customer_service_id() -> int:
+    return db.session.scalar(select(Department.id).where(Department.code == "cs"))
 
 
 VISIT_COLUMNS = (
@@ -448,8 +518,9 @@ def _visits(
 ) -> Select[Any]:
     """SELECT of the new visits' VISIT_COLUMNS, numbered after `first`."""
     department = rule.department_id
+    designated = aliased(AppUser)
     staff = [aliased(AppUser) for _ in range(2)]
-    chosen = [
+    chosen = [(designated.id.is_not(None), designated.id)] + [
         (person.id.is_not(None), person.id)
         for person in staff  # a preferred clerk of the rule's department
     ]
@@ -468,9 +539,7 @@ def _visits(
         "pickup_id": planned.c.pickup_id,
         "settlement_id": planned.c.settlement_id,
         "customer_id": planned.c.customer_id,
-        "assignee_id": case(
-            *chosen, else_=literal(_fallback_assignee(department), Integer)
-        ),
+        "assignee_id": case(*chosen, else_=_fallback(department, planned.c.avoid)),
         "due_at": planned.c.due_at,
         "risk_at": share_of_span(planned.c.start_at, planned.c.due_at, fraction),
     }
@@ -483,6 +552,10 @@ def _visits(
             for name in VISIT_COLUMNS
         ]
     ).select_from(planned)
+    stmt = stmt.outerjoin(
+        designated,
+        and_(designated.id == planned.c.visitor, designated.active.is_(True)),
+    )
     for person, preferred in zip(
         staff, (planned.c.preferred_1, planned.c.preferred_2), strict=True
     ):
@@ -492,6 +565,7 @@ def _visits(
                 person.id == preferred,
                 person.active.is_(True),
                 person.department_id == department,
+                or_(planned.c.avoid.is_(None), person.id != planned.c.avoid),
             ),
         )
     return stmt
