@@ -65,6 +65,8 @@ class Picker:
     # `allowed` names - a screen offering rows beyond the user's scope.
     scoped: bool = True
     allowed: Callable[[Any], bool] | None = None
+    # A narrower picker of a model that has its own (named by a form itself).
+    variant: bool = False
 
 
 def _customer_label(customer: Customer) -> str:
@@ -134,6 +136,17 @@ PICKERS: dict[str, Picker] = {
             (Settlement.number,),
             order=(Settlement.id.desc(),),
         ),
+        # Visit plans are made for key accounts (seed 003 第四、五条).
+        Picker(
+            "key_account",
+            Customer,
+            (Customer.name, Customer.code),
+            confidential=(Customer.phone,),
+            order=(Customer.id.desc(),),
+            label=_customer_label,
+            where=Customer.key_account.is_(True),
+            variant=True,
+        ),
         Picker(
             "visit_plan",
             VisitPlan,
@@ -160,7 +173,7 @@ PICKERS: dict[str, Picker] = {
         ),
     )
 }
-PICKER_OF_MODEL = {p.model: p for p in PICKERS.values() if p.scoped}
+PICKER_OF_MODEL = {p.model: p for p in PICKERS.values() if p.scoped and not p.variant}
 # Screens whose relation filters replace the scope: (model, equalities) -> kind.
 UNSCOPED = {(Customer, (("status", "active"),)): "active_customer"}
 

@@ -23,7 +23,7 @@ from app.services.visits.acceptance import SERVED_PICKUP
 from app.services.visits.key_accounts import VISIT_FLOW
 from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
-from app.ui.pickers import picker_field
+from app.ui.pickers import PickerField, picker_field
 
 
 class FollowUpView(RecordView):
@@ -259,6 +259,9 @@ class VisitPlanView(RefusalKeepsForm, RecordView):
         "arrangements",
     ]
     edit_columns = add_columns[1:]
+    add_form_extra_fields = {
+        "customer": PickerField(LABELS["customer"], kind="key_account", required=True)
+    }
     list_columns = [
         "number",
         "customer",

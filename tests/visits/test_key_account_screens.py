@@ -140,3 +140,11 @@ def test_monthly_summary_screen_is_scoped_and_refuses_a_bad_month(login, account
     text = bad.get_data(as_text=True)
     assert "月份格式为 YYYY-MM" in text or "YYYY-MM" in text
     assert 'value="2026-13x"' in text
+
+
+def test_the_plan_form_offers_key_accounts_only(login, accounts):
+    CustomerFactory(name="华新临时散户", key_account=False)
+    found = login("cs").get("/pick/key_account?q=华新").get_json()["results"]
+    assert [r["text"] for r in found] == [f"华新再生资源有限公司 ({accounts[0].code})"]
+    form = login("cs").get("/visitplans/add").get_data(as_text=True)
+    assert 'data-pick="/pick/key_account' in form
