@@ -5,7 +5,7 @@ the designated visitor, visits with their report (customer card) and urgent
 report.
 
 Revision ID: 458e04baed1a
-Revises: ad46f738b5a6
+Revises: d8e1f3a5b7c9
 Create Date: 2026-11-30 05:29:07.672119
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '458e04baed1a'
-down_revision = 'ad46f738b5a6'
+down_revision = 'd8e1f3a5b7c9'
 branch_labels = None
 depends_on = None
 
