@@ -352,10 +352,9 @@ class RecordView(ModelView):
             # The edit form carries the version it showed (optimistic locking).
             self.edit_columns = [*self.edit_columns, "version"]
             self.edit_form_extra_fields["version"] = HiddenField()
-        self.validators_columns = {
-            **number_validators(model),
-            **(self.validators_columns or {}),
-        }
+        self.validators_columns = ValidatorLists(
+            {**number_validators(model), **(self.validators_columns or {})}
+        )
         for name, kind in self.confidential_columns.items():
             self.formatters_columns[name] = _mask_formatter(kind)
         for relation in sa_inspect(model).relationships:
@@ -893,6 +892,17 @@ def _no_preselected_pickers(form: Any, keep: tuple[str, ...] = ()) -> None:
             unbound.field_class, QuerySelectField
         ):
             unbound.kwargs["allow_blank"] = True
+
+
+class ValidatorLists(dict):
+    """A view's `validators_columns` handing FAB a fresh list per form: FAB
+    appends its own validators (required, length, unique) to the list it is
+    given, so the add and the edit form built from one shared list each
+    carried them twice (a taken value was told "已经存在 已经存在")."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = super().get(key, default)
+        return list(value) if isinstance(value, list) else value
 
 
 def number_validators(model: Any) -> dict[str, list[Any]]:

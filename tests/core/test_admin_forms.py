@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from app.models import (
     AppUser,
+    CustomerGrade,
     Department,
     KpiTarget,
     PickupLog,
@@ -166,3 +167,19 @@ def test_pickup_steps_are_read_only_and_named_by_their_pickup(db, login):
         to_status="scheduled",
     )
     assert repr(log) == f"{pickup.number} 排期并确认"
+
+
+# ------------------------------------------------------------ unique values
+def test_a_taken_value_is_told_once_and_kept(db, login):
+    """FAB adds its unique check to the list a view gives; one shared list
+    for the add and the edit form carried it twice."""
+    before = db.session.query(CustomerGrade).count()
+    reply = login("admin").post(
+        "/customergradeview/add",
+        data={"code": "Z", "name": "试用等级", "rank": "1", "active": "y"},
+    )
+    text = page(reply)
+    assert reply.status_code == 200
+    assert text.count("已经存在") == 1
+    assert 'value="试用等级"' in text
+    assert db.session.query(CustomerGrade).count() == before
