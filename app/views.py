@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask_appbuilder import AppBuilder
 
 from app.api import APIS
@@ -143,9 +145,13 @@ def register(appbuilder: AppBuilder) -> None:
                     category_icon=category.icon,
                 )
                 continue
+            view = MENU_VIEWS[item.name]
             appbuilder.add_view(
-                MENU_VIEWS[item.name],
+                view,
                 item.name,
+                href=f"{view.route_base}/list/?{urlencode(item.params)}"
+                if item.params
+                else "",
                 label=item.label,
                 icon=item.icon,
                 category=category.name,

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
+from app.services.reporting.worklist import OPEN_FOLLOWUPS
+
 
 class Item(NamedTuple):
     name: str  # FAB menu name (permission object of menu_access)
@@ -17,6 +19,8 @@ class Item(NamedTuple):
     icon: str
     resource: str  # permission view that reading the screen needs
     href: str | None = None  # a link to a page that is not a FAB view
+    # List filters the menu entry opens with (FAB query parameters).
+    params: dict[str, str] | None = None
 
 
 class Category(NamedTuple):
@@ -60,7 +64,13 @@ MENU: tuple[Category, ...] = (
                 "GradeProposal",
             ),
             Item("Case", _l("Service cases"), "fa-ticket", "Case"),
-            Item("FollowUp", _l("Follow-up visits"), "fa-phone", "FollowUp"),
+            Item(
+                "FollowUp",
+                _l("Follow-up visits"),
+                "fa-phone",
+                "FollowUp",
+                params=OPEN_FOLLOWUPS,
+            ),
             Item("VisitPlan", _l("Visit plans"), "fa-calendar", "VisitPlan"),
             Item("Visit", _l("Key-account visits"), "fa-car", "Visit"),
             Item(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +14,10 @@ from app.security.access import can
 from app.security.scope import restrict
 from app.services.notify.inbox import unread_count
 
+# The follow-up visits still to make, as list filters (FAB query parameters):
+# the tile and the menu open the visit list on them.
+OPEN_FOLLOWUPS = {"_flt_3_status": "planned"}
+
 
 @dataclass
 class Tile:
@@ -22,6 +26,8 @@ class Tile:
     at_risk: int
     breached: int
     endpoint: str
+    # List filters of the link (FAB query parameters): the open ones.
+    params: dict[str, str] = field(default_factory=dict)
 
 
 def _count(model: Any, user: Any, *conditions: Any) -> int:
@@ -93,6 +99,7 @@ def summary(user: Any) -> dict[str, Any]:
                 _count(FollowUp, user, planned, FollowUp.due_state == "at_risk"),
                 _count(FollowUp, user, FollowUp.status == "overdue"),
                 "FollowUpView.list",
+                OPEN_FOLLOWUPS,
             )
         )
     if can(user, "read", "ImprovementAction"):
