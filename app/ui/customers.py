@@ -5,13 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask import flash
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Customer, CustomerContact, GradeProposal
+from app.security.access import current_user
+from app.services.customers.duplicates import same_name
 from app.services.customers.grading import GRADE_FLOW
 from app.ui.base import RecordView, grade_badge, key_account_badge
 from app.ui.cases import CaseView
@@ -147,6 +151,31 @@ class CustomerView(RecordView):
         VisitView,
         CustomerNoticeView,
     ]
+
+    def post_add(self, item: Any) -> None:
+        """Saved; a customer already filed under the same name is a warning,
+        not a refusal (app.services.customers.duplicates)."""
+        super().post_add(item)
+        shown, total = same_name(item, current_user())
+        if shown:
+            flash(
+                _(
+                    "Already on file under the same name: %(codes)s (%(count)s in "
+                    "all). Check this is not the same customer filed twice.",
+                    codes=", ".join(customer.code for customer in shown),
+                    count=total,
+                ),
+                "warning",
+            )
+        elif total:
+            flash(
+                _(
+                    "%(count)s customers of other departments have the same name. "
+                    "Check this is not the same customer filed twice.",
+                    count=total,
+                ),
+                "warning",
+            )
 
 
 def _month(value: Any) -> str:
