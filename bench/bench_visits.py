@@ -71,7 +71,7 @@ FROM generate_series(:first, :last) AS g
 CROSS JOIN n
 JOIN plans ON plans.k = g % n.c
 CROSS JOIN LATERAL (
-    SELECT CAST(current_date - ((g::bigint * 7919) % 360) AS date) AS day
+    SELECT current_date - CAST((g::bigint * 7919) % 360 AS integer) AS day
 ) planned
 """
 
