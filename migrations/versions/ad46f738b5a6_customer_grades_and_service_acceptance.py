@@ -170,6 +170,9 @@ def _seed_grades():
                 "changed_at, created_by_id, changed_by_id) VALUES (:code, :name, "
                 ":rank, :nature, :scale, :volume, :complaints, :trend, :active, "
                 ":now, :now, :system, :system)"
+            ).bindparams(
+                # Typed: SQLite's driver cannot bind a Decimal by itself.
+                sa.bindparam("volume", type_=sa.Numeric(14, 3)),
             ),
             {
                 "code": code,
