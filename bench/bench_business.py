@@ -17,8 +17,6 @@ which does not grow with the table (12 months, at most 10 materials/regions).
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -28,7 +26,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_sweep import _admin, _median_ms
+from bench import volume
+from bench.bench_sweep import _median_ms
 
 RUNS = 5
 CHARTS = ("business_volumes", "business_materials", "business_regions")
@@ -117,49 +116,18 @@ GROUP BY m.name
 
 
 def main() -> int:
-    base = sa.engine.make_url(
-        sys.argv[1]
-        if len(sys.argv) > 1
-        else os.environ.get(
-            "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        )
-    )
-    name = f"bench_finance_{os.getpid()}"
-    _admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-    url = base.set(database=name)
-    try:
+    with volume.scratch_database("bench_finance") as url:
         return run(url)
-    finally:
-        _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def run(url: sa.URL) -> int:
-    import logging
-
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.extensions import db
     from app.models import AppUser, CustomerType, Department, now
-    from app.security.access import acting_as, system_user
-    from app.seed.demo import seed_users
-    from app.seed.reference import seed_reference
-    from app.services.core.setup import sync_roles
     from app.services.reporting import dashboard, kpi
-    from config import get_config
 
-    config = get_config("development")
-    config.SECRET_KEY = secrets.token_hex(32)  # signs nothing that outlives the run
-    config.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
-    app = create_app(config)
-    logging.getLogger().setLevel(logging.WARNING)
+    volume.prepare(url)
+    app = volume.app_for(url)
     with app.app_context():
-        upgrade()
-        sync_roles()
-        with acting_as(system_user()):
-            seed_reference()
-            seed_users("bench-only-password")
-        logging.getLogger().setLevel(logging.WARNING)
 
         def one(model: object, **where: object) -> object:
             return db.session.scalars(sa.select(model).filter_by(**where)).one()

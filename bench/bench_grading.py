@@ -14,8 +14,6 @@ size, median of several runs (the proposals are deleted between runs).
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -24,6 +22,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import volume
 from bench.bench_business import (
     CUSTOMERS,
     LINES,
@@ -31,55 +30,25 @@ from bench.bench_business import (
     SETTLEMENTS,
     TICKETS,
 )
-from bench.bench_sweep import _admin, _median_ms
+from bench.bench_sweep import _median_ms
 
 RUNS = 5
 
 
 def main() -> int:
-    base = sa.engine.make_url(
-        sys.argv[1]
-        if len(sys.argv) > 1
-        else os.environ.get(
-            "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        )
-    )
     large = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-    name = f"bench_grading_{os.getpid()}"
-    _admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-    try:
-        return run(base.set(database=name), large)
-    finally:
-        _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with volume.scratch_database("bench_grading") as url:
+        return run(url, large)
 
 
 def run(url: sa.URL, large: int) -> int:
-    import logging
-
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.extensions import db
     from app.models import AppUser, CustomerType, Department, GradeProposal
-    from app.security.access import acting_as, system_user
-    from app.seed.demo import seed_users
-    from app.seed.reference import seed_reference
-    from app.services.core.setup import sync_roles
     from app.services.customers import grading
-    from config import get_config
 
-    config = get_config("development")
-    config.SECRET_KEY = secrets.token_hex(32)  # signs nothing that outlives the run
-    config.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
-    app = create_app(config)
-    logging.getLogger().setLevel(logging.WARNING)
+    volume.prepare(url)
+    app = volume.app_for(url)
     with app.app_context():
-        upgrade()
-        sync_roles()
-        with acting_as(system_user()):
-            seed_reference()
-            seed_users("bench-only-password")
-        logging.getLogger().setLevel(logging.WARNING)
 
         def one(model: object, **where: object) -> object:
             return db.session.scalars(sa.select(model).filter_by(**where)).one()

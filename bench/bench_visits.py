@@ -17,8 +17,6 @@ runs. The summary's rows are at most visitors x accounts of the month (here
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -27,7 +25,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_sweep import _admin, _median_ms
+from bench import volume
+from bench.bench_sweep import _median_ms
 
 CUSTOMERS = """
 INSERT INTO customer (code, name, customer_type_id, region, department_id, status,
@@ -77,50 +76,19 @@ CROSS JOIN LATERAL (
 
 
 def main() -> int:
-    base = sa.engine.make_url(
-        sys.argv[1]
-        if len(sys.argv) > 1
-        else os.environ.get(
-            "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        )
-    )
-    name = f"bench_visits_{os.getpid()}"
-    _admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-    url = base.set(database=name)
-    try:
+    with volume.scratch_database("bench_visits") as url:
         return run(url)
-    finally:
-        _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def run(url: sa.URL) -> int:
-    import logging
-
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.extensions import db
     from app.models import BUSINESS_TZ, AppUser, CustomerType, Department, now
-    from app.security.access import acting_as, system_user
-    from app.seed.demo import seed_users
-    from app.seed.reference import seed_reference
-    from app.services.core.setup import sync_roles
     from app.services.reporting import kpi
     from app.services.visits.key_accounts import monthly_summary
-    from config import get_config
 
-    config = get_config("development")
-    config.SECRET_KEY = secrets.token_hex(32)  # signs nothing that outlives the run
-    config.SQLALCHEMY_DATABASE_URI = url.render_as_string(hide_password=False)
-    app = create_app(config)
-    logging.getLogger().setLevel(logging.WARNING)
+    volume.prepare(url)
+    app = volume.app_for(url)
     with app.app_context():
-        upgrade()
-        sync_roles()
-        with acting_as(system_user()):
-            seed_reference()
-            seed_users("bench-only-password")
-        logging.getLogger().setLevel(logging.WARNING)
 
         def one(model: object, **where: object) -> object:
             return db.session.scalars(sa.select(model).filter_by(**where)).one()

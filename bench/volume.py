@@ -28,11 +28,14 @@ Used by `bench/bench_pages.py`; reusable as
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import random
 import secrets
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +177,29 @@ def drop_database(url: sa.URL) -> None:
         url.set(database="postgres"),
         f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)',
     )
+
+
+def base_url() -> sa.URL:
+    """The server database named first on the command line, else TEST_DATABASE_URL."""
+    named = sys.argv[1] if len(sys.argv) > 1 else ""
+    return sa.engine.make_url(
+        named
+        or os.environ.get(
+            "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        )
+    )
+
+
+@contextlib.contextmanager
+def scratch_database(prefix: str) -> Iterator[sa.URL]:
+    """A new, empty database `<prefix>_<pid>` next to `base_url()`, dropped
+    when the block ends."""
+    url = base_url().set(database=f"{prefix}_{os.getpid()}")
+    create_database(url)
+    try:
+        yield url
+    finally:
+        drop_database(url)
 
 
 def app_for(url: sa.URL) -> Any:
