@@ -39,8 +39,12 @@ install-browser:
 		echo "chromium could not be installed: browser tests will be skipped"; \
 	fi
 
+# Test files are shared out to parallel workers (pytest-xdist), each with its
+# own databases and Redis database; TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
+
 test: install install-browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Only the browser journeys and the form crawler.
 e2e: install install-browser

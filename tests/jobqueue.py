@@ -7,12 +7,29 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
 from rq import Queue
 
-REAL_REDIS = os.environ.get("TEST_REDIS_URL", "").strip()
+
+def _real_redis_url() -> str:
+    """TEST_REDIS_URL, moved to a database of its own per parallel test worker.
+
+    pytest-xdist names its workers gw0, gw1, …; worker n uses the configured
+    database number + n, so two workers never clear each other's queues.
+    """
+    url = os.environ.get("TEST_REDIS_URL", "").strip()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker[2:])}"))
+
+
+REAL_REDIS = _real_redis_url()
 
 
 def _clear_rq(connection: Redis) -> None:

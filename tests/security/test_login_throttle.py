@@ -8,7 +8,6 @@ account is locked until an admin unlocks it, each leaving an audit row.
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import select
 
 from app.models import AppUser, AuditLog
 from tests.conftest import CSRF, PASSWORD
+from tests.jobqueue import REAL_REDIS
 
 
 @pytest.fixture
@@ -138,14 +138,14 @@ def test_a_clerk_cannot_unlock(throttled, db, login):
 
 
 @pytest.mark.skipif(
-    not os.environ.get("TEST_REDIS_URL"),
+    not REAL_REDIS,
     reason="counting across processes needs a real Redis: set TEST_REDIS_URL",
 )
 def test_failures_are_counted_in_redis_for_every_worker(throttled, monkeypatch):
     """Two stores opened on the same Redis (two web workers) share the count."""
     from app.security import login_guard
 
-    url = os.environ["TEST_REDIS_URL"]
+    url = REAL_REDIS
     first = login_guard.LoginGuard(url, throttled.config)
     second = login_guard.LoginGuard(url, throttled.config)
     first.clear()
