@@ -63,6 +63,7 @@ LABELS = {
     "is_primary": _l("Primary contact"),
     # reference
     "default_department": _l("Default department"),
+    "route_department": _l("Cases go to"),
     "default_stage": _l("Default business stage"),
     "kind": _l("Kind"),
     "severity": _l("Severity"),

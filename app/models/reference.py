@@ -150,11 +150,17 @@ class CustomerType(Model):
 
 
 class Channel(Model):
+    """A channel a case comes in on; a supervision channel (监督电话/监督邮箱,
+    seed 001 §8(一)) routes its cases to its own department whatever the
+    category."""
+
     __tablename__ = "channel"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)
+    route_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    route_department: Mapped[Department | None] = relationship(Department)
 
     def __repr__(self) -> str:
         return self.name

@@ -58,6 +58,13 @@ CHANNELS = [
     ("wechat", "微信"),
 ]
 
+# Supervision channels (seed 001 §8(一) 投诉处理监督热线或邮箱): code, name,
+# the department every case received on them goes to.
+SUPERVISION_CHANNELS = [
+    ("supervision_phone", "监督电话", "mgmt"),
+    ("supervision_email", "监督邮箱", "mgmt"),
+]
+
 # code, name, department code, business stage
 CATEGORIES = [
     ("quality", "产品质量", "qc", "inspection"),
@@ -376,6 +383,12 @@ def seed_reference(year: int | None = None) -> None:
     }
     for code, name in CHANNELS:
         _get_or_add(Channel, {"code": code}, {"name": name})
+    for code, name, department in SUPERVISION_CHANNELS:
+        _get_or_add(
+            Channel,
+            {"code": code},
+            {"name": name, "route_department": departments[department]},
+        )
     for code, name, rank, nature, scale, volume, complaints, trend in CUSTOMER_GRADES:
         _get_or_add(
             CustomerGrade,

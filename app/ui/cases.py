@@ -30,7 +30,7 @@ from app.models.codes import (
 from app.services.cases import approvals, review
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.clocks import record_clocks
-from app.ui.base import RecordView
+from app.ui.base import RecordView, RefusalKeepsForm
 
 MANUAL_LOG_KINDS = {k: v for k, v in LOG_KINDS.items() if k in ("contact", "internal")}
 
@@ -143,7 +143,7 @@ def urgent_badge(value: Any) -> Any:
     return Markup('<span class="label label-danger">{}</span>').format(_l("Urgent"))
 
 
-class CaseView(RecordView):
+class CaseView(RefusalKeepsForm, RecordView):
     record_name = _l("Service case")
     datamodel = SQLAInterface(Case)
     class_permission_name = "Case"

@@ -103,8 +103,15 @@ class ChannelView(ReferenceView):
     record_name = _l("Channel")
     datamodel = SQLAInterface(Channel)
     list_title = _l("Channels")
-    list_columns = add_columns = edit_columns = ["code", "name"]
+    list_columns = add_columns = edit_columns = ["code", "name", "route_department"]
     base_order = ("id", "asc")
+    description_columns = {
+        "route_department": _l(
+            "Supervision hotline or mailbox (监督电话/监督邮箱): every case "
+            "received on this channel goes to this department, whatever its "
+            "category. Empty: the category decides."
+        )
+    }
 
 
 class CaseCategoryView(ReferenceView):

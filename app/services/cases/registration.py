@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Case, CaseAttachment, CaseCategory, CaseLog, Customer, now
 from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
 from app.security.access import acting_as
-from app.services.cases import classification, review
+from app.services.cases import classification, review, routing
 from app.services.clocks import record_clocks
 from app.services.core import events, records
 from app.services.core.errors import Conflict, InvalidInput
@@ -85,8 +85,9 @@ class CaseRules(RecordRules):
             )
         item.received_at = received
         item.number = next_number("case", received)
-        # Routing is decided here, never by the clerk: the category's department.
-        item.department = category.default_department
+        # Routing is decided here, never by the clerk: a supervision channel's
+        # department, else the category's (seed 001 §8(一), seed 000 §2).
+        item.department = routing.department_for(category, routing.channel_of(item))
         if not item.stage:
             item.stage = category.default_stage
         item.first_ask_owner_id = user.id
@@ -120,6 +121,7 @@ class CaseRules(RecordRules):
         if classification.check_edit(item, user):
             record_clocks.recompute_case(item)
         review.check_edit(item)
+        routing.check_channel_edit(item)
 
 
 @register

@@ -26,6 +26,9 @@ from app.models import (
     AppUser,
     CalendarDay,
     CalendarYear,
+    Case,
+    CaseCategory,
+    Channel,
     Customer,
     CustomerContact,
     CustomerType,
@@ -36,8 +39,10 @@ from app.models import (
 )
 from app.models.codes import (
     CALENDAR_DAY_KINDS,
+    CASE_KINDS,
     CUSTOMER_STATUSES,
     PRICE_DIRECTIONS,
+    SEVERITIES,
     WEEKDAYS,
 )
 from app.services.core import records
@@ -384,6 +389,43 @@ def build_price(row: Row, ctx: Context) -> PriceListItem:
     return item
 
 
+CASE_TEXT = {
+    "title": "title",
+    "description": "description",
+    "expected_solution": "expected_solution",
+}
+
+
+def build_case(row: Row, ctx: Context) -> Case:
+    """A case from a register kept outside the system (e.g. letters, the
+    supervision mailbox): registered now, routed by the server like any case."""
+    case = Case(
+        customer=_customer_of(row, ctx),
+        kind=_code(CASE_KINDS, row.text("kind", required=True), "kind"),
+        severity=_code(SEVERITIES, row.text("severity", required=True), "severity"),
+        category=_one(
+            CaseCategory,
+            row.text("category", required=True),
+            "category",
+            CaseCategory.code,
+            CaseCategory.name,
+        ),
+        channel=_one(
+            Channel,
+            row.text("channel", required=True),
+            "channel",
+            Channel.code,
+            Channel.name,
+        ),
+        title=row.text("title", required=True),
+        description=row.text("description", required=True),
+        expected_solution=row.text("expected_solution"),
+    )
+    check_lengths(case, {"title": "title"})
+    records.add(case, ctx.user)
+    return case
+
+
 WEEKDAY_WORDS = {"周一": 0, "周二": 1, "周三": 2, "周四": 3, "周五": 4}
 
 
@@ -627,5 +669,42 @@ SHEETS: tuple[Sheet, ...] = (
             Column("name", _l("Name"), help=_l("e.g. 春节")),
         ),
         build_calendar_day,
+    ),
+    Sheet(
+        "cases",
+        _l("Service cases"),
+        (
+            Column(
+                "customer",
+                _l("Customer"),
+                True,
+                help=_l(
+                    "A customer name of the customers sheet, or an existing "
+                    "customer's code."
+                ),
+            ),
+            Column("kind", _l("Kind"), True, choices=_labels(CASE_KINDS)),
+            Column("severity", _l("Severity"), True, choices=_labels(SEVERITIES)),
+            Column(
+                "category",
+                _l("Category"),
+                True,
+                choices=_names(CaseCategory, CaseCategory.active.is_(True)),
+            ),
+            Column(
+                "channel",
+                _l("Channel"),
+                True,
+                help=_l(
+                    "Cases of a supervision channel go to its department, "
+                    "whatever the category."
+                ),
+                choices=_names(Channel),
+            ),
+            Column("title", _l("Title"), True),
+            Column("description", _l("Description"), True),
+            Column("expected_solution", _l("Customer's expected solution")),
+        ),
+        build_case,
     ),
 )

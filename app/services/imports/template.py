@@ -44,6 +44,11 @@ RULES = (
         "sheet without calendar data counts as entered by hand: type the whole "
         "arrangement of that year (holidays and make-up working days)."
     ),
+    _l(
+        "Service cases are registered as of the import, with the importing user "
+        "as first-ask owner, and routed like a case on the screen: to the "
+        "category's department, or a supervision channel's."
+    ),
     _l("Dates are written YYYY-MM-DD; prices in CNY per kg with at most 4 decimals."),
 )
 
