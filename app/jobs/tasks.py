@@ -15,6 +15,7 @@ from app.jobs import DEFAULT_QUEUE, jobs
 from app.services.clocks import deadline_check
 from app.services.core import job_runs
 from app.services.notify import mail
+from app.services.reference import standards
 from app.services.visits import generation
 
 logger = logging.getLogger(__name__)
@@ -26,11 +27,14 @@ CATCH_UP_MARGIN = dt.timedelta(days=1)
 
 
 def check_deadlines(slot: str | None = None) -> dict[str, Any]:
-    """The deadline check; with a slot, at most one run per slot."""
+    """The deadline check; with a slot, at most one run per slot. Approved
+    standard changes whose date has come are put in force first, so the
+    check works on the standards in force."""
     run = job_runs.start(DEADLINES, slot) if slot else None
     if slot and run is None:
         return {"skipped": slot}
     try:
+        standards.apply_due()
         result = deadline_check.check_deadlines()
     except Exception as error:
         job_runs.fail(run, error)

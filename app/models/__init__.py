@@ -51,6 +51,7 @@ from app.models.reference import (
     PriceListItem,
     Setting,
     SlaPolicy,
+    StandardChange,
     WorkWindow,
 )
 from app.models.system import (
@@ -115,6 +116,7 @@ __all__ = [
     "SettlementLine",
     "SlaPolicy",
     "Stamped",
+    "StandardChange",
     "Statement",
     "Visit",
     "VisitPlan",

@@ -245,6 +245,25 @@ FOLLOWUP_SOURCES: Codes = {
     "manual": _l("Manual"),
 }
 
+# Service-standard changes (seed 000 §2(六)1): proposed by an admin, approved
+# by Management, in force from their effective date.
+STANDARD_SUBJECTS: Codes = {
+    "sla_policy": _l("SLA policy"),
+    "kpi_target": _l("KPI target"),
+    "followup_rule": _l("Follow-up rule"),
+    "setting": _l("Escalation setting"),
+}
+STANDARD_ACTIONS: Codes = {
+    "change": _l("Change"),
+    "add": _l("New standard"),
+}
+STANDARD_CHANGE_STATUSES: Codes = {
+    "pending": _l("Awaiting approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "effective": _l("In force"),
+}
+
 GRADE_PROPOSAL_STATUSES: Codes = {
     "proposed": _l("Proposed"),
     "accepted": _l("Accepted"),

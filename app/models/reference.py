@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -41,6 +42,9 @@ from app.models.codes import (
     SEVERITIES,
     SLA_KINDS,
     SLA_UNITS,
+    STANDARD_ACTIONS,
+    STANDARD_CHANGE_STATUSES,
+    STANDARD_SUBJECTS,
     TERM_BASES,
     check_in,
 )
@@ -189,7 +193,13 @@ class CaseCategory(Model):
 
 
 class SlaPolicy(Stamped, Model):
-    """Response and resolution targets for a case kind and severity."""
+    """Response and resolution targets for a case kind and severity.
+
+    One row per version of a standard (seed 000 §2(六)1: standard changes are
+    approved by Management): a case gets the version in force at its receipt
+    (`valid_from` .. `valid_to`; NULL = always), unless a later version was
+    approved as applying to open cases too (`covers_open`).
+    """
 
     __tablename__ = "sla_policy"
     __table_args__ = (
@@ -198,8 +208,10 @@ class SlaPolicy(Stamped, Model):
             "severity",
             "customer_type_id",
             "customer_grade_id",
+            "valid_from",
             name="uq_sla_match",
         ),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid"),
         CheckConstraint(check_in("kind", SLA_KINDS), name="kind"),
         CheckConstraint(check_in("severity", SEVERITIES), name="severity"),
         CheckConstraint(
@@ -270,6 +282,11 @@ class SlaPolicy(Stamped, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    valid_from: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    valid_to: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    covers_open: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0"
+    )
     customer_type: Mapped[CustomerType | None] = relationship(CustomerType)
     customer_grade: Mapped[CustomerGrade | None] = relationship(CustomerGrade)
 
@@ -503,3 +520,59 @@ class Setting(Model):
 
     def __repr__(self) -> str:
         return self.key
+
+
+class StandardChange(Model):
+    """A proposed change of a service standard (服务标准调整) and its decision.
+
+    Seed 000 §2(六)1: Management approves changes of the service standards.
+    An admin proposes new values of an SLA policy, a KPI target, a follow-up
+    rule or an escalation setting; a Management user other than the proposer
+    approves or rejects it; an approved change is in force from its
+    effective date (app.services.reference.standards). The rows are the
+    standards' version history: who proposed, who approved, when, what
+    changed (`previous` -> `proposed`), in force from when.
+    """
+
+    __tablename__ = "standard_change"
+    __table_args__ = (
+        CheckConstraint(check_in("subject", STANDARD_SUBJECTS), name="subject"),
+        CheckConstraint(check_in("action", STANDARD_ACTIONS), name="action"),
+        CheckConstraint(check_in("status", STANDARD_CHANGE_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(20), info={"codes": STANDARD_SUBJECTS})
+    action: Mapped[str] = mapped_column(
+        String(10), default="change", info={"codes": STANDARD_ACTIONS}
+    )
+    # The standard's row the change starts from (NULL for a new standard),
+    # and the row in force after it (for SLA policies a new version).
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    version_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    proposed: Mapped[dict] = mapped_column(JSON)
+    previous: Mapped[dict] = mapped_column(JSON)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    applies_to_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(BoundedText(NOTE_TEXT))
+    status: Mapped[str] = mapped_column(
+        String(20),
+        default="pending",
+        index=True,
+        info={"codes": STANDARD_CHANGE_STATUSES},
+    )
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    decision_note: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    # The instant the new values hold from (never before the approval).
+    in_force_from: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    proposed_by: Mapped[AppUser] = relationship(AppUser, foreign_keys=[proposed_by_id])
+    decided_by: Mapped[AppUser | None] = relationship(
+        AppUser, foreign_keys=[decided_by_id]
+    )
+
+    def __repr__(self) -> str:
+        return self.title

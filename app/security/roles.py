@@ -313,6 +313,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Escalation": ("receive",),
         # The queue of major complaints' solutions to approve (seed 001 §5).
         "SolutionApproval": ("read",),
+        # Service-standard changes proposed by admins (seed 000 §2(六)1).
+        "StandardChange": R,
+        "StandardChangeWorkflow": ("approve", "reject"),
     },
 }
 

@@ -434,7 +434,13 @@ def seed_reference(year: int | None = None) -> None:
             values["resolution_amount"], values["resolution_unit"] = resolution
         _get_or_add(
             SlaPolicy,
-            {"kind": kind, "severity": severity, "customer_type_id": None},
+            # The first version; approved changes add later ones.
+            {
+                "kind": kind,
+                "severity": severity,
+                "customer_type_id": None,
+                "valid_from": None,
+            },
             values,
         )
     if db.session.query(WorkWindow).count() == 0:

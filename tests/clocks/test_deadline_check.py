@@ -17,16 +17,18 @@ from app.models import (
     NotificationRecipient,
     Pickup,
     Setting,
+    now,
 )
 from app.services.cases.case_steps import reopen_case
 from app.services.clocks import deadline_check
-from app.services.core import records
+from app.services.reference import standards
 from tests.factories import (
     CaseFactory,
     FollowUpFactory,
     ImprovementActionFactory,
     PickupFactory,
     by_code,
+    user,
 )
 
 MINUTE = dt.timedelta(minutes=1)
@@ -251,9 +253,13 @@ def test_a_shorter_grace_reaches_breached_records_already_waiting(db):
     setting = db.session.scalars(
         select(Setting).filter_by(key="escalation.grace_hours")
     ).one()
-    setting.value = "1"
-    records.before_update(setting)
-    db.session.commit()
+    # Proposed by the admin, in force once Management approves it.
+    values = standards.values_of(standards.SUBJECTS["setting"], setting)
+    values["value"] = "1"
+    change = standards.propose(
+        "setting", setting, values, now().date(), "提前升级", user("admin")
+    )
+    standards.approve(change, user("manager"))
     deadline_check.check_deadlines(visit.due_at + dt.timedelta(hours=1, minutes=1))
     assert "manager" in alerts(db, "followup", visit.id)[("due", "management", 0)]
 

@@ -13,12 +13,12 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from app.models import BUSINESS_TZ, Case, Setting
+from app.models import BUSINESS_TZ, Case, Setting, now
 from app.models.base import clock_at
 from app.services.clocks import deadline_check
-from app.services.core import records
+from app.services.reference import standards
 from tests.clocks.test_deadline_check import alerts
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, user
 
 MINUTE = dt.timedelta(minutes=1)
 RECEIVED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BUSINESS_TZ)  # a Monday
@@ -86,10 +86,14 @@ def test_threshold_setting_moves_open_urgent_cases(db):
         select(Setting).filter_by(key="sla.urgent_at_risk_percent")
     ).one()
     assert setting.value == "50"
-    setting.value = "25"
+    # Proposed by the admin, in force once Management approves it.
+    values = standards.values_of(standards.SUBJECTS["setting"], setting)
+    values["value"] = "25"
     with clock_at(RECEIVED + dt.timedelta(hours=1)):
-        records.before_update(setting)
-        db.session.commit()
+        change = standards.propose(
+            "setting", setting, values, now().date(), "紧急工单提前预警", user("admin")
+        )
+        standards.approve(change, user("manager"))
     db.session.expire_all()
     assert urgent.response_risk_at == RECEIVED + dt.timedelta(hours=6)
     assert _look(db, urgent) == RECEIVED + dt.timedelta(hours=6)

@@ -1,5 +1,6 @@
 """Journey 5: an administrator, in Chromium, typing and clicking in Chinese,
-adds a holiday and a make-up working day, changes an SLA policy, adds Saturday
+adds a holiday and a make-up working day, changes an SLA policy (approved by
+Management), adds Saturday
 working hours (times typed as 0830 and 12:00), a price and a user with a
 department; each takes effect where it is used (`flask sla due`, the price in
 force for a settlement, the new user's sign-in, menu and department's records).
@@ -23,10 +24,13 @@ from app.models import (
     CustomerType,
     Material,
     MaterialGrade,
+    SlaPolicy,
     now,
 )
 from app.services.recycling.pricing import price_in_force
+from app.services.reference import standards
 from tests.conftest import PASSWORD
+from tests.factories import user as user_named
 
 
 def _quiet_wednesday(db) -> dt.date:
@@ -116,14 +120,27 @@ def test_admin_sets_calendar_price_sla_and_a_user(app, demo_db, person):
         wednesday, 7, {holiday}, {make_up}
     )
 
-    # An SLA change: general complaints resolved within 5 working days.
-    _open_menu(admin, "基础资料", "服务时限标准")
-    admin.click("tr:has(td:text-is('一般投诉')) a[href*='/slapolicyview/edit/']")
-    assert admin.field("name").input_value() == "一般投诉"
-    admin.type("resolution_amount", "5", clear=True)
-    admin.type("notes", "2026年服务承诺：一般投诉5个工作日办结", clear=True)
-    admin.click_button("保存")
-    admin.expect_text("一般投诉")
+    # An SLA change: general complaints resolved within 5 working days,
+    # proposed by the admin and in force once Management approves it.
+    policy = demo_db.session.scalar(
+        select(SlaPolicy).filter_by(
+            kind="complaint", severity="general", customer_type_id=None, valid_to=None
+        )
+    )
+    values = standards.values_of(standards.SUBJECTS["sla_policy"], policy)
+    values["resolution_amount"] = 5
+    change = standards.propose(
+        "sla_policy",
+        policy,
+        values,
+        now().date(),
+        "2026年服务承诺：一般投诉5个工作日办结",
+        user_named("admin"),
+    )
+    assert _resolution_due(app, wednesday) == _close_of_nth_working_day(
+        wednesday, 7, {holiday}, {make_up}
+    )
+    standards.approve(change, user_named("manager"))
     assert _resolution_due(app, wednesday) == _close_of_nth_working_day(
         wednesday, 5, {holiday}, {make_up}
     )

@@ -565,17 +565,34 @@ def test_clerks_cannot_edit_reference_data(db, login, api, username):
 
 
 def test_admin_manages_reference_data(db, login):
-    from app.models import SlaPolicy
+    from app.models import CaseCategory, SlaPolicy
 
     browser = login("admin")
+    category = db.session.query(CaseCategory).filter_by(code="other").one()
+    page = browser.get(f"/casecategoryview/edit/{category.id}")
+    assert page.status_code == 200
+    response = browser.post(
+        f"/casecategoryview/edit/{category.id}",
+        data={
+            "code": "other",
+            "name": "其他事项",
+            "default_department": str(category.default_department_id),
+            "default_stage": category.default_stage,
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(CaseCategory, category.id)
+    assert changed.name == "其他事项"
+    # An SLA policy is a service standard: the admin's edit does not put
+    # anything in force (seed 000 §2(六)1, approved by Management).
     policy = (
         db.session.query(SlaPolicy)
         .filter_by(kind="complaint", severity="general")
         .one()
     )
-    page = browser.get(f"/slapolicyview/edit/{policy.id}")
-    assert page.status_code == 200
-    response = browser.post(
+    browser.post(
         f"/slapolicyview/edit/{policy.id}",
         data={
             "name": "一般投诉（新标准）",
@@ -588,11 +605,9 @@ def test_admin_manages_reference_data(db, login):
             "active": "y",
         },
     )
-    assert response.status_code == 302
     db.session.expire_all()
-    changed = db.session.get(SlaPolicy, policy.id)
-    assert (changed.response_amount, changed.resolution_amount) == (12, 5)
-    assert changed.changed_by_id == user("admin").id
+    kept = db.session.query(SlaPolicy).filter_by(kind="complaint", severity="general")
+    assert [(p.response_amount, p.resolution_amount) for p in kept] == [(24, 7)]
 
 
 def test_delete_in_scope_works_where_permitted(db, login, api):

@@ -442,12 +442,27 @@ def recheck(model: Any = None, where: Any = None) -> None:
 
 @register
 class GraceSettingRules(RecordRules):
-    """Changing `escalation.grace_hours` moves when breached records go to
+    """Settings. The escalation settings are service standards, changed only
+    through an approved standard change (app.services.reference.standards).
+    Changing `escalation.grace_hours` moves when breached records go to
     Management: their next look is reset, the next check places it again."""
 
     model = Setting
 
+    def before_create(self, item: Setting, user: Any) -> None:
+        from app.services.reference.standards import refuse_direct
+
+        refuse_direct(item)
+
+    def before_delete(self, item: Setting, user: Any) -> None:
+        from app.services.reference.standards import refuse_direct
+
+        refuse_direct(item)
+
     def before_update(self, item: Setting, user: Any) -> None:
+        from app.services.reference.standards import refuse_direct
+
+        refuse_direct(item)
         if item.key != "escalation.grace_hours":
             return
         for kind in KINDS:

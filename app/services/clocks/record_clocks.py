@@ -99,7 +99,31 @@ class DueTimes:
 
 
 def _policies() -> list[SlaPolicy]:
-    return list(db.session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))))
+    """Every version of every policy (retired ones too: a retiring version
+    ends the one before it)."""
+    return list(db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.id)))
+
+
+def _since(policy: SlaPolicy) -> dt.datetime:
+    return policy.valid_from or dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def in_force(
+    versions: Iterable[SlaPolicy], received: dt.datetime, moment: dt.datetime
+) -> SlaPolicy | None:
+    """The version of one policy that a case received at `received` runs
+    under at `moment` (seed 000 §2(六)1, approved standard changes).
+
+    The version in force at the receipt, unless a later version that applies
+    to open cases too (`covers_open`) has taken effect by `moment`; then the
+    latest such version.
+    """
+    chosen: SlaPolicy | None = None
+    for version in sorted(versions, key=_since):
+        since = _since(version)
+        if since <= received or (version.covers_open and since <= moment):
+            chosen = version
+    return chosen
 
 
 def pick_policy(
@@ -108,6 +132,8 @@ def pick_policy(
     severity: str,
     customer_type_id: int | None = None,
     grade_id: int | None = None,
+    received: dt.datetime | None = None,
+    moment: dt.datetime | None = None,
 ) -> SlaPolicy | None:
     """The active policy for kind x severity that fits the customer best.
 
@@ -115,19 +141,30 @@ def pick_policy(
     003 公司客户服务办法 第四条, 供电 第五条: a service policy per class of
     customer, e.g. shorter targets for A customers). Of the policies whose
     limits the customer meets, the grade's own wins over the type's own,
-    which wins over the general one; None when none fits.
+    which wins over the general one; None when none fits. Of each policy's
+    versions the one in force for a case received at `received` counts
+    (`in_force`; now when not given).
     """
-    best, best_score = None, -1
+    moment = moment or now()
+    received = received or moment
+    versions: dict[tuple[int | None, int | None], list[SlaPolicy]] = {}
     for policy in policies:
-        if policy.kind != kind or policy.severity != severity or not policy.active:
+        if policy.kind != kind or policy.severity != severity:
+            continue
+        key = (policy.customer_grade_id, policy.customer_type_id)
+        versions.setdefault(key, []).append(policy)
+    best, best_score = None, -1
+    for (policy_grade, policy_type), rows in versions.items():
+        policy = in_force(rows, received, moment)
+        if policy is None or not policy.active:
             continue
         score = 0
-        if policy.customer_grade_id is not None:
-            if policy.customer_grade_id != grade_id:
+        if policy_grade is not None:
+            if policy_grade != grade_id:
                 continue
             score += 2
-        if policy.customer_type_id is not None:
-            if policy.customer_type_id != customer_type_id:
+        if policy_type is not None:
+            if policy_type != customer_type_id:
                 continue
             score += 1
         if score > best_score:
@@ -140,19 +177,17 @@ def match_policy(
     severity: str,
     customer_type_id: int | None = None,
     grade_id: int | None = None,
+    received: dt.datetime | None = None,
 ) -> SlaPolicy | None:
-    """The active policy for kind x severity that fits the customer best."""
+    """The policy for kind x severity that fits the customer best, in the
+    version in force for a case received at `received` (now if not given)."""
     stmt = (
         select(SlaPolicy)
-        .where(
-            SlaPolicy.kind == kind,
-            SlaPolicy.severity == severity,
-            SlaPolicy.active.is_(True),
-        )
+        .where(SlaPolicy.kind == kind, SlaPolicy.severity == severity)
         .order_by(SlaPolicy.id)
     )
     return pick_policy(
-        db.session.scalars(stmt), kind, severity, customer_type_id, grade_id
+        db.session.scalars(stmt), kind, severity, customer_type_id, grade_id, received
     )
 
 
@@ -296,6 +331,9 @@ class Rules:
     policies: tuple[SlaPolicy, ...]
     fraction: Fraction
     urgent_fraction: Fraction = DEFAULT_URGENT_AT_RISK
+    # The instant the rules are read at: which approved versions have taken
+    # effect for the open cases they cover.
+    moment: dt.datetime | None = None
 
     @classmethod
     def load(cls) -> Rules:
@@ -304,6 +342,7 @@ class Rules:
             tuple(_policies()),
             default_at_risk(),
             urgent_at_risk(),
+            now(),
         )
 
     def policy(
@@ -312,8 +351,17 @@ class Rules:
         severity: str,
         customer_type_id: int | None,
         grade_id: int | None = None,
+        received: dt.datetime | None = None,
     ) -> SlaPolicy | None:
-        return pick_policy(self.policies, kind, severity, customer_type_id, grade_id)
+        return pick_policy(
+            self.policies,
+            kind,
+            severity,
+            customer_type_id,
+            grade_id,
+            received,
+            self.moment or now(),
+        )
 
 
 def case_deadlines(
@@ -332,7 +380,7 @@ def case_deadlines(
     gets at registration and at every recomputation, and what `flask sla due`
     prints. An urgent case is at risk earlier (`urgent_at_risk`), so the
     deadline check alerts it earlier."""
-    policy = rules.policy(kind, severity, customer_type_id, grade_id)
+    policy = rules.policy(kind, severity, customer_type_id, grade_id, received)
     plan = plan_for(policy, received, rules.cal, cycle, rules.fraction)
     if urgent and rules.urgent_fraction < plan.fraction:
         plan = replace(plan, fraction=rules.urgent_fraction)
@@ -348,7 +396,7 @@ def pickup_deadline(
     grade_id: int | None = None,
 ) -> tuple[SlaPolicy | None, ClockTimes]:
     """The policy and appointment-confirmation clock of a pickup."""
-    policy = rules.policy("pickup", "normal", customer_type_id, grade_id)
+    policy = rules.policy("pickup", "normal", customer_type_id, grade_id, received)
     plan = plan_for(policy, received, rules.cal, 0, rules.fraction)
     return policy, deadlines(plan, rules.cal, received).response
 

@@ -24,6 +24,7 @@ from app.models import (
 from app.models.codes import KIND_SEVERITIES, SEVERITIES, SLA_KINDS, label
 from app.services.core.errors import InvalidInput
 from app.services.core.records import RecordRules, register
+from app.services.reference.standards import refuse_direct
 
 HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -73,6 +74,8 @@ def parse_hours(text: str | None) -> list[tuple[dt.time, dt.time]]:
 
 @register
 class SlaPolicyRules(RecordRules):
+    """A consistent policy; changed only through an approved standard change."""
+
     model = SlaPolicy
 
     def before_create(self, item: SlaPolicy, user: Any) -> None:
@@ -117,6 +120,8 @@ class SlaPolicyRules(RecordRules):
                 == (item.customer_type_id or item.customer_type.id),
                 _same_grade(item),
                 SlaPolicy.id != (item.id or 0),
+                # Earlier versions of the same policy are no duplicates.
+                SlaPolicy.valid_to.is_(None),
             )
         ).first()
         if duplicate:
@@ -124,8 +129,12 @@ class SlaPolicyRules(RecordRules):
                 _l("A policy for this kind, severity, customer type and grade exists."),
                 field="severity",
             )
+        refuse_direct(item)
 
     before_update = before_create
+
+    def before_delete(self, item: Any, user: Any) -> None:
+        refuse_direct(item)
 
 
 @register
@@ -255,8 +264,12 @@ class FollowUpRuleRules(RecordRules):
             raise InvalidInput(
                 _l("The delay cannot be negative."), field="delay_amount"
             )
+        refuse_direct(item)
 
     before_update = before_create
+
+    def before_delete(self, item: Any, user: Any) -> None:
+        refuse_direct(item)
 
 
 @register
@@ -300,5 +313,9 @@ class KpiTargetRules(RecordRules):
                 ),
                 field="department",
             )
+        refuse_direct(item)
 
     before_update = before_create
+
+    def before_delete(self, item: Any, user: Any) -> None:
+        refuse_direct(item)
