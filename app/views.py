@@ -63,6 +63,12 @@ from app.ui.reporting import (
     ImprovementActionView,
     KpiView,
 )
+from app.ui.training import (
+    TrainingAssessmentView,
+    TrainingAttendanceView,
+    TrainingPlanView,
+    TrainingSessionView,
+)
 from app.ui.visits import (
     FollowUpView,
     ServiceAcceptanceView,
@@ -84,6 +90,9 @@ MENU_VIEWS = {
     "Visit": VisitView,
     "VisitSummary": VisitSummaryView,
     "ImprovementAction": ImprovementActionView,
+    "TrainingPlans": TrainingPlanView,
+    "TrainingSessions": TrainingSessionView,
+    "TrainingAssessments": TrainingAssessmentView,
     "Dashboard": DashboardView,
     "Kpis": KpiView,
     "ComplaintAnalysis": ComplaintAnalysisView,
@@ -128,6 +137,7 @@ DETAIL_VIEWS = (
     PickupLogView,
     WeighLineView,
     SettlementLineView,
+    TrainingAttendanceView,
 )
 
 

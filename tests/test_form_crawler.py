@@ -69,6 +69,9 @@ RULE_REFUSALS = {
     # and a pickup is accepted once collected (opened from one still open).
     "/customergradeview/add": "已经存在",
     "/acceptances/add": "验收",
+    # A department head records the training of their own department's
+    # staff; the first person the picker offers may work in another one.
+    "/trainingassessments/add": "其他部门",
 }
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")

@@ -63,6 +63,12 @@ from app.models.system import (
     NotificationRecipient,
     NumberSequence,
 )
+from app.models.training import (
+    TrainingAssessment,
+    TrainingAttendance,
+    TrainingPlan,
+    TrainingSession,
+)
 from app.models.visits import Visit, VisitPlan
 
 make_times_aware(Base.registry)
@@ -118,6 +124,10 @@ __all__ = [
     "Stamped",
     "StandardChange",
     "Statement",
+    "TrainingAssessment",
+    "TrainingAttendance",
+    "TrainingPlan",
+    "TrainingSession",
     "Visit",
     "VisitPlan",
     "WeighLine",

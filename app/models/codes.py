@@ -298,6 +298,24 @@ URGENT_REPORT_KINDS: Codes = {
     "other": _l("Another matter needing urgent handling"),
 }
 
+TRAINING_KINDS: Codes = {
+    "internal": _l("Internal training"),
+    "onsite": _l("On-site training"),
+    "case_study": _l("Case study"),
+    "external": _l("External training"),
+}
+
+SHIFTS: Codes = {
+    "day": _l("Day shift"),
+    "middle": _l("Middle shift"),
+    "night": _l("Night shift"),
+}
+
+HANDOVER_STATUSES: Codes = {
+    "open": _l("Awaiting acknowledgement"),
+    "acknowledged": _l("Acknowledged"),
+}
+
 DELAY_UNITS: Codes = {
     "working_days": _l("Working days"),
     "calendar_days": _l("Calendar days"),

@@ -18,6 +18,9 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    true as sa_true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import (
@@ -81,6 +84,14 @@ class AppUser(User):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set when too many sign-ins failed in a row; only an admin clears it.
     locked_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    # 上岗资格 (seed 003 客服部规章 第十七–十九条): new staff are not cleared for
+    # duty until they pass a training assessment or are cleared by their head
+    # or Management; staff already on the books are cleared.
+    duty_cleared: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=sa_true()
+    )
+    duty_cleared_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    duty_cleared_how: Mapped[str | None] = mapped_column(String(200))
     department: Mapped[Department | None] = relationship(
         Department, foreign_keys=[department_id]
     )

@@ -63,7 +63,13 @@ __all__ = [
 ]
 
 _USER_FIELDS = ["first_name", "last_name", "email", "phone"]
-_WORK_FIELDS = ["department", "is_department_head"]
+_WORK_FIELDS = [
+    "department",
+    "is_department_head",
+    "duty_cleared",
+    "duty_cleared_at",
+    "duty_cleared_how",
+]
 
 
 def _roles_text(roles: Any) -> str:
@@ -121,6 +127,7 @@ class AppUserDBModelView(UserDBModelView):
         "roles": _roles_text,
         "active": _yes_no,
         "is_department_head": _yes_no,
+        "duty_cleared": _yes_no,
         **{
             name: _plain
             for name in (
@@ -130,6 +137,8 @@ class AppUserDBModelView(UserDBModelView):
                 "phone",
                 "department",
                 "locked_at",
+                "duty_cleared_at",
+                "duty_cleared_how",
                 "last_login",
                 "login_count",
                 "fail_login_count",
@@ -147,6 +156,9 @@ class AppUserDBModelView(UserDBModelView):
         "is_department_head": _l("Department head"),
         "phone": _l("Phone"),
         "locked_at": _l("Locked at"),
+        "duty_cleared": _l("Cleared for duty"),
+        "duty_cleared_at": _l("Cleared for duty at"),
+        "duty_cleared_how": _l("Cleared for duty by"),
     }
     list_columns = [
         "first_name",
@@ -234,6 +246,13 @@ class AppUserDBModelView(UserDBModelView):
         "roles": _roles_field(),
     }
     validators_columns: dict[str, Any] = {}
+
+    def pre_add(self, item: Any) -> None:
+        """New staff start not cleared for duty (seed 003 客服部规章 第十七条)."""
+        from app.services.training.clearance import flag_new_staff
+
+        super().pre_add(item)
+        flag_new_staff(item)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

@@ -319,6 +319,20 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Training (seed 003 客服部规章 第十七–十九条): every role reads what concerns
+# it (the scope rules narrow it to one's own records, a head's department);
+# the rules let only department heads and Management write.
+TRAINING = {
+    "TrainingPlan": RAE,
+    "TrainingSession": RAE,
+    "TrainingAttendance": RAED,
+    "TrainingAssessment": RAE,
+}
+for _grants in ROLE_PERMISSIONS.values():
+    _grants.update(TRAINING)
+# Management sees every department's training and clears staff for duty.
+ROLE_PERMISSIONS["Management"]["Training"] = ("see_all", "manage")
+
 # Menu items every signed-in user may open, and FAB's self-service screens.
 SELF_SERVICE = [
     ("UserDBModelView", "can_userinfo"),

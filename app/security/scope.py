@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import (
@@ -39,6 +39,10 @@ from app.models import (
     Settlement,
     SettlementLine,
     Statement,
+    TrainingAssessment,
+    TrainingAttendance,
+    TrainingPlan,
+    TrainingSession,
     Visit,
     VisitPlan,
     WeighLine,
@@ -199,8 +203,71 @@ def _delivery_rule(user: Any) -> Clause:
     return NotificationRecipient.user_id == user.id
 
 
+def _training_all(user: Any) -> bool:
+    return getattr(user, "is_system", False) or can(user, "see_all", "Training")
+
+
+def _head_of(user: Any) -> int | None:
+    """The department a department head heads (None for everyone else)."""
+    if getattr(user, "is_department_head", False):
+        return user.department_id
+    return None
+
+
+def _personal_training_rule(model: Any) -> Rule:
+    """Attendance and assessment results: a clerk sees their own, a head
+    their department's, Management all (the see-all of case work does not
+    widen them)."""
+
+    def rule(user: Any) -> Clause:
+        if _training_all(user):
+            return true()
+        terms = [model.person_id == user.id, model.created_by_id == user.id]
+        head = _head_of(user)
+        if head is not None:
+            terms.append(model.department_id == head)
+        return or_(*terms)
+
+    return rule
+
+
+def _training_plan_rule(user: Any) -> Clause:
+    """A department's plan: its staff (those it trains) and Management."""
+    if _training_all(user):
+        return true()
+    if user.department_id is None:
+        return TrainingPlan.created_by_id == user.id
+    return or_(
+        TrainingPlan.department_id == user.department_id,
+        TrainingPlan.created_by_id == user.id,
+    )
+
+
+def _training_session_rule(user: Any) -> Clause:
+    """A session: its department's staff, whoever is on its list, Management."""
+    if _training_all(user):
+        return true()
+    attending = select(TrainingAttendance.training_session_id).where(
+        TrainingAttendance.person_id == user.id
+    )
+    terms = [
+        TrainingSession.id.in_(attending),
+        TrainingSession.created_by_id == user.id,
+    ]
+    if user.department_id is not None:
+        terms.append(TrainingSession.department_id == user.department_id)
+    return or_(*terms)
+
+
 # Personal records: the see-all right does not widen them.
-PERSONAL = {Notification: _notification_rule, NotificationRecipient: _delivery_rule}
+PERSONAL = {
+    Notification: _notification_rule,
+    NotificationRecipient: _delivery_rule,
+    TrainingPlan: _training_plan_rule,
+    TrainingSession: _training_session_rule,
+    TrainingAttendance: _personal_training_rule(TrainingAttendance),
+    TrainingAssessment: _personal_training_rule(TrainingAssessment),
+}
 
 
 def sees_all(user: Any) -> bool:

@@ -336,6 +336,13 @@ SETTINGS = [
         "回收准确率：过磅净重与复核净重允许偏差（%）",
     ),
     ("followup.dissatisfied_max", "2", "回访满意度不高于该分值视为不满意"),
+    (
+        "training.duty_clearance",
+        "1",
+        "新员工培训考核合格（或经部门负责人、管理层准予上岗）前"
+        "不得分派工单：1 开启，0 关闭",
+    ),
+    ("training.pass_score", "60", "培训考核合格分数线（满分100分）"),
     ("repeat_complaint.days", "30", "同一客户同一类别在该天数内再次投诉视为重复投诉"),
     # Header of printed weigh tickets and settlement vouchers.
     ("company.name", "绿源再生资源回收有限公司", "单据抬头：公司名称"),

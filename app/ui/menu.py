@@ -88,6 +88,26 @@ MENU: tuple[Category, ...] = (
         ),
     ),
     Category(
+        "Staff",
+        _l("Training and shifts"),
+        "fa-graduation-cap",
+        (
+            Item("TrainingPlans", _l("Training plans"), "fa-calendar", "TrainingPlan"),
+            Item(
+                "TrainingSessions",
+                _l("Training sessions"),
+                "fa-users",
+                "TrainingSession",
+            ),
+            Item(
+                "TrainingAssessments",
+                _l("Assessment results"),
+                "fa-check-square-o",
+                "TrainingAssessment",
+            ),
+        ),
+    ),
+    Category(
         "Analysis",
         _l("Analysis"),
         "fa-bar-chart",

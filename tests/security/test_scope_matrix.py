@@ -620,3 +620,93 @@ def test_delete_in_scope_works_where_permitted(db, login, api):
     assert api("finance").delete(f"/api/v1/settlement/{draft.id}").status_code == 403
     planned = FollowUpFactory(_as="cs", due_at=now() + dt.timedelta(days=2))
     assert api("cs").delete(f"/api/v1/followup/{planned.id}").status_code == 200
+
+
+# ----------------------------------------------------------------- training
+def _training_records() -> dict[str, Any]:
+    """Assessments of two CS clerks and an ops clerk; sessions of CS and ops,
+    the ops one attended by a CS clerk (cs2)."""
+    from decimal import Decimal
+
+    from app.extensions import db
+    from app.models import TrainingAssessment, TrainingAttendance, TrainingSession
+    from app.security.access import acting_as
+    from app.services.core import records
+
+    def save(item: Any, by: str) -> Any:
+        with acting_as(user(by)):
+            records.before_create(item)
+            db.session.add(item)
+            db.session.commit()
+        return item
+
+    made = {}
+    for key, person, head in (("cs", "cs2", "cs"), ("ops", "ops2", "ops")):
+        made[f"assess_{person}"] = save(
+            TrainingAssessment(person=user(person), score=Decimal(88)), head
+        )
+        made[f"session_{key}"] = save(
+            TrainingSession(
+                kind="case_study",
+                held_on=now().date(),
+                trainer="外聘讲师",
+                topic=f"{key} 案例研讨",
+                department=by_code(Department, key),
+            ),
+            head,
+        )
+    made["assess_cs"] = save(
+        TrainingAssessment(person=user("cs"), score=Decimal(95)), "manager"
+    )
+    made["attend_cs2_ops"] = save(
+        TrainingAttendance(training_session=made["session_ops"], person=user("cs2")),
+        "manager",
+    )
+    made["attend_ops2"] = save(
+        TrainingAttendance(training_session=made["session_ops"], person=user("ops2")),
+        "ops",
+    )
+    return made
+
+
+# Who sees which training record: a clerk their own, a head their
+# department's, Management all; sessions their department's or attended.
+TRAINING_SEES = {
+    "cs2": {"assess_cs2", "session_cs", "session_ops", "attend_cs2_ops"},
+    "cs": {"assess_cs2", "assess_cs", "session_cs", "attend_cs2_ops"},
+    "ops2": {"assess_ops2", "session_ops", "attend_ops2"},
+    "ops": {"assess_ops2", "session_ops", "attend_ops2"},
+    "sales": set(),
+    "manager": {
+        "assess_cs2",
+        "assess_ops2",
+        "assess_cs",
+        "session_cs",
+        "session_ops",
+        "attend_cs2_ops",
+        "attend_ops2",
+    },
+}
+TRAINING_WEB = {
+    "assess": "/trainingassessments",
+    "session": "/trainingsessions",
+    "attend": "/trainingattendance",
+}
+
+
+@pytest.mark.parametrize("username", list(TRAINING_SEES))
+def test_training_records_respect_scope(db, login, username):
+    made = _training_records()
+    browser = login(username)
+    for prefix, web in TRAINING_WEB.items():
+        page = browser.get(f"{web}/list/").get_data(as_text=True)
+        for key, record in made.items():
+            if not key.startswith(prefix):
+                continue
+            shown = browser.get(f"{web}/show/{record.id}").status_code
+            if key in TRAINING_SEES[username]:
+                assert f'{web}/show/{record.id}"' in page, key
+                assert shown == 200, key
+            else:
+                assert f'{web}/show/{record.id}"' not in page, key
+                assert shown == 404, key

@@ -56,6 +56,7 @@ from app.services.core.workflow import (
     satisfaction_ask,
 )
 from app.services.notify import customer_notices
+from app.services.training import clearance
 
 HANDLING = ("assigned", "in_progress", "pending_customer")
 OPEN_FOR_PROMISE = ("new", "acknowledged", *HANDLING, "review", "feedback")
@@ -72,7 +73,16 @@ def _staff(_case: Any) -> list[tuple[str, str]]:
         .where(AppUser.active.is_(True), AppUser.department_id.is_not(None))
         .order_by(AppUser.department_id, AppUser.id)
     )
-    return [(str(u.id), f"{u} · {u.department}") for u in rows]
+    # New staff not yet cleared for duty are marked (choosing one is refused).
+    uncleared = clearance.uncleared_ids()
+    mark = str(_l("not cleared for duty"))
+    return [
+        (
+            str(u.id),
+            f"{u} · {u.department}" + (f"（{mark}）" if u.id in uncleared else ""),
+        )
+        for u in rows
+    ]
 
 
 CHANNEL = Ask(
@@ -113,6 +123,7 @@ def _assign(case: Case, data: dict[str, Any], user: Any) -> None:
             _l("The person chosen does not work in %(dept)s.", dept=department.name),
             field="owner",
         )
+    clearance.check_assignable(owner)
     deadline = as_datetime(data.get("deadline"))
     if deadline is not None and deadline <= now():
         raise InvalidInput(
@@ -140,7 +151,10 @@ def _assign(case: Case, data: dict[str, Any], user: Any) -> None:
 
 def _start(case: Case, data: dict[str, Any], user: Any) -> None:
     if case.owner is None or case.owner.department_id != case.department_id:
-        case.owner = user if user.department_id == case.department_id else case.owner
+        takes_it = user.department_id == case.department_id and clearance.is_cleared(
+            user
+        )
+        case.owner = user if takes_it else case.owner
 
 
 def _pend(case: Case, data: dict[str, Any], user: Any) -> None:

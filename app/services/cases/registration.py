@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
-from app.models import Case, CaseAttachment, CaseCategory, CaseLog, Customer, now
+from app.models import (
+    AppUser,
+    Case,
+    CaseAttachment,
+    CaseCategory,
+    CaseLog,
+    Customer,
+    now,
+)
 from app.models.codes import CASE_KINDS, KIND_SEVERITIES, SEVERITIES, label
 from app.security.access import acting_as
 from app.services.cases import classification, review, routing
@@ -17,6 +26,7 @@ from app.services.core.errors import Conflict, InvalidInput
 from app.services.core.numbering import next_number
 from app.services.core.records import RecordRules, register
 from app.services.notify import customer_notices
+from app.services.training import clearance
 
 
 def check_kind_severity(kind: str | None, severity: str | None) -> None:
@@ -69,6 +79,29 @@ def open_case(case: Case, user: Any) -> Case:
     return case
 
 
+def _owner(item: Case) -> AppUser | None:
+    if item.owner is not None:
+        return item.owner
+    return db.session.get(AppUser, item.owner_id) if item.owner_id else None
+
+
+def _owner_changed(item: Case) -> bool:
+    state = sa_inspect(item)
+    return any(state.attrs[n].history.added for n in ("owner", "owner_id"))
+
+
+def _set_owner(item: Case, user: Any) -> None:
+    """The owner named (never one not cleared for duty), else the clerk who
+    registers it (首问负责制) — unless they are not cleared for duty yet: then
+    the case waits for its department to assign it."""
+    named = _owner(item)
+    if named is not None:
+        clearance.check_assignable(named)
+        return
+    if clearance.is_cleared(user):
+        item.owner_id = user.id
+
+
 @register
 class CaseRules(RecordRules):
     model = Case
@@ -91,7 +124,7 @@ class CaseRules(RecordRules):
         if not item.stage:
             item.stage = category.default_stage
         item.first_ask_owner_id = user.id
-        item.owner_id = item.owner_id or user.id
+        _set_owner(item, user)
         item.status = "new"
         item.reopen_count = 0
         record_clocks.start_case(item)
@@ -117,6 +150,8 @@ class CaseRules(RecordRules):
             raise Conflict(
                 _l("A closed or cancelled case cannot be edited; reopen it first.")
             )
+        if _owner_changed(item):
+            clearance.check_assignable(_owner(item))
         # What the steps own (classification, approval) is not edited here.
         if classification.check_edit(item, user):
             record_clocks.recompute_case(item)

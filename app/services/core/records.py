@@ -40,6 +40,7 @@ RULE_MODULES = (
     "app.services.visits.visit_rules",
     "app.services.visits.acceptance",
     "app.services.visits.key_accounts",
+    "app.services.training.training_rules",
     "app.services.reporting.improvements",
     "app.services.reference.reference_rules",
     "app.services.finance.terms",
