@@ -17,9 +17,10 @@ from typing import Any
 
 from flask import abort, jsonify, request
 from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.sqla.models import Role
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields import SelectFieldBase
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -37,7 +38,8 @@ from app.models import (
     WeighLine,
     WeighTicket,
 )
-from app.security.access import can, current_user
+from app.security.access import SYSTEM_USERNAME, can, current_user
+from app.security.roles import ROLE_PERMISSIONS, role_grants
 from app.security.scope import restrict
 
 PAGE = 20
@@ -54,7 +56,8 @@ class Picker:
     confidential: tuple[Any, ...] = ()
     # Joined for matching (e.g. a line matched by its pickup's number).
     join: Any = None
-    order: tuple[Any, ...] = ()
+    # Or a function of the user (e.g. their own department first).
+    order: tuple[Any, ...] | Callable[[Any], tuple[Any, ...]] = ()
     load: tuple[Any, ...] = ()
     label: Callable[[Any], str] = str
     # Only active rows are offered (e.g. staff who left are not).
@@ -71,6 +74,36 @@ class Picker:
 
 def _customer_label(customer: Customer) -> str:
     return f"{customer.name} ({customer.code})" if customer.code else customer.name
+
+
+def _user_label(user: AppUser) -> str:
+    """A staff member as the clerk knows them: full name and department."""
+    return f"{user}（{user.department}）" if user.department else str(user)
+
+
+# A user is searched by username, family name, given name and the full name
+# as written in Chinese (family name first, no space): "周婷" or "婷".
+USER_COLUMNS = (
+    AppUser.username,
+    AppUser.last_name,
+    AppUser.first_name,
+    func.coalesce(AppUser.last_name, "") + func.coalesce(AppUser.first_name, ""),
+)
+
+# The roles that record visit reports (seed 003 第四条(2): the designated
+# visitor); the Admin account is not staff and is offered only with one.
+VISITING_ROLES = tuple(
+    role for role in ROLE_PERMISSIONS if "report" in role_grants(role, "VisitWorkflow")
+)
+
+
+def _staff_order(user: Any) -> tuple[Any, ...]:
+    """Colleagues of the user's own department first, then by name."""
+    own = getattr(user, "department_id", None)
+    first = (
+        (case((AppUser.department_id == own, 0), else_=1),) if own is not None else ()
+    )
+    return (*first, AppUser.last_name, AppUser.first_name, AppUser.username)
 
 
 def _plan_label(plan: VisitPlan) -> str:
@@ -94,9 +127,25 @@ PICKERS: dict[str, Picker] = {
         Picker(
             "user",
             AppUser,
-            (AppUser.username, AppUser.last_name, AppUser.first_name),
-            order=(AppUser.username,),
-            where=AppUser.active.is_(True),
+            USER_COLUMNS,
+            order=_staff_order,
+            load=(joinedload(AppUser.department),),
+            label=_user_label,
+            where=AppUser.active.is_(True) & (AppUser.username != SYSTEM_USERNAME),
+        ),
+        # The designated visitor of a key account (seed 003 第四条(2)): active
+        # staff whose role records visit reports.
+        Picker(
+            "visitor",
+            AppUser,
+            USER_COLUMNS,
+            order=_staff_order,
+            load=(joinedload(AppUser.department),),
+            label=_user_label,
+            where=AppUser.active.is_(True)
+            & (AppUser.username != SYSTEM_USERNAME)
+            & AppUser.roles.any(Role.name.in_(VISITING_ROLES)),
+            variant=True,
         ),
         Picker(
             "weigh_ticket",
@@ -215,7 +264,8 @@ def search(
         pattern = _fragment(text)
         stmt = stmt.where(or_(*(c.ilike(pattern, escape="\\") for c in columns)))
     page = max(1, min(page, MAX_PAGES))
-    stmt = stmt.order_by(*picker.order).offset((page - 1) * PAGE).limit(PAGE + 1)
+    order = picker.order(user) if callable(picker.order) else picker.order
+    stmt = stmt.order_by(*order).offset((page - 1) * PAGE).limit(PAGE + 1)
     if picker.load:
         stmt = stmt.options(*picker.load)
     rows = list(db.session.scalars(stmt).unique())

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from app.fields import screen_fields
 from app.labels import LABELS
-from app.models import AppUser, FollowUp, ServiceAcceptance, Visit, VisitPlan, now
+from app.models import FollowUp, ServiceAcceptance, Visit, VisitPlan, now
 from app.security.access import current_user
 from app.services.core.errors import DomainError
 from app.services.reporting.kpi import month_key, month_of, parse_month
@@ -23,7 +23,7 @@ from app.services.visits.acceptance import SERVED_PICKUP
 from app.services.visits.key_accounts import VISIT_FLOW
 from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
-from app.ui.pickers import PickerField, picker_field
+from app.ui.pickers import PickerField
 
 
 class FollowUpView(RecordView):
@@ -163,9 +163,13 @@ class VisitView(RefusalKeepsForm, RecordView):
     list_title = _l("Key-account visits")
     add_columns = ["plan", "planned_on", "visitor"]
     edit_columns = ["planned_on", "visitor"]
-    # Empty: the plan's designated visitor (the rules fill it in).
+    # Empty: the plan's designated visitor (the rules fill it in). Offered:
+    # active staff who record visit reports (seed 003 第四条(2)).
     add_form_extra_fields = {
-        "visitor": picker_field(AppUser, LABELS["visitor"], required=False)
+        "visitor": PickerField(LABELS["visitor"], kind="visitor", required=False)
+    }
+    edit_form_extra_fields = {
+        "visitor": PickerField(LABELS["visitor"], kind="visitor", required=True)
     }
     list_columns = [
         "number",
@@ -260,7 +264,11 @@ class VisitPlanView(RefusalKeepsForm, RecordView):
     ]
     edit_columns = add_columns[1:]
     add_form_extra_fields = {
-        "customer": PickerField(LABELS["customer"], kind="key_account", required=True)
+        "customer": PickerField(LABELS["customer"], kind="key_account", required=True),
+        "visitor": PickerField(LABELS["visitor"], kind="visitor", required=True),
+    }
+    edit_form_extra_fields = {
+        "visitor": PickerField(LABELS["visitor"], kind="visitor", required=True)
     }
     list_columns = [
         "number",

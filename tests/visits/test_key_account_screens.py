@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Visit, VisitPlan
+from app.models import AppUser, Visit, VisitPlan
 from tests.factories import CustomerFactory, user
 from tests.visits.test_key_account_visits import make_plan, make_visit, report
 
@@ -148,3 +148,62 @@ def test_the_plan_form_offers_key_accounts_only(login, accounts):
     assert [r["text"] for r in found] == [f"华新再生资源有限公司 ({accounts[0].code})"]
     form = login("cs").get("/visitplans/add").get_data(as_text=True)
     assert 'data-pick="/pick/key_account' in form
+
+
+def test_the_visitor_picker_offers_active_visiting_staff_own_department_first(
+    login, db
+):
+    """Seed 003 第四条(2): the designated visitor is staff who record visit
+    reports - never the system account, the Admin, or a role without visits."""
+    offered = login("cs").get("/pick/visitor?q=").get_json()["results"]
+    names = [r["text"] for r in offered]
+    expected = {
+        str(u)
+        for u in db.session.query(AppUser).filter(AppUser.active.is_(True))
+        if {r.name for r in u.roles} & {"CustomerService", "Sales", "Operations"}
+        and u.username != "system"
+    }
+    assert {name.split("（")[0] for name in names} == expected
+    assert not any("管理员" in name or "系统" in name for name in names)
+    assert not any(n.startswith(("刘洋", "陈静", "杨敏")) for n in names)
+    # The clerk's own department (客户服务部) comes first.
+    own = [u for u in db.session.query(AppUser) if u.username in ("cs", "cs2")]
+    assert {n.split("（")[0] for n in names[:2]} == {str(u) for u in own}
+    assert names[0].endswith("（客户服务部）")
+    # Someone who left is not offered.
+    leaver = user("ops2")
+    leaver.active = False
+    db.session.commit()
+    again = login("cs").get("/pick/visitor?q=吴").get_json()["results"]
+    assert again == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("周婷", "周婷"),
+        ("婷", "周婷"),
+        ("周", "周婷"),
+        ("张伟", "张伟"),
+        ("cs2", "周婷"),
+    ],
+)
+def test_staff_pickers_find_a_person_by_full_or_part_of_name(login, typed, found):
+    for kind in ("user", "visitor"):
+        results = login("cs").get(f"/pick/{kind}?q={typed}").get_json()["results"]
+        assert [r["text"].split("（")[0] for r in results] == [found], kind
+
+
+def test_the_user_picker_never_offers_the_system_account(login, db):
+    everyone = login("manager").get("/pick/user?q=系统").get_json()["results"]
+    assert [r["text"] for r in everyone] == ["系统管理员"]  # the admin, not system
+    assert login("manager").get("/pick/user?q=system").get_json()["results"] == []
+
+
+def test_the_plan_and_visit_forms_ask_for_the_visitor_through_the_visitor_picker(
+    login, accounts
+):
+    form = login("cs").get("/visitplans/add").get_data(as_text=True)
+    assert 'data-pick="/pick/visitor"' in form
+    form = login("cs").get("/visits/add").get_data(as_text=True)
+    assert 'data-pick="/pick/visitor"' in form
