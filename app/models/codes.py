@@ -267,7 +267,7 @@ STANDARD_CHANGE_STATUSES: Codes = {
 GRADE_PROPOSAL_STATUSES: Codes = {
     "proposed": _l("Proposed"),
     "accepted": _l("Accepted"),
-    "rejected": _l("Rejected"),
+    "rejected": _l("Not adopted"),
     "superseded": _l("Superseded"),
 }
 
@@ -283,8 +283,10 @@ VISIT_PERIODS: Codes = {
     "month": _l("Monthly"),
 }
 
+# A key-account visit (巡访) still to make; a follow-up visit's "planned" is a
+# call-back (回访) to make.
 VISIT_STATUSES: Codes = {
-    "planned": _l("Planned"),
+    "planned": _l("Visit to make"),
     "done": _l("Visited"),
     "cancelled": _l("Cancelled"),
 }
