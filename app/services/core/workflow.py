@@ -77,6 +77,8 @@ class Step:
     style: str = "primary"
     icon: str = "fa-arrow-right"
     help: Any = None
+    # What the step will do to this record, in words (shown on its page).
+    summary: Callable[[Any], Any] | None = None
     permission: str | None = None  # defaults to the step name
     # Fields that depend on the record, e.g. one weight per pickup line.
     more_asks: Callable[[Any], tuple[Ask, ...]] | None = None

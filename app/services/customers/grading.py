@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -295,6 +296,63 @@ def _reject(proposal: GradeProposal, data: dict[str, Any], user: Any) -> None:
     _decided(proposal, data, user)
 
 
+def _grade_code(grade: CustomerGrade | None) -> str:
+    return grade.code if grade is not None else str(_l("ungraded"))
+
+
+def _volume(value: Any) -> str:
+    return f"{Decimal(value or 0):,.3f}"
+
+
+def basis(proposal: GradeProposal) -> str:
+    """The figures the proposal was made from and the proposed grade's
+    criteria (seed 003 第四条(1)), as the clerk deciding reads them."""
+    window = GradingWindow(proposal.period)
+    grade = proposal.proposed_grade
+    criteria = []
+    if grade.min_volume_kg is not None:
+        criteria.append(str(_l("at least %(kg)s kg", kg=_volume(grade.min_volume_kg))))
+    if grade.max_complaints is not None:
+        criteria.append(
+            str(_l("at most %(count)s complaints", count=grade.max_complaints))
+        )
+    return str(
+        _l(
+            "Basis: %(first)s to %(last)s, received and sold %(volume)s kg (the "
+            "last 6 months %(recent)s kg), %(complaints)s complaints. Grade "
+            "%(grade)s asks for: %(criteria)s.",
+            first=f"{window.start:%Y-%m}",
+            last=f"{add_months(proposal.period, -1):%Y-%m}",
+            volume=_volume(proposal.volume_kg),
+            recent=_volume(proposal.recent_volume_kg),
+            complaints=proposal.complaints,
+            grade=grade.code,
+            criteria="，".join(criteria) or str(_l("no figures (the lowest grade)")),
+        )
+    )
+
+
+def accept_summary(proposal: GradeProposal) -> str:
+    """ "将 客户X 的等级由 C 调整为 B" and the figures behind it."""
+    change = _l(
+        "Change the grade of %(customer)s from %(old)s to %(new)s.",
+        customer=proposal.customer.name,
+        old=_grade_code(proposal.current_grade),
+        new=proposal.proposed_grade.code,
+    )
+    return f"{change} {basis(proposal)}"
+
+
+def reject_summary(proposal: GradeProposal) -> str:
+    keep = _l(
+        "%(customer)s keeps grade %(old)s and is not changed to %(new)s.",
+        customer=proposal.customer.name,
+        old=_grade_code(proposal.current_grade),
+        new=proposal.proposed_grade.code,
+    )
+    return f"{keep} {basis(proposal)}"
+
+
 GRADE_FLOW = Workflow(
     model=GradeProposal,
     resource="GradeProposalWorkflow",
@@ -310,10 +368,11 @@ GRADE_FLOW = Workflow(
             style="success",
             icon="fa-check",
             help=_l("The customer gets the proposed grade from now on."),
+            summary=accept_summary,
         ),
         Step(
             "reject",
-            _l("Reject"),
+            _l("Do not adopt"),
             ("proposed",),
             "rejected",
             asks=(
@@ -323,6 +382,7 @@ GRADE_FLOW = Workflow(
             style="warning",
             icon="fa-times",
             help=_l("The customer keeps the grade they have."),
+            summary=reject_summary,
         ),
     ),
 )

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.codes import CLOCK_STATES, label
 from app.security.access import can
-from app.services.reporting import business, complaint_analysis, kpi
+from app.services.reporting import business, complaint_analysis, kpi, worklist
 
 TREND_MONTHS = 12
 TOP_CUSTOMERS = 10
@@ -44,6 +44,7 @@ def page(user: Any, month: dt.date | None = None) -> dict[str, Any]:
         "charts": list(CHARTS),
         "can_kpi": can(user, "read", "Kpi"),
         "can_business": can(user, "read", "BusinessStatistics"),
+        "todos": worklist.todos(user),
     }
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Case, FollowUp, ImprovementAction, Pickup, Settlement
+from app.models import (
+    Case,
+    FollowUp,
+    GradeProposal,
+    ImprovementAction,
+    Pickup,
+    Settlement,
+)
 from app.models.codes import CASE_OPEN_STATUSES, PICKUP_OPEN_STATUSES
 from app.security.access import can
 from app.security.scope import restrict
@@ -28,6 +36,43 @@ class Tile:
     endpoint: str
     # List filters of the link (FAB query parameters): the open ones.
     params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Todo:
+    """A line of things waiting for the user, linking to the filtered list."""
+
+    text: Any
+    endpoint: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+# The regrading proposals waiting for Sales' decision (the list's quick filter).
+WAITING_PROPOSALS = {"_flt_0_status": "proposed"}
+
+
+def todos(user: Any) -> list[Todo]:
+    """Decisions waiting for the user, counted in their scope (the lists' rule).
+
+    Regrading proposals (seed 003 第四条): the customers' sales reps decide;
+    the line counts the proposals the user's proposal list shows."""
+    items = []
+    if can(user, "accept", "GradeProposalWorkflow") and can(
+        user, "read", "GradeProposal"
+    ):
+        waiting = _count(GradeProposal, user, GradeProposal.status == "proposed")
+        if waiting:
+            items.append(
+                Todo(
+                    _l(
+                        "%(count)s customer regrading proposals wait for a decision",
+                        count=waiting,
+                    ),
+                    "GradeProposalView.list",
+                    WAITING_PROPOSALS,
+                )
+            )
+    return items
 
 
 def _count(model: Any, user: Any, *conditions: Any) -> int:
@@ -123,4 +168,4 @@ def summary(user: Any) -> dict[str, Any]:
                 "ImprovementActionView.list",
             )
         )
-    return {"tiles": tiles, "unread": unread_count(user.id)}
+    return {"tiles": tiles, "unread": unread_count(user.id), "todos": todos(user)}
