@@ -40,7 +40,7 @@ from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
 from app.services.core import records
 from app.services.core.errors import DomainError
 from app.ui.listing import ListInterface
-from app.ui.widgets import TimeOfDayField, datetime_field, number_range
+from app.ui.widgets import TimeOfDayField, datetime_field, number_range, time_text
 
 logger = logging.getLogger(__name__)
 
@@ -342,12 +342,10 @@ class RecordView(ModelView):
                             if not column.nullable
                             else [Optional()],
                             description=(self.description_columns or {}).get(name)
-                            or _l("24-hour time, e.g. 08:30 or 0830."),
+                            or _l("24-hour time, e.g. 08:30 or 0830; 24:00 ends the day."),
                         ),
                     )
-                self.formatters_columns.setdefault(
-                    name, lambda v: v.strftime("%H:%M") if v else ""
-                )
+                self.formatters_columns.setdefault(name, time_text)
         if "version" in model.__table__.columns and self.edit_columns:
             # The edit form carries the version it showed (optimistic locking).
             self.edit_columns = [*self.edit_columns, "version"]

@@ -156,6 +156,16 @@ class TimeOfDayInput(TextInput):
 
 
 TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3])[:：]?([0-5]\d)$")
+# 24:00, the end of the day: a window working up to midnight ends there.
+END_OF_DAY_TEXT = re.compile(r"^24[:：]?00$")
+END_OF_DAY = dt.time.max
+
+
+def time_text(value: dt.time | None) -> str:
+    """A time of day as HH:MM; the end of the day as 24:00."""
+    if value is None:
+        return ""
+    return "24:00" if value == END_OF_DAY else value.strftime("%H:%M")
 
 
 class TimeOfDayField(Field):
@@ -173,7 +183,7 @@ class TimeOfDayField(Field):
         if self.raw_data:
             return " ".join(self.raw_data)
         if isinstance(self.data, dt.time):
-            return self.data.strftime("%H:%M")
+            return time_text(self.data)
         return ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -187,7 +197,10 @@ class TimeOfDayField(Field):
 
 
 def parse_time_of_day(text: str) -> dt.time | None:
-    """Text "08:30", "0830", "8:30" or "830" -> time(8, 30); None if no time."""
+    """Text "08:30", "0830", "8:30" or "830" -> time(8, 30); "24:00" or "2400"
+    -> END_OF_DAY (a window's end at midnight); None if no time."""
+    if END_OF_DAY_TEXT.match(text.strip()):
+        return END_OF_DAY
     match = TIME_OF_DAY.match(text.strip())
     if not match:
         return None

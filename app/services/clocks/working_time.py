@@ -72,8 +72,8 @@ def _parse_windows(
 ) -> tuple[tuple[int, int], ...]:
     """Validate one day's windows and turn them into (start_us, end_us) pairs.
 
-    An end of time(0) means 24:00 so that a window can reach midnight; windows
-    must be sorted and may touch but not overlap.
+    An end of time(0) or time.max means 24:00 so that a window can reach
+    midnight; windows must be sorted and may touch but not overlap.
     """
     parsed: list[tuple[int, int]] = []
     previous_end = 0
@@ -88,7 +88,8 @@ def _parse_windows(
         if start.tzinfo is not None or end.tzinfo is not None:
             raise ValueError(f"{where}: window bounds are Asia/Shanghai wall times")
         start_us = _time_us(start)
-        end_us = _time_us(end) or _DAY_US
+        # time(0) or time.max (how the database holds 24:00) as an end: midnight.
+        end_us = _DAY_US if end == time.max else _time_us(end) or _DAY_US
         if start_us >= end_us:
             raise ValueError(f"{where}: window {start}-{end} is empty or reversed")
         if start_us < previous_end:

@@ -52,10 +52,10 @@ def parse_hours(text: str | None) -> list[tuple[dt.time, dt.time]]:
                 field="hours",
             )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h2 == 24 and m2 == 0:
-            h2, m2 = 23, 59
         try:
-            start, end = dt.time(h1, m1), dt.time(h2, m2)
+            start = dt.time(h1, m1)
+            # 24:00 ends the day (the calendar counts up to midnight).
+            end = dt.time.max if (h2, m2) == (24, 0) else dt.time(h2, m2)
         except ValueError:
             raise InvalidInput(
                 _l("%(text)s is not a valid time range.", text=part), field="hours"
