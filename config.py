@@ -81,10 +81,9 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_FOLDER = "translations"
     BABEL_TRANSLATION_DIRECTORIES = "translations"
-    LANGUAGES = {
-        "zh": {"flag": "cn", "name": "简体中文"},
-        "en": {"flag": "gb", "name": "English"},
-    }
+    # Chinese only: the clerks work in Chinese, and a single language shows no
+    # language menu (the English texts are the catalogue's keys, not a UI).
+    LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}}
 
     FILE_ALLOWED_EXTENSIONS = (
         "pdf",
