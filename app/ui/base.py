@@ -342,7 +342,9 @@ class RecordView(ModelView):
                             if not column.nullable
                             else [Optional()],
                             description=(self.description_columns or {}).get(name)
-                            or _l("24-hour time, e.g. 08:30 or 0830; 24:00 ends the day."),
+                            or _l(
+                                "24-hour time, e.g. 08:30 or 0830; 24:00 ends the day."
+                            ),
                         ),
                     )
                 self.formatters_columns.setdefault(name, time_text)
