@@ -98,11 +98,11 @@ VISITING_ROLES = tuple(
 
 
 def _staff_order(user: Any) -> tuple[Any, ...]:
-    """Colleagues of the user's own department first, then by name."""
+    """Colleagues of the user's own department first (not the user: a sales
+    rep is not their own accounts' visitor), then by name."""
     own = getattr(user, "department_id", None)
-    first = (
-        (case((AppUser.department_id == own, 0), else_=1),) if own is not None else ()
-    )
+    colleague = (AppUser.department_id == own) & (AppUser.id != user.id)
+    first = (case((colleague, 0), else_=1),) if own is not None else ()
     return (*first, AppUser.last_name, AppUser.first_name, AppUser.username)
 
 
