@@ -106,6 +106,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "Sales": {
         "Confidential": ("see_contact",),
         "Customer": RAE,
+        # The head of Sales assigns customers' sales reps (seed 003 第四条).
+        "SalesRep": ("assign",),
         "CustomerContact": RAED,
         "Case": RAE,
         "CaseLog": RA,

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import flash
-from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,7 @@ from app.models import Customer, CustomerContact, GradeProposal
 from app.security.access import current_user
 from app.services.customers.duplicates import same_name
 from app.services.customers.grading import GRADE_FLOW
-from app.ui.base import RecordView, grade_badge, key_account_badge
+from app.ui.base import RecordView, RefusalKeepsForm, grade_badge, key_account_badge
 from app.ui.cases import CaseView
 from app.ui.finance import StatementView
 from app.ui.notices import CustomerNoticeView
@@ -47,7 +46,7 @@ class CustomerContactView(RecordView):
     confidential_columns = {"phone": "phone"}
 
 
-class CustomerView(RecordView):
+class CustomerView(RefusalKeepsForm, RecordView):
     record_name = _l("Customer")
     datamodel = SQLAInterface(Customer)
     class_permission_name = "Customer"
@@ -69,9 +68,6 @@ class CustomerView(RecordView):
         "status",
     ]
     formatters_columns = {"key_account": key_account_badge, "grade": grade_badge}
-    add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "grade": [["active", FilterEqual, True]]
-    }
     search_columns = [
         "code",
         "name",

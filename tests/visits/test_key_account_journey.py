@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.models import BUSINESS_TZ, Notification, Visit, VisitPlan, now
+from app.models import BUSINESS_TZ, Customer, Notification, Visit, VisitPlan, now
 from tests.browser import screenshot_dir
 from tests.factories import CustomerFactory, user
+from tests.visits.test_key_account_visits import make_plan, make_visit
 
 # The menu, not the site's name (which also says 客户服务).
 SERVICE_MENU = ".dropdown-toggle:has-text('客户服务')"
@@ -99,3 +100,49 @@ def test_a_plan_made_a_visit_reported_and_an_urgent_report_raised(demo_db, perso
     ).one()
     assert user("manager").id in {r.user_id for r in alert.recipients}
     assert alert.title.startswith("巡访紧急报告：钱塘再生纸业有限公司")
+
+
+def test_the_rep_waits_until_the_plan_has_another_visitor(demo_db, person):
+    """The head of Sales wants 周婷 as the account's rep while she is the
+    plan's designated visitor: refused at the field naming the plan, the form
+    kept; he gives the plan another visitor (its open visit follows), then
+    the rep change goes through. The grade is not on the customer's form."""
+    account = CustomerFactory(
+        _as="sales",
+        name="富阳再生资源有限公司",
+        sales_rep=user("sales"),
+        key_account=True,
+    )
+    today = now().astimezone(BUSINESS_TZ).date()
+    plan = make_plan(customer=account, period="year", starts_on=today)
+    visit = make_visit(plan, today)
+
+    sales = person("sales")
+    sales.open(f"/customers/show/{account.id}")
+    sales.click(f"a[href$='/customers/edit/{account.id}']")
+    assert sales.page.locator("[name='grade']").count() == 0
+    sales.pick("sales_rep", "周")
+    sales.type("notes", "客户要求更换对接业务员", clear=True)
+    sales.click_button("保存")
+    sales.expect_text(plan.number, "请先在该计划中指定其他巡访人")
+    assert sales.field("notes").input_value() == "客户要求更换对接业务员"
+    sales.screenshot(screenshot_dir(), "customer_rep_refused_plan_visitor")
+    demo_db.session.expire_all()
+    assert demo_db.session.get(Customer, account.id).sales_rep.username == "sales"
+
+    sales.open(f"/visitplans/show/{plan.id}")
+    sales.click(f"a[href$='/visitplans/edit/{plan.id}']")
+    sales.pick("visitor", "李")
+    sales.click_button("保存")
+    sales.open(f"/customers/show/{account.id}")
+    sales.click(f"a[href$='/customers/edit/{account.id}']")
+    sales.pick("sales_rep", "周")
+    sales.click_button("保存")
+    sales.open(f"/customers/show/{account.id}")
+    sales.expect_text("周婷")
+    sales.screenshot(screenshot_dir(), "customer_rep_changed")
+
+    demo_db.session.expire_all()
+    assert demo_db.session.get(Customer, account.id).sales_rep.username == "cs2"
+    assert demo_db.session.get(VisitPlan, plan.id).visitor.username == "cs"
+    assert demo_db.session.get(Visit, visit.id).visitor.username == "cs"

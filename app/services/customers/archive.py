@@ -13,6 +13,10 @@ from app.services.core.errors import Conflict
 from app.services.core.numbering import next_number
 from app.services.core.records import RecordRules, own_department, register
 from app.services.core.validation import check_email, check_phone, normalize_credit_code
+from app.services.customers.representation import (
+    check_customer_change,
+    check_new_customer,
+)
 
 
 def _validate(customer: Customer) -> None:
@@ -28,6 +32,7 @@ class CustomerRules(RecordRules):
 
     def before_create(self, item: Customer, user: Any) -> None:
         _validate(item)
+        check_new_customer(item)
         item.code = next_number("customer")
         item.department = own_department(user)
         if item.status is None:
@@ -35,6 +40,7 @@ class CustomerRules(RecordRules):
 
     def before_update(self, item: Customer, user: Any) -> None:
         _validate(item)
+        check_customer_change(item, user)
 
     def before_delete(self, item: Customer, user: Any) -> None:
         for model in (Case, Pickup, Settlement, FollowUp):

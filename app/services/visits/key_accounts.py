@@ -17,6 +17,11 @@ Seed 003 公司客户服务办法:
 - 第十一条: an urgent report (巡访紧急报告) of a visit alerts the heads of the
   plan's department, Management and the account's sales rep, once.
 
+The visitor rule holds from both sides: a plan's new visitor takes over the
+plan's open visits (`follow_plan_visitor`), and a customer's sales rep does
+not change to the designated visitor of a running plan without the plan's
+written reason (`check_new_sales_rep`, called by the customer's rules).
+
 The rules are the record rules of `VisitPlan` and `Visit` (every path: screens,
 API, imports, factories) and the steps of `VISIT_FLOW`.
 """
@@ -24,6 +29,7 @@ API, imports, factories) and the steps of `VISIT_FLOW`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +54,8 @@ from app.services.core.workflow import (
     not_future,
 )
 from app.services.notify import alerts
+
+logger = logging.getLogger(__name__)
 
 QUARTER_FIRST_MONTH = {1: 1, 2: 1, 3: 1, 4: 4, 5: 4, 6: 4}
 QUARTER_FIRST_MONTH.update({7: 7, 8: 7, 9: 7, 10: 10, 11: 10, 12: 10})
@@ -112,6 +120,69 @@ def check_visitor(
         )
 
 
+def check_new_sales_rep(customer: Customer, rep_id: int | None) -> None:
+    """A customer's new sales rep is not the designated visitor of one of its
+    running plans (seed 003 第四条(2)), unless that plan records why the rep
+    visits; the visitor is changed on the plan first. Raises InvalidInput at
+    the field `sales_rep`; run before the change is flushed."""
+    if rep_id is None or customer.id is None:
+        return
+    today = now().astimezone(BUSINESS_TZ).date()
+    plan = db.session.scalars(
+        select(VisitPlan)
+        .where(
+            VisitPlan.customer_id == customer.id,
+            VisitPlan.visitor_id == rep_id,
+            VisitPlan.ends_on >= today,
+            func.coalesce(VisitPlan.exception_reason, "") == "",
+        )
+        .order_by(VisitPlan.starts_on, VisitPlan.id)
+        .limit(1)
+    ).first()
+    if plan is not None:
+        raise InvalidInput(
+            _l(
+                "%(name)s is the designated visitor of visit plan %(plan)s "
+                "(%(start)s to %(end)s): by the rules the visits are made by "
+                "someone other than the sales rep. Designate another visitor on "
+                "the plan first (or write there why the sales rep visits), then "
+                "change the sales rep.",
+                name=str(plan.visitor),
+                plan=plan.number,
+                start=plan.starts_on.isoformat(),
+                end=plan.ends_on.isoformat(),
+            ),
+            field="sales_rep",
+        )
+
+
+def follow_plan_visitor(plan: VisitPlan, previous_id: int | None) -> int:
+    """The plan's open (planned) visits of its previous visitor go to its new
+    one; visits made or cancelled keep who they were for, a stand-in named for
+    one visit stays. Each change is audited on the visit. Returns how many."""
+    visitor = _user(plan, "visitor")
+    if previous_id is None or visitor is None or visitor.id == previous_id:
+        return 0
+    visits = db.session.scalars(
+        select(Visit).where(
+            Visit.plan_id == plan.id,
+            Visit.status == "planned",
+            Visit.visitor_id == previous_id,
+        )
+    ).all()
+    for visit in visits:
+        # The column too: the audit trail records column changes.
+        visit.visitor, visit.visitor_id = visitor, visitor.id
+    if visits:
+        logger.info(
+            "Visit plan %s: %d open visits go to the new visitor %s",
+            plan.number,
+            len(visits),
+            visitor.id,
+        )
+    return len(visits)
+
+
 def _changed(item: Any, *names: str) -> bool:
     state = sa_inspect(item)
     return any(state.attrs[name].history.has_changes() for name in names)
@@ -172,6 +243,9 @@ class VisitPlanRules(RecordRules):
                 field="customer",
             )
         self._check(item)
+        previous = db.session.scalar(
+            select(VisitPlan.visitor_id).where(VisitPlan.id == item.id)
+        )
         outside = select(Visit.id).where(
             Visit.plan_id == item.id,
             Visit.status != "cancelled",
@@ -182,6 +256,7 @@ class VisitPlanRules(RecordRules):
                 _l("Visits of this plan fall outside the new period."),
                 field="starts_on",
             )
+        follow_plan_visitor(item, previous)
 
     def before_delete(self, item: VisitPlan, user: Any) -> None:
         has_visits = select(Visit.id).where(Visit.plan_id == item.id).limit(1)
