@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from app.extensions import db
 from app.models import (
+    BUSINESS_TZ,
     AppUser,
     Case,
     Customer,
@@ -41,6 +42,7 @@ from app.models import (
 from app.security.access import SYSTEM_USERNAME, can, current_user
 from app.security.roles import ROLE_PERMISSIONS, role_grants
 from app.security.scope import restrict
+from app.services.visits.acceptance import SERVED_PICKUP, UNSERVED_CASE
 
 PAGE = 20
 MAX_PAGES = 10
@@ -108,6 +110,20 @@ def _staff_order(user: Any) -> tuple[Any, ...]:
 
 def _plan_label(plan: VisitPlan) -> str:
     return f"{plan.number} {plan.customer.name} {plan.starts_on}~{plan.ends_on}"
+
+
+def _day(moment: Any) -> str:
+    return moment.astimezone(BUSINESS_TZ).date().isoformat() if moment else ""
+
+
+def _served_pickup_label(pickup: Pickup) -> str:
+    customer = pickup.customer.name if pickup.customer else ""
+    return f"{pickup.number} {customer} {_day(pickup.collected_at)}".strip()
+
+
+def _served_case_label(case: Case) -> str:
+    customer = case.customer.name if case.customer else ""
+    return f"{case.number} {customer} {_day(case.received_at)}".strip()
 
 
 PICKERS: dict[str, Picker] = {
@@ -204,6 +220,30 @@ PICKERS: dict[str, Picker] = {
             order=(VisitPlan.id.desc(),),
             load=(joinedload(VisitPlan.customer),),
             label=_plan_label,
+        ),
+        # What an on-site acceptance accepts (seed 004 第十五条): pickups
+        # collected and after-sales services carried out, in scope.
+        Picker(
+            "served_pickup",
+            Pickup,
+            (Pickup.number, Customer.name),
+            join=(Customer, Pickup.customer_id == Customer.id),
+            order=(Pickup.id.desc(),),
+            load=(joinedload(Pickup.customer),),
+            label=_served_pickup_label,
+            where=Pickup.status.in_(SERVED_PICKUP),
+            variant=True,
+        ),
+        Picker(
+            "served_case",
+            Case,
+            (Case.number, Customer.name),
+            join=(Customer, Case.customer_id == Customer.id),
+            order=(Case.id.desc(),),
+            load=(joinedload(Case.customer),),
+            label=_served_case_label,
+            where=(Case.kind == "aftersales") & Case.status.not_in(UNSERVED_CASE),
+            variant=True,
         ),
         # Finance settles with, and sends statements to, any active customer
         # (a buyer not served yet): the settlement and statement add forms.

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from wtforms import BooleanField
 
 from app.fields import screen_fields
 from app.labels import LABELS
@@ -19,7 +19,6 @@ from app.security.access import current_user
 from app.services.core.errors import DomainError
 from app.services.reporting.kpi import month_key, month_of, parse_month
 from app.services.visits import key_accounts
-from app.services.visits.acceptance import SERVED_PICKUP
 from app.services.visits.key_accounts import VISIT_FLOW
 from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
@@ -126,21 +125,25 @@ class ServiceAcceptanceView(RefusalKeepsForm, RecordView):
     ]
     search_columns = ["customer", "accepted_at", "signed", "rating"]
     base_order = ("id", "desc")
-    add_form_query_rel_fields = {
-        "pickup": [["status", FilterInFunction, lambda: list(SERVED_PICKUP)]],
-        "case": [["kind", FilterEqual, "aftersales"]],
-    }
     description_columns = {
         "pickup": _l("A pickup whose materials were collected on site."),
         "case": _l("Or an after-sales service carried out on site."),
         "signed": _l(
-            "Untick when the customer refused to sign or was absent, and say why."
+            "Tick when the customer signed the ticket; when they refused or "
+            "were absent, leave it unticked and say why."
         ),
         "rating": _l("The customer's rating of quality, attitude and timeliness."),
         "photo": _l("Photo or scan of the signed ticket."),
     }
     land_on_created = False
     formatters_columns = {"photo": lambda name: _photo_link(name)}
+    # The clerk ticks what the customer did; nothing is presumed signed.
+    # Only what can be accepted, named so the clerk recognises it.
+    add_form_extra_fields = {
+        "pickup": PickerField(LABELS["pickup"], kind="served_pickup", required=False),
+        "case": PickerField(LABELS["case"], kind="served_case", required=False),
+        "signed": BooleanField(LABELS["signed"], default=False),
+    }
 
 
 def _photo_link(name: str | None) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_a_signed_acceptance_takes_customer_and_department_from_the_pickup(db):
         (
             {"signed_by": "林晓峰", "rating": 4, "accepted_at": at(1, 7)},
             "accepted_at",
-            "早于",
+            "不能早于服务时间（上门回收完成于 2026-10-01 09:00）",
         ),
     ],
 )
@@ -212,12 +213,66 @@ def plain_satisfaction(db) -> tuple[int, int, int]:
         and f.done_at is not None
         and start <= f.done_at < end
     ]
+    # An acceptance of a case counts while the case is an after-sales service.
     scores += [
         a.rating
         for a in db.session.scalars(select(ServiceAcceptance))
-        if a.signed and a.rating is not None and start <= a.accepted_at < end
+        if a.signed
+        and a.rating is not None
+        and start <= a.accepted_at < end
+        and (a.case_id is None or db.session.get(Case, a.case_id).kind == "aftersales")
     ]
     return sum(scores), len(scores), sum(1 for s in scores if s >= 4)
+
+
+def kpi_satisfaction() -> tuple[int, int, int]:
+    report = kpi.compute([MONTH], user("manager"), as_of=AS_OF)
+    mean = report.figure("satisfaction_mean", MONTH)
+    share = report.figure("satisfaction_share", MONTH)
+    assert mean.denominator == share.denominator
+    return mean.numerator, mean.denominator, share.numerator
+
+
+def test_a_reclassified_after_sales_case_stops_counting_its_acceptance(db, login):
+    accept(pickup=collected_pickup(db), signed_by="林晓峰", rating=5)
+    case = aftersales_case(db)
+    accept(case=case, signed_by="周师傅", rating=2, accepted_at=at(20))
+    assert plain_satisfaction(db) == (7, 2, 1)
+    assert kpi_satisfaction() == plain_satisfaction(db)
+
+    # Customer service finds it was a complaint about the repair, not a service.
+    other = by_code(CaseCategory, "other")
+    done = login("cs").post(
+        f"/cases/step/reclassify/{case.id}",
+        data={
+            "kind": "complaint",
+            "severity": "general",
+            "category": str(other.id),
+            "reason": "客户投诉维修质量，不是售后服务",
+        },
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)[-600:]
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).kind == "complaint"
+    assert plain_satisfaction(db) == (5, 1, 1)
+    assert kpi_satisfaction() == plain_satisfaction(db)
+    log = db.session.get(Case, case.id).logs[-1]
+    assert "服务验收" in log.content and "不再计入" in log.content
+
+    # Back to an after-sales service: the signed rating counts again.
+    aftersales = by_code(CaseCategory, "aftersales")
+    login("cs").post(
+        f"/cases/step/reclassify/{case.id}",
+        data={
+            "kind": "aftersales",
+            "severity": "normal",
+            "category": str(aftersales.id),
+            "reason": "复核后确认仍是售后维修",
+        },
+    )
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).kind == "aftersales"
+    assert kpi_satisfaction() == plain_satisfaction(db) == (7, 2, 1)
 
 
 def test_signed_acceptances_count_in_satisfaction_unsigned_ones_do_not(db):
@@ -258,3 +313,38 @@ def test_signed_acceptances_count_in_satisfaction_unsigned_ones_do_not(db):
         "satisfaction_mean", MONTH, department_id=user("ops").department_id
     )
     assert ops.numerator >= 5
+
+
+# ------------------------------------------------------------- the pickers
+def test_the_pickers_offer_only_what_can_be_accepted_named_in_scope(db, login):
+    served = collected_pickup(db)
+    waiting = PickupFactory(_as="ops")  # requested: not collected yet
+    dropped = collected_pickup(db)
+    db.session.execute(
+        update(Pickup).where(Pickup.id == dropped.id).values(status="cancelled")
+    )
+    case = aftersales_case(db)
+    fresh_case = aftersales_case(db, status="new")
+    db.session.commit()
+
+    def offered(who: str, kind: str, text: str) -> dict[int, str]:
+        found = login(who).get(f"/pick/{kind}?q={text}").get_json()["results"]
+        return {row["id"]: row["text"] for row in found}
+
+    ops = offered("ops", "served_pickup", "")
+    assert served.id in ops and waiting.id not in ops and dropped.id not in ops
+    name = served.customer.name
+    assert ops[served.id] == f"{served.number} {name} 2026-10-01"
+    # By the customer's name too; and only in the clerk's scope.
+    assert served.id in offered("ops", "served_pickup", name)
+    assert offered("sales", "served_pickup", served.number) == {}
+
+    cases = offered("cs", "served_case", "")
+    assert case.id in cases and fresh_case.id not in cases
+    assert cases[case.id] == f"{case.number} {case.customer.name} 2026-10-01"
+
+
+def test_the_signed_box_starts_unticked(db, login):
+    page = login("ops").get("/acceptances/add").get_data(as_text=True)
+    box = re.search(r"<input[^>]*name=\"signed\"[^>]*>", page).group(0)
+    assert "checked" not in box

@@ -33,6 +33,11 @@ def test_operations_records_an_on_site_sign_off(demo_db, person, tmp_path):
     ops.click("[href='/acceptances/list/']")
     ops.click("a[href*='/acceptances/add']")
     ops.pick("pickup", pickup.number)
+    chosen = "select[name='pickup'] + .select2-container .select2-selection__rendered"
+    assert pickup.customer.name in ops.page.locator(chosen).inner_text()
+    # Nothing is presumed: the clerk ticks that the customer signed.
+    assert not ops.field("signed").is_checked()
+    ops.tick("signed")
     ops.pick_date_time("accepted_at", now() - dt.timedelta(hours=1))
     ops.type("rating", "5")
     ops.type("comment", "回收品类、数量与现场核对一致")

@@ -8,6 +8,9 @@ classification changes only through the reclassify step (reason required,
 logged, clocks recomputed); lowering a major complaint needs Management's
 right `lower_major`; a complaint never becomes an inquiry once handled (it
 would leave the complaint register and skip assignment, approval and review).
+An after-sales case reclassified to another kind keeps its on-site acceptance
+(seed 004 第十五条) but the rating stops counting in satisfaction; the log
+says so (app.services.visits.acceptance.counts_in_satisfaction).
 A change of solution or compensation after approval voids the approval; after
 the review passed, solution and compensation are not edited at all (the
 customer reopens the case instead). The screens' edit form and the API's PUT
@@ -212,6 +215,23 @@ def reclassify(case: Case, data: dict[str, Any], user: Any) -> str:
     if category.id != case.category_id:
         old = case.category.name if case.category else ""
         changes.append(f"{field_label('category')}：{old} → {category.name}")
+    if kind != case.kind and "aftersales" in (kind, case.kind):
+        from app.services.visits.acceptance import signed_acceptance_of
+
+        if signed_acceptance_of(case):
+            changes.append(
+                str(
+                    _l(
+                        "the customer's signed on-site acceptance counts in "
+                        "satisfaction only while the case is an after-sales service"
+                    )
+                    if kind != "aftersales"
+                    else _l(
+                        "the customer's signed on-site acceptance counts in "
+                        "satisfaction again"
+                    )
+                )
+            )
     case.kind, case.severity, case.category = kind, severity, category
     record_clocks.recompute(case)
     return "；".join(changes)

@@ -68,6 +68,7 @@ from app.models.codes import KPI_CODES, label
 from app.security.access import system_user
 from app.security.scope import restrict
 from app.services.core.errors import InvalidInput
+from app.services.visits.acceptance import counts_in_satisfaction
 
 # A clock judged on time or late; "unknown" (calendar missing) and "none" (no
 # target) are neither, so they are left out of timeliness denominators.
@@ -550,8 +551,7 @@ def _satisfaction(score: Callable[[Any], Any]) -> Source:
             .outerjoin(accepted, ServiceAcceptance.case_id == accepted.id)
             .outerjoin(collected, ServiceAcceptance.pickup_id == collected.id)
             .where(
-                ServiceAcceptance.signed.is_(True),
-                ServiceAcceptance.rating.is_not(None),
+                counts_in_satisfaction(accepted),
                 window.contains(ServiceAcceptance.accepted_at),
             )
         )
