@@ -22,7 +22,16 @@ from werkzeug.exceptions import HTTPException
 from app import api_document
 from app.extensions import db
 from app.fields import api_fields
-from app.models import Case, Customer, FollowUp, Inspection, Pickup, Settlement
+from app.models import (
+    Case,
+    Customer,
+    FollowUp,
+    Inspection,
+    Pickup,
+    Settlement,
+    SitePatrol,
+    SpotCheck,
+)
 from app.security.access import current_user
 from app.security.roles import METHOD_PERMISSIONS
 from app.security.scope import SCOPE_FILTER, ScopeFilter, is_scoped
@@ -653,4 +662,59 @@ class FollowUpApi(RecordApi):
     workflow = FOLLOWUP_FLOW
 
 
-APIS = (CustomerApi, CaseApi, PickupApi, InspectionApi, SettlementApi, FollowUpApi)
+class SpotCheckApi(RecordApi):
+    resource_name = "spotcheck"
+    class_permission_name = "SpotCheck"
+    datamodel = SQLAInterface(SpotCheck)
+    add_columns = api_fields("spot_check", "add")
+    edit_columns = api_fields("spot_check", "edit")
+    list_columns = [
+        "id",
+        "case.id",
+        "case.number",
+        "checked_on",
+        "handler.username",
+        "total_score",
+    ]
+    show_columns = [
+        *list_columns,
+        "timeliness_score",
+        "process_score",
+        "solution_score",
+        "satisfaction_score",
+        "records_score",
+        "findings",
+    ]
+    search_columns = ["checked_on", "case", "handler", "total_score"]
+    base_order = ("id", "desc")
+
+
+class SitePatrolApi(RecordApi):
+    resource_name = "sitepatrol"
+    class_permission_name = "SitePatrol"
+    datamodel = SQLAInterface(SitePatrol)
+    add_columns = api_fields("site_patrol", "add")
+    edit_columns = api_fields("site_patrol", "edit")
+    list_columns = [
+        "id",
+        "patrolled_on",
+        "pickup.id",
+        "crew",
+        "leader.username",
+        "score",
+    ]
+    show_columns = [*list_columns, "findings"]
+    search_columns = ["patrolled_on", "pickup", "leader", "score"]
+    base_order = ("id", "desc")
+
+
+APIS = (
+    CustomerApi,
+    CaseApi,
+    PickupApi,
+    InspectionApi,
+    SettlementApi,
+    FollowUpApi,
+    SpotCheckApi,
+    SitePatrolApi,
+)

@@ -153,6 +153,33 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "notes",
         ),
     },
+    # Supervision (seed 001 §8(一), 002 §4(一)2); handler, leader's
+    # department and the total are the server's.
+    "spot_check": {
+        "add": (
+            "case",
+            "checked_on",
+            "timeliness_score",
+            "process_score",
+            "solution_score",
+            "satisfaction_score",
+            "records_score",
+            "findings",
+        ),
+        "edit": (
+            "checked_on",
+            "timeliness_score",
+            "process_score",
+            "solution_score",
+            "satisfaction_score",
+            "records_score",
+            "findings",
+        ),
+    },
+    "site_patrol": {
+        "add": ("patrolled_on", "pickup", "crew", "leader", "score", "findings"),
+        "edit": ("patrolled_on", "crew", "leader", "score", "findings"),
+    },
     # The customer's on-site acceptance (seed 004 第十五条).
     "acceptance": {
         "add": (

@@ -292,6 +292,18 @@ LABELS = {
     "urgent_kind": _l("Urgent report about"),
     "urgent_note": _l("Urgent report"),
     "urgent_at": _l("Urgent report at"),
+    # supervision and appraisal (seed 001 §8)
+    "checked_on": _l("Checked on"),
+    "handler": _l("Handler (scored)"),
+    "timeliness_score": _l("Timeliness of acceptance"),
+    "process_score": _l("Process compliance"),
+    "solution_score": _l("Soundness of the solution"),
+    "satisfaction_score": _l("Customer satisfaction"),
+    "records_score": _l("Completeness of records"),
+    "total_score": _l("Total score"),
+    "patrolled_on": _l("Patrolled on"),
+    "leader": _l("Crew leader (scored)"),
+    "score": _l("Score"),
     # system
     "record_type": _l("Record type"),
     "record_id": _l("Record"),

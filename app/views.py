@@ -63,6 +63,7 @@ from app.ui.reporting import (
     ImprovementActionView,
     KpiView,
 )
+from app.ui.supervision import SitePatrolView, SpotCheckView
 from app.ui.training import (
     TrainingAssessmentView,
     TrainingAttendanceView,
@@ -98,6 +99,8 @@ MENU_VIEWS = {
     "ComplaintAnalysis": ComplaintAnalysisView,
     "Exports": ExportView,
     "BusinessStatistics": BusinessView,
+    "SpotChecks": SpotCheckView,
+    "SitePatrols": SitePatrolView,
     "Pickup": PickupView,
     "ServiceAcceptances": ServiceAcceptanceView,
     "WeighTicket": WeighTicketView,

@@ -54,6 +54,7 @@ from app.models.reference import (
     StandardChange,
     WorkWindow,
 )
+from app.models.supervision import SitePatrol, SpotCheck
 from app.models.system import (
     AuditLog,
     BackgroundTask,
@@ -120,7 +121,9 @@ __all__ = [
     "Setting",
     "Settlement",
     "SettlementLine",
+    "SitePatrol",
     "SlaPolicy",
+    "SpotCheck",
     "Stamped",
     "StandardChange",
     "Statement",

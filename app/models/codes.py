@@ -431,3 +431,14 @@ NOTICE_STATUSES: Codes = {
     "to_call": _l("To be called"),
     "called": _l("Called"),
 }
+
+# Items of a supervision spot check of a closed case (seed 001 §8(一)): each
+# scored 0-SPOT_CHECK_ITEM_MAX; the total is their sum (0-100).
+SPOT_CHECK_ITEMS: Codes = {
+    "timeliness": _l("Timeliness of acceptance"),
+    "process": _l("Process compliance"),
+    "solution": _l("Soundness of the solution"),
+    "satisfaction": _l("Customer satisfaction"),
+    "records": _l("Completeness of records"),
+}
+SPOT_CHECK_ITEM_MAX = 20

@@ -102,6 +102,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Dashboard": R,
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
+        # Spot checks of closed cases (seed 001 §8(一)).
+        "SpotCheck": RAE,
     },
     "Sales": {
         "Confidential": ("see_contact",),
@@ -143,6 +145,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Dashboard": R,
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
+        "SpotCheck": R,
     },
     "Operations": {
         "Confidential": ("see_contact",),
@@ -182,6 +185,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Dashboard": R,
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
+        "SpotCheck": R,
+        # Patrols are the head's (app.services.supervision.checks).
+        "SitePatrol": RAE,
     },
     "Warehouse": {
         "Customer": R,
@@ -205,6 +211,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Dashboard": R,
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
+        "SpotCheck": R,
     },
     "QualityControl": {
         "Customer": R,
@@ -229,6 +236,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Dashboard": R,
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
+        "SpotCheck": R,
     },
     "Finance": {
         "Confidential": ("see_contact",),
@@ -273,6 +281,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Dashboard": R,
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
+        "SpotCheck": R,
     },
     "Management": {
         "Scope": ("see_all",),
@@ -318,6 +327,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Service-standard changes proposed by admins (seed 000 §2(六)1).
         "StandardChange": R,
         "StandardChangeWorkflow": ("approve", "reject"),
+        "SpotCheck": RAE,
+        # Site patrols of pickup crews (seed 002 §4(一)2), with the Operations head.
+        "SitePatrol": RAE,
     },
 }
 

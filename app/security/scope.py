@@ -38,6 +38,8 @@ from app.models import (
     ServiceAcceptance,
     Settlement,
     SettlementLine,
+    SitePatrol,
+    SpotCheck,
     Statement,
     TrainingAssessment,
     TrainingAttendance,
@@ -180,6 +182,10 @@ RULES: dict[Any, Rule] = {
     VisitPlan: _or_sales_rep(_department_rule(VisitPlan, "visitor_id"), VisitPlan),
     Visit: _or_sales_rep(_department_rule(Visit, "visitor_id"), Visit),
     AuditLog: lambda user: false(),
+    # Supervision (seed 001 §8(一)): the scored person's department, the
+    # person scored and the checker.
+    SpotCheck: _department_rule(SpotCheck, "handler_id"),
+    SitePatrol: _department_rule(SitePatrol, "leader_id"),
 }
 RULES[Customer] = _customer_rule
 RULES[WeighTicket] = _or_parent(

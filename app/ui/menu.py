@@ -125,6 +125,15 @@ MENU: tuple[Category, ...] = (
         ),
     ),
     Category(
+        "Supervision",
+        _l("Supervision and appraisal"),
+        "fa-check-square-o",
+        (
+            Item("SpotChecks", _l("Spot checks"), "fa-search", "SpotCheck"),
+            Item("SitePatrols", _l("Site patrols"), "fa-binoculars", "SitePatrol"),
+        ),
+    ),
+    Category(
         "Recycling",
         _l("Recycling"),
         "fa-recycle",

@@ -138,7 +138,14 @@ PICKERS: dict[str, Picker] = {
             label=_customer_label,
             narrowing={"status": Customer.status},
         ),
-        Picker("case", Case, (Case.number, Case.title), order=(Case.id.desc(),)),
+        Picker(
+            "case",
+            Case,
+            (Case.number, Case.title),
+            order=(Case.id.desc(),),
+            # Spot checks pick closed cases only.
+            narrowing={"status": Case.status},
+        ),
         Picker("pickup", Pickup, (Pickup.number,), order=(Pickup.id.desc(),)),
         Picker(
             "user",

@@ -710,3 +710,76 @@ def test_training_records_respect_scope(db, login, username):
             else:
                 assert f'{web}/show/{record.id}"' not in page, key
                 assert shown == 404, key
+
+
+def _supervision_records() -> dict[str, Any]:
+    """A spot check of an Operations case and of a Finance case, and a
+    patrol of an Operations crew leader."""
+    from app.extensions import db
+    from app.models import SitePatrol, SpotCheck
+    from app.security.access import acting_as
+    from app.services.core import records
+
+    made: dict[str, Any] = {}
+    for key, owner, category in (
+        ("ops_check", "ops2", "delivery"),
+        ("finance_check", "finance", "settlement"),
+    ):
+        case = CaseFactory(category=by_code(CaseCategory, category))
+        case.owner_id, case.status = user(owner).id, "closed"
+        db.session.commit()
+        made[key] = SpotCheck(
+            case=case,
+            timeliness_score=10,
+            process_score=10,
+            solution_score=10,
+            satisfaction_score=10,
+            records_score=10,
+            findings="抽查",
+        )
+    made["patrol"] = SitePatrol(leader=user("ops2"), score=90, findings="巡查")
+    for item in made.values():
+        with acting_as(user("manager")):
+            records.before_create(item)
+            db.session.add(item)
+            db.session.commit()
+    return made
+
+
+# Who sees which supervision record (seed 001 §8(一)): CustomerService and
+# Management every spot check, a department its people's; patrols are
+# Operations' and Management's only.
+SUPERVISION_SEEN = {
+    "cs": {"ops_check", "finance_check"},
+    "manager": {"ops_check", "finance_check", "patrol"},
+    "ops": {"ops_check", "patrol"},
+    "finance": {"finance_check"},
+    "sales": set(),
+    "warehouse": set(),
+    "qc": set(),
+}
+
+
+@pytest.mark.parametrize("username", list(ROLE_OF))
+def test_spot_checks_and_patrols_respect_scope(db, login, api, username):
+    made = _supervision_records()
+    browser, client = login(username), api(username)
+    for key, item in made.items():
+        web, resource = (
+            ("/sitepatrols", "sitepatrol")
+            if key == "patrol"
+            else ("/spotchecks", "spotcheck")
+        )
+        seen = key in SUPERVISION_SEEN[username]
+        readable = "read" in grants(
+            username, "SitePatrol" if key == "patrol" else "SpotCheck"
+        )
+        page = browser.get(f"{web}/show/{item.id}")
+        answer = client.get(f"/api/v1/{resource}/{item.id}")
+        if not readable:
+            assert page.status_code == 403 and answer.status_code in (401, 403)
+            continue
+        assert page.status_code == (200 if seen else 404), (username, key)
+        assert answer.status_code == (200 if seen else 404), (username, key)
+        listing = browser.get(f"{web}/list/").get_data(as_text=True)
+        assert (f'{web}/show/{item.id}"' in listing) is seen, (username, key)

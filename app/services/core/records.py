@@ -42,6 +42,7 @@ RULE_MODULES = (
     "app.services.visits.key_accounts",
     "app.services.training.training_rules",
     "app.services.reporting.improvements",
+    "app.services.supervision.checks",
     "app.services.reference.reference_rules",
     "app.services.finance.terms",
     "app.services.finance.statements",
