@@ -171,7 +171,7 @@ def _fill_required(who: Any, upload: Path) -> None:
         elif "percent" in name:
             who.type(name, "50")
         elif kind == "number" or re.search(
-            r"kg|weight|price|amount|qty|rank|days", name
+            r"kg|weight|price|amount|qty|rank|days|score", name
         ):
             who.type(name, "1")
         elif "phone" in name:
