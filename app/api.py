@@ -23,6 +23,7 @@ from app import api_document
 from app.extensions import db
 from app.fields import api_fields
 from app.models import (
+    Appraisal,
     Case,
     Customer,
     FollowUp,
@@ -42,6 +43,7 @@ from app.services.core.errors import DomainError
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
 from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
+from app.services.supervision.appraisal import APPRAISAL_FLOW
 from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import MASKS, may_see_contact, number_validators
 from app.ui.listing import ListInterface
@@ -708,6 +710,40 @@ class SitePatrolApi(RecordApi):
     base_order = ("id", "desc")
 
 
+class AppraisalApi(RecordApi):
+    """Monthly appraisal sheets: read in scope, remarks until locked, steps."""
+
+    resource_name = "appraisal"
+    class_permission_name = "Appraisal"
+    datamodel = SQLAInterface(Appraisal)
+    method_permission_name = {
+        k: v for k, v in METHOD_PERMISSIONS.items() if v in ("read", "edit")
+    }
+    add_columns = ["remarks"]  # refused by the rules: sheets are generated
+    edit_columns = api_fields("appraisal", "edit")
+    list_columns = [
+        "id",
+        "month",
+        "user.username",
+        "department.name",
+        "status",
+        "supervision_score",
+    ]
+    show_columns = [
+        *list_columns,
+        "supervision_total",
+        "supervision_count",
+        "remarks",
+        "reviewed_by.username",
+        "review_note",
+        "approved_by.username",
+        "approval_note",
+    ]
+    search_columns = ["month", "user", "department", "status"]
+    base_order = ("id", "desc")
+    workflow = APPRAISAL_FLOW
+
+
 APIS = (
     CustomerApi,
     CaseApi,
@@ -717,4 +753,5 @@ APIS = (
     FollowUpApi,
     SpotCheckApi,
     SitePatrolApi,
+    AppraisalApi,
 )

@@ -18,6 +18,7 @@ calendar_cli = AppGroup("calendar", help="Business calendar.")
 sla_cli = AppGroup("sla", help="Service-level deadlines.")
 reference_cli = AppGroup("reference", help="Reference data.")
 demo_cli = AppGroup("demo", help="Demo users and data.")
+appraisal_cli = AppGroup("appraisal", help="Monthly appraisal sheets.")
 
 
 @roles_cli.command("sync")
@@ -255,12 +256,36 @@ def restore_command(path: Path, yes: bool) -> None:
     click.echo(f"Database restored from {path}.")
 
 
+@appraisal_cli.command("generate")
+@click.option("--month", help="YYYY-MM (default: the previous month).")
+def appraisal_generate(month: str | None) -> None:
+    """Make the month's draft appraisal sheets of every active staff member
+    (drafts already made are refreshed; safe to run again)."""
+    from app.services.reporting import kpi
+    from app.services.supervision import appraisal
+
+    period = kpi.parse_month(month, kpi.previous_month())
+    result = appraisal.generate(period)
+    click.echo(
+        f"{kpi.month_key(period)}: {result.created} sheets made, "
+        f"{result.refreshed} drafts refreshed, {result.kept} reviewed or approved "
+        "left as they are."
+    )
+
+
 def _database_url() -> str:
     return db.engine.url.render_as_string(hide_password=False)
 
 
 def register(app: Flask) -> None:
-    for group in (roles_cli, reference_cli, demo_cli, calendar_cli, sla_cli):
+    for group in (
+        roles_cli,
+        reference_cli,
+        demo_cli,
+        calendar_cli,
+        sla_cli,
+        appraisal_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -176,6 +176,8 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "findings",
         ),
     },
+    # An appraisal sheet is generated; only its remarks are written by hand.
+    "appraisal": {"add": (), "edit": ("remarks",)},
     "site_patrol": {
         "add": ("patrolled_on", "pickup", "crew", "leader", "score", "findings"),
         "edit": ("patrolled_on", "crew", "leader", "score", "findings"),

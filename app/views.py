@@ -63,7 +63,12 @@ from app.ui.reporting import (
     ImprovementActionView,
     KpiView,
 )
-from app.ui.supervision import SitePatrolView, SpotCheckView
+from app.ui.supervision import (
+    AppraisalPeriodView,
+    AppraisalView,
+    SitePatrolView,
+    SpotCheckView,
+)
 from app.ui.training import (
     TrainingAssessmentView,
     TrainingAttendanceView,
@@ -101,6 +106,8 @@ MENU_VIEWS = {
     "BusinessStatistics": BusinessView,
     "SpotChecks": SpotCheckView,
     "SitePatrols": SitePatrolView,
+    "Appraisals": AppraisalView,
+    "AppraisalPeriods": AppraisalPeriodView,
     "Pickup": PickupView,
     "ServiceAcceptances": ServiceAcceptanceView,
     "WeighTicket": WeighTicketView,

@@ -137,6 +137,20 @@ def tick_grading() -> str | None:
     )
 
 
+def tick_appraisals() -> str | None:
+    """Monthly: the finished month's draft appraisal sheets (seed 002 §4(三))."""
+    tick, scheduled = _scheduled()
+    slot = scheduled.astimezone(BUSINESS_TZ).strftime("%Y%m")
+    return _enqueue_once(
+        tick,
+        "appraisals",
+        "app.jobs.tasks.generate_appraisals",
+        DEFAULT_QUEUE,
+        slot,
+        timeout=1800,
+    )
+
+
 cron.register(
     tick_deadlines,
     queue_name=SLA_QUEUE,
@@ -153,3 +167,7 @@ cron.register(
 cron.register(tick_upkeep, queue_name=DEFAULT_QUEUE, cron="40 7 * * *", result_ttl=600)
 cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *", result_ttl=600)
 cron.register(tick_grading, queue_name=DEFAULT_QUEUE, cron="50 1 1 * *", result_ttl=600)
+# After the KPI snapshot of the finished month.
+cron.register(
+    tick_appraisals, queue_name=DEFAULT_QUEUE, cron="10 2 1 * *", result_ttl=600
+)

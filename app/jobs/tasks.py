@@ -109,3 +109,35 @@ def snapshot_kpis(slot: str | None = None) -> dict[str, Any]:
         raise
     job_runs.finish(run, count, ", ".join(kpi.month_key(m) for m in months))
     return {"months": [kpi.month_key(m) for m in months], "figures": count}
+
+
+APPRAISALS = "appraisals"
+
+
+def generate_appraisals(slot: str | None = None) -> dict[str, Any]:
+    """Monthly: the draft appraisal sheets of the month before the slot's
+    ("YYYYMM"; default: the previous month) for every active staff member
+    (seed 002 §4(三)); a rerun refreshes drafts and makes nothing twice."""
+    from app.services.reporting import kpi
+    from app.services.supervision import appraisal
+
+    run = job_runs.start(APPRAISALS, slot) if slot else None
+    if slot and run is None:
+        return {"skipped": slot}
+    month = (
+        kpi.add_months(dt.datetime.strptime(slot, "%Y%m").date(), -1)  # noqa: DTZ007
+        if slot
+        else kpi.previous_month()
+    )
+    try:
+        result = appraisal.generate(month)
+    except Exception as error:
+        job_runs.fail(run, error)
+        raise
+    job_runs.finish(run, result.created + result.refreshed, kpi.month_key(month))
+    return {
+        "month": kpi.month_key(month),
+        "created": result.created,
+        "refreshed": result.refreshed,
+        "kept": result.kept,
+    }

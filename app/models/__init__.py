@@ -54,7 +54,13 @@ from app.models.reference import (
     StandardChange,
     WorkWindow,
 )
-from app.models.supervision import SitePatrol, SpotCheck
+from app.models.supervision import (
+    Appraisal,
+    AppraisalAdjustment,
+    AppraisalFigure,
+    SitePatrol,
+    SpotCheck,
+)
 from app.models.system import (
     AuditLog,
     BackgroundTask,
@@ -77,6 +83,9 @@ make_times_aware(Base.registry)
 __all__ = [
     "BUSINESS_TZ",
     "AppUser",
+    "Appraisal",
+    "AppraisalAdjustment",
+    "AppraisalFigure",
     "AuditLog",
     "AwareDateTime",
     "BackgroundTask",

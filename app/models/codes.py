@@ -442,3 +442,22 @@ SPOT_CHECK_ITEMS: Codes = {
     "records": _l("Completeness of records"),
 }
 SPOT_CHECK_ITEM_MAX = 20
+
+# The monthly appraisal sheet (seed 002 §4(三)(四), 001 §8(二)): a draft is
+# reviewed by the person's department head, approved by Management, and is
+# then locked.
+APPRAISAL_STATUSES: Codes = {
+    "draft": _l("Draft"),
+    "reviewed": _l("Reviewed by the department head"),
+    "approved": _l("Approved by Management (locked)"),
+}
+
+# Rewards and penalties recorded against a sheet (嘉奖/加分/警告/扣分).
+ADJUSTMENT_KINDS: Codes = {
+    "commendation": _l("Commendation"),
+    "bonus": _l("Bonus points"),
+    "warning": _l("Warning"),
+    "deduction": _l("Points deducted"),
+}
+# Kinds that carry points, and the sign they count with.
+ADJUSTMENT_SIGN = {"bonus": 1, "deduction": -1}

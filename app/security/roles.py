@@ -104,6 +104,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "BusinessStatistics": R,
         # Spot checks of closed cases (seed 001 §8(一)).
         "SpotCheck": RAE,
+        # Own monthly appraisal sheet; a head reviews the department's and
+        # records rewards and penalties (app.services.supervision.appraisal).
+        "Appraisal": RE,
+        "AppraisalWorkflow": ("review", "adjust"),
     },
     "Sales": {
         "Confidential": ("see_contact",),
@@ -146,6 +150,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
         "SpotCheck": R,
+        # Own monthly appraisal sheet; a head reviews the department's and
+        # records rewards and penalties (app.services.supervision.appraisal).
+        "Appraisal": RE,
+        "AppraisalWorkflow": ("review", "adjust"),
     },
     "Operations": {
         "Confidential": ("see_contact",),
@@ -188,6 +196,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "SpotCheck": R,
         # Patrols are the head's (app.services.supervision.checks).
         "SitePatrol": RAE,
+        # Own monthly appraisal sheet; a head reviews the department's and
+        # records rewards and penalties (app.services.supervision.appraisal).
+        "Appraisal": RE,
+        "AppraisalWorkflow": ("review", "adjust"),
     },
     "Warehouse": {
         "Customer": R,
@@ -212,6 +224,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
         "SpotCheck": R,
+        # Own monthly appraisal sheet; a head reviews the department's and
+        # records rewards and penalties (app.services.supervision.appraisal).
+        "Appraisal": RE,
+        "AppraisalWorkflow": ("review", "adjust"),
     },
     "QualityControl": {
         "Customer": R,
@@ -237,6 +253,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
         "SpotCheck": R,
+        # Own monthly appraisal sheet; a head reviews the department's and
+        # records rewards and penalties (app.services.supervision.appraisal).
+        "Appraisal": RE,
+        "AppraisalWorkflow": ("review", "adjust"),
     },
     "Finance": {
         "Confidential": ("see_contact",),
@@ -282,6 +302,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Kpi": ("read", "export"),
         "BusinessStatistics": R,
         "SpotCheck": R,
+        # Own monthly appraisal sheet; a head reviews the department's and
+        # records rewards and penalties (app.services.supervision.appraisal).
+        "Appraisal": RE,
+        "AppraisalWorkflow": ("review", "adjust"),
     },
     "Management": {
         "Scope": ("see_all",),
@@ -330,6 +354,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "SpotCheck": RAE,
         # Site patrols of pickup crews (seed 002 §4(一)2), with the Operations head.
         "SitePatrol": RAE,
+        # Every appraisal sheet: approves and locks it (seed 002 §4(四)).
+        "Appraisal": RE,
+        "AppraisalWorkflow": ("review", "approve", "adjust"),
     },
 }
 

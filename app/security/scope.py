@@ -16,6 +16,7 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import (
+    Appraisal,
     AuditLog,
     Case,
     CaseAttachment,
@@ -263,6 +264,16 @@ def _training_session_rule(user: Any) -> Clause:
     if user.department_id is not None:
         terms.append(TrainingSession.department_id == user.department_id)
     return or_(*terms)
+def _appraisal_rule(user: Any) -> Clause:
+    """A staff member sees their own appraisal sheet, a department head those
+    of their department, Management every sheet (seed 002 §4(四)); the
+    see-all right of customer service does not extend to appraisals."""
+    if getattr(user, "is_system", False) or can(user, "approve", "AppraisalWorkflow"):
+        return None
+    clause = Appraisal.user_id == user.id
+    if getattr(user, "is_department_head", False) and user.department_id:
+        clause = or_(clause, Appraisal.department_id == user.department_id)
+    return clause
 
 
 # Personal records: the see-all right does not widen them.
@@ -273,6 +284,7 @@ PERSONAL = {
     TrainingSession: _training_session_rule,
     TrainingAttendance: _personal_training_rule(TrainingAttendance),
     TrainingAssessment: _personal_training_rule(TrainingAssessment),
+    Appraisal: _appraisal_rule,
 }
 
 

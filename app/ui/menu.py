@@ -131,6 +131,13 @@ MENU: tuple[Category, ...] = (
         (
             Item("SpotChecks", _l("Spot checks"), "fa-search", "SpotCheck"),
             Item("SitePatrols", _l("Site patrols"), "fa-binoculars", "SitePatrol"),
+            Item("Appraisals", _l("Monthly appraisal"), "fa-id-card-o", "Appraisal"),
+            Item(
+                "AppraisalPeriods",
+                _l("Appraisal by quarter and year"),
+                "fa-calendar-check-o",
+                "Appraisal",
+            ),
         ),
     ),
     Category(

@@ -783,3 +783,62 @@ def test_spot_checks_and_patrols_respect_scope(db, login, api, username):
         assert answer.status_code == (200 if seen else 404), (username, key)
         listing = browser.get(f"{web}/list/").get_data(as_text=True)
         assert (f'{web}/show/{item.id}"' in listing) is seen, (username, key)
+
+
+# Appraisal sheets (seed 002 §4(四)): a staff member sees their own sheet, a
+# department head the department's, Management all; customer service's
+# see-all right does not reach them.
+APPRAISAL_SEEN = {
+    "cs2": {"cs2"},
+    "ops2": {"ops2"},
+    "cs": {"cs", "cs2"},
+    "ops": {"ops", "ops2"},
+    "sales": {"sales"},
+    "finance": {"finance"},
+    "manager": {"cs", "cs2", "ops", "ops2", "sales", "finance", "manager"},
+}
+
+
+@pytest.mark.parametrize("username", list(APPRAISAL_SEEN))
+def test_appraisal_sheets_respect_scope(db, login, api, username):
+    from sqlalchemy import select
+
+    from app.models import Appraisal, AppUser
+    from app.services.supervision import appraisal
+
+    appraisal.generate(dt.date(2026, 10, 1))
+    sheets = {
+        name: sheet_id
+        for name, sheet_id in db.session.execute(
+            select(AppUser.username, Appraisal.id).join(
+                AppUser, AppUser.id == Appraisal.user_id
+            )
+        )
+    }
+    browser, client = login(username), api(username)
+    listing = browser.get("/appraisals/list/").get_data(as_text=True)
+    listed = client.get("/api/v1/appraisal/?q=(page_size:100)").get_json()["result"]
+    seen_by_api = {row["user"]["username"] for row in listed}
+    for name in APPRAISAL_SEEN["manager"]:
+        seen = name in APPRAISAL_SEEN[username]
+        sheet_id = sheets[name]
+        assert (f'/appraisals/show/{sheet_id}"' in listing) is seen, (username, name)
+        assert (name in seen_by_api) is seen, (username, name)
+        show = browser.get(f"/appraisals/show/{sheet_id}")
+        assert show.status_code == (200 if seen else 404), (username, name)
+        answer = client.get(f"/api/v1/appraisal/{sheet_id}")
+        assert answer.status_code == (200 if seen else 404), (username, name)
+        if not seen:
+            put = client.put(f"/api/v1/appraisal/{sheet_id}", json={"remarks": "x"})
+            assert put.status_code == 404
+            step = client.post(f"/api/v1/appraisal/{sheet_id}/step/review", json={})
+            assert step.status_code in (403, 404)
+    # Nobody creates or deletes a sheet by hand.
+    assert client.post("/api/v1/appraisal/", json={"remarks": "x"}).status_code in (
+        403,
+        405,
+    )
+    assert client.delete(f"/api/v1/appraisal/{sheets[username]}").status_code in (
+        403,
+        405,
+    )

@@ -43,6 +43,7 @@ RULE_MODULES = (
     "app.services.training.training_rules",
     "app.services.reporting.improvements",
     "app.services.supervision.checks",
+    "app.services.supervision.appraisal",
     "app.services.reference.reference_rules",
     "app.services.finance.terms",
     "app.services.finance.statements",
