@@ -20,7 +20,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.sqla.models import Role
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields import SelectFieldBase
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -168,6 +168,15 @@ PICKERS: dict[str, Picker] = {
             where=AppUser.active.is_(True)
             & (AppUser.username != SYSTEM_USERNAME)
             & AppUser.roles.any(Role.name.in_(VISITING_ROLES)),
+            variant=True,
+        ),
+        # Staff members (a department's people): whom a patrol scores.
+        Picker(
+            "staff",
+            AppUser,
+            (AppUser.username, AppUser.last_name, AppUser.first_name),
+            order=(AppUser.username,),
+            where=and_(AppUser.active.is_(True), AppUser.department_id.is_not(None)),
             variant=True,
         ),
         Picker(

@@ -26,6 +26,7 @@ from app.services.reporting import kpi
 from app.services.supervision import appraisal
 from app.services.supervision.appraisal import APPRAISAL_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
+from app.ui.pickers import PickerField
 
 ITEM_HELP = _l("0 to 20 points.")
 # What was found on a check, not a case investigation's findings.
@@ -104,6 +105,10 @@ class SitePatrolView(RefusalKeepsForm, RecordView):
     search_columns = ["patrolled_on", "pickup", "leader", "department", "score"]
     base_order = ("patrolled_on", "desc")
     filled_by_rules = ("patrolled_on",)
+    add_form_extra_fields = {
+        "leader": PickerField(LABELS["leader"], kind="staff", required=True)
+    }
+    edit_form_extra_fields = add_form_extra_fields
     description_columns = {
         "pickup": _l("The pickup the crew was working on."),
         "crew": _l("Empty: the crew recorded on the pickup."),
