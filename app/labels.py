@@ -303,7 +303,6 @@ LABELS = {
     "total_score": _l("Total score"),
     "patrolled_on": _l("Patrolled on"),
     "leader": _l("Crew leader (scored)"),
-    "score": _l("Score"),
     "supervision_score": _l("Supervision score"),
     "remarks": _l("Remarks"),
     "reviewed_by": _l("Reviewed by"),

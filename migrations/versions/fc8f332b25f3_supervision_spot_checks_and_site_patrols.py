@@ -4,7 +4,7 @@ Seed 001 §8(一), seed 002 §4(一)2: five items scored 0-20 per spot check
 (total = their sum), a 0-100 score per patrol.
 
 Revision ID: fc8f332b25f3
-Revises: 6698acefe5cd
+Revises: fe1081cffcbb
 Create Date: 2026-11-30 08:35:20.801371
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fc8f332b25f3'
-down_revision = '6698acefe5cd'
+down_revision = 'fe1081cffcbb'
 branch_labels = None
 depends_on = None
 
