@@ -264,6 +264,8 @@ def _training_session_rule(user: Any) -> Clause:
     if user.department_id is not None:
         terms.append(TrainingSession.department_id == user.department_id)
     return or_(*terms)
+
+
 def _appraisal_rule(user: Any) -> Clause:
     """A staff member sees their own appraisal sheet, a department head those
     of their department, Management every sheet (seed 002 §4(四)); the
