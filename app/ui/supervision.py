@@ -30,7 +30,11 @@ from app.ui.pickers import PickerField
 
 ITEM_HELP = _l("0 to 20 points.")
 # What was found on a check, not a case investigation's findings.
-SUPERVISION_LABELS = {**LABELS, "findings": _l("Findings")}
+SUPERVISION_LABELS = {
+    **LABELS,
+    "findings": _l("Findings"),
+    "score": _l("Patrol score"),
+}
 
 
 class SpotCheckView(RefusalKeepsForm, RecordView):
