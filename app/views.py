@@ -63,6 +63,7 @@ from app.ui.reporting import (
     ImprovementActionView,
     KpiView,
 )
+from app.ui.standards import StandardChangeView
 from app.ui.supervision import (
     AppraisalPeriodView,
     AppraisalView,
@@ -133,6 +134,7 @@ MENU_VIEWS = {
     "FollowUpRules": FollowUpRuleView,
     "KpiTargets": KpiTargetView,
     "Settings": SettingView,
+    "StandardChanges": StandardChangeView,
     "AuditLog": AuditLogView,
     "Imports": ImportView,
     "JobRuns": JobRunView,

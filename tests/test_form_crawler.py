@@ -57,14 +57,17 @@ UNCHECKED = ("/auditlogview/",)
 # Add forms whose least input a rule refuses in the demo data, shown on the
 # form with the reason: every kind and severity already has its SLA policy,
 # Monday already has its working hours, every KPI its company-wide target,
-# every rank its grade, service standards change only when approved; an
-# acceptance needs its (optional-looking) source.
+# every rank its grade; a service standard's proposal needs its reason and a
+# change; an acceptance needs its (optional-looking) source.
 RULE_REFUSALS = {
     "/slapolicyview/add": "已存在",
     "/workwindowview/add": "重叠",
     "/kpitargetview/add": "已有全公司目标值",
-    # A follow-up rule is a service standard: approved by Management.
-    "/followupruleview/add": "服务标准不能直接修改",
+    # Service standards: a proposal needs its reason, and a change.
+    "/followupruleview/add": "变更理由",
+    "/slapolicyview/edit/N": "没有任何改动",
+    "/kpitargetview/edit/N": "没有任何改动",
+    "/followupruleview/edit/N": "没有任何改动",
     # Rank 1 is grade A's; an acceptance names the pickup or case it accepts,
     # and a pickup is accepted once collected (opened from one still open).
     "/customergradeview/add": "已经存在",

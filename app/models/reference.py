@@ -587,3 +587,13 @@ class StandardChange(Model):
 
     def __repr__(self) -> str:
         return self.title
+
+    def what_changed(self) -> dict[str, list]:
+        """The fields the change moves: name -> [before, after] (all of a
+        new standard's fields)."""
+        previous = self.previous or {}
+        return {
+            name: [previous.get(name), value]
+            for name, value in (self.proposed or {}).items()
+            if previous.get(name) != value
+        }

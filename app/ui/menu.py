@@ -227,6 +227,12 @@ MENU: tuple[Category, ...] = (
                 "ReferenceData",
             ),
             Item("Settings", _l("Settings"), "fa-sliders", "ReferenceData"),
+            Item(
+                "StandardChanges",
+                _l("Standard changes"),
+                "fa-gavel",
+                "StandardChange",
+            ),
         ),
     ),
     Category(

@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.models.codes import WEEKDAYS, label
 from app.ui.base import ReferenceView
+from app.ui.standards import ProposedEdits
 
 
 def _weekday_field(required: bool) -> SelectField:
@@ -124,7 +125,10 @@ class CaseCategoryView(ReferenceView):
     base_order = ("id", "asc")
 
 
-class SlaPolicyView(ReferenceView):
+class SlaPolicyView(ProposedEdits, ReferenceView):
+    """SLA policies, one row per version; changes are proposed."""
+
+    standard_subject = "sla_policy"
     record_name = _l("SLA policy")
     datamodel = SQLAInterface(SlaPolicy)
     list_title = _l("SLA policies")
@@ -139,6 +143,8 @@ class SlaPolicyView(ReferenceView):
         "resolution_amount",
         "resolution_unit",
         "active",
+        "valid_from",
+        "valid_to",
     ]
     _fields = [
         "name",
@@ -160,7 +166,14 @@ class SlaPolicyView(ReferenceView):
         "notes",
     ]
     add_columns = edit_columns = _fields
-    show_columns = [*_fields, "changed_at", "changed_by"]
+    show_columns = [
+        *_fields,
+        "valid_from",
+        "valid_to",
+        "covers_open",
+        "changed_at",
+        "changed_by",
+    ]
     search_columns = [
         "name",
         "kind",
@@ -272,7 +285,8 @@ class PriceListView(ReferenceView):
     base_order = ("valid_from", "desc")
 
 
-class FollowUpRuleView(ReferenceView):
+class FollowUpRuleView(ProposedEdits, ReferenceView):
+    standard_subject = "followup_rule"
     record_name = _l("Follow-up rule")
     datamodel = SQLAInterface(FollowUpRule)
     list_title = _l("Follow-up rules")
@@ -298,7 +312,8 @@ class FollowUpRuleView(ReferenceView):
     }
 
 
-class KpiTargetView(ReferenceView):
+class KpiTargetView(ProposedEdits, ReferenceView):
+    standard_subject = "kpi_target"
     record_name = _l("KPI target")
     datamodel = SQLAInterface(KpiTarget)
     list_title = _l("KPI targets")
@@ -307,7 +322,10 @@ class KpiTargetView(ReferenceView):
     base_order = ("kpi", "asc")
 
 
-class SettingView(ReferenceView):
+class SettingView(ProposedEdits, ReferenceView):
+    """Settings; the escalation settings among them are service standards."""
+
+    standard_subject = "setting"
     record_name = _l("Setting")
     datamodel = SQLAInterface(Setting)
     list_title = _l("Settings")

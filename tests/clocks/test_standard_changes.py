@@ -229,6 +229,30 @@ def _refusals(db, chief) -> None:
         )
 
 
+def test_the_decision_screen_refuses_the_proposer_and_the_admin(db, chief, login):
+    policy = general_complaints(db)
+    values = standards.values_of(standards.SUBJECTS["sla_policy"], policy)
+    values["resolution_amount"] = 3
+    change = standards.propose(
+        "sla_policy", policy, values, now().date(), "缩短办结时限", chief
+    )
+    for who in ("wangzong", "admin"):
+        reply = login(who).post(
+            f"/standardchanges/step/approve/{change.id}", data={"note": "同意"}
+        )
+        assert reply.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(StandardChange, change.id).status == "pending"
+    assert general_complaints(db).resolution_amount == 7
+    reply = login("manager").post(
+        f"/standardchanges/step/approve/{change.id}", data={"note": "同意"}
+    )
+    assert reply.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(StandardChange, change.id).status == "effective"
+    assert general_complaints(db).resolution_amount == 3
+
+
 def test_kpi_target_and_escalation_setting_change_on_their_date(db):
     target = db.session.scalars(
         select(KpiTarget).where(KpiTarget.department_id.is_(None))
@@ -271,7 +295,7 @@ def test_kpi_target_and_escalation_setting_change_on_their_date(db):
     assert db.session.get(Setting, grace.id).value == "2"
     history = db.session.get(StandardChange, kpi.id)
     assert history.status == "effective"
-    assert history.previous["target_percent"] == str(old_percent)
+    assert Decimal(history.previous["target_percent"]) == old_percent
     assert standards.changed_fields(history) == ["target_percent"]
     assert history.proposed_by_id == user("admin").id
     assert history.decided_by_id == user("manager").id
@@ -285,6 +309,7 @@ def test_direct_edits_of_standards_change_nothing_in_force(db, login, api):
         select(Setting).where(Setting.key == "escalation.grace_hours")
     ).one()
     admin = login("admin")
+    tomorrow = (now().date() + dt.timedelta(days=1)).isoformat()
     admin.post(
         f"/slapolicyview/edit/{policy.id}",
         data={
@@ -296,12 +321,20 @@ def test_direct_edits_of_standards_change_nothing_in_force(db, login, api):
             "resolution_amount": "3",
             "resolution_unit": "working_days",
             "active": "y",
+            "effective_on": tomorrow,
+            "change_reason": "缩短办结时限",
         },
     )
     admin.post(f"/slapolicyview/delete/{policy.id}")
     admin.post(
         f"/settingview/edit/{grace.id}",
-        data={"key": grace.key, "value": "1", "description": grace.description},
+        data={
+            "key": grace.key,
+            "value": "1",
+            "description": grace.description,
+            "effective_on": tomorrow,
+            "change_reason": "提前升级",
+        },
     )
     admin.post(f"/settingview/delete/{grace.id}")
     # No REST resource writes the standards.
@@ -317,6 +350,14 @@ def test_direct_edits_of_standards_change_nothing_in_force(db, login, api):
         (policy.id, 7, True)
     ]
     assert db.session.get(Setting, grace.id).value == "4"
+    # The edits became proposals waiting for Management.
+    pending = db.session.scalars(
+        select(StandardChange).where(StandardChange.status == "pending")
+    ).all()
+    assert sorted((c.subject, c.record_id) for c in pending) == [
+        ("setting", grace.id),
+        ("sla_policy", policy.id),
+    ]
     assert record_clocks.due_times(
         "complaint", "general", at("2026-03-09 10:00")
     ).resolution.due == close_of_nth_working_day(at("2026-03-09 10:00"), 7)

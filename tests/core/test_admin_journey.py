@@ -24,13 +24,10 @@ from app.models import (
     CustomerType,
     Material,
     MaterialGrade,
-    SlaPolicy,
     now,
 )
 from app.services.recycling.pricing import price_in_force
-from app.services.reference import standards
 from tests.conftest import PASSWORD
-from tests.factories import user as user_named
 
 
 def _quiet_wednesday(db) -> dt.date:
@@ -121,26 +118,29 @@ def test_admin_sets_calendar_price_sla_and_a_user(app, demo_db, person):
     )
 
     # An SLA change: general complaints resolved within 5 working days,
-    # proposed by the admin and in force once Management approves it.
-    policy = demo_db.session.scalar(
-        select(SlaPolicy).filter_by(
-            kind="complaint", severity="general", customer_type_id=None, valid_to=None
-        )
-    )
-    values = standards.values_of(standards.SUBJECTS["sla_policy"], policy)
-    values["resolution_amount"] = 5
-    change = standards.propose(
-        "sla_policy",
-        policy,
-        values,
-        now().date(),
-        "2026年服务承诺：一般投诉5个工作日办结",
-        user_named("admin"),
-    )
+    # proposed by the admin on the policy's own form, in force from today
+    # once Management approves it (seed 000 §2(六)1).
+    _open_menu(admin, "基础资料", "服务时限标准")
+    admin.click("tr:has(td:text-is('一般投诉')) a[href*='/slapolicyview/edit/']")
+    assert admin.field("name").input_value() == "一般投诉"
+    assert admin.field("effective_on").input_value() == now().date().isoformat()
+    admin.type("resolution_amount", "5", clear=True)
+    admin.type("notes", "2026年服务承诺：一般投诉5个工作日办结", clear=True)
+    admin.type("change_reason", "落实2026年服务承诺，缩短一般投诉办结时限")
+    admin.click_button("保存")
+    admin.expect_text("服务标准变更申请已提交", "待审批", "办结时限: 7 → 5")
     assert _resolution_due(app, wednesday) == _close_of_nth_working_day(
         wednesday, 7, {holiday}, {make_up}
     )
-    standards.approve(change, user_named("manager"))
+    manager = person("manager")
+    _open_menu(manager, "基础资料", "服务标准变更")
+    manager.click("待审批")
+    manager.click("tr:has(td:text-is('一般投诉')) a[href*='/standardchanges/show/']")
+    manager.expect_text("落实2026年服务承诺，缩短一般投诉办结时限")
+    manager.click("批准变更")
+    manager.type("note", "同意，自即日起执行。")
+    manager.click_button("批准变更")
+    manager.expect_text("批准变更：已完成。", "已生效")
     assert _resolution_due(app, wednesday) == _close_of_nth_working_day(
         wednesday, 5, {holiday}, {make_up}
     )

@@ -174,8 +174,12 @@ def refuse_direct(item: Any) -> None:
 
 # ------------------------------------------------------------------ values
 def _plain(value: Any) -> Any:
+    """A value as kept in a change: 80, 80.0 and 80.00 alike; an empty text
+    as no text (a form gives "" where the row holds nothing)."""
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value.normalize(), "f")
+    if isinstance(value, str) and not value.strip():
+        return None
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     return value
@@ -212,11 +216,7 @@ def _typed(subject: Subject, values: dict[str, Any]) -> dict[str, Any]:
 
 def changed_fields(change: StandardChange) -> list[str]:
     """The fields whose value the change moves (all of a new standard's)."""
-    return [
-        name
-        for name, value in change.proposed.items()
-        if change.previous.get(name) != value
-    ]
+    return list(change.what_changed())
 
 
 def title_of(subject: Subject, values: dict[str, Any]) -> str:
