@@ -308,6 +308,9 @@ def propose(
         raise NotAllowed(_l("Only administrators propose standard changes."))
     values = {name: _plain(values.get(name)) for name in subject.fields}
     previous = values_of(subject, record) if record is not None else {}
+    if record is None and subject.code == "setting":
+        raise InvalidInput(_l("Escalation settings are changed, not added."))
+    _check(subject, values, record)
     if record is not None:
         for name in subject.key:
             if values[name] != previous[name]:
@@ -327,9 +330,6 @@ def propose(
             raise Conflict(
                 _l("A later version of this standard exists: change that one.")
             )
-    elif subject.code == "setting":
-        raise InvalidInput(_l("Escalation settings are changed, not added."))
-    _check(subject, values, record)
     if effective_on is None:
         raise InvalidInput(_l("Give the date it takes effect."), field="effective_on")
     if effective_on < now().date():
