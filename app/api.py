@@ -25,6 +25,7 @@ from app.fields import api_fields
 from app.models import (
     Appraisal,
     Case,
+    ComplaintReport,
     Customer,
     FollowUp,
     Inspection,
@@ -43,6 +44,7 @@ from app.services.core.errors import DomainError
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
 from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
+from app.services.reporting.complaint_reports import REPORT_FLOW
 from app.services.supervision.appraisal import APPRAISAL_FLOW
 from app.services.visits.visit_steps import FOLLOWUP_FLOW
 from app.ui.base import MASKS, may_see_contact, number_validators
@@ -742,6 +744,17 @@ class AppraisalApi(RecordApi):
     search_columns = ["month", "user", "department", "status"]
     base_order = ("id", "desc")
     workflow = APPRAISAL_FLOW
+class ComplaintReportApi(RecordApi):
+    resource_name = "complaint_report"
+    class_permission_name = "ComplaintReport"
+    datamodel = SQLAInterface(ComplaintReport)
+    add_columns = api_fields("complaint_report", "add")
+    edit_columns = api_fields("complaint_report", "edit")
+    list_columns = ["id", "month", "status", "sent_at", "sent_by.username"]
+    show_columns = [*list_columns, "analysis", "impact", "sent_to"]
+    search_columns = ["month", "status"]
+    base_order = ("month", "desc")
+    workflow = REPORT_FLOW
 
 
 APIS = (
@@ -754,4 +767,5 @@ APIS = (
     SpotCheckApi,
     SitePatrolApi,
     AppraisalApi,
+    ComplaintReportApi,
 )

@@ -85,6 +85,7 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "parent_case",
             "findings",
             "root_cause",
+            "cause",
             "responsibility",
             "solution",
             "compensation_amount",
@@ -202,6 +203,11 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "comment",
             "photo",
         ),
+    },
+    # The monthly complaint analysis report (seed 001 §7(一)2).
+    "complaint_report": {
+        "add": ("month", "analysis", "impact"),
+        "edit": ("analysis", "impact"),
     },
     "followup": {
         "add": (

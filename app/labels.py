@@ -73,6 +73,11 @@ LABELS = {
     "is_primary": _l("Primary contact"),
     # reference
     "default_department": _l("Default department"),
+    "cause": _l("Cause category"),
+    "analysis": _l("Analysis of the causes"),
+    "impact": _l("Impact on the business"),
+    "sent_by": _l("Sender"),
+    "sent_to": _l("Sent to"),
     "route_department": _l("Cases go to"),
     "default_stage": _l("Default business stage"),
     "kind": _l("Kind"),

@@ -58,6 +58,7 @@ from app.ui.reference import (
 from app.ui.reporting import (
     BusinessView,
     ComplaintAnalysisView,
+    ComplaintReportView,
     DashboardView,
     ExportView,
     ImprovementActionView,
@@ -103,6 +104,7 @@ MENU_VIEWS = {
     "Dashboard": DashboardView,
     "Kpis": KpiView,
     "ComplaintAnalysis": ComplaintAnalysisView,
+    "ComplaintReports": ComplaintReportView,
     "Exports": ExportView,
     "BusinessStatistics": BusinessView,
     "SpotChecks": SpotCheckView,

@@ -21,7 +21,12 @@ from app.models.cases import (
 )
 from app.models.customers import Customer, CustomerContact, GradeProposal
 from app.models.finance import OverdueTask, Statement
-from app.models.followups import FollowUp, ImprovementAction, ServiceAcceptance
+from app.models.followups import (
+    ComplaintReport,
+    FollowUp,
+    ImprovementAction,
+    ServiceAcceptance,
+)
 from app.models.notices import CustomerNotice, NoticeTemplate
 from app.models.recycling import (
     Inspection,
@@ -99,6 +104,7 @@ __all__ = [
     "CaseRating",
     "CaseRound",
     "Channel",
+    "ComplaintReport",
     "Customer",
     "CustomerContact",
     "CustomerGrade",

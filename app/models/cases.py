@@ -41,6 +41,7 @@ from app.models.codes import (
     BUSINESS_STAGES,
     CASE_KINDS,
     CASE_STATUSES,
+    CAUSES,
     CLOCK_STATES,
     LOG_KINDS,
     RESPONSIBILITIES,
@@ -85,6 +86,7 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
             "responsibility IS NULL OR " + check_in("responsibility", RESPONSIBILITIES),
             name="responsibility",
         ),
+        CheckConstraint("cause IS NULL OR " + check_in("cause", CAUSES), name="cause"),
         CheckConstraint(
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"
         ),
@@ -224,6 +226,7 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
     # Investigation, solution and result (seed 001 §5-6).
     findings: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
     root_cause: Mapped[str | None] = mapped_column(BoundedText(LONG_TEXT))
+    cause: Mapped[str | None] = mapped_column(String(20), info={"codes": CAUSES})
     responsibility: Mapped[str | None] = mapped_column(
         String(20), info={"codes": RESPONSIBILITIES}
     )

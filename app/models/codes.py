@@ -106,6 +106,25 @@ RESPONSIBILITIES: Codes = {
     "none": _l("No fault"),
 }
 
+# What a complaint came down to (投诉原因分类), for the monthly analysis's
+# root-cause breakdown (seed 001 §7(一)2 问题原因剖析).
+CAUSES: Codes = {
+    "staff": _l("Staff conduct"),
+    "process": _l("Process or rules"),
+    "equipment": _l("Equipment or weighing"),
+    "quality": _l("Quality standard"),
+    "scheduling": _l("Scheduling and timeliness"),
+    "communication": _l("Communication"),
+    "customer": _l("On the customer's side"),
+    "external": _l("External factors"),
+}
+
+# The monthly complaint analysis report (seed 001 §7(一)2).
+REPORT_STATUSES: Codes = {
+    "draft": _l("Draft"),
+    "sent": _l("Sent"),
+}
+
 CUSTOMER_STATUSES: Codes = {
     "active": _l("Active"),
     "suspended": _l("Suspended"),

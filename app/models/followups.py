@@ -35,6 +35,7 @@ from app.models.codes import (
     FOLLOWUP_STATUSES,
     IMPROVEMENT_STATUSES,
     KPI_CODES,
+    REPORT_STATUSES,
     check_in,
 )
 from app.models.customers import Customer
@@ -238,3 +239,30 @@ class ServiceAcceptance(Stamped, Model):
     def __repr__(self) -> str:
         source = self.pickup or self.case
         return str(source) if source is not None else ""
+
+
+class ComplaintReport(Versioned, Stamped, Model):
+    """The monthly complaint analysis report (客户投诉统计分析报告, seed 001
+    §7(一)2): CustomerService's written analysis of the causes and impact
+    assessment of a month, sent to Management and the department heads; the
+    text is locked once sent (who, when and to whom are kept)."""
+
+    __tablename__ = "complaint_report"
+    __table_args__ = (
+        CheckConstraint(check_in("status", REPORT_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)
+    analysis: Mapped[str] = mapped_column(BoundedText(LONG_TEXT))
+    impact: Mapped[str] = mapped_column(BoundedText(LONG_TEXT))
+    status: Mapped[str] = mapped_column(
+        String(20), default="draft", info={"codes": REPORT_STATUSES}
+    )
+    sent_at: Mapped[dt.datetime | None] = mapped_column(AwareDateTime)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    sent_to: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    sent_by: Mapped[AppUser | None] = relationship(AppUser, foreign_keys=[sent_by_id])
+
+    def __repr__(self) -> str:
+        return self.month

@@ -94,6 +94,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "VisitWorkflow": ("report", "urgent", "cancel"),
         "ImprovementAction": RAE,
         "ImprovementWorkflow": ("start", "complete", "cancel"),
+        # The monthly complaint analysis report (seed 001 §7(一)2).
+        "ComplaintReport": RAE,
+        "ComplaintReportWorkflow": ("send",),
         "Notification": RE,
         # Messages to customers; call tasks of those without e-mail.
         "CustomerNotice": R,
@@ -140,6 +143,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Visit": RAE,
         "VisitWorkflow": ("report", "urgent", "cancel"),
         "ImprovementAction": RE,
+        "ComplaintReport": R,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
         # Messages to customers; call tasks of those without e-mail.
@@ -184,6 +188,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Visit": R,
         "VisitWorkflow": ("report",),
         "ImprovementAction": RE,
+        "ComplaintReport": R,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
         # Messages to customers; call tasks of those without e-mail.
@@ -217,6 +222,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Reweigh": RAE,
         "Inspection": R,
         "ImprovementAction": RE,
+        "ComplaintReport": R,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
         "ReferenceData": R,
@@ -246,6 +252,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "Inspection": RAED,
         "InspectionWorkflow": ("dispute",),
         "ImprovementAction": RE,
+        "ComplaintReport": R,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
         "ReferenceData": R,
@@ -292,6 +299,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "OverdueTaskWorkflow": ("log", "close"),
         "FollowUp": R,
         "ImprovementAction": RE,
+        "ComplaintReport": R,
         "ImprovementWorkflow": ("start", "complete"),
         "Notification": RE,
         # Messages to customers; call tasks of those without e-mail.
@@ -336,6 +344,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "VisitPlan": R,
         "Visit": R,
         "ImprovementAction": RAED,
+        "ComplaintReport": R,
         "ImprovementWorkflow": ("start", "complete", "verify", "cancel"),
         "Notification": RE,
         "CustomerNotice": R,

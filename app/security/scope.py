@@ -22,6 +22,7 @@ from app.models import (
     CaseAttachment,
     CaseLog,
     CasePause,
+    ComplaintReport,
     Customer,
     CustomerContact,
     CustomerNotice,
@@ -187,6 +188,9 @@ RULES: dict[Any, Rule] = {
     # person scored and the checker.
     SpotCheck: _department_rule(SpotCheck, "handler_id"),
     SitePatrol: _department_rule(SitePatrol, "leader_id"),
+    # A monthly complaint report reaches the departments once sent (seed 001
+    # §7(一)2); drafts are CustomerService's and Management's.
+    ComplaintReport: lambda user: ComplaintReport.status == "sent",
 }
 RULES[Customer] = _customer_rule
 RULES[WeighTicket] = _or_parent(

@@ -250,6 +250,7 @@ class CaseView(RefusalKeepsForm, RecordView):
                 "fields": [
                     "findings",
                     "root_cause",
+                    "cause",
                     "responsibility",
                     "solution",
                     "solution_approved_by",

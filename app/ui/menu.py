@@ -115,6 +115,12 @@ MENU: tuple[Category, ...] = (
             Item("Dashboard", _l("Dashboard"), "fa-tachometer", "Dashboard"),
             Item("Kpis", _l("KPI report"), "fa-bullseye", "Kpi"),
             Item("ComplaintAnalysis", _l("Complaint analysis"), "fa-pie-chart", "Kpi"),
+            Item(
+                "ComplaintReports",
+                _l("Monthly complaint reports"),
+                "fa-file-text",
+                "ComplaintReport",
+            ),
             Item("Exports", _l("Exports"), "fa-download", "Kpi"),
             Item(
                 "BusinessStatistics",

@@ -21,20 +21,22 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.extensions import db
 from app.labels import LABELS
-from app.models import BUSINESS_TZ, ImprovementAction
-from app.models.codes import KPI_CODES
+from app.models import BUSINESS_TZ, ComplaintReport, ImprovementAction
+from app.models.codes import KPI_CODES, REPORT_STATUSES, label
 from app.security.access import can, current_user
-from app.security.scope import sees_all
+from app.security.scope import is_visible, sees_all
 from app.services.core.errors import DomainError
 from app.services.core.workflow import as_datetime
 from app.services.reporting import (
     business,
     complaint_analysis,
+    complaint_reports,
     dashboard,
     exports,
     improvements,
     kpi,
 )
+from app.services.reporting.complaint_reports import REPORT_FLOW
 from app.services.reporting.improvements import IMPROVEMENT_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
 from app.ui.widgets import BusinessDateTimeField
@@ -233,8 +235,19 @@ class ComplaintAnalysisView(BaseView):
             dimension: complaint_analysis.complaint_counts(
                 dimension, window, user, 10 if dimension == "customer" else None
             )
-            for dimension in ("stage", "region", "customer", "department", "month")
+            for dimension in (
+                "stage",
+                "region",
+                "customer",
+                "department",
+                "month",
+                "cause",
+                "responsibility",
+            )
         }
+        report = complaint_reports.for_month(kpi.month_key(month))
+        if report is not None and not is_visible(ComplaintReport, report.id):
+            report = None
         return self.render_template(
             "analysis/index.html",
             month_text=kpi.month_key(month),
@@ -243,6 +256,13 @@ class ComplaintAnalysisView(BaseView):
             categories=complaint_analysis.by_category(window, user),
             breakdowns=breakdowns,
             can_improve=can(user, "add", "ImprovementAction"),
+            trends=complaint_analysis.month_on_month(month, user),
+            report=report,
+            report_status=label(REPORT_STATUSES, report.status) if report else "",
+            report_sent=f"{report.sent_at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
+            if report and report.sent_at
+            else "",
+            can_write=can(user, "add", "ComplaintReport"),
         )
 
     @expose("/improve", methods=["GET", "POST"])
@@ -429,6 +449,57 @@ class ImprovementActionView(RefusalKeepsForm, RecordView):
     label_columns = {**LABELS, "outcome": _l("What was done")}
     base_order = ("due_at", "asc")
     workflow = IMPROVEMENT_FLOW
+
+
+class ComplaintReportView(RefusalKeepsForm, RecordView):
+    """The monthly complaint analysis report: CustomerService writes the
+    analysis and impact of a month and sends it; Management and the department
+    heads read it, with the month's breakdowns, from their alerts."""
+
+    record_name = _l("Monthly complaint report")
+    datamodel = SQLAInterface(ComplaintReport)
+    class_permission_name = "ComplaintReport"
+    route_base = "/complaint-reports"
+    list_title = _l("Monthly complaint reports")
+    list_columns = ["month", "status", "sent_at", "sent_by", "changed_at"]
+    search_columns = ["month", "status", "sent_at"]
+    order_columns = ["month", "sent_at"]
+    add_columns = ["month", "analysis", "impact"]
+    edit_columns = ["analysis", "impact"]
+    show_columns = [
+        "month",
+        "status",
+        "analysis",
+        "impact",
+        "sent_at",
+        "sent_by",
+        "sent_to",
+        "created_by",
+        "changed_at",
+    ]
+    base_order = ("month", "desc")
+    workflow = REPORT_FLOW
+    header_template = "analysis/report_header.html"
+    description_columns = {
+        "month": _l("YYYY-MM, e.g. 2026-10: the month the figures above cover."),
+        "analysis": _l(
+            "问题原因剖析: what the breakdowns by cause, responsibility and "
+            "category say, and why."
+        ),
+        "impact": _l("对公司业务的影响评估: what the complaints cost the business."),
+    }
+
+    def header_context(self, item: ComplaintReport) -> dict[str, Any]:
+        user = current_user()
+        month = kpi.parse_month(item.month)
+        window = complaint_analysis.window_for(month, 1)
+        return {
+            "trends": complaint_analysis.month_on_month(month, user),
+            "causes": complaint_analysis.complaint_counts("cause", window, user),
+            "responsibilities": complaint_analysis.complaint_counts(
+                "responsibility", window, user
+            ),
+        }
 
 
 class BusinessView(BaseView):

@@ -1,5 +1,9 @@
 """Complaint analysis (seed 001 §7.1): by category, stage, region, customer and month.
 
+The monthly report also explains (seed 001 §7(一)2 问题原因剖析): complaints by
+cause category and by responsibility (责任归属) as recorded on the case, and
+each category's month against the month before (环比).
+
 Complaints counted here are cases of kind "complaint" received in the window
 (business time), cancelled ones (withdrawn, duplicates) left out, restricted to
 what the viewer may see. Every breakdown is one SQL GROUP BY. Per-category
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -18,12 +23,30 @@ from sqlalchemy import case, func, literal, select
 
 from app.extensions import db
 from app.models import Case, CaseCategory, Customer, Department
-from app.models.codes import BUSINESS_STAGES, CASE_OPEN_STATUSES, CLOCK_STATES, label
+from app.models.codes import (
+    BUSINESS_STAGES,
+    CASE_OPEN_STATUSES,
+    CAUSES,
+    CLOCK_STATES,
+    RESPONSIBILITIES,
+    label,
+)
 from app.security.scope import restrict
 from app.services.reporting import kpi
 from app.services.reporting.kpi import Figure, Window
 
-DIMENSIONS = ("category", "stage", "region", "customer", "department", "month")
+DIMENSIONS = (
+    "category",
+    "stage",
+    "region",
+    "customer",
+    "department",
+    "month",
+    "cause",
+    "responsibility",
+)
+# Code-list dimensions: their codes are shown by label.
+CODED = {"stage": BUSINESS_STAGES, "cause": CAUSES, "responsibility": RESPONSIBILITIES}
 
 
 @dataclass(frozen=True)
@@ -51,8 +74,8 @@ def complaint_counts(
     if dimension == "category":
         key, name = CaseCategory.id, CaseCategory.name
         stmt = stmt.join(CaseCategory, Case.category_id == CaseCategory.id)
-    elif dimension == "stage":
-        key, name = Case.stage, Case.stage
+    elif dimension in CODED:
+        key = name = getattr(Case, dimension)
     elif dimension in ("region", "customer"):
         stmt = stmt.join(Customer, Case.customer_id == Customer.id)
         key, name = (
@@ -88,8 +111,8 @@ def complaint_counts(
         ]
     slices = []
     for k, n, c in rows:
-        if dimension == "stage":
-            n = label(BUSINESS_STAGES, n)
+        if dimension in CODED and n:
+            n = label(CODED[dimension], n)
         slices.append(
             Slice(
                 str(k) if k is not None else "",
@@ -98,6 +121,54 @@ def complaint_counts(
             )
         )
     return slices
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A category's complaints this month against the month before (环比)."""
+
+    category_id: int
+    name: str
+    this: int
+    last: int
+
+    @property
+    def change(self) -> int:
+        return self.this - self.last
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        """Change over last month's count, in percent to one place (None: none
+        last month, the change has no base)."""
+        if not self.last:
+            return None
+        return (Decimal(100 * self.change) / self.last).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+
+
+def month_on_month(month: dt.date, viewer: Any) -> list[Trend]:
+    """Every category with complaints in `month` or the month before."""
+    this = {
+        int(s.key): s
+        for s in complaint_counts("category", Window.ending(month), viewer)
+    }
+    last = {
+        int(s.key): s
+        for s in complaint_counts(
+            "category", Window.ending(kpi.add_months(month, -1)), viewer
+        )
+    }
+    rows = [
+        Trend(
+            cat,
+            (this.get(cat) or last[cat]).label,
+            this[cat].count if cat in this else 0,
+            last[cat].count if cat in last else 0,
+        )
+        for cat in set(this) | set(last)
+    ]
+    return sorted(rows, key=lambda r: (-r.this, -r.change, r.name))
 
 
 @dataclass(frozen=True)
