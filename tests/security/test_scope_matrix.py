@@ -19,6 +19,7 @@ import pytest
 from app.models import (
     Case,
     CaseCategory,
+    ComplaintReport,
     Customer,
     Department,
     FollowUp,
@@ -87,6 +88,16 @@ class Kind:
 
 
 KINDS = {
+    # A monthly complaint report: departments see it once sent.
+    "complaint_report": Kind(
+        "complaint_report",
+        ComplaintReport,
+        "ComplaintReport",
+        "/complaint-reports",
+        "complaint_report",
+        "month",
+        {"impact": "补充影响评估"},
+    ),
     "customer": Kind(
         "customer",
         Customer,
@@ -210,7 +221,30 @@ def make(kind: str, username: str) -> tuple[Any | None, Any | None]:
             return FollowUpFactory(_as=username), FollowUpFactory(_as="cs")
         mine = FollowUpFactory(_as="cs", assignee=user(username))
         return mine, FollowUpFactory(_as="cs")
+    if kind == "complaint_report":
+        if username in SEES_ALL:
+            return _complaint_report("2026-10", sent=False), None
+        return (
+            _complaint_report("2026-09", sent=True),
+            _complaint_report("2026-10", sent=False),
+        )
     raise AssertionError(kind)
+
+
+def _complaint_report(month: str, sent: bool) -> ComplaintReport:
+    from app.extensions import db
+    from app.security.access import acting_as
+    from app.services.core import records
+    from app.services.reporting.complaint_reports import REPORT_FLOW
+
+    report = ComplaintReport(month=month, analysis="原因剖析", impact="影响评估")
+    with acting_as(user("cs")):
+        records.before_create(report)
+        db.session.add(report)
+        db.session.commit()
+    if sent:
+        REPORT_FLOW.run(report, "send", {}, user("cs"))
+    return report
 
 
 MATRIX = [(kind, username) for kind in KINDS for username in ROLE_OF]
@@ -292,7 +326,11 @@ def test_api_respects_scope(db, api, kind, username):
         assert db.session.get(spec.model, theirs.id) is not None
 
 
-PICKED = [(kind, username) for kind, username in MATRIX if kind != "followup"]
+PICKED = [
+    (kind, username)
+    for kind, username in MATRIX
+    if kind not in ("followup", "complaint_report")
+]
 
 
 @pytest.mark.parametrize(("kind", "username"), PICKED)
