@@ -16,12 +16,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.extensions import db
 from app.labels import LABELS
-from app.models import BUSINESS_TZ, ComplaintReport, ImprovementAction
+from app.models import BUSINESS_TZ, ComplaintReport, ImprovementAction, now
 from app.models.codes import KPI_CODES, REPORT_STATUSES, label
 from app.security.access import can, current_user
 from app.security.scope import is_visible, sees_all
@@ -466,6 +466,14 @@ class ComplaintReportView(RefusalKeepsForm, RecordView):
     order_columns = ["month", "sent_at"]
     add_columns = ["month", "analysis", "impact"]
     edit_columns = ["analysis", "impact"]
+    # The report is written for the month just analysed: this one by default.
+    add_form_extra_fields = {
+        "month": StringField(
+            LABELS["month"],
+            default=lambda: f"{now().astimezone(BUSINESS_TZ):%Y-%m}",
+            validators=[InputRequired()],
+        )
+    }
     show_columns = [
         "month",
         "status",

@@ -17,7 +17,7 @@ def test_customer_service_writes_and_sends_management_reads(demo_db, person):
         "本月与上月对比（环比）", "按原因类别", "按责任归属", "本月尚未撰写报告。"
     )
     cs.click("撰写月度分析报告")
-    cs.type("month", month)
+    assert cs.field("month").input_value() == month  # this month, as offered
     cs.type(
         "analysis", "本月投诉集中在计量与质检环节，设备计量原因占比最高，环比上升。"
     )
