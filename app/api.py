@@ -350,7 +350,7 @@ class RecordApi(ModelRestApi):
             404: {$ref: '#/components/responses/404'}
             409: {description: Record not in a state for this step}
         """
-        if self.workflow is None or self.workflow.get(name) is None:
+        if self.workflow is None or self.workflow.get(name) is None or pk > MAX_ID:
             return self.response_404()
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
@@ -744,6 +744,8 @@ class AppraisalApi(RecordApi):
     search_columns = ["month", "user", "department", "status"]
     base_order = ("id", "desc")
     workflow = APPRAISAL_FLOW
+
+
 class ComplaintReportApi(RecordApi):
     resource_name = "complaint_report"
     class_permission_name = "ComplaintReport"

@@ -5,7 +5,7 @@ responsibility, and CustomerService's written analysis and impact assessment
 is sent to Management and the departments, then locked.
 
 Revision ID: a200bf1e8fb2
-Revises: 638a5589eb8c
+Revises: ac5bd79f8e46
 Create Date: 2026-11-30 09:08:39.495600
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a200bf1e8fb2'
-down_revision = '638a5589eb8c'
+down_revision = 'ac5bd79f8e46'
 branch_labels = None
 depends_on = None
 

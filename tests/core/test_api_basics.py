@@ -54,3 +54,14 @@ def test_swagger_ui_for_admins_only(login, api):
     clerk = api("cs")
     assert clerk.get("/api/v1/case/").status_code == 200
     assert "/api/v1/case/" in clerk.get("/api/v1/_openapi").get_json()["paths"]
+
+
+def test_a_step_on_an_id_beyond_any_record_is_not_found(api):
+    """An id past the database's integer range names no record: 404, never a
+    server error (the query would overflow the column)."""
+    cs = api("cs")
+    for path in ("/api/v1/case/", "/api/v1/complaint_report/"):
+        response = cs.post(f"{path}{2**31}/step/send", json={})
+        assert response.status_code == 404, (path, response.get_json())
+        response = cs.post(f"{path}{10**38}/step/send", json={})
+        assert response.status_code == 404, (path, response.get_json())
