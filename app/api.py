@@ -214,13 +214,24 @@ class RecordApi(ModelRestApi):
             db.session.rollback()
             return self.response(error.status, message=str(error), field=error.field)
 
+    def _record(self, pk: Any) -> Any:
+        """The record `pk` names within the viewer's scope; None for an id no
+        record can have (not a number, or outside the database's integers)."""
+        try:
+            number = int(pk)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < number <= MAX_ID:
+            return None
+        return self.datamodel.get(number, self._base_filters)
+
     def put_headless(self, pk: Any) -> Any:
         """FAB's PUT with the screens' optimistic locking: the version read
         (body `version` or `If-Match`) must still be the stored one, else 409."""
         payload = request.get_json(silent=True) if request.is_json else None
         if not isinstance(payload, dict):
             return self.response_400(message="Request body must be a JSON object")
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self._record(pk)
         if item is None:
             return self.response_404()
         versioned = "version" in item.__table__.columns
@@ -350,9 +361,9 @@ class RecordApi(ModelRestApi):
             404: {$ref: '#/components/responses/404'}
             409: {description: Record not in a state for this step}
         """
-        if self.workflow is None or self.workflow.get(name) is None or pk > MAX_ID:
+        if self.workflow is None or self.workflow.get(name) is None:
             return self.response_404()
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self._record(pk)
         if item is None:
             return self.response_404()
         payload = request.get_json(silent=True)
@@ -365,7 +376,7 @@ class RecordApi(ModelRestApi):
         except DomainError as error:
             db.session.rollback()
             return self.response(error.status, message=str(error), field=error.field)
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self._record(pk)
         return self.response(200, id=pk, status=getattr(item, "status", None))
 
 

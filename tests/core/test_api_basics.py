@@ -56,12 +56,16 @@ def test_swagger_ui_for_admins_only(login, api):
     assert "/api/v1/case/" in clerk.get("/api/v1/_openapi").get_json()["paths"]
 
 
-def test_a_step_on_an_id_beyond_any_record_is_not_found(api):
-    """An id past the database's integer range names no record: 404, never a
-    server error (the query would overflow the column)."""
+def test_an_id_beyond_any_record_is_not_found(api):
+    """An id past the database's integer range names no record: a step or an
+    edit on it answers 404, never a server error (the query would overflow)."""
     cs = api("cs")
     for path in ("/api/v1/case/", "/api/v1/complaint_report/"):
         response = cs.post(f"{path}{2**31}/step/send", json={})
         assert response.status_code == 404, (path, response.get_json())
         response = cs.post(f"{path}{10**38}/step/send", json={})
         assert response.status_code == 404, (path, response.get_json())
+    admin = api("admin")
+    for pk in (-(10**25), 10**25, 2**31):
+        response = admin.put(f"/api/v1/sitepatrol/{pk}", json={"score": 12})
+        assert response.status_code == 404, (pk, response.get_json())
