@@ -267,3 +267,74 @@ def test_an_ended_plan_does_not_hold_the_rep(db, api):
         f"/api/v1/customer/{account.id}", json={"sales_rep": visitor.id}
     )
     assert put.status_code == 200, put.get_json()
+
+
+def test_the_rep_does_not_become_the_visitor_of_a_visit_still_to_make(api):
+    """A stand-in named for one planned visit is that visit's visitor: making
+    them the account's rep is refused as for the plan's visitor, until another
+    visitor is named for the visit."""
+    from app.models import Visit
+    from tests.visits.test_key_account_visits import make_visit
+
+    account = CustomerFactory(
+        name="华新再生资源有限公司", sales_rep=user("sales"), key_account=True
+    )
+    today = now().astimezone(BUSINESS_TZ).date()
+    plan = make_plan(
+        customer=account, period="year", starts_on=today, visitor=add_sales_rep()
+    )
+    stand_in = make_visit(plan, today, visitor=user("cs"))
+
+    answer = api("sales").put(
+        f"/api/v1/customer/{account.id}", json={"sales_rep": user("cs").id}
+    )
+    assert answer.status_code == 400, answer.get_json()
+    assert stand_in.number in str(answer.get_json())
+    assert fresh(account).sales_rep_id == user("sales").id
+
+    db.session.get(Visit, stand_in.id).visitor_id = user("cs2").id
+    db.session.commit()
+    answer = api("sales").put(
+        f"/api/v1/customer/{account.id}", json={"sales_rep": user("cs").id}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert fresh(account).sales_rep_id == user("cs").id
+
+
+def test_a_proposal_made_from_a_grade_the_customer_no_longer_has_is_not_adopted(
+    login,
+):
+    """Two undecided proposals from grade C (November's C→B, October's C→A):
+    once November's is adopted the customer is B, and October's, which speaks
+    of C, is refused; the grade stays B and the proposal stays undecided."""
+    customer = CustomerFactory(
+        _as="sales", name="杭州恒达纸品回收有限公司", sales_rep=user("sales")
+    )
+    customer.grade_id = grade("C").id
+    db.session.commit()
+    ids = []
+    for period, to in ((dt.date(2026, 11, 1), "B"), (dt.date(2026, 10, 1), "A")):
+        proposal = GradeProposal(
+            customer_id=customer.id,
+            period=period,
+            current_grade_id=grade("C").id,
+            proposed_grade_id=grade(to).id,
+            volume_kg=1,
+            recent_volume_kg=1,
+            complaints=0,
+            status="proposed",
+        )
+        db.session.add(proposal)
+        db.session.commit()
+        ids.append(proposal.id)
+    sales = login("sales")
+    sales.post(f"/gradeproposals/step/accept/{ids[0]}", data={"note": ""})
+    assert fresh(customer).grade.code == "B"
+    page = sales.post(
+        f"/gradeproposals/step/accept/{ids[1]}",
+        data={"note": ""},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "客户当前等级已是 B" in page, page[:2000]
+    assert fresh(customer).grade.code == "B"
+    assert db.session.get(GradeProposal, ids[1]).status == "proposed"

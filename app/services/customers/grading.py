@@ -57,7 +57,7 @@ from app.models import (
 )
 from app.models.codes import GRADE_PROPOSAL_STATUSES
 from app.security.access import system_user
-from app.services.core.errors import InvalidInput
+from app.services.core.errors import Conflict, InvalidInput
 from app.services.core.workflow import Ask, Step, Workflow
 from app.services.reporting.business import IN_FORCE, grams
 from app.services.reporting.kpi import add_months, month_start
@@ -278,7 +278,18 @@ def propose(period: dt.date | None = None) -> int:
 
 # ------------------------------------------------------------------ decisions
 def _accept(proposal: GradeProposal, data: dict[str, Any], user: Any) -> None:
-    """The customer takes the proposed grade (audited on the customer)."""
+    """The customer takes the proposed grade (audited on the customer), if
+    the grade it was proposed from is still the customer's: a proposal made
+    before another was adopted speaks of a grade the customer no longer has."""
+    if proposal.current_grade_id != proposal.customer.grade_id:
+        raise Conflict(
+            _l(
+                "This proposal was made from grade %(old)s, but the customer's "
+                "grade is now %(now)s: decide on the latest proposal instead.",
+                old=_grade_code(proposal.current_grade),
+                now=_grade_code(proposal.customer.grade),
+            )
+        )
     proposal.customer.grade_id = proposal.proposed_grade_id
     _decided(proposal, data, user)
 

@@ -122,8 +122,9 @@ def check_visitor(
 
 def check_new_sales_rep(customer: Customer, rep_id: int | None) -> None:
     """A customer's new sales rep is not the designated visitor of one of its
-    running plans (seed 003 第四条(2)), unless that plan records why the rep
-    visits; the visitor is changed on the plan first. Raises InvalidInput at
+    running plans, nor the visitor of a visit still to make (seed 003
+    第四条(2)), unless the plan records why the rep visits; the visitor is
+    changed on the plan (or the visit) first. Raises InvalidInput at
     the field `sales_rep`; run before the change is flushed."""
     if rep_id is None or customer.id is None:
         return
@@ -151,6 +152,30 @@ def check_new_sales_rep(customer: Customer, rep_id: int | None) -> None:
                 plan=plan.number,
                 start=plan.starts_on.isoformat(),
                 end=plan.ends_on.isoformat(),
+            ),
+            field="sales_rep",
+        )
+    visit = db.session.scalars(
+        select(Visit)
+        .join(VisitPlan, Visit.plan_id == VisitPlan.id)
+        .where(
+            Visit.customer_id == customer.id,
+            Visit.visitor_id == rep_id,
+            Visit.status == "planned",
+            func.coalesce(VisitPlan.exception_reason, "") == "",
+        )
+        .order_by(Visit.planned_on, Visit.id)
+        .limit(1)
+    ).first()
+    if visit is not None:
+        raise InvalidInput(
+            _l(
+                "%(name)s is to make visit %(visit)s on %(day)s: by the rules the "
+                "visits are made by someone other than the sales rep. Name another "
+                "visitor for that visit first, then change the sales rep.",
+                name=str(visit.visitor),
+                visit=visit.number,
+                day=visit.planned_on.isoformat(),
             ),
             field="sales_rep",
         )
