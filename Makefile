@@ -39,9 +39,11 @@ install-browser:
 		echo "chromium could not be installed: browser tests will be skipped"; \
 	fi
 
-# Test files are shared out to parallel workers (pytest-xdist), each with its
-# own databases and Redis database; TEST_WORKERS=0 runs them in one process.
-TEST_WORKERS ?= 2
+# TEST_WORKERS=N shares test files out to N processes (pytest-xdist), each
+# with its own databases and Redis database. One process by default: CI runs
+# the SQLite and PostgreSQL suites side by side on two cores already, and more
+# processes there only made the browser journeys wait on each other.
+TEST_WORKERS ?= 0
 
 test: install install-browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
