@@ -30,6 +30,7 @@ def test_schedule_module_registers_the_ticks(redis_conn):
     scheduler.load_config_from_file("app.jobs.schedule")
     names = {job.func_name for job in scheduler.get_jobs()}
     assert names == {
+        "app.jobs.schedule.tick_appraisals",
         "app.jobs.schedule.tick_deadlines",
         "app.jobs.schedule.tick_followups",
         "app.jobs.schedule.tick_grading",
