@@ -20,6 +20,22 @@ branch_labels = None
 depends_on = None
 
 
+def _triggers(table):
+    """SQLite drops a table's triggers when batch mode recreates it: keep them."""
+    bind = op.get_bind()
+    if bind.dialect.name != 'sqlite':
+        return []
+    return list(bind.execute(
+        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {'t': table},
+    ).scalars())
+
+
+def _recreate(triggers):
+    for statement in triggers:
+        op.execute(statement)
+
+
 def upgrade():
     op.create_table('complaint_report',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -45,12 +61,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('month')
     )
-    if op.get_bind().dialect.name == 'sqlite':
-        # A batch copy of the table would drop its deadline-check triggers.
-        op.add_column(
-            'service_case', sa.Column('cause', sa.String(length=20), nullable=True)
-        )
-        return
+    triggers = _triggers('service_case')
     with op.batch_alter_table('service_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cause', sa.String(length=20), nullable=True))
         batch_op.create_check_constraint(
@@ -58,11 +69,14 @@ def upgrade():
             "cause IS NULL OR cause IN ('staff', 'process', 'equipment', 'quality', "
             "'scheduling', 'communication', 'customer', 'external')",
         )
+    _recreate(triggers)
 
 
 def downgrade():
+    triggers = _triggers('service_case')
     with op.batch_alter_table('service_case', schema=None) as batch_op:
         batch_op.drop_constraint('cause', type_='check')
         batch_op.drop_column('cause')
+    _recreate(triggers)
 
     op.drop_table('complaint_report')

@@ -31,6 +31,22 @@ def _pickup_log_steps(steps):
         batch_op.create_check_constraint('step', f'step IN ({steps})')
 
 
+def _triggers(table):
+    """SQLite drops a table's triggers when batch mode recreates it: keep them."""
+    bind = op.get_bind()
+    if bind.dialect.name != 'sqlite':
+        return []
+    return list(bind.execute(
+        sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {'t': table},
+    ).scalars())
+
+
+def _recreate(triggers):
+    for statement in triggers:
+        op.execute(statement)
+
+
 def upgrade():
     op.create_table('notice_template',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,8 +120,10 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM pickup_log WHERE step IN ('depart', 'notice')")
     _pickup_log_steps(STEPS)
+    triggers = _triggers('pickup')
     with op.batch_alter_table('pickup', schema=None) as batch_op:
         batch_op.drop_column('departed_at')
+    _recreate(triggers)
 
     with op.batch_alter_table('customer_notice', schema=None) as batch_op:
         batch_op.drop_index('ix_notice_queued', postgresql_where=sa.text("status = 'queued'"), sqlite_where=sa.text("status = 'queued'"))

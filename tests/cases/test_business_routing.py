@@ -8,7 +8,7 @@ with the department a new case of that category lands in.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from app.models import Case, CaseCategory, Channel, Department
 from tests.factories import CustomerFactory, by_code
@@ -73,9 +73,27 @@ def test_changing_the_category_changes_routing(db, api, login):
     assert api("sales").get(f"/api/v1/case/{case.id}").status_code == 404
 
 
+def _triggers(session) -> set[tuple[str, str]]:
+    """(table, trigger) pairs of the database: the deadline check's next look."""
+    if session.get_bind().dialect.name == "sqlite":
+        sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        sql = (
+            "SELECT event_object_table, trigger_name FROM information_schema.triggers"
+        )
+    return {tuple(row) for row in session.execute(text(sql))}
+
+
 def test_migration_adds_the_categories_to_an_existing_database(db, runner):
-    """A database from before the categories gets them, routed to Sales."""
+    """A database from before the categories gets them, routed to Sales.
+
+    Going down and up again keeps the triggers that keep each record's next
+    deadline look (SQLite drops them with any table it copies).
+    """
     codes = ["order_declaration", "qualification", "payment_terms"]
+    triggers = _triggers(db.session)
+    assert {"service_case", "pickup", "followup"} <= {table for table, _ in triggers}
+    db.session.commit()
     down = runner.invoke(args=["db", "downgrade", "9d4e6f1a2b3c"])
     assert down.exit_code == 0, down.output
     db.session.execute(delete(CaseCategory).where(CaseCategory.code.in_(codes)))
@@ -89,3 +107,4 @@ def test_migration_adds_the_categories_to_an_existing_database(db, runner):
     assert sorted((c.name, c.default_department.code) for c in rows) == sorted(
         (name, "sales") for name in BUSINESS
     )
+    assert _triggers(db.session) == triggers
