@@ -49,6 +49,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,21 @@ CHROMIUM_ARGS = (
     "AutofillServerCommunication,NetworkTimeServiceQuerying,"
     "PasswordLeakDetection,DnsOverHttps",
 )
+
+
+# Whether clicking an element loads another page: a plain link, or a form's
+# submit button unless the browser stops the form (a required field empty).
+LEAVES_PAGE = """e => {
+  const a = e.closest('a[href]');
+  if (a) {
+    const href = a.getAttribute('href');
+    return !href.startsWith('#') && !href.startsWith('javascript:') && !a.target
+      && !a.hasAttribute('download') && !a.hasAttribute('data-toggle');
+  }
+  const b = e.closest('button, input[type=submit]');
+  return !!(b && b.form && b.type === 'submit'
+    && (b.form.noValidate || b.formNoValidate || b.form.checkValidity()));
+}"""
 
 
 def find_chromium() -> str | None:
@@ -164,6 +180,18 @@ class Person:
         # Every URL the person's page asked for, in order.
         self.requests: list[str] = []
         page.on("request", lambda request: self.requests.append(request.url))
+        # Pages asked for by the tab itself, and files it downloaded.
+        self.navigations = 0
+        self.downloads = 0
+        page.on("request", self._count_navigation)
+        page.on("download", self._count_download)
+
+    def _count_navigation(self, request: Any) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.navigations += 1
+
+    def _count_download(self, _download: Any) -> None:
+        self.downloads += 1
 
     # ---------------------------------------------------------------- counts
     def count_from_here(self) -> None:
@@ -205,26 +233,67 @@ class Person:
     def text(self) -> str:
         return self.page.locator("body").inner_text()
 
-    def expect_text(self, *texts: str) -> None:
-        body = self.text()
-        for text in texts:
+    def expect_text(self, *texts: str, seconds: float = 5) -> None:
+        """Every text is on the page (given a few seconds to finish loading)."""
+        from playwright.sync_api import Error
+
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self.page.wait_for_load_state()
+                body = self.text()
+            except Error:  # the page was being replaced by the next one
+                body = ""
+            missing = [text for text in texts if text not in body]
+            if not missing or time.monotonic() > deadline:
+                break
+            self.page.wait_for_timeout(100)
+        for text in missing:
             assert text in body, f"{text!r} not on {self.path}"
 
     # ----------------------------------------------------------------- doing
     def click(self, target: str) -> Person:
         """Click a link or button by its text, or any selector."""
-        locator = self._clickable(target)
-        locator.click()
-        self._did()
-        self.page.wait_for_load_state()
+        self._click(self._clickable(target))
         return self
 
     def click_button(self, text: str) -> Person:
         """Press a button by its text (submit buttons included)."""
-        self.page.get_by_role("button", name=text).first.click()
-        self._did()
-        self.page.wait_for_load_state()
+        self._click(self.page.get_by_role("button", name=text).first)
         return self
+
+    def _click(self, locator: Any) -> None:
+        """Click; when that opens another page, wait for it to have loaded.
+
+        Playwright's click does not wait for the page a link or a form's
+        button loads: the next step would read the page being left. The wait
+        ends when the next page is there, when the click downloaded a file
+        instead, or when no page was asked for within a second (a script
+        handled the click).
+        """
+        from playwright.sync_api import Error
+
+        locator.wait_for()
+        leaves = locator.evaluate(LEAVES_PAGE)
+        if leaves:
+            self.page.evaluate("() => { window.personStays = true; }")
+        navigations, downloads = self.navigations, self.downloads
+        clicked = time.monotonic()
+        locator.click()
+        self._did()
+        while leaves:
+            waited = time.monotonic() - clicked
+            if self.downloads > downloads or waited > 15:
+                break
+            if self.navigations == navigations and waited > 1:
+                break
+            try:
+                if not self.page.evaluate("() => window.personStays === true"):
+                    break
+            except Error:  # the next page is replacing this one
+                pass
+            self.page.wait_for_timeout(50)
+        self.page.wait_for_load_state()
 
     def _clickable(self, target: str) -> Any:
         if target[:1] in "#.[" or "=" in target or target.startswith("text"):
