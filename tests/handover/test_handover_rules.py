@@ -52,10 +52,13 @@ def test_the_note_lists_the_departments_open_items_that_need_the_next_shift(db):
     pickup.department_id = user("cs").department_id
     pickup.confirm_state = "running"
     pickup.window_start = now() + dt.timedelta(hours=20)
-    later = PickupFactory(_as="cs")
+    later = PickupFactory(
+        _as="cs",
+        requested_start=now() + dt.timedelta(days=9),
+        requested_end=now() + dt.timedelta(days=9, hours=3),
+    )
     later.department_id = user("cs").department_id
     later.confirm_state = "running"
-    later.requested_start = later.window_start = now() + dt.timedelta(days=9)
     _db.session.commit()
 
     note = write(notes="3号线热线故障，来电转接到2号线")

@@ -27,7 +27,15 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import BUSINESS_TZ, Case, Customer, HandoverItem, HandoverNote, Pickup
+from app.models import (
+    BUSINESS_TZ,
+    Case,
+    Customer,
+    Department,
+    HandoverItem,
+    HandoverNote,
+    Pickup,
+)
 from app.models import now as current_time
 from app.models.codes import (
     CASE_OPEN_STATUSES,
@@ -226,7 +234,8 @@ class HandoverNoteRules(RecordRules):
                     _l("Handover notes are written by staff of a department.")
                 )
             item.department_id = user.department_id
-            item.department = None
+            # The author's department, whatever a form or payload named.
+            item.department = db.session.get(Department, user.department_id)
         if item.shift not in SHIFTS:
             raise InvalidInput(_l("Choose the shift."), field="shift")
         if item.shift_date is None:
