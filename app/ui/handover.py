@@ -117,6 +117,8 @@ class HandoverNoteView(RefusalKeepsForm, RecordView):
     search_columns = ["status", "shift_date", "shift", "department"]
     order_columns = ["shift_date"]
     base_order = ("shift_date", "desc")
+    # Empty: today (the rules fill it).
+    filled_by_rules = ("shift_date",)
     description_columns = {
         "shift_date": _l("Empty: today."),
         "notes": _l("What the next shift must know or do."),
