@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, url_for
+from flask import flash, g, redirect, session, url_for
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
@@ -74,6 +74,13 @@ class HandoverItemView(RefusalKeepsForm, RecordView):
         note_id = g.pop("handover_note_id", None)
         if note_id is None:
             return super().post_edit_redirect()
+        # FAB's own "Changed Row" gives way to the message naming the remark.
+        changed = str(self.edit_row_message)
+        session["_flashes"] = [
+            (category, message)
+            for category, message in session.get("_flashes", [])
+            if message != changed
+        ]
         flash(_l("Remark saved."), "success")
         return redirect(url_for("HandoverNoteView.show", pk=note_id))
 
