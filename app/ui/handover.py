@@ -23,7 +23,7 @@ from app.models.codes import (
 )
 from app.security.access import current_user
 from app.security.scope import is_visible
-from app.services.handover.notes import HANDOVER_FLOW, ITEM_LIMIT
+from app.services.handover.notes import AUTHOR_ONLY, HANDOVER_FLOW, ITEM_LIMIT
 from app.ui.base import RecordView, RefusalKeepsForm
 
 HANDOVER_LABELS = {
@@ -35,6 +35,11 @@ HANDOVER_LABELS = {
     "title": _l("Title or customer"),
     "remark": _l("Remark"),
 }
+
+
+def _is_author(note: HandoverNote) -> bool:
+    user = current_user()
+    return user is not None and user.id == note.created_by_id
 
 
 class HandoverItemView(RefusalKeepsForm, RecordView):
@@ -65,6 +70,12 @@ class HandoverItemView(RefusalKeepsForm, RecordView):
     description_columns = {
         "remark": _l("What the next shift should know about this item."),
     }
+
+    def refused_before_form(self, item: Any | None) -> tuple[Any, str] | None:
+        refusal = super().refused_before_form(item)
+        if refusal is None and item is not None and not _is_author(item.note):
+            return AUTHOR_ONLY, url_for("HandoverNoteView.show", pk=item.note_id)
+        return refusal
 
     def post_update(self, item: Any) -> None:
         super().post_update(item)
@@ -130,6 +141,12 @@ class HandoverNoteView(RefusalKeepsForm, RecordView):
         "shift_date": _l("Empty: today."),
         "notes": _l("What the next shift must know or do."),
     }
+
+    def refused_before_form(self, item: Any | None) -> tuple[Any, str] | None:
+        refusal = super().refused_before_form(item)
+        if refusal is None and item is not None and not _is_author(item):
+            return AUTHOR_ONLY, url_for(f"{self.endpoint}.show", pk=item.id)
+        return refusal
 
     def header_context(self, item: HandoverNote) -> dict[str, Any]:
         user = current_user()

@@ -229,3 +229,17 @@ def test_the_pickup_item_links_the_pickup(db):
     note = write()
     item = next(i for i in note.items if i.record_type == "pickup")
     assert item.pickup_id == pickup.id and _db.session.get(Pickup, item.pickup_id)
+
+
+def test_the_edit_form_is_refused_before_it_is_filled_to_others(db, login, users):
+    _at_risk_case()
+    note = write()
+    page = login("cs2").get(f"/handovers/show/{note.id}").get_data(as_text=True)
+    assert "只有交班人可以修改交班记录" in page
+    assert f"/handovers/edit/{note.id}" not in page
+    opened = login("cs2").get(f"/handovers/edit/{note.id}")
+    assert opened.status_code == 302
+    item = note.items[0]
+    opened = login("cs2").get(f"/handoveritems/edit/{item.id}")
+    assert opened.status_code == 302
+    assert login("cs").get(f"/handovers/edit/{note.id}").status_code == 200
