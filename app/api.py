@@ -28,6 +28,7 @@ from app.models import (
     ComplaintReport,
     Customer,
     FollowUp,
+    HandoverNote,
     Inspection,
     Pickup,
     Settlement,
@@ -41,6 +42,7 @@ from app.services.cases.case_steps import CASE_FLOW
 from app.services.core import db_limits, list_arguments, records, validation
 from app.services.core import errors as errors_
 from app.services.core.errors import DomainError
+from app.services.handover.notes import HANDOVER_FLOW
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
 from app.services.recycling.settlement_steps import SETTLEMENT_FLOW
@@ -757,6 +759,31 @@ class AppraisalApi(RecordApi):
     workflow = APPRAISAL_FLOW
 
 
+class HandoverNoteApi(RecordApi):
+    """Shift handover notes: read in scope, notes until taken over, the
+    acknowledgement step (seed 003 客服运营方案 三.1)."""
+
+    resource_name = "handover_note"
+    class_permission_name = "HandoverNote"
+    datamodel = SQLAInterface(HandoverNote)
+    add_columns = ["shift_date", "shift", "notes"]
+    edit_columns = ["notes"]
+    list_columns = [
+        "id",
+        "shift_date",
+        "shift",
+        "department.name",
+        "status",
+        "created_by.username",
+        "acknowledged_by.username",
+        "acknowledged_at",
+    ]
+    show_columns = [*list_columns, "notes", "more_items", "acknowledgement_note"]
+    search_columns = ["shift_date", "shift", "department", "status"]
+    base_order = ("shift_date", "desc")
+    workflow = HANDOVER_FLOW
+
+
 class ComplaintReportApi(RecordApi):
     resource_name = "complaint_report"
     class_permission_name = "ComplaintReport"
@@ -780,5 +807,6 @@ APIS = (
     SpotCheckApi,
     SitePatrolApi,
     AppraisalApi,
+    HandoverNoteApi,
     ComplaintReportApi,
 )

@@ -21,6 +21,7 @@ from app.ui.finance import (
     ReceivablesView,
     StatementView,
 )
+from app.ui.handover import HandoverItemView, HandoverNoteView
 from app.ui.imports import ImportView
 from app.ui.jobs import JobRunView
 from app.ui.menu import MENU
@@ -101,6 +102,7 @@ MENU_VIEWS = {
     "TrainingPlans": TrainingPlanView,
     "TrainingSessions": TrainingSessionView,
     "TrainingAssessments": TrainingAssessmentView,
+    "HandoverNotes": HandoverNoteView,
     "Dashboard": DashboardView,
     "Kpis": KpiView,
     "ComplaintAnalysis": ComplaintAnalysisView,
@@ -152,6 +154,7 @@ DETAIL_VIEWS = (
     WeighLineView,
     SettlementLineView,
     TrainingAttendanceView,
+    HandoverItemView,
 )
 
 

@@ -75,6 +75,8 @@ RULE_REFUSALS = {
     # A department head records the training of their own department's
     # staff; the first person the picker offers may work in another one.
     "/trainingassessments/add": "其他部门",
+    # Handover notes are written by staff of a department (not the admin).
+    "/handovers/add": "各部门工作人员",
 }
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")

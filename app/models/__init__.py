@@ -27,6 +27,7 @@ from app.models.followups import (
     ImprovementAction,
     ServiceAcceptance,
 )
+from app.models.handover import HandoverItem, HandoverNote
 from app.models.notices import CustomerNotice, NoticeTemplate
 from app.models.recycling import (
     Inspection,
@@ -114,6 +115,8 @@ __all__ = [
     "FollowUp",
     "FollowUpRule",
     "GradeProposal",
+    "HandoverItem",
+    "HandoverNote",
     "ImprovementAction",
     "Inspection",
     "JobRun",

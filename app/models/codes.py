@@ -326,15 +326,22 @@ TRAINING_KINDS: Codes = {
     "external": _l("External training"),
 }
 
+# Shifts of a department's duty (值班, seed 003 客服运营方案 三.1).
 SHIFTS: Codes = {
+    "morning": _l("Morning shift"),
     "day": _l("Day shift"),
-    "middle": _l("Middle shift"),
-    "night": _l("Night shift"),
+    "evening": _l("Evening shift"),
 }
 
 HANDOVER_STATUSES: Codes = {
     "open": _l("Awaiting acknowledgement"),
-    "acknowledged": _l("Acknowledged"),
+    "acknowledged": _l("Shift taken over"),
+}
+
+# What an open item of a handover note is.
+HANDOVER_RECORD_TYPES: Codes = {
+    "case": _l("Case"),
+    "pickup": _l("Pickup"),
 }
 
 DELAY_UNITS: Codes = {

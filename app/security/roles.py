@@ -383,6 +383,20 @@ for _grants in ROLE_PERMISSIONS.values():
 # Management sees every department's training and clears staff for duty.
 ROLE_PERMISSIONS["Management"]["Training"] = ("see_all", "manage")
 
+# Shift handover (seed 003 客服运营方案 三.1): every department's staff write
+# their notes and take over the next shift; the scope rule keeps each to its
+# department, Management reads all.
+HANDOVER = {
+    "HandoverNote": RAE,
+    "HandoverItem": RE,
+    "HandoverWorkflow": ("acknowledge",),
+}
+for _role, _grants in ROLE_PERMISSIONS.items():
+    _grants.update(
+        HANDOVER if _role != "Management" else {"HandoverNote": R, "HandoverItem": R}
+    )
+ROLE_PERMISSIONS["Management"]["Handover"] = ("see_all",)
+
 # Menu items every signed-in user may open, and FAB's self-service screens.
 SELF_SERVICE = [
     ("UserDBModelView", "can_userinfo"),

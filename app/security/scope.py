@@ -28,6 +28,8 @@ from app.models import (
     CustomerNotice,
     FollowUp,
     GradeProposal,
+    HandoverItem,
+    HandoverNote,
     ImprovementAction,
     Inspection,
     Notification,
@@ -282,8 +284,28 @@ def _appraisal_rule(user: Any) -> Clause:
     return clause
 
 
+def _handover_note_rule(user: Any) -> Clause:
+    """A department's handover notes: its staff; Management all (the see-all
+    of case work does not widen them)."""
+    if getattr(user, "is_system", False) or can(user, "see_all", "Handover"):
+        return None
+    terms = [HandoverNote.created_by_id == user.id]
+    if user.department_id is not None:
+        terms.append(HandoverNote.department_id == user.department_id)
+    return or_(*terms)
+
+
+def _handover_item_rule(user: Any) -> Clause:
+    clause = _handover_note_rule(user)
+    if clause is None:
+        return None
+    return HandoverItem.note_id.in_(select(HandoverNote.id).where(clause))
+
+
 # Personal records: the see-all right does not widen them.
 PERSONAL = {
+    HandoverNote: _handover_note_rule,
+    HandoverItem: _handover_item_rule,
     Notification: _notification_rule,
     NotificationRecipient: _delivery_rule,
     TrainingPlan: _training_plan_rule,

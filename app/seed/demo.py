@@ -67,6 +67,7 @@ def seed_demo(password: str) -> dict[str, Any]:
         from app.seed import demo_records
 
         demo_records.build(users)
+        seed_handover(users)
         created = True
     db.session.commit()
     return {
@@ -75,3 +76,28 @@ def seed_demo(password: str) -> dict[str, Any]:
         "customers": db.session.query(Customer).count(),
         "customer_types": db.session.query(CustomerType).count(),
     }
+
+
+def seed_handover(users: dict[str, AppUser]) -> None:
+    """Two handover notes (seed 003 客服运营方案 三.1): customer service's of
+    yesterday, taken over by the next shift; Operations' of today, waiting."""
+    import datetime as dt
+
+    from app.models import BUSINESS_TZ, HandoverNote, now
+    from app.security.access import acting_as
+    from app.services.core import records
+    from app.services.handover.notes import HANDOVER_FLOW
+
+    yesterday = now().astimezone(BUSINESS_TZ).date() - dt.timedelta(days=1)
+    made = []
+    for author, day, text in (
+        ("cs", yesterday, "热线2号线下午故障已报修；重大投诉需今日回复客户。"),
+        ("ops2", None, "明早两车上门回收，车辆已加油；3号车需送检。"),
+    ):
+        note = HandoverNote(shift="day", shift_date=day, notes=text)
+        with acting_as(users[author]):
+            records.before_create(note)
+            db.session.add(note)
+            db.session.commit()
+        made.append(note)
+    HANDOVER_FLOW.run(made[0], "acknowledge", {"note": "已阅，接班。"}, users["cs2"])

@@ -105,6 +105,7 @@ MENU: tuple[Category, ...] = (
                 "fa-check-square-o",
                 "TrainingAssessment",
             ),
+            Item("HandoverNotes", _l("Shift handover"), "fa-exchange", "HandoverNote"),
         ),
     ),
     Category(

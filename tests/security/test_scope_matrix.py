@@ -880,3 +880,54 @@ def test_appraisal_sheets_respect_scope(db, login, api, username):
         403,
         405,
     )
+
+
+# ------------------------------------------------------------ shift handover
+def _handover_notes() -> dict[str, Any]:
+    """A handover note of CustomerService and one of Operations."""
+    from app.extensions import db
+    from app.models import HandoverNote
+    from app.security.access import acting_as
+    from app.services.core import records
+
+    made = {}
+    for key, author in (("cs", "cs"), ("ops", "ops2")):
+        note = HandoverNote(shift="day", notes=f"{key} 交班")
+        with acting_as(user(author)):
+            records.before_create(note)
+            db.session.add(note)
+            db.session.commit()
+        made[key] = note
+    return made
+
+
+# A clerk sees their department's handover notes, Management all.
+HANDOVER_SEES = {
+    "cs": {"cs"},
+    "cs2": {"cs"},
+    "ops": {"ops"},
+    "sales": set(),
+    "manager": {"cs", "ops"},
+}
+
+
+@pytest.mark.parametrize("username", list(HANDOVER_SEES))
+def test_handover_notes_respect_scope(db, login, api, username):
+    made = _handover_notes()
+    browser = login(username)
+    page = browser.get("/handovers/list/").get_data(as_text=True)
+    client = api(username)
+    for key, note in made.items():
+        shown = browser.get(f"/handovers/show/{note.id}").status_code
+        answer = client.get(f"/api/v1/handover_note/{note.id}").status_code
+        if key in HANDOVER_SEES[username]:
+            assert f'/handovers/show/{note.id}"' in page, key
+            assert (shown, answer) == (200, 200), key
+        else:
+            assert f'/handovers/show/{note.id}"' not in page, key
+            assert (shown, answer) == (404, 404), key
+    # The items follow their note.
+    for key, note in made.items():
+        for item in note.items:
+            status = browser.get(f"/handoveritems/show/{item.id}").status_code
+            assert status == (200 if key in HANDOVER_SEES[username] else 404)

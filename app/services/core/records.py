@@ -41,6 +41,7 @@ RULE_MODULES = (
     "app.services.visits.acceptance",
     "app.services.visits.key_accounts",
     "app.services.training.training_rules",
+    "app.services.handover.notes",
     "app.services.reporting.improvements",
     "app.services.supervision.checks",
     "app.services.supervision.appraisal",

@@ -13,6 +13,7 @@ from app.models import (
     Case,
     FollowUp,
     GradeProposal,
+    HandoverNote,
     ImprovementAction,
     Pickup,
     Settlement,
@@ -47,6 +48,9 @@ class Todo:
     params: dict[str, str] = field(default_factory=dict)
 
 
+# The handover notes waiting to be taken over (the list's quick filter).
+WAITING_HANDOVERS = {"_flt_0_status": "open"}
+
 # The regrading proposals waiting for Sales' decision (the list's quick filter).
 WAITING_PROPOSALS = {"_flt_0_status": "proposed"}
 
@@ -72,7 +76,46 @@ def todos(user: Any) -> list[Todo]:
                     WAITING_PROPOSALS,
                 )
             )
+    items += _handover_todos(user)
     return items
+
+
+def _handover_todos(user: Any) -> list[Todo]:
+    """Handover notes of the user's department written by someone else and not
+    yet taken over (seed 003 客服运营方案 三.1): the next shift's to-do."""
+    if getattr(user, "department_id", None) is None or not can(
+        user, "acknowledge", "HandoverWorkflow"
+    ):
+        return []
+    from app.services.handover.notes import waiting_for
+
+    ids = db.session.scalars(
+        restrict(select(HandoverNote.id), HandoverNote, user)
+        .where(waiting_for(user))
+        .order_by(HandoverNote.id.desc())
+        .limit(2)
+    ).all()
+    if not ids:
+        return []
+    if len(ids) == 1:
+        return [
+            Todo(
+                _l("A handover note waits for you to take over the shift"),
+                "HandoverNoteView.show",
+                {"pk": str(ids[0])},
+            )
+        ]
+    waiting = _count(HandoverNote, user, waiting_for(user))
+    return [
+        Todo(
+            _l(
+                "%(count)s handover notes wait for the next shift to take over",
+                count=waiting,
+            ),
+            "HandoverNoteView.list",
+            WAITING_HANDOVERS,
+        )
+    ]
 
 
 def _count(model: Any, user: Any, *conditions: Any) -> int:
