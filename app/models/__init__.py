@@ -20,6 +20,7 @@ from app.models.cases import (
     CaseRound,
 )
 from app.models.customers import Customer, CustomerContact, GradeProposal
+from app.models.emergencies import EmergencyPlan, IncidentReview, PlanResponsible
 from app.models.finance import OverdueTask, Statement
 from app.models.followups import (
     ComplaintReport,
@@ -49,6 +50,7 @@ from app.models.reference import (
     CustomerType,
     Department,
     FollowUpRule,
+    IncidentType,
     KpiTarget,
     Material,
     MaterialGrade,
@@ -111,10 +113,13 @@ __all__ = [
     "CustomerNotice",
     "CustomerType",
     "Department",
+    "EmergencyPlan",
     "FollowUp",
     "FollowUpRule",
     "GradeProposal",
     "ImprovementAction",
+    "IncidentReview",
+    "IncidentType",
     "Inspection",
     "JobRun",
     "KpiSnapshot",
@@ -130,6 +135,7 @@ __all__ = [
     "Pickup",
     "PickupLine",
     "PickupLog",
+    "PlanResponsible",
     "PriceListItem",
     "Reweigh",
     "ServiceAcceptance",
