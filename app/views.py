@@ -15,6 +15,12 @@ from app.ui.cases import (
     CaseView,
 )
 from app.ui.customers import CustomerContactView, CustomerView, GradeProposalView
+from app.ui.emergencies import (
+    EmergencyPlanView,
+    IncidentReviewView,
+    IncidentTypeView,
+    PlanResponsibleView,
+)
 from app.ui.finance import (
     OverdueTaskView,
     PaymentTermView,
@@ -111,6 +117,8 @@ MENU_VIEWS = {
     "SitePatrols": SitePatrolView,
     "Appraisals": AppraisalView,
     "AppraisalPeriods": AppraisalPeriodView,
+    "EmergencyPlans": EmergencyPlanView,
+    "IncidentReviews": IncidentReviewView,
     "Pickup": PickupView,
     "ServiceAcceptances": ServiceAcceptanceView,
     "WeighTicket": WeighTicketView,
@@ -126,6 +134,7 @@ MENU_VIEWS = {
     "CustomerGrades": CustomerGradeView,
     "Channels": ChannelView,
     "CaseCategories": CaseCategoryView,
+    "IncidentTypes": IncidentTypeView,
     "SlaPolicies": SlaPolicyView,
     "WorkWindows": WorkWindowView,
     "CalendarDays": CalendarDayView,
@@ -152,6 +161,7 @@ DETAIL_VIEWS = (
     WeighLineView,
     SettlementLineView,
     TrainingAttendanceView,
+    PlanResponsibleView,
 )
 
 

@@ -190,11 +190,9 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
     # An incident's type and the emergency plan in force when it was received
     # (seed 002 §6): a later revision does not rewrite what was followed.
-    incident_type_id: Mapped[int | None] = mapped_column(
-        ForeignKey("incident_type.id")
-    )
+    incident_type_id: Mapped[int | None] = mapped_column(ForeignKey("incident_type.id"))
     emergency_plan_id: Mapped[int | None] = mapped_column(
-        ForeignKey("emergency_plan.id")
+        ForeignKey("emergency_plan.id"), index=True
     )
 
     # Clocks (kept by app.services.clocks.record_clocks only).

@@ -134,9 +134,13 @@ def upgrade():
             'fk_service_case_incident_type', 'incident_type', ['incident_type_id'], ['id']
         )
     _recreate(triggers)
+    op.create_index(
+        'ix_service_case_emergency_plan_id', 'service_case', ['emergency_plan_id']
+    )
 
 
 def downgrade():
+    op.drop_index('ix_service_case_emergency_plan_id', table_name='service_case')
     triggers = _triggers('service_case')
     with op.batch_alter_table('service_case', schema=None) as batch_op:
         batch_op.drop_constraint('fk_service_case_emergency_plan', type_='foreignkey')
