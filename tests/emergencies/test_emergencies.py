@@ -286,9 +286,7 @@ def test_api_cannot_change_a_plan_in_force_nor_set_a_status(db, api):
     manager = api("manager")
     answer = manager.put(f"/api/v1/emergency_plan/{plan.id}", json={"title": "改"})
     assert answer.status_code == 409, answer.get_json()
-    answer = manager.put(
-        f"/api/v1/emergency_plan/{plan.id}", json={"status": "draft"}
-    )
+    answer = manager.put(f"/api/v1/emergency_plan/{plan.id}", json={"status": "draft"})
     assert answer.status_code in (400, 422)
     made = manager.post(
         "/api/v1/emergency_plan/",
