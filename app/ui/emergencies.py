@@ -24,6 +24,7 @@ from app.models import (
     IncidentType,
     PlanResponsible,
 )
+from app.models.codes import PLAN_STATUSES, label
 from app.security.access import can, current_user
 from app.security.scope import is_visible
 from app.services.emergencies.plans import PLAN_FLOW
@@ -85,6 +86,7 @@ class EmergencyPlanView(RefusalKeepsForm, RecordView):
     list_title = _l("Emergency plans")
     label_columns = EMERGENCY_LABELS
     workflow = PLAN_FLOW
+    header_template = "emergency/plan_header.html"
     add_columns = screen_fields("emergency_plan", "add")
     edit_columns = screen_fields("emergency_plan", "edit")
     add_form_query_rel_fields = {"incident_type": [["active", FilterEqual, True]]}
@@ -121,6 +123,9 @@ class EmergencyPlanView(RefusalKeepsForm, RecordView):
         "effective_on": _l("Set when the version is put in force (empty: that day)."),
         "version_no": _l("Numbered by the system, per incident type."),
     }
+
+    def header_context(self, item: EmergencyPlan) -> dict[str, Any]:
+        return {"status": label(PLAN_STATUSES, item.status)}
 
 
 class IncidentReviewView(RefusalKeepsForm, RecordView):
