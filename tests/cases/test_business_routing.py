@@ -78,9 +78,7 @@ def _triggers(session) -> set[tuple[str, str]]:
     if session.get_bind().dialect.name == "sqlite":
         sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
     else:
-        sql = (
-            "SELECT event_object_table, trigger_name FROM information_schema.triggers"
-        )
+        sql = "SELECT event_object_table, trigger_name FROM information_schema.triggers"
     return {tuple(row) for row in session.execute(text(sql))}
 
 
