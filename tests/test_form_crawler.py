@@ -75,6 +75,9 @@ RULE_REFUSALS = {
     # A department head records the training of their own department's
     # staff; the first person the picker offers may work in another one.
     "/trainingassessments/add": "其他部门",
+    # The first person the picker offers may be responsible under the plan
+    # already (a plan's people are listed once).
+    "/planresponsibles/add": "负责人",
 }
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")

@@ -387,3 +387,28 @@ def test_case_page_shows_the_plan_and_review_refused_before_close(db, login):
         f"/incidentreviews/add?_flt_0_case={case.id}", follow_redirects=True
     )
     assert "办结后" in refused.get_data(as_text=True)
+
+
+def test_a_complaint_reclassified_as_incident_names_its_type(db):
+    from app.services.cases.case_steps import CASE_FLOW
+
+    plan = in_force(draft("escalated_dispute"))
+    case = CaseFactory(kind="complaint", severity="general")
+    case.status = "in_progress"  # reclassified while being handled
+    db.session.commit()
+    data = {
+        "kind": "incident",
+        "severity": "urgent",
+        "category": str(case.category_id),
+        "reason": "客户到场冲突升级",
+    }
+    with acting_as(user("cs")), pytest.raises(InvalidInput) as refused:
+        CASE_FLOW.run(case, "reclassify", data, user("cs"))
+    assert refused.value.field == "incident_type"
+    db.session.rollback()
+    chosen = {**data, "incident_type": str(incident_type("escalated_dispute").id)}
+    with acting_as(user("cs")):
+        CASE_FLOW.run(case, "reclassify", chosen, user("cs"))
+    db.session.expire_all()
+    assert (case.kind, case.emergency_plan_id) == ("incident", plan.id)
+    assert "客户投诉纠纷升级" in case.logs[-1].content
