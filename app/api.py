@@ -27,8 +27,10 @@ from app.models import (
     Case,
     ComplaintReport,
     Customer,
+    EmergencyPlan,
     FollowUp,
     HandoverNote,
+    IncidentReview,
     Inspection,
     Pickup,
     Settlement,
@@ -42,6 +44,7 @@ from app.services.cases.case_steps import CASE_FLOW
 from app.services.core import db_limits, list_arguments, records, validation
 from app.services.core import errors as errors_
 from app.services.core.errors import DomainError
+from app.services.emergencies.plans import PLAN_FLOW
 from app.services.handover.notes import HANDOVER_FLOW
 from app.services.recycling.inspection_disputes import INSPECTION_FLOW
 from app.services.recycling.pickup_steps import PICKUP_FLOW
@@ -480,6 +483,9 @@ class CaseApi(RecordApi):
         "pickup.id",
         "inspection.id",
         "settlement.id",
+        "incident_type.id",
+        "incident_type.name",
+        "emergency_plan.id",
     ]
     search_columns = [
         "number",
@@ -797,6 +803,49 @@ class ComplaintReportApi(RecordApi):
     workflow = REPORT_FLOW
 
 
+class EmergencyPlanApi(RecordApi):
+    """Emergency plans: drafts written and edited, put in force by a step;
+    versions in force or superseded are refused any change."""
+
+    resource_name = "emergency_plan"
+    class_permission_name = "EmergencyPlan"
+    datamodel = SQLAInterface(EmergencyPlan)
+    add_columns = api_fields("emergency_plan", "add")
+    edit_columns = api_fields("emergency_plan", "edit")
+    list_columns = [
+        "id",
+        "incident_type.id",
+        "incident_type.name",
+        "version_no",
+        "title",
+        "status",
+        "effective_on",
+    ]
+    show_columns = [
+        *list_columns,
+        "procedure",
+        "in_force_at",
+        "superseded_at",
+        "put_in_force_by.username",
+        "responsibles.person_id",
+    ]
+    search_columns = ["incident_type", "status", "title"]
+    base_order = ("id", "desc")
+    workflow = PLAN_FLOW
+
+
+class IncidentReviewApi(RecordApi):
+    resource_name = "incident_review"
+    class_permission_name = "IncidentReview"
+    datamodel = SQLAInterface(IncidentReview)
+    add_columns = api_fields("incident_review", "add")
+    edit_columns = api_fields("incident_review", "edit")
+    list_columns = ["id", "case.id", "case.number", "needs_revision", "revision.id"]
+    show_columns = [*list_columns, "plan.id", "causes", "lessons", "proposed_changes"]
+    search_columns = ["case", "needs_revision"]
+    base_order = ("id", "desc")
+
+
 APIS = (
     CustomerApi,
     CaseApi,
@@ -809,4 +858,6 @@ APIS = (
     AppraisalApi,
     HandoverNoteApi,
     ComplaintReportApi,
+    EmergencyPlanApi,
+    IncidentReviewApi,
 )

@@ -54,6 +54,7 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
         "add": (
             "customer",
             "kind",
+            "incident_type",
             "severity",
             "category",
             "channel",
@@ -71,6 +72,7 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
         "edit": (
             "customer",
             "kind",
+            "incident_type",
             "severity",
             "category",
             "channel",
@@ -223,6 +225,18 @@ WRITABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "channel",
             "due_at",
         ),
+    },
+    "emergency_plan": {
+        "add": ("incident_type", "title", "procedure", "effective_on"),
+        "edit": ("title", "procedure", "effective_on"),
+    },
+    "plan_responsible": {
+        "add": ("plan", "person", "duty"),
+        "edit": ("duty",),
+    },
+    "incident_review": {
+        "add": ("case", "causes", "lessons", "needs_revision", "proposed_changes"),
+        "edit": ("causes", "lessons"),
     },
 }
 

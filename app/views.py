@@ -15,6 +15,12 @@ from app.ui.cases import (
     CaseView,
 )
 from app.ui.customers import CustomerContactView, CustomerView, GradeProposalView
+from app.ui.emergencies import (
+    EmergencyPlanView,
+    IncidentReviewView,
+    IncidentTypeView,
+    PlanResponsibleView,
+)
 from app.ui.finance import (
     OverdueTaskView,
     PaymentTermView,
@@ -113,6 +119,8 @@ MENU_VIEWS = {
     "SitePatrols": SitePatrolView,
     "Appraisals": AppraisalView,
     "AppraisalPeriods": AppraisalPeriodView,
+    "EmergencyPlans": EmergencyPlanView,
+    "IncidentReviews": IncidentReviewView,
     "Pickup": PickupView,
     "ServiceAcceptances": ServiceAcceptanceView,
     "WeighTicket": WeighTicketView,
@@ -128,6 +136,7 @@ MENU_VIEWS = {
     "CustomerGrades": CustomerGradeView,
     "Channels": ChannelView,
     "CaseCategories": CaseCategoryView,
+    "IncidentTypes": IncidentTypeView,
     "SlaPolicies": SlaPolicyView,
     "WorkWindows": WorkWindowView,
     "CalendarDays": CalendarDayView,
@@ -155,6 +164,7 @@ DETAIL_VIEWS = (
     SettlementLineView,
     TrainingAttendanceView,
     HandoverItemView,
+    PlanResponsibleView,
 )
 
 

@@ -23,6 +23,7 @@ from app.models import (
     CustomerType,
     FollowUp,
     ImprovementAction,
+    IncidentType,
     Inspection,
     Material,
     MaterialGrade,
@@ -88,6 +89,14 @@ class CaseFactory(RecordFactory):
     channel = factory.LazyFunction(lambda: by_code(Channel, "hotline"))
     title = factory.Sequence(lambda n: f"测试工单{n}")
     description = "客户反映问题，需要处理。"
+    # An incident names its type (seed 002 §6(一)).
+    incident_type = factory.LazyAttribute(
+        lambda case: (
+            by_code(IncidentType, "safety_accident")
+            if case.kind == "incident"
+            else None
+        )
+    )
 
 
 class PickupFactory(RecordFactory):

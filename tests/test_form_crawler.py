@@ -77,6 +77,9 @@ RULE_REFUSALS = {
     "/trainingassessments/add": "其他部门",
     # Handover notes are written by staff of a department (not the admin).
     "/handovers/add": "各部门工作人员",
+    # The first person the picker offers may be responsible under the plan
+    # already (a plan's people are listed once).
+    "/planresponsibles/add": "负责人",
 }
 SKIP_LINKS = ("/lang/", "/logout", "/login", "/static/", "/admin/rq", "/print/")
 NUMBERS = re.compile(r"/\d+")

@@ -73,3 +73,17 @@ def test_code_is_lint_clean_and_formatted():
         text=True,
     )
     assert formatted.returncode == 0, formatted.stdout[-3000:]
+
+
+def test_no_ui_string_is_translated_twice():
+    """A string given two translations would show one of them at random."""
+    seen: dict[str, set[str]] = {}
+    msgid = None
+    for line in CATALOG.read_text(encoding="utf-8").splitlines():
+        if line.startswith('msgid "'):
+            msgid = line[len('msgid "') : -1]
+        elif line.startswith('msgstr "') and msgid:
+            seen.setdefault(msgid, set()).add(line[len('msgstr "') : -1])
+            msgid = None
+    twice = {key: values for key, values in seen.items() if len(values) > 1}
+    assert twice == {}

@@ -20,6 +20,7 @@ from app.models.cases import (
     CaseRound,
 )
 from app.models.customers import Customer, CustomerContact, GradeProposal
+from app.models.emergencies import EmergencyPlan, IncidentReview, PlanResponsible
 from app.models.finance import OverdueTask, Statement
 from app.models.followups import (
     ComplaintReport,
@@ -50,6 +51,7 @@ from app.models.reference import (
     CustomerType,
     Department,
     FollowUpRule,
+    IncidentType,
     KpiTarget,
     Material,
     MaterialGrade,
@@ -112,12 +114,15 @@ __all__ = [
     "CustomerNotice",
     "CustomerType",
     "Department",
+    "EmergencyPlan",
     "FollowUp",
     "FollowUpRule",
     "GradeProposal",
     "HandoverItem",
     "HandoverNote",
     "ImprovementAction",
+    "IncidentReview",
+    "IncidentType",
     "Inspection",
     "JobRun",
     "KpiSnapshot",
@@ -133,6 +138,7 @@ __all__ = [
     "Pickup",
     "PickupLine",
     "PickupLog",
+    "PlanResponsible",
     "PriceListItem",
     "Reweigh",
     "ServiceAcceptance",

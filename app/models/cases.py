@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 if TYPE_CHECKING:
+    from app.models.emergencies import EmergencyPlan
     from app.models.recycling import Inspection, Pickup, Settlement
 
 from app.models.base import (
@@ -54,6 +55,7 @@ from app.models.reference import (
     CaseCategory,
     Channel,
     Department,
+    IncidentType,
     SlaPolicy,
 )
 
@@ -186,6 +188,12 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
         ForeignKey("settlement.id"), index=True
     )
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("service_case.id"))
+    # An incident's type and the emergency plan in force when it was received
+    # (seed 002 §6): a later revision does not rewrite what was followed.
+    incident_type_id: Mapped[int | None] = mapped_column(ForeignKey("incident_type.id"))
+    emergency_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("emergency_plan.id"), index=True
+    )
 
     # Clocks (kept by app.services.clocks.record_clocks only).
     received_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
@@ -262,6 +270,10 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
         "Settlement", foreign_keys=[settlement_id]
     )
     parent_case: Mapped[Case | None] = relationship("Case", remote_side=[id])
+    incident_type: Mapped[IncidentType | None] = relationship(IncidentType)
+    emergency_plan: Mapped[EmergencyPlan | None] = relationship(
+        "EmergencyPlan", foreign_keys=[emergency_plan_id]
+    )
     logs: Mapped[list[CaseLog]] = relationship(
         "CaseLog", back_populates="case", order_by="CaseLog.id"
     )

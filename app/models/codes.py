@@ -487,3 +487,12 @@ ADJUSTMENT_KINDS: Codes = {
 }
 # Kinds that carry points, and the sign they count with.
 ADJUSTMENT_SIGN = {"bonus": 1, "deduction": -1}
+
+# An emergency plan's versions (应急预案, seed 002 §6): drafts are prepared,
+# one version per incident type is put in force by Management, and the one
+# it replaces is kept, superseded and read-only.
+PLAN_STATUSES: Codes = {
+    "draft": _l("Draft"),
+    "in_force": _l("In force"),
+    "superseded": _l("Superseded"),
+}

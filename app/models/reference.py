@@ -181,6 +181,22 @@ class Channel(Model):
         return self.name
 
 
+class IncidentType(Model):
+    """A type of emergency (突发事件类型, seed 002 §6(一)): natural disaster,
+    safety accident, escalated customer dispute; each has its emergency plan."""
+
+    __tablename__ = "incident_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str | None] = mapped_column(BoundedText(NOTE_TEXT))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
 class CaseCategory(Model):
     """Case category; routes a new case to its default responsible department."""
 

@@ -397,6 +397,27 @@ for _role, _grants in ROLE_PERMISSIONS.items():
     )
 ROLE_PERMISSIONS["Management"]["Handover"] = ("see_all",)
 
+# Emergency handling (seed 002 §6): every role reads the emergency plans in
+# force (and the plan of an incident case it sees) and the post-incident
+# reviews of the cases it sees; CustomerService and Management write reviews;
+# Management (with the admins) maintains the plans and puts a version in force.
+EMERGENCIES = {
+    "EmergencyPlan": R,
+    "PlanResponsible": R,
+    "IncidentReview": R,
+}
+for _grants in ROLE_PERMISSIONS.values():
+    _grants.update(EMERGENCIES)
+ROLE_PERMISSIONS["CustomerService"]["IncidentReview"] = RAE
+ROLE_PERMISSIONS["Management"].update(
+    {
+        "EmergencyPlan": RAED,
+        "PlanResponsible": RAED,
+        "EmergencyPlanWorkflow": ("put_in_force",),
+        "IncidentReview": RAE,
+    }
+)
+
 # Menu items every signed-in user may open, and FAB's self-service screens.
 SELF_SERVICE = [
     ("UserDBModelView", "can_userinfo"),

@@ -26,11 +26,13 @@ from app.models import (
     Customer,
     CustomerContact,
     CustomerNotice,
+    EmergencyPlan,
     FollowUp,
     GradeProposal,
     HandoverItem,
     HandoverNote,
     ImprovementAction,
+    IncidentReview,
     Inspection,
     Notification,
     NotificationRecipient,
@@ -38,6 +40,7 @@ from app.models import (
     Pickup,
     PickupLine,
     PickupLog,
+    PlanResponsible,
     Reweigh,
     ServiceAcceptance,
     Settlement,
@@ -210,6 +213,8 @@ RULES[Reweigh] = _child_rule(Reweigh, "weigh_line_id", WeighLine)
 RULES[SettlementLine] = _child_rule(SettlementLine, "settlement_id", Settlement)
 RULES[GradeProposal] = _grade_proposal_rule
 RULES[ServiceAcceptance] = _acceptance_rule
+# A post-incident review: whoever sees its case (seed 002 §6(三)).
+RULES[IncidentReview] = _child_rule(IncidentReview, "case_id", Case)
 
 
 def _delivery_rule(user: Any) -> Clause:
@@ -302,6 +307,27 @@ def _handover_item_rule(user: Any) -> Clause:
     return HandoverItem.note_id.in_(select(HandoverNote.id).where(clause))
 
 
+def _emergency_plan_rule(user: Any) -> Clause:
+    """Emergency plans (seed 002 §6): those who maintain them see every
+    version; all staff the versions in force and the version an incident case
+    they see followed (kept even once superseded)."""
+    if getattr(user, "is_system", False) or can(
+        user, "put_in_force", "EmergencyPlanWorkflow"
+    ):
+        return None
+    cases = restrict(
+        select(Case.id).where(Case.emergency_plan_id == EmergencyPlan.id), Case, user
+    )
+    return or_(EmergencyPlan.status == "in_force", cases.exists())
+
+
+def _plan_responsible_rule(user: Any) -> Clause:
+    plans = _emergency_plan_rule(user)
+    if plans is None:
+        return None
+    return PlanResponsible.plan_id.in_(select(EmergencyPlan.id).where(plans))
+
+
 # Personal records: the see-all right does not widen them.
 PERSONAL = {
     HandoverNote: _handover_note_rule,
@@ -313,6 +339,8 @@ PERSONAL = {
     TrainingAttendance: _personal_training_rule(TrainingAttendance),
     TrainingAssessment: _personal_training_rule(TrainingAssessment),
     Appraisal: _appraisal_rule,
+    EmergencyPlan: _emergency_plan_rule,
+    PlanResponsible: _plan_responsible_rule,
 }
 
 

@@ -193,8 +193,10 @@ def _grade(customers: list[Customer], plan: list[str]) -> None:
 def build(users: dict[str, Any]) -> None:
     rng = random.Random(20261124)  # noqa: S311 - reproducible demo data
     customers = build_customers(users, rng)
-    from app.seed import demo_flow
+    from app.seed import demo_emergencies, demo_flow
 
+    # Plans first: the demo's incident cases follow the plan in force.
+    demo_emergencies.build(users)
     demo_flow.build(
         users,
         customers,

@@ -18,6 +18,7 @@ from app.models import (
     CustomerType,
     Department,
     FollowUpRule,
+    IncidentType,
     KpiTarget,
     Material,
     MaterialGrade,
@@ -63,6 +64,21 @@ CHANNELS = [
 SUPERVISION_CHANNELS = [
     ("supervision_phone", "监督电话", "mgmt"),
     ("supervision_email", "监督邮箱", "mgmt"),
+]
+
+# Incident types (seed 002 §6(一) 突发事件类型): code, name, description.
+INCIDENT_TYPES = [
+    (
+        "natural_disaster",
+        "自然灾害",
+        "如地震、洪水、台风等可能影响废品回收业务正常开展的自然灾害。",
+    ),
+    ("safety_accident", "安全事故", "如火灾、爆炸、人员伤亡等安全事故。"),
+    (
+        "escalated_dispute",
+        "客户投诉纠纷升级",
+        "客户对服务质量极度不满，引发激烈冲突等情况。",
+    ),
 ]
 
 # code, name, department code, business stage
@@ -395,6 +411,10 @@ def seed_reference(year: int | None = None) -> None:
             Channel,
             {"code": code},
             {"name": name, "route_department": departments[department]},
+        )
+    for code, name, description in INCIDENT_TYPES:
+        _get_or_add(
+            IncidentType, {"code": code}, {"name": name, "description": description}
         )
     for code, name, rank, nature, scale, volume, complaints, trend in CUSTOMER_GRADES:
         _get_or_add(

@@ -209,6 +209,7 @@ class CaseView(RefusalKeepsForm, RecordView):
                     "number",
                     "customer",
                     "kind",
+                    "incident_type",
                     "severity",
                     "category",
                     "channel",
@@ -309,11 +310,20 @@ class CaseView(RefusalKeepsForm, RecordView):
     formatters_columns = {"urgent": urgent_badge}
 
     def header_context(self, item: Case) -> dict[str, Any]:
-        return {"clocks": record_clocks.clock_panel(item)}
+        from app.ui.emergencies import case_plan_panel
+
+        return {
+            "clocks": record_clocks.clock_panel(item),
+            "incident": case_plan_panel(item),
+        }
 
     description_columns = {
         "category": _l("Routes the case to the category's department."),
         "received_at": _l("When the customer contacted us; empty = now."),
+        "incident_type": _l(
+            "Incidents only (natural disaster, safety accident, escalated "
+            "dispute): decides the emergency plan followed."
+        ),
     }
 
 

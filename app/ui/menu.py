@@ -148,6 +148,25 @@ MENU: tuple[Category, ...] = (
         ),
     ),
     Category(
+        "Emergencies",
+        _l("Emergency handling"),
+        "fa-fire-extinguisher",
+        (
+            Item(
+                "EmergencyPlans",
+                _l("Emergency plans"),
+                "fa-life-ring",
+                "EmergencyPlan",
+            ),
+            Item(
+                "IncidentReviews",
+                _l("Post-incident reviews"),
+                "fa-file-text-o",
+                "IncidentReview",
+            ),
+        ),
+    ),
+    Category(
         "Recycling",
         _l("Recycling"),
         "fa-recycle",
@@ -200,6 +219,12 @@ MENU: tuple[Category, ...] = (
             Item("CustomerGrades", _l("Customer grades"), "fa-star", "ReferenceData"),
             Item("Channels", _l("Channels"), "fa-comments", "ReferenceData"),
             Item("CaseCategories", _l("Case categories"), "fa-tags", "ReferenceData"),
+            Item(
+                "IncidentTypes",
+                _l("Incident types"),
+                "fa-exclamation-triangle",
+                "ReferenceData",
+            ),
             Item("SlaPolicies", _l("SLA policies"), "fa-clock-o", "ReferenceData"),
             Item("WorkWindows", _l("Work windows"), "fa-calendar-o", "ReferenceData"),
             Item(

@@ -143,8 +143,9 @@ PICKERS: dict[str, Picker] = {
             Case,
             (Case.number, Case.title),
             order=(Case.id.desc(),),
-            # Spot checks pick closed cases only.
-            narrowing={"status": Case.status},
+            # Spot checks pick closed cases only, post-incident reviews
+            # closed incidents.
+            narrowing={"status": Case.status, "kind": Case.kind},
         ),
         Picker("pickup", Pickup, (Pickup.number,), order=(Pickup.id.desc(),)),
         Picker(

@@ -19,7 +19,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from app.devserver import ROOT, Supervisor, job_commands, web_command
-from app.models import CaseCategory, Channel, Notification
+from app.models import CaseCategory, Channel, IncidentType, Notification
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, by_code
 from tests.jobs.test_redis_down import ThrowawayRedis, free_port
@@ -140,6 +140,7 @@ def test_web_outlives_redis_and_jobs_resume_when_it_returns(
             body={
                 "customer": customer.id,
                 "kind": "incident",
+                "incident_type": by_code(IncidentType, "safety_accident").id,
                 "severity": "urgent",
                 "category": by_code(CaseCategory, "other").id,
                 "channel": by_code(Channel, "hotline").id,

@@ -19,7 +19,15 @@ from sqlalchemy import select
 
 from app.jobs import QUEUES
 from app.jobs.worker import AppSimpleWorker
-from app.models import AppUser, Case, CaseCategory, Channel, FollowUp, Notification
+from app.models import (
+    AppUser,
+    Case,
+    CaseCategory,
+    Channel,
+    FollowUp,
+    IncidentType,
+    Notification,
+)
 from tests.factories import CustomerFactory, by_code
 
 
@@ -116,6 +124,7 @@ def test_cases_work_with_redis_down_and_the_sweep_catches_up(
                 json={
                     "customer": customer.id,
                     "kind": "incident",
+                    "incident_type": by_code(IncidentType, "safety_accident").id,
                     "severity": "urgent",
                     "category": by_code(CaseCategory, "other").id,
                     "channel": by_code(Channel, "hotline").id,

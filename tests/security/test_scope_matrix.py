@@ -931,3 +931,89 @@ def test_handover_notes_respect_scope(db, login, api, username):
         for item in note.items:
             status = browser.get(f"/handoveritems/show/{item.id}").status_code
             assert status == (200 if key in HANDOVER_SEES[username] else 404)
+
+
+def _emergency_records() -> dict[str, Any]:
+    """Plan versions of safety accidents (v1 superseded, v2 in force, v3 a
+    draft), a closed incident routed to Operations that followed v1 and one
+    routed to customer service that followed v2, each with its review."""
+    from app.extensions import db
+    from app.models import EmergencyPlan, IncidentReview, IncidentType, PlanResponsible
+    from app.security.access import acting_as
+    from app.services.core import records
+    from app.services.emergencies.plans import PLAN_FLOW
+
+    accident = by_code(IncidentType, "safety_accident")
+    made: dict[str, Any] = {}
+
+    def plan(key: str, go: bool) -> None:
+        item = EmergencyPlan(incident_type=accident, title=key, procedure="报告")
+        with acting_as(user("manager")):
+            records.before_create(item)
+            item.responsibles = [PlanResponsible(person_id=user("ops").id)]
+            db.session.add(item)
+            db.session.commit()
+            if go:
+                PLAN_FLOW.run(item, "put_in_force", {}, user("manager"))
+        made[key] = item
+
+    def incident(key: str, category: str) -> None:
+        case = CaseFactory(kind="incident", severity="urgent", _as="cs")
+        case.category = by_code(CaseCategory, category)
+        case.department = by_code(Department, ROUTE_DEPARTMENT[category])
+        case.status = "closed"
+        db.session.commit()
+        review = IncidentReview(case=case, causes="原因", lessons="教训")
+        with acting_as(user("cs")):
+            records.before_create(review)
+            db.session.add(review)
+            db.session.commit()
+        made[key] = review
+
+    plan("v1", go=True)
+    incident("ops_review", "delivery")
+    plan("v2", go=True)
+    incident("cs_review", "other")
+    plan("v3", go=False)
+    return made
+
+
+ROUTE_DEPARTMENT = {"delivery": "ops", "other": "cs"}
+
+# Who reads which emergency record (seed 002 §6): Management every plan
+# version; everyone else the version in force and the version a case they see
+# followed; a review is seen with its case.
+EMERGENCY_SEEN = {
+    "cs": {"v1", "v2", "ops_review", "cs_review"},
+    "manager": {"v1", "v2", "v3", "ops_review", "cs_review"},
+    "ops": {"v1", "v2", "ops_review"},
+    "sales": {"v2"},
+    "warehouse": {"v2"},
+    "qc": {"v2"},
+    "finance": {"v2"},
+}
+
+
+@pytest.mark.parametrize("username", list(ROLE_OF))
+def test_emergency_plans_and_reviews_respect_scope(db, login, api, username):
+    made = _emergency_records()
+    assert made["ops_review"].plan_id == made["v1"].id
+    assert made["cs_review"].plan_id == made["v2"].id
+    browser, client = login(username), api(username)
+    for key, item in made.items():
+        web, resource = (
+            ("/incidentreviews", "incident_review")
+            if key.endswith("review")
+            else ("/emergencyplans", "emergency_plan")
+        )
+        seen = key in EMERGENCY_SEEN[username]
+        page = browser.get(f"{web}/show/{item.id}")
+        answer = client.get(f"/api/v1/{resource}/{item.id}")
+        assert page.status_code == (200 if seen else 404), (username, key)
+        assert answer.status_code == (200 if seen else 404), (username, key)
+        listing = browser.get(f"{web}/list/").get_data(as_text=True)
+        assert (f'{web}/show/{item.id}"' in listing) is seen, (username, key)
+    # Reviews are written by customer service and Management only.
+    writes = "add" in grants(username, "IncidentReview")
+    assert writes is (username in ("cs", "manager"))
+    assert browser.get("/incidentreviews/add").status_code == (200 if writes else 403)

@@ -200,6 +200,17 @@ def _review_guard(case: Case) -> Any:
     return None
 
 
+def _incident_types(_case: Any) -> list[tuple[str, str]]:
+    from app.models import IncidentType
+
+    rows = db.session.scalars(
+        select(IncidentType)
+        .where(IncidentType.active.is_(True))
+        .order_by(IncidentType.id)
+    )
+    return [(str(t.id), t.name) for t in rows]
+
+
 def _categories(_case: Any) -> list[tuple[str, str]]:
     from app.models import CaseCategory
 
@@ -427,6 +438,14 @@ STEPS = (
                 required=True,
                 choices=_categories,
                 default=lambda case: str(case.category_id),
+            ),
+            Ask(
+                "incident_type",
+                _l("Incident type"),
+                "select",
+                choices=_incident_types,
+                default=lambda case: str(case.incident_type_id or ""),
+                description=_l("Incidents only: decides the emergency plan followed."),
             ),
             Ask(
                 "reason",

@@ -191,7 +191,12 @@ def reclassify(case: Case, data: dict[str, Any], user: Any) -> str:
     )
     if category is None:
         raise InvalidInput(_l("Choose a category."), field="category")
-    if (kind, severity, category.id) == (case.kind, case.severity, case.category_id):
+    incident_type = _incident_type(case, kind, data.get("incident_type"))
+    if (kind, severity, category.id) == (
+        case.kind,
+        case.severity,
+        case.category_id,
+    ) and incident_type == case.incident_type:
         raise InvalidInput(
             _l("Nothing to reclassify: kind, severity and category are unchanged."),
             field="severity",
@@ -232,9 +237,36 @@ def reclassify(case: Case, data: dict[str, Any], user: Any) -> str:
                     )
                 )
             )
+    if incident_type != case.incident_type and incident_type is not None:
+        old = case.incident_type.name if case.incident_type else ""
+        changes.append(f"{field_label('incident_type')}：{old} → {incident_type.name}")
     case.kind, case.severity, case.category = kind, severity, category
+    case.incident_type = incident_type
+    from app.services.emergencies import plans
+
+    plans.check_incident(case, creating=False)
     record_clocks.recompute(case)
     return "；".join(changes)
+
+
+def _incident_type(case: Case, kind: str | None, given: Any) -> Any:
+    """The incident type a reclassified case has: the one chosen, else the
+    case's; an incident needs one (seed 002 §6(一)), other kinds none."""
+    from app.models import IncidentType
+
+    if kind != "incident":
+        return None
+    chosen = db.session.get(IncidentType, int(given)) if given else None
+    chosen = chosen or case.incident_type
+    if chosen is None:
+        raise InvalidInput(
+            _l(
+                "An incident needs its type (natural disaster, safety accident, "
+                "escalated dispute): it decides the emergency plan followed."
+            ),
+            field="incident_type",
+        )
+    return chosen
 
 
 def _change(name: str, codes: dict[str, Any], old: str, new: str) -> str:

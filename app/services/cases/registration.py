@@ -25,6 +25,7 @@ from app.services.core import events, records
 from app.services.core.errors import Conflict, InvalidInput
 from app.services.core.numbering import next_number
 from app.services.core.records import RecordRules, register
+from app.services.emergencies import plans
 from app.services.notify import customer_notices
 from app.services.training import clearance
 
@@ -117,6 +118,7 @@ class CaseRules(RecordRules):
                 _l("The receipt time cannot be in the future."), field="received_at"
             )
         item.received_at = received
+        plans.check_incident(item, creating=True)
         item.number = next_number("case", received)
         # Routing is decided here, never by the clerk: a supervision channel's
         # department, else the category's (seed 001 §8(一), seed 000 §2).
@@ -150,6 +152,7 @@ class CaseRules(RecordRules):
             raise Conflict(
                 _l("A closed or cancelled case cannot be edited; reopen it first.")
             )
+        plans.check_incident(item, creating=False)
         if _owner_changed(item):
             clearance.check_assignable(_owner(item))
         # What the steps own (classification, approval) is not edited here.

@@ -45,6 +45,8 @@ RULE_MODULES = (
     "app.services.reporting.improvements",
     "app.services.supervision.checks",
     "app.services.supervision.appraisal",
+    "app.services.emergencies.plans",
+    "app.services.emergencies.reviews",
     "app.services.reference.reference_rules",
     "app.services.finance.terms",
     "app.services.finance.statements",
