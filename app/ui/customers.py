@@ -22,6 +22,7 @@ from app.ui.finance import StatementView
 from app.ui.notices import CustomerNoticeView
 from app.ui.recycling import PickupView, SettlementView
 from app.ui.visits import FollowUpView, VisitView
+from app.ui.widgets import month_text
 
 CONTACT_MASKS = {"phone": "phone", "address": "address"}
 
@@ -174,10 +175,6 @@ class CustomerView(RefusalKeepsForm, RecordView):
             )
 
 
-def _month(value: Any) -> str:
-    return value.strftime("%Y-%m") if value else ""
-
-
 def _kg(value: Any) -> str:
     return "" if value is None else f"{Decimal(value):,.3f}"
 
@@ -220,7 +217,7 @@ class GradeProposalView(RecordView):
     search_columns = ["period", "customer", "proposed_grade", "status"]
     base_order = ("id", "desc")
     formatters_columns = {
-        "period": _month,
+        "period": month_text,
         "volume_kg": _kg,
         "recent_volume_kg": _kg,
     }

@@ -27,6 +27,7 @@ from app.services.supervision import appraisal
 from app.services.supervision.appraisal import APPRAISAL_FLOW
 from app.ui.base import RecordView, RefusalKeepsForm
 from app.ui.pickers import PickerField
+from app.ui.widgets import month_text
 
 ITEM_HELP = _l("0 to 20 points.")
 # What was found on a check, not a case investigation's findings.
@@ -162,6 +163,7 @@ class AppraisalView(RefusalKeepsForm, RecordView):
     search_columns = ["month", "user", "department", "status"]
     base_order = ("month", "desc")
     base_permissions = ["can_read", "can_edit"]
+    formatters_columns = {"month": month_text}
     description_columns = {
         "remarks": _l("Notes on the month's work (not once the sheet is locked).")
     }

@@ -161,6 +161,11 @@ END_OF_DAY_TEXT = re.compile(r"^24[:：]?00$")
 END_OF_DAY = dt.time.max
 
 
+def month_text(value: dt.date | None) -> str:
+    """A month kept as its first day, shown as the month: 2026-10."""
+    return value.strftime("%Y-%m") if value else ""
+
+
 def time_text(value: dt.time | None) -> str:
     """A time of day as HH:MM; the end of the day as 24:00."""
     if value is None:

@@ -275,3 +275,16 @@ def test_quarter_view_pools_the_months(october, login, users):
     # (80 + 49 + 100) / 3 = 76.33
     assert re.search(r'period-supervision">76.33<', row)
     assert _db.session.query(SpotCheck).count() == 3
+
+
+def test_the_sheet_names_its_month_not_the_first_day(october, login, users):
+    appraisal.generate(OCTOBER)
+    manager = login("manager")
+    listing = manager.get("/appraisals/list/").get_data(as_text=True)
+    sheet = _db.session.scalars(
+        select(Appraisal).where(Appraisal.user_id == users["ops"].id)
+    ).one()
+    shown = manager.get(f"/appraisals/show/{sheet.id}").get_data(as_text=True)
+    for page in (listing, shown):
+        assert "2026-10" in page
+        assert "2026-10-01" not in page
