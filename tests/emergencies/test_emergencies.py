@@ -373,6 +373,12 @@ def test_api_registration_requires_the_incident_type(db, api):
     assert made.status_code == 201, made.get_json()
     case = db.session.get(Case, made.get_json()["id"])
     assert case.emergency_plan_id == plan.id
+    # Nor does an edit take the type away.
+    cleared = cs.put(f"/api/v1/case/{case.id}", json={"incident_type": None})
+    assert cleared.status_code == 400, cleared.get_json()
+    assert cleared.get_json()["field"] == "incident_type"
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).incident_type.code == "natural_disaster"
 
 
 def test_case_page_shows_the_plan_and_review_refused_before_close(db, login):

@@ -204,7 +204,7 @@ def check_incident(case: Case, creating: bool) -> None:
         case.emergency_plan = None
         case.emergency_plan_id = None
         return
-    type_id = case.incident_type.id if case.incident_type else case.incident_type_id
+    type_id = _incident_type_id(case)
     if type_id is None:
         raise InvalidInput(
             _l(
@@ -219,6 +219,20 @@ def check_incident(case: Case, creating: bool) -> None:
         plan = in_force_at(type_id, case.received_at or now())
         case.emergency_plan = plan
         case.emergency_plan_id = plan.id if plan is not None else None
+
+
+def _incident_type_id(case: Case) -> int | None:
+    """The incident type the case is being saved with: the id or the
+    relationship, whichever was just set (the other keeps the old value
+    until the row is flushed)."""
+    state = inspect(case)
+    if state.attrs.incident_type_id.history.has_changes():
+        return case.incident_type_id
+    if state.attrs.incident_type.history.has_changes():
+        return case.incident_type.id if case.incident_type is not None else None
+    if case.incident_type is not None:
+        return case.incident_type.id
+    return case.incident_type_id
 
 
 # ------------------------------------------------------- putting in force
