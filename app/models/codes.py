@@ -494,5 +494,5 @@ ADJUSTMENT_SIGN = {"bonus": 1, "deduction": -1}
 PLAN_STATUSES: Codes = {
     "draft": _l("Draft"),
     "in_force": _l("In force"),
-    "superseded": _l("Superseded"),
+    "superseded": _l("Replaced by a newer version"),
 }

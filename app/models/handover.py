@@ -25,9 +25,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import NOTE_TEXT, AwareDateTime, BoundedText, Stamped, Versioned
 from app.models.cases import Case
 from app.models.codes import (
+    CASE_STATUSES,
     CLOCK_STATES,
     HANDOVER_RECORD_TYPES,
     HANDOVER_STATUSES,
+    PICKUP_STATUSES,
     SHIFTS,
     check_in,
     label,
@@ -110,3 +112,9 @@ class HandoverItem(Model):
 
     def __repr__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def record_state(self) -> str:
+        """The record's status when the note was made, as the clerk reads it."""
+        codes = CASE_STATUSES if self.record_type == "case" else PICKUP_STATUSES
+        return str(label(codes, self.record_status))

@@ -34,6 +34,8 @@ HANDOVER_LABELS = {
     "status": _l("Handover status"),
     "title": _l("Title or customer"),
     "remark": _l("Remark"),
+    "note": _l("Handover note"),
+    "record_state": _l("Record status"),
 }
 
 
@@ -60,7 +62,7 @@ class HandoverItemView(RefusalKeepsForm, RecordView):
         "number",
         "title",
         "due_at",
-        "record_status",
+        "record_state",
         "clock_state",
         "remark",
     ]

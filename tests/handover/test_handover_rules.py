@@ -13,7 +13,7 @@ from app.extensions import db as _db
 from app.models import BUSINESS_TZ, Case, HandoverItem, HandoverNote, Pickup, now
 from app.security.access import acting_as
 from app.services.core import records
-from app.services.core.errors import Conflict, NotAllowed
+from app.services.core.errors import Conflict, InvalidInput, NotAllowed
 from app.services.handover import notes
 from app.services.handover.notes import HANDOVER_FLOW
 from app.services.reporting.worklist import todos
@@ -116,6 +116,23 @@ def test_one_note_per_department_day_and_shift(db):
     # Another department writes its own.
     write("ops")
     assert _db.session.query(HandoverNote).count() == 3
+
+
+def test_the_note_is_for_todays_shift_or_last_nights(db, api):
+    today = notes.today()
+    for day in (today + dt.timedelta(days=1), today - dt.timedelta(days=2)):
+        with pytest.raises(InvalidInput) as refused:
+            write(shift_date=day)
+        assert refused.value.field == "shift_date"
+        _db.session.rollback()
+    answer = api("cs").post(
+        "/api/v1/handover_note/",
+        json={"shift_date": "2020-01-01", "shift": "day", "notes": "补记"},
+    )
+    assert answer.status_code == 400, answer.get_json()
+    assert _db.session.query(HandoverNote).count() == 0
+    late = write(shift="evening", shift_date=today - dt.timedelta(days=1))
+    assert late.shift_date == today - dt.timedelta(days=1)
 
 
 def test_the_next_shift_takes_over_not_the_author(db, users):
@@ -243,3 +260,15 @@ def test_the_edit_form_is_refused_before_it_is_filled_to_others(db, login, users
     opened = login("cs2").get(f"/handoveritems/edit/{item.id}")
     assert opened.status_code == 302
     assert login("cs").get(f"/handovers/edit/{note.id}").status_code == 200
+
+
+def test_an_item_shows_its_record_status_as_the_clerk_reads_it(db, login):
+    from app.models.codes import CASE_STATUSES, label
+
+    case = _at_risk_case(_as="cs")
+    note = write()
+    item = next(i for i in note.items if i.case_id == case.id)
+    page = login("cs").get(f"/handoveritems/show/{item.id}").get_data(as_text=True)
+    assert label(CASE_STATUSES, case.status) in page
+    assert f">{case.status}<" not in page.replace(" ", "").replace("\n", "")
+    assert "交班记录" in page

@@ -242,6 +242,15 @@ class HandoverNoteRules(RecordRules):
             item.shift_date = today()
         elif item.shift_date > today():
             raise InvalidInput(_l("The date is in the future."), field="shift_date")
+        elif item.shift_date < today() - dt.timedelta(days=1):
+            # The open items are those of the moment the note is written.
+            raise InvalidInput(
+                _l(
+                    "A handover note is written for today's shift or last night's: "
+                    "its open items are those of now."
+                ),
+                field="shift_date",
+            )
         taken = db.session.execute(
             select(HandoverNote.id).where(
                 HandoverNote.department_id == item.department_id,
