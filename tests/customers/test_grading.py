@@ -262,6 +262,12 @@ def test_set_based_proposals_match_the_plain_computation(db):
     _db.session.commit()
     grading.propose(PERIOD)
     assert made() == expected_proposals(START, END, RECENT)
+    # Numbered in customer order: the newest customer's proposal heads the list.
+    order = _db.session.execute(
+        select(GradeProposal.customer_id).order_by(GradeProposal.id)
+    ).scalars()
+    customers = list(order)
+    assert customers == sorted(customers)
 
 
 def test_a_new_month_supersedes_the_undecided_proposal(db, work, queues):

@@ -253,6 +253,8 @@ def propose(period: dt.date | None = None) -> int:
         literal(actor).label("created_by_id"),
         literal(actor).label("changed_by_id"),
     ).where(~taken)
+    # Numbered in customer order (the list shows the newest customers first).
+    source = source.order_by(rows.c.customer_id)
     result = db.session.execute(
         insert(GradeProposal).from_select(
             [
