@@ -117,7 +117,7 @@ def child_generate(url: str, how: str = "service") -> dict[str, Any]:
 def child_export(url: str, username: str) -> dict[str, Any]:
     from app.extensions import db
     from app.models import AppUser, BackgroundTask, now
-    from app.services.reporting import exports, kpi
+    from app.services.reporting import exports, kpi, sheets
 
     app = volume.app_for(sa.engine.make_url(url))
     folder = tempfile.mkdtemp(prefix="bench-export-")
@@ -135,6 +135,16 @@ def child_export(url: str, username: str) -> dict[str, Any]:
         )
         db.session.add(task)
         db.session.commit()
+        # The resident set after each page written: flat once the first
+        # pages have warmed the allocator, whatever the number of rows.
+        resident: list[tuple[int, float]] = []
+        append_rows = sheets.append_rows
+
+        def measured(sheet: Any, rows: Any) -> None:
+            append_rows(sheet, rows)
+            resident.append((sheet.rows, _current_rss_mb()))
+
+        sheets.append_rows = measured
         base = _current_rss_mb()
         began, cpu = time.perf_counter(), time.process_time()
         exports.run_task(task.id)
@@ -150,6 +160,13 @@ def child_export(url: str, username: str) -> dict[str, Any]:
         "base": base,
         "peak": _rss_mb(),
         "bytes": size,
+        # Resident set (MB) after the pages that reach 25, 50, 75 and 100 %.
+        "resident": [
+            next(mb for done, mb in resident if done >= rows * share / 4)
+            for share in (1, 2, 3, 4)
+        ]
+        if resident
+        else [],
     }
 
 
@@ -292,6 +309,11 @@ def report(figures: dict[int, dict[str, Any]]) -> None:
             f" {big['peak']:.0f} MB at {big['rows']:,} rows"
             f" (+{big['peak'] - big['base']:.0f} MB over the process before it);"
             f" generation peak RSS +{f['first']['peak'] - f['first']['base']:.0f} MB"
+        )
+        print(
+            f"at {scale:,}: export RSS after 25/50/75/100 % of {big['rows']:,} rows: "
+            + " / ".join(f"{mb:.0f}" for mb in big["resident"])
+            + " MB"
         )
 
 

@@ -5,7 +5,10 @@ rows on disk before the file is finished."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -142,3 +145,69 @@ def test_text_longer_than_a_cell_is_refused(tmp_path):
     with pytest.raises(ValueError, match="32767"):
         sheets.append_rows(sheet, [["字" * 32768]])
     book.discard()
+
+
+# ------------------------------------------------- register read ahead (PG)
+postgresql_only = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="the register is read ahead on PostgreSQL only",
+)
+
+
+def _cases(db, count: int) -> None:
+    from tests.factories import CaseFactory
+
+    for _ in range(count):
+        CaseFactory()
+    db.session.commit()
+
+
+def _keyset_query(*extra: Any) -> Any:
+    from sqlalchemy import select
+
+    from app.models import Case
+
+    return select(Case.received_at, Case.id, *extra).order_by(Case.received_at, Case.id)
+
+
+@postgresql_only
+def test_read_ahead_gives_every_page_once_under_the_jobs_limits(db, app, monkeypatch):
+    from sqlalchemy import func, select
+
+    from app.models import Case
+    from app.services.core import db_limits
+    from app.services.reporting import exports
+
+    _cases(db, 7)
+    monkeypatch.setattr(exports, "PAGE", 2)
+    monkeypatch.setitem(app.config, "JOB_STATEMENT_TIMEOUT", 345)
+    query = _keyset_query(func.current_setting("statement_timeout").label("limit"))
+    with db_limits.for_jobs():
+        pages = list(exports._read_ahead(query))
+    assert [len(page) for page in pages] == [2, 2, 2, 1]
+    ids = [row.id for page in pages for row in page]
+    assert len(ids) == len(set(ids)) and set(ids) == set(
+        db.session.scalars(select(Case.id))
+    )
+    assert {row.limit for page in pages for row in page} == {"345s"}
+
+
+@postgresql_only
+def test_read_ahead_stops_with_its_caller_and_hands_over_errors(db, monkeypatch):
+    from sqlalchemy import literal_column
+    from sqlalchemy.exc import DBAPIError
+
+    from app.services.reporting import exports
+
+    _cases(db, 6)
+    monkeypatch.setattr(exports, "PAGE", 2)
+    before = threading.active_count()
+    pages = exports._read_ahead(_keyset_query())
+    assert len(next(pages)) == 2
+    pages.close()  # the caller stops after one page: the reader stops too
+    assert threading.active_count() == before
+
+    failing = exports._read_ahead(_keyset_query(literal_column("1 / 0").label("x")))
+    with pytest.raises(DBAPIError, match="division by zero"):
+        list(failing)
+    assert threading.active_count() == before

@@ -9,9 +9,12 @@ the worker (`app.jobs.kpi.run_export`) and the task page polls the progress.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,8 +182,17 @@ def _register_pages(window: kpi.Window, user: Any) -> Iterator[list[Any]]:
     so each page starts where the last ended and progress can be committed.
 
     The query (the user's scope included) is built once: a page is one round
-    trip to the database, nothing is reloaded after a progress commit."""
+    trip to the database, nothing is reloaded after a progress commit. On
+    PostgreSQL the pages are read one ahead, on a connection of their own
+    (one snapshot for the whole register), while the sheet is written."""
     query = _register_query(window, user).order_by(Case.received_at, Case.id)
+    if db.engine.dialect.name == "postgresql":
+        yield from _read_ahead(query)
+    else:
+        yield from _keyset_pages(db.session.execute, query)
+
+
+def _keyset_pages(execute: Callable[[Any], Any], query: Any) -> Iterator[list[Any]]:
     last: tuple[dt.datetime, int] | None = None
     while True:
         stmt = query
@@ -188,11 +200,66 @@ def _register_pages(window: kpi.Window, user: Any) -> Iterator[list[Any]]:
             # Typed like the column: SQLite compares stored UTC text.
             after = tuple_(literal(last[0], Case.received_at.type), literal(last[1]))
             stmt = stmt.where(tuple_(Case.received_at, Case.id) > after)
-        rows = db.session.execute(stmt.limit(PAGE)).all()
+        rows = execute(stmt.limit(PAGE)).all()
         if not rows:
             return
         yield rows
         last = (rows[-1].received_at, rows[-1].id)
+
+
+def _read_ahead(query: Any) -> Iterator[list[Any]]:
+    """`_keyset_pages` read by a thread one page ahead of the caller: the
+    database's work overlaps the writing (at most two pages in memory). The
+    thread runs in a copy of this context (the job's database limits) and
+    stops when the caller does, whether it finished or failed."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    app = current_app._get_current_object()
+    engine = db.engine
+
+    def hand_over(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            with app.app_context(), engine.connect() as connection:
+                connection = connection.execution_options(
+                    isolation_level="REPEATABLE READ"
+                )
+                for rows in _keyset_pages(connection.execute, query):
+                    if not hand_over(rows):
+                        return
+        except Exception as error:  # handed to the caller, raised there
+            hand_over(error)
+            return
+        hand_over(None)
+
+    reader = threading.Thread(
+        target=contextvars.copy_context().run, args=(read,), daemon=True
+    )
+    reader.start()
+    try:
+        while True:
+            try:
+                item = pages.get(timeout=1)
+            except queue.Empty:
+                if reader.is_alive():
+                    continue
+                raise RuntimeError("the register's reader stopped") from None
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=10)
 
 
 def _name(family: str | None, given: str | None) -> str:
