@@ -326,3 +326,42 @@ def test_streamed_sheet_writes_instants_to_the_millisecond(tmp_path):
     book.save(tmp_path / "out.xlsx")
     cells = next(load_workbook(tmp_path / "out.xlsx").active.iter_rows())
     assert cells[1].value == dt.datetime(2026, 10, 1, 9, 30, 59, 999000)
+
+
+def test_an_export_failing_midway_leaves_no_file_and_says_why(
+    october, users, app, monkeypatch, db, tmp_path
+):
+    """A page that cannot be written (here the third row) fails the task with
+    its reason; no half-written workbook stays in the export folder."""
+    import json
+
+    monkeypatch.setattr(exports, "PAGE", 2)
+    written = []
+    register_row = exports._register_row
+
+    def row(*args):
+        if len(written) == 2:
+            raise ValueError("行数据无法写入")
+        written.append(args[0])
+        return register_row(*args)
+
+    monkeypatch.setattr(exports, "_register_row", row)
+    task = BackgroundTask(
+        kind="complaint_register",
+        params=json.dumps({"month": "2026-10", "locale": "zh"}),
+        status="queued",
+        total=0,
+        created_by_id=users["manager"].id,
+    )
+    db.session.add(task)
+    db.session.commit()
+    with pytest.raises(ValueError, match="行数据无法写入"):
+        exports.run_task(task.id)
+    db.session.expire_all()
+    task = db.session.get(BackgroundTask, task.id)
+    assert (task.status, task.message, task.result_path) == (
+        "failed",
+        "行数据无法写入",
+        None,
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -386,10 +386,16 @@ def _register_write(
     sheets.append(sheet, [str(title) for title in REGISTER_COLUMNS], font=BOLD)
     done = 0
     labels = _Labels.now()
-    for rows in _register_pages(window, user):
-        sheets.append_rows(sheet, [_register_row(r, see_contact, labels) for r in rows])
-        done += len(rows)
-        progress(done)
+    try:
+        for rows in _register_pages(window, user):
+            sheets.append_rows(
+                sheet, [_register_row(r, see_contact, labels) for r in rows]
+            )
+            done += len(rows)
+            progress(done)
+    except BaseException:
+        book.discard()  # no half-written file left in the export folder
+        raise
     return book
 
 
