@@ -102,11 +102,15 @@ def test_sheets_follow_one_another_and_titles_are_made_acceptable(tmp_path):
     sheets.append_rows(second, [["李娜", 3]])
     with pytest.raises(ValueError, match="before the first row"):
         second.width("B", 20)
+    with pytest.raises(ValueError, match="finished"):
+        sheets.append_rows(first, [["财务部", 1]])  # the next one was created
+    book.create_sheet("按部门 [2026/10]")  # the same name again
     book.save(tmp_path / "out.xlsx")
     read = load_workbook(tmp_path / "out.xlsx")
     assert read.sheetnames == [
         "按部门 _2026_10_",
         ("按人员：" + "很长的标题" * 10)[:31],
+        "按部门 _2026_10_ (2)",
     ]
     assert [[c.value for c in row] for row in read.worksheets[0].iter_rows()] == [
         ["客服部", 12]

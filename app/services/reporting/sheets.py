@@ -103,6 +103,8 @@ class StreamedSheet:
     def _write(self, rows: Iterable[list[Any]], bold: bool) -> None:
         if self._stream is None:
             self._begin()
+        elif self._stream.closed:
+            raise ValueError("this sheet is finished: the next one was created")
         first = self.rows + 1
         chunk = [_row_xml(first + i, values, bold) for i, values in enumerate(rows)]
         self.rows += len(chunk)
@@ -129,6 +131,8 @@ class StreamedSheet:
         """Close the sheet's part of the archive (no more rows)."""
         if self._stream is None:
             self._begin()
+        elif self._stream.closed:
+            return
         self._stream.write(b"</sheetData></worksheet>")
         self._stream.close()
 
@@ -161,7 +165,14 @@ class StreamedBook:
     def create_sheet(self, title: str) -> StreamedSheet:
         if self.sheets:
             self.sheets[-1].finish()
-        sheet = StreamedSheet(self, len(self.sheets) + 1, _sheet_title(title))
+        base = title = _sheet_title(title)
+        taken = {sheet.title.casefold() for sheet in self.sheets}
+        number = 1
+        while title.casefold() in taken:  # Excel refuses a name twice
+            number += 1
+            suffix = f" ({number})"
+            title = base[: 31 - len(suffix)] + suffix
+        sheet = StreamedSheet(self, len(self.sheets) + 1, title)
         self.sheets.append(sheet)
         return sheet
 
