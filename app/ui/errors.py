@@ -1,8 +1,14 @@
-"""What the user is told when the database stops a request that ran too long.
+"""What the user is told when a request cannot be answered.
 
-The limits themselves are set in `app.services.core.db_limits`. A screen gets
-a page saying what happened and what to do (in the user's language), the
-REST API a JSON `{"message": ...}`; both with status 503, nothing saved.
+- The database stopped a request that ran too long (the limits are set in
+  `app.services.core.db_limits`): status 503, nothing saved.
+- The database refused a write: its reason in words (400 or 409).
+- The address leads nowhere, or to a record or step the user may not see
+  (a hand-typed address, an old link): 404; a step their role does not take:
+  403.
+
+A screen gets a page in the user's language saying what happened and what
+to do, inside the application's layout; the REST API a JSON `{"message": ...}`.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from app.extensions import db
 from app.services.core import db_limits
@@ -25,6 +32,14 @@ TIMEOUT_MESSAGE = _l(
     "export for large lists."
 )
 STATUS = 503
+FORBIDDEN_MESSAGE = _l(
+    "This page or step is not open to your role. Open the record to see what "
+    "you may do, or ask the department responsible."
+)
+NOT_FOUND_MESSAGE = _l(
+    "There is no such page, or it shows a record or a step that is not yours "
+    "to see. Check the address, or go back and open it from the menu."
+)
 
 
 def stopped(error: BaseException) -> None:
@@ -82,5 +97,38 @@ def _database_error(error: SQLAlchemyError) -> Any:
     return page, STATUS
 
 
+def _wants_json() -> bool:
+    """The REST API, the pickers' search and the dashboards' data answer JSON."""
+    path = request.path
+    return (
+        path.startswith(("/api/", "/pick/"))
+        or path.endswith(".json")
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _http_error(error: HTTPException) -> Any:
+    """404 and 403 in words: JSON for the API, a page for a screen."""
+    if isinstance(error, Forbidden):
+        title, message = _l("Not allowed"), FORBIDDEN_MESSAGE
+    else:
+        title, message = _l("Page not found"), NOT_FOUND_MESSAGE
+    if _wants_json():
+        return jsonify(message=str(message)), error.code
+    if request.path.startswith("/static/"):
+        return error  # a missing file: no page around it
+    appbuilder = current_app.appbuilder
+    page = render_template(
+        "errors/not_found.html",
+        base_template=appbuilder.base_template,
+        appbuilder=appbuilder,
+        title=str(title),
+        message=str(message),
+    )
+    return page, error.code
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(SQLAlchemyError, _database_error)
+    app.register_error_handler(NotFound, _http_error)
+    app.register_error_handler(Forbidden, _http_error)

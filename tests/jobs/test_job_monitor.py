@@ -29,9 +29,15 @@ def dashboard_redis(app, monkeypatch):
 def test_dashboard_is_forbidden_without_the_admin_permission(
     login, username, dashboard_redis
 ):
+    from app.ui.errors import FORBIDDEN_MESSAGE
+
     browser = login(username)
-    assert browser.get("/admin/rq/").status_code == 403
-    assert browser.get("/admin/rq/0/data/queues.json").status_code == 403
+    page = browser.get("/admin/rq/")
+    assert page.status_code == 403
+    assert "无权操作" in page.get_data(as_text=True)  # in words, in the layout
+    data = browser.get("/admin/rq/0/data/queues.json")
+    assert data.status_code == 403
+    assert data.get_json() == {"message": str(FORBIDDEN_MESSAGE)}
 
 
 def test_dashboard_needs_a_login(client, dashboard_redis):
