@@ -42,6 +42,22 @@ NOT_FOUND_MESSAGE = _l(
 )
 
 
+def _page(status: int, title: Any, message: Any, alert: str = "warning") -> Any:
+    """A screen's answer: the page `errors/message.html` in the layout, with
+    `title` and `message` (text or lazy strings) in a Bootstrap `alert` style,
+    a way back and home; returned with the HTTP `status`."""
+    appbuilder = current_app.appbuilder
+    page = render_template(
+        "errors/message.html",
+        base_template=appbuilder.base_template,
+        appbuilder=appbuilder,
+        title=str(title),
+        message=str(message),
+        alert=alert,
+    )
+    return page, status
+
+
 def stopped(error: BaseException) -> None:
     """Log a request the time limit stopped and end its failed transaction."""
     logger.warning(
@@ -71,14 +87,7 @@ def _refused(error: SQLAlchemyError) -> Any:
     db.session.rollback()
     if request.path.startswith("/api/"):
         return jsonify(message=str(refusal)), refusal.status
-    appbuilder = current_app.appbuilder
-    page = render_template(
-        "errors/refused.html",
-        base_template=appbuilder.base_template,
-        appbuilder=appbuilder,
-        message=str(refusal),
-    )
-    return page, refusal.status
+    return _page(refusal.status, _l("Not saved"), refusal, alert="danger")
 
 
 def _database_error(error: SQLAlchemyError) -> Any:
@@ -87,14 +96,7 @@ def _database_error(error: SQLAlchemyError) -> Any:
     stopped(error)
     if request.path.startswith("/api/"):
         return api_answer()
-    appbuilder = current_app.appbuilder
-    page = render_template(
-        "errors/timeout.html",
-        base_template=appbuilder.base_template,
-        appbuilder=appbuilder,
-        message=str(TIMEOUT_MESSAGE),
-    )
-    return page, STATUS
+    return _page(STATUS, _l("The request took too long"), TIMEOUT_MESSAGE)
 
 
 def _wants_json() -> bool:
@@ -117,15 +119,7 @@ def _http_error(error: HTTPException) -> Any:
         return jsonify(message=str(message)), error.code
     if request.path.startswith("/static/"):
         return error  # a missing file: no page around it
-    appbuilder = current_app.appbuilder
-    page = render_template(
-        "errors/not_found.html",
-        base_template=appbuilder.base_template,
-        appbuilder=appbuilder,
-        title=str(title),
-        message=str(message),
-    )
-    return page, error.code
+    return _page(error.code or 404, title, message)
 
 
 def register(app: Flask) -> None:
