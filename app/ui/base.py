@@ -236,6 +236,10 @@ class RecordView(ModelView):
     # left empty (e.g. the material of the pickup line weighed): optional on
     # the form, so the clerk does not pick again what the record already says.
     filled_by_rules: tuple[str, ...] = ()
+    # The list's edit and delete buttons of a row follow the record's state:
+    # hidden where the rules refuse that record's edit or delete whatever is
+    # typed (its page says why). One check per row shown: for short lists.
+    row_buttons_by_state = False
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
@@ -454,6 +458,12 @@ class RecordView(ModelView):
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
 
     # ----------------------------------------- refused before the form
+    def refused_to_add(self) -> Any | None:
+        """Why the user may add no record here whatever they type (their
+        role's permission is not enough, e.g. only a department head records
+        training), or None. The list then shows no add button."""
+        return None
+
     def refused_before_form(self, item: Any | None) -> tuple[Any, str] | None:
         """(reason, where to go) when adding a record (`item` None; related
         records from the address) or changing `item` would be refused whatever
@@ -463,6 +473,10 @@ class RecordView(ModelView):
         if item is not None:
             error = records.refusal_of_untouched(item)
             where = url_for(f"{self.endpoint}.show", pk=item.id)
+        elif (refused := self.refused_to_add()) is not None:
+            return refused, _same_site(request.referrer) or url_for(
+                f"{self.endpoint}.list"
+            )
         else:
             given = self._given_records()
             if not given:
@@ -592,6 +606,12 @@ class RecordView(ModelView):
             kept.values = [value for _, value in pairs]
             filters = kept
         widgets = super()._get_list_widget(filters=filters, **kwargs)
+        listed = widgets["list"].template_args
+        listed["add_refused"] = self.refused_to_add() is not None
+        if self.row_buttons_by_state:
+            listed["locked_edit"], listed["locked_delete"] = self._locked_rows(
+                listed["pks"]
+            )
         if self.quick_filters:
             from flask import render_template
 
@@ -605,6 +625,26 @@ class RecordView(ModelView):
                 render_template("record/quick_filters.html", links=links)
             )
         return widgets
+
+    def _may(self, method: str) -> bool:
+        permission = f"can_{self.get_method_permission(method)}"
+        return permission in (
+            self.base_permissions or ()
+        ) and self.appbuilder.sm.has_access(permission, self.class_permission_name)
+
+    def _locked_rows(self, pks: list[Any]) -> tuple[set[Any], set[Any]]:
+        """The rows of `pks` whose edit, and whose delete, the rules refuse."""
+        edit, delete = set(), set()
+        may_edit, may_delete = self._may("edit"), self._may("delete")
+        for pk in pks:
+            item = self.datamodel.get(pk)
+            if item is None:
+                continue
+            if may_edit and self.refused_before_form(item) is not None:
+                edit.add(pk)
+            if may_delete and records.refusal_of_delete(item) is not None:
+                delete.add(pk)
+        return edit, delete
 
     def _scoped_item(self, pk: Any) -> Any:
         item = self.datamodel.get(pk, self._base_filters)
@@ -719,10 +759,7 @@ class RecordView(ModelView):
         user = current_user()
         steps = self.workflow.available(item, user) if self.workflow else []
         waiting = self.workflow.waiting(item, user) if self.workflow else []
-        permission = f"can_{self.get_method_permission('edit')}"
-        may_edit = permission in (
-            self.base_permissions or ()
-        ) and self.appbuilder.sm.has_access(permission, self.class_permission_name)
+        may_edit = self._may("edit")
         # A record its state no longer lets change: the button is shown
         # disabled with the reason instead of refusing after the click.
         refusal = self.refused_before_form(item) if may_edit else None

@@ -57,6 +57,7 @@ class PlanResponsibleView(RefusalKeepsForm, RecordView):
     """The responsible people of a plan version (负责人), changed on drafts."""
 
     record_name = _l("Responsible person")
+    row_buttons_by_state = True
     datamodel = SQLAInterface(PlanResponsible)
     class_permission_name = "PlanResponsible"
     route_base = "/planresponsibles"
@@ -80,6 +81,7 @@ class EmergencyPlanView(RefusalKeepsForm, RecordView):
     drafts are edited, a version in force or superseded is kept."""
 
     record_name = _l("Emergency plan")
+    row_buttons_by_state = True
     datamodel = SQLAInterface(EmergencyPlan)
     class_permission_name = "EmergencyPlan"
     route_base = "/emergencyplans"

@@ -9,6 +9,7 @@ from typing import Any
 from flask import flash, g, redirect, session, url_for
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import case
 
 from app.labels import LABELS
 from app.models import BUSINESS_TZ, HandoverItem, HandoverNote
@@ -25,6 +26,46 @@ from app.security.access import current_user
 from app.security.scope import is_visible
 from app.services.handover.notes import AUTHOR_ONLY, HANDOVER_FLOW, ITEM_LIMIT
 from app.ui.base import RecordView, RefusalKeepsForm
+
+# The shifts of a day in their order (as SHIFTS lists them: 早班, 白班, 晚班).
+SHIFT_ORDER = case(
+    {code: position for position, code in enumerate(SHIFTS)},
+    value=HandoverNote.shift,
+    else_=len(SHIFTS),
+)
+
+
+class HandoverInterface(SQLAInterface):
+    """Ordered by date, the notes of one date in the order of their shifts
+    (the newest first when the dates are), then by department: FAB breaks
+    ties by id alone."""
+
+    def apply_order_by(
+        self,
+        query: Any,
+        order_column: str,
+        order_direction: str,
+        aliases_mapping: Any = None,
+        bypass_many_to_many: bool = False,
+        add_pk: bool = False,
+    ) -> Any:
+        by_date = self.obj is HandoverNote and order_column == "shift_date"
+        query = super().apply_order_by(
+            query,
+            order_column,
+            order_direction,
+            aliases_mapping,
+            bypass_many_to_many,
+            add_pk and not by_date,
+        )
+        if not by_date:  # another order, or FAB's interface of a related model
+            return query
+        if order_direction == "desc":
+            return query.order_by(
+                SHIFT_ORDER.desc(), HandoverNote.department_id, HandoverNote.id.desc()
+            )
+        return query.order_by(SHIFT_ORDER, HandoverNote.department_id, HandoverNote.id)
+
 
 HANDOVER_LABELS = {
     **LABELS,
@@ -48,6 +89,7 @@ class HandoverItemView(RefusalKeepsForm, RecordView):
     """An open item of a handover note: the author adds a remark."""
 
     record_name = _l("Handover item")
+    row_buttons_by_state = True
     datamodel = SQLAInterface(HandoverItem)
     class_permission_name = "HandoverItem"
     route_base = "/handoveritems"
@@ -103,7 +145,8 @@ class HandoverNoteView(RefusalKeepsForm, RecordView):
     department's open items; the next shift takes over (确认接班)."""
 
     record_name = _l("Handover note")
-    datamodel = SQLAInterface(HandoverNote)
+    datamodel = HandoverInterface(HandoverNote)
+    row_buttons_by_state = True
     class_permission_name = "HandoverNote"
     route_base = "/handovers"
     list_title = _l("Shift handover")

@@ -6,6 +6,9 @@ app.services.training.
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import url_for
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
@@ -17,15 +20,34 @@ from app.models import (
     TrainingPlan,
     TrainingSession,
 )
+from app.security.access import current_user
+from app.services.training.training_rules import refusal_to_record
 from app.ui.base import RecordView, RefusalKeepsForm
 from app.ui.pickers import picker_field
+
+
+class HeadsRecord:
+    """Mixin of a training screen: only a department head or Management
+    records training (`refusal_to_record`). Others see no add or edit
+    buttons, and an edit form typed by address is refused before it opens."""
+
+    row_buttons_by_state = True
+
+    def refused_to_add(self) -> Any | None:
+        return refusal_to_record(current_user())
+
+    def refused_before_form(self, item: Any | None) -> Any:
+        reason = refusal_to_record(current_user()) if item is not None else None
+        if reason is not None:
+            return reason, url_for(f"{self.endpoint}.show", pk=item.id)  # type: ignore[attr-defined]
+        return super().refused_before_form(item)  # type: ignore[misc]
 
 
 def _yes_no(value: bool | None) -> str:
     return str(_l("Yes") if value else _l("No"))
 
 
-class TrainingAttendanceView(RefusalKeepsForm, RecordView):
+class TrainingAttendanceView(HeadsRecord, RefusalKeepsForm, RecordView):
     """Who attended a training session (考勤)."""
 
     record_name = _l("Attendance")
@@ -54,7 +76,7 @@ class TrainingAttendanceView(RefusalKeepsForm, RecordView):
     land_on_created = False
 
 
-class TrainingAssessmentView(RefusalKeepsForm, RecordView):
+class TrainingAssessmentView(HeadsRecord, RefusalKeepsForm, RecordView):
     """Assessment results (考核成绩); a pass clears new staff for duty."""
 
     record_name = _l("Assessment result")
@@ -96,7 +118,7 @@ class TrainingAssessmentView(RefusalKeepsForm, RecordView):
     land_on_created = False
 
 
-class TrainingSessionView(RefusalKeepsForm, RecordView):
+class TrainingSessionView(HeadsRecord, RefusalKeepsForm, RecordView):
     """Training held (培训记录): internal, on-site, case study or external."""
 
     record_name = _l("Training session")
@@ -127,7 +149,7 @@ class TrainingSessionView(RefusalKeepsForm, RecordView):
     related_views = [TrainingAttendanceView, TrainingAssessmentView]
 
 
-class TrainingPlanView(RefusalKeepsForm, RecordView):
+class TrainingPlanView(HeadsRecord, RefusalKeepsForm, RecordView):
     """A department's yearly training plan (年度培训计划)."""
 
     record_name = _l("Training plan")

@@ -122,3 +122,23 @@ def test_incident_plan_review_and_revision(demo_db, person):
     assert session.get(EmergencyPlan, draft.id).in_force_at <= now()
     # The case keeps the version it followed.
     assert session.get(Case, case.id).emergency_plan_id == plan.id
+
+
+def test_the_plan_list_offers_edit_and_delete_on_drafts_only(db, person):
+    """The manager's list: a version in force is kept, so its row has no 编辑
+    or 删除 (its page says why); a draft has both."""
+    from tests.emergencies.test_emergencies import draft, in_force
+
+    kept = in_force(draft())
+    fresh = draft(title="安全事故应急预案（修订稿）")
+    manager = person("manager")
+    manager.open("/emergencyplans/list/")
+    manager.expect_text("安全事故应急预案（修订稿）")
+    manager.screenshot(screenshot_dir(), "emergency-plan-list-rows")
+    page = manager.page
+    for pk, shown in ((kept.id, 0), (fresh.id, 1)):
+        assert page.locator(f"a[href^='/emergencyplans/edit/{pk}']").count() == shown
+        delete = f"[id='btn-delete-/emergencyplans/delete/{pk}']"
+        assert page.locator(delete).count() == shown
+    manager.click(f"a[href^='/emergencyplans/show/{kept.id}']")
+    assert manager.page.locator(".record-edit.disabled").count() == 1

@@ -272,3 +272,41 @@ def test_an_item_shows_its_record_status_as_the_clerk_reads_it(db, login):
     assert label(CASE_STATUSES, case.status) in page
     assert f">{case.status}<" not in page.replace(" ", "").replace("\n", "")
     assert "交班记录" in page
+
+
+def _listed(page: str, kind: str) -> list[int]:
+    """Ids of the list's rows offering `kind` (show, edit), in page order."""
+    import re
+
+    found = [int(n) for n in re.findall(rf'/handovers/{kind}/(\d+)[?"]', page)]
+    return list(dict.fromkeys(found))
+
+
+def test_the_list_orders_a_days_shifts_and_offers_edit_until_taken_over(
+    db, login, api, users
+):
+    """Newest first: on one date 晚班, 白班, 早班 (not by the code's letters);
+    the author's row has 编辑 until the next shift takes the note over."""
+    evening = write(shift="evening", notes="晚班事项")
+    morning = write(shift="morning", notes="早班事项")
+    day = write(shift="day", notes="白班事项")
+    page = login("cs").get("/handovers/list/").get_data(as_text=True)
+    assert _listed(page, "show") == [evening.id, day.id, morning.id]
+    assert set(_listed(page, "edit")) == {evening.id, day.id, morning.id}
+    ascending = login("cs").get(
+        "/handovers/list/?_oc_HandoverNoteView=shift_date&_od_HandoverNoteView=asc"
+    )
+    assert _listed(ascending.get_data(as_text=True), "show") == [
+        morning.id,
+        day.id,
+        evening.id,
+    ]
+    taken = api("cs2").post(
+        f"/api/v1/handover_note/{day.id}/step/acknowledge", json={"note": "收到"}
+    )
+    assert taken.status_code == 200, taken.get_json()
+    page = login("cs").get("/handovers/list/").get_data(as_text=True)
+    assert set(_listed(page, "edit")) == {evening.id, morning.id}
+    # Another person of the department edits no note of the author's.
+    page = login("cs2").get("/handovers/list/").get_data(as_text=True)
+    assert _listed(page, "edit") == []

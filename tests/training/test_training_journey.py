@@ -102,3 +102,36 @@ def test_session_attendance_assessments_and_assignment(demo_db, person):
     demo_db.session.expire_all()
     assigned = demo_db.session.get(Case, case.id)
     assert (assigned.status, assigned.owner_id) == ("assigned", newbie.id)
+
+
+def test_a_clerk_reads_training_but_is_offered_no_button_to_record_it(db, person):
+    """周婷, a clerk (not the head), reads her department's training: the list
+    has no 新增 or 编辑, the session's 编辑 is greyed with the reason, and
+    the add form typed by address sends her back with it. 李娜, the head,
+    has both buttons."""
+    from tests.training.test_training_rules import session_of
+
+    session = session_of()
+    refusal = "只有部门负责人或管理层可以登记本部门的培训。"
+    add = "a[href^='/trainingsessions/add']"
+    edit = f"a[href^='/trainingsessions/edit/{session.id}']"
+    clerk = person("cs2")
+    clerk.click(STAFF_MENU)
+    clerk.click("培训记录")
+    clerk.expect_text("投诉受理流程与首问负责制")
+    assert clerk.page.locator(add).count() == 0
+    assert clerk.page.locator(edit).count() == 0
+    clerk.click(f"a[href^='/trainingsessions/show/{session.id}']")
+    clerk.expect_text(refusal)
+    assert clerk.page.locator(".record-edit.disabled").count() == 1
+    clerk.screenshot(screenshot_dir(), "training_clerk_reads")
+    clerk.open("/trainingsessions/add")
+    clerk.expect_text(refusal)
+    assert clerk.path != "/trainingsessions/add"
+
+    head = person("cs")
+    head.click(STAFF_MENU)
+    head.click("培训记录")
+    head.expect_text("投诉受理流程与首问负责制")
+    assert head.page.locator(add).count() == 1
+    assert head.page.locator(edit).count() == 1

@@ -296,6 +296,20 @@ def refusal_of_new(item: Any) -> DomainError | None:
     return None
 
 
+def refusal_of_delete(item: Any) -> DomainError | None:
+    """The conflict deleting `item` meets by its state (a plan in force, a
+    note taken over), or None. Nothing is deleted or kept."""
+    try:
+        before_delete(item)
+    except Conflict as error:
+        return error
+    except Exception:  # refused otherwise: the delete says why when clicked
+        return None
+    finally:
+        db.session.rollback()
+    return None
+
+
 def after_update(item: Any) -> None:
     rules = _rules_for(item)
     if rules:

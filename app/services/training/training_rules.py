@@ -37,6 +37,14 @@ from app.services.training import clearance
 MAY_NOT = _l("Only the department head or Management records its training.")
 
 
+def refusal_to_record(user: Any) -> Any | None:
+    """MAY_NOT when `user` may record no training at all - neither
+    Management nor a department head (the rule of this module's doc) - else
+    None. Which department a head records is checked on the record."""
+    department_id = getattr(user, "department_id", None)
+    return None if clearance.may_manage(user, department_id) else MAY_NOT
+
+
 def _get(item: Any, name: str, model: Any) -> Any:
     found = getattr(item, name)
     if found is None and getattr(item, f"{name}_id") is not None:
