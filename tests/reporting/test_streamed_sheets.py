@@ -166,12 +166,20 @@ def _cases(db, count: int) -> None:
     db.session.commit()
 
 
-def _keyset_query(*extra: Any) -> Any:
+def _keyset_query(*extra: Any) -> tuple[Any, Any]:
+    """(keys, rows_of) of every case: `_read_ahead`'s arguments."""
     from sqlalchemy import select
 
     from app.models import Case
 
-    return select(Case.received_at, Case.id, *extra).order_by(Case.received_at, Case.id)
+    def rows_of(page: Any) -> Any:
+        return (
+            select(Case.received_at, Case.id, *extra)
+            .where(Case.id.in_(select(page.c.id)))
+            .order_by(Case.received_at, Case.id)
+        )
+
+    return select(Case.received_at, Case.id), rows_of
 
 
 @postgresql_only
@@ -187,7 +195,7 @@ def test_read_ahead_gives_every_page_once_under_the_jobs_limits(db, app, monkeyp
     monkeypatch.setitem(app.config, "JOB_STATEMENT_TIMEOUT", 345)
     query = _keyset_query(func.current_setting("statement_timeout").label("limit"))
     with db_limits.for_jobs():
-        pages = list(exports._read_ahead(query))
+        pages = list(exports._read_ahead(*query))
     assert [len(page) for page in pages] == [2, 2, 2, 1]
     ids = [row.id for page in pages for row in page]
     assert len(ids) == len(set(ids)) and set(ids) == set(
@@ -206,12 +214,12 @@ def test_read_ahead_stops_with_its_caller_and_hands_over_errors(db, monkeypatch)
     _cases(db, 6)
     monkeypatch.setattr(exports, "PAGE", 2)
     before = threading.active_count()
-    pages = exports._read_ahead(_keyset_query())
+    pages = exports._read_ahead(*_keyset_query())
     assert len(next(pages)) == 2
     pages.close()  # the caller stops after one page: the reader stops too
     assert threading.active_count() == before
 
-    failing = exports._read_ahead(_keyset_query(literal_column("1 / 0").label("x")))
+    failing = exports._read_ahead(*_keyset_query(literal_column("1 / 0").label("x")))
     with pytest.raises(DBAPIError, match="division by zero"):
         list(failing)
     assert threading.active_count() == before

@@ -118,10 +118,20 @@ REGISTER_COLUMNS = (
 )
 
 
-def _register_query(window: kpi.Window, user: Any) -> Any:
-    """One row per complaint received in the window (cancelled ones included):
-    the keyset (received_at, id), then the sheet's columns' values, instants
-    as the sheet shows them (business time, to the millisecond)."""
+def _register_keys(window: kpi.Window, user: Any) -> Any:
+    """The complaints received in the window that `user` sees (cancelled ones
+    included), as their keyset (received_at, id): ix_case_complaint_received."""
+    stmt = select(Case.received_at, Case.id).where(
+        Case.kind == "complaint", window.contains(Case.received_at)
+    )
+    return restrict(stmt, Case, user)
+
+
+def _register_rows(page: Any) -> Any:
+    """The sheet's rows of the complaints whose ids `page` (a subquery) holds,
+    in keyset order: the keyset (received_at, id), then the sheet's columns'
+    values, instants as the sheet shows them (business time, to the
+    millisecond)."""
     owner = aliased(AppUser)
     first = aliased(AppUser)
     stmt = (
@@ -167,13 +177,14 @@ def _register_query(window: kpi.Window, user: Any) -> Any:
         .join(Department, Case.department_id == Department.id)
         .join(first, Case.first_ask_owner_id == first.id)
         .outerjoin(owner, Case.owner_id == owner.id)
-        .where(Case.kind == "complaint", window.contains(Case.received_at))
+        .where(Case.id.in_(select(page.c.id)))
+        .order_by(Case.received_at, Case.id)
     )
-    return restrict(stmt, Case, user)
+    return stmt
 
 
 def _register_count(params: dict[str, Any], user: Any) -> int:
-    inner = _register_query(_window(params), user).subquery()
+    inner = _register_keys(_window(params), user).subquery()
     return db.session.execute(select(func.count()).select_from(inner)).scalar_one()
 
 
@@ -181,33 +192,42 @@ def _register_pages(window: kpi.Window, user: Any) -> Iterator[list[Any]]:
     """Pages in (received_at, id) order by keyset on ix_case_complaint_received,
     so each page starts where the last ended and progress can be committed.
 
-    The query (the user's scope included) is built once: a page is one round
-    trip to the database, nothing is reloaded after a progress commit. On
-    PostgreSQL the pages are read one ahead, on a connection of their own
+    The queries (the user's scope included) are built once: a page is one
+    round trip to the database, nothing is reloaded after a progress commit.
+    On PostgreSQL the pages are read one ahead, on a connection of their own
     (one snapshot for the whole register), while the sheet is written."""
-    query = _register_query(window, user).order_by(Case.received_at, Case.id)
+    keys = _register_keys(window, user)
     if db.engine.dialect.name == "postgresql":
-        yield from _read_ahead(query)
+        yield from _read_ahead(keys, _register_rows)
     else:
-        yield from _keyset_pages(db.session.execute, query)
+        yield from _keyset_pages(db.session.execute, keys, _register_rows)
 
 
-def _keyset_pages(execute: Callable[[Any], Any], query: Any) -> Iterator[list[Any]]:
+def _keyset_pages(
+    execute: Callable[[Any], Any], keys: Any, rows_of: Callable[[Any], Any]
+) -> Iterator[list[Any]]:
+    """Pages of PAGE rows: `keys` (a select of Case.received_at, Case.id)
+    gives the next page's ids in keyset order, `rows_of(page)` the rows of
+    the ids in the subquery `page`, in the same order. The ids come first, by
+    the index alone: an ordered scan that stops at the page's end, whatever
+    the planner estimates of the rest of the window (joined in one statement,
+    PostgreSQL hashed the whole rest of the window for every page)."""
     last: tuple[dt.datetime, int] | None = None
     while True:
-        stmt = query
+        stmt = keys
         if last is not None:
             # Typed like the column: SQLite compares stored UTC text.
             after = tuple_(literal(last[0], Case.received_at.type), literal(last[1]))
             stmt = stmt.where(tuple_(Case.received_at, Case.id) > after)
-        rows = execute(stmt.limit(PAGE)).all()
+        page = stmt.order_by(Case.received_at, Case.id).limit(PAGE).subquery("page")
+        rows = execute(rows_of(page)).all()
         if not rows:
             return
         yield rows
         last = (rows[-1].received_at, rows[-1].id)
 
 
-def _read_ahead(query: Any) -> Iterator[list[Any]]:
+def _read_ahead(keys: Any, rows_of: Callable[[Any], Any]) -> Iterator[list[Any]]:
     """`_keyset_pages` read by a thread one page ahead of the caller: the
     database's work overlaps the writing (at most two pages in memory). The
     thread runs in a copy of this context (the job's database limits) and
@@ -232,7 +252,7 @@ def _read_ahead(query: Any) -> Iterator[list[Any]]:
                 connection = connection.execution_options(
                     isolation_level="REPEATABLE READ"
                 )
-                for rows in _keyset_pages(connection.execute, query):
+                for rows in _keyset_pages(connection.execute, keys, rows_of):
                     if not hand_over(rows):
                         return
         except Exception as error:  # handed to the caller, raised there
