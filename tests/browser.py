@@ -358,6 +358,7 @@ class Person:
                 box.click()
                 self._did()
             searched = self.page.locator(f"select[name='{name}'][data-pick]")
+            answered: list[str] | None = None
             if searched.count():
                 # Results come from the server: wait for those of what was typed.
                 with self.page.expect_response(
@@ -365,8 +366,9 @@ class Person:
                         "/pick/" in r.url
                         and parse_qs(urlsplit(r.url).query).get("q") == [search]
                     )
-                ):
+                ) as answer:
                     box.press_sequentially(search)
+                answered = [row["text"] for row in answer.value.json()["results"]]
             else:
                 box.press_sequentially(search)
             self._did()
@@ -375,6 +377,15 @@ class Person:
             ".select2-container--open .select2-results__option:not(.loading-results)"
             ":not(.select2-results__message)"
         )
+        if search is not None and answered:
+            # The answer arrives before the picker shows it: until then the
+            # list still holds the results of what was typed so far.
+            from playwright.sync_api import expect
+
+            shown = results.and_(
+                self.page.locator(":not(.select2-results__option--load-more)")
+            )
+            expect(shown).to_have_text(answered)
         option = results.filter(has_text=choice) if choice else results
         option.first.click()
         self._did()
