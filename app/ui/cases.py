@@ -9,14 +9,11 @@ from flask import redirect, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from app.extensions import db
 from app.fields import screen_fields
 from app.labels import LABELS
 from app.models import Case, CaseAttachment, CaseLog
@@ -27,7 +24,7 @@ from app.models.codes import (
     SEVERITIES,
     label,
 )
-from app.services.cases import approvals, review
+from app.services.cases import approvals
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.clocks import record_clocks
 from app.ui.base import RecordView, RefusalKeepsForm
@@ -91,10 +88,6 @@ class CaseLogView(RecordView):
     }
 
 
-class EvidenceListWidget(ListWidget):
-    template = "case/evidence_list.html"
-
-
 class CaseAttachmentView(RecordView):
     record_name = _l("Evidence file")
     datamodel = SQLAInterface(CaseAttachment)
@@ -107,20 +100,8 @@ class CaseAttachmentView(RecordView):
     edit_columns = ["description"]
     base_order = ("id", "desc")
 
-    list_widget = EvidenceListWidget
-
-    def _get_list_widget(self, filters: Any, **kwargs: Any) -> Any:
-        """Evidence of closed cases is kept: no delete button on their files."""
-        widgets = super()._get_list_widget(filters=filters, **kwargs)
-        args = widgets["list"].template_args
-        pks = list(args.get("pks") or ())
-        rows = db.session.execute(
-            select(CaseAttachment.id, Case)
-            .join(Case, CaseAttachment.case_id == Case.id)
-            .where(CaseAttachment.id.in_(pks))
-        ).all()
-        args["locked"] = {pk for pk, case in rows if review.evidence_locked(case)}
-        return widgets
+    # Evidence of a closed case is kept (seed 004 §16): no delete button.
+    row_buttons_by_state = True
 
 
 def _severity_field() -> Any:

@@ -53,7 +53,3 @@ def check_evidence_delete(case: Case | None) -> None:
     """Evidence of a closed case is kept (seed 001 §5, 004 §16)."""
     if case is not None and case.status == "closed":
         raise Conflict(_l("Evidence of a closed case is kept; it cannot be deleted."))
-
-
-def evidence_locked(case: Case | None) -> bool:
-    return case is not None and case.status == "closed"
