@@ -19,7 +19,12 @@ from app.models.cases import (
     CaseRating,
     CaseRound,
 )
-from app.models.customers import Customer, CustomerContact, GradeProposal
+from app.models.customers import (
+    Customer,
+    CustomerContact,
+    CustomerScope,
+    GradeProposal,
+)
 from app.models.emergencies import EmergencyPlan, IncidentReview, PlanResponsible
 from app.models.finance import OverdueTask, Statement
 from app.models.followups import (
@@ -112,6 +117,7 @@ __all__ = [
     "CustomerContact",
     "CustomerGrade",
     "CustomerNotice",
+    "CustomerScope",
     "CustomerType",
     "Department",
     "EmergencyPlan",

@@ -161,3 +161,25 @@ class GradeProposal(Stamped, Model):
 
     def __repr__(self) -> str:
         return f"{self.customer} {self.period:%Y-%m}" if self.period else ""
+
+
+class CustomerScope(Model):
+    """Which departments see a customer through its cases and pickups.
+
+    One row per (department, customer) with the number of the customer's
+    cases and pickups that department sees by the department arm of their
+    visibility rules (a case routed to it; a pickup of it, or at the stage of
+    the flow it handles). Kept by database triggers on every path (see
+    app.security.customer_scope); read by the customer visibility rule, so a
+    clerk's customer list reads an index instead of every case.
+    """
+
+    __tablename__ = "customer_scope"
+
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    records: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -26,6 +26,7 @@ from app.models import (
     Customer,
     CustomerContact,
     CustomerNotice,
+    CustomerScope,
     EmergencyPlan,
     FollowUp,
     GradeProposal,
@@ -72,15 +73,25 @@ PICKUP_STAGE_FROM = {
 SALES_LOT_DEPARTMENTS = ("finance",)
 
 
-def _department_rule(model: Any, *owner_columns: str) -> Rule:
-    """Routed to the user's department, created by the user, or owned by them."""
+def _personal_rule(model: Any, *owner_columns: str) -> Rule:
+    """Created by the user, or owned by them."""
 
     def rule(user: Any) -> Clause:
         terms = [model.created_by_id == user.id]
         terms += [getattr(model, column) == user.id for column in owner_columns]
-        if user.department_id is not None:
-            terms.append(model.department_id == user.department_id)
         return or_(*terms)
+
+    return rule
+
+
+def _department_rule(model: Any, *owner_columns: str) -> Rule:
+    """Routed to the user's department, created by the user, or owned by them."""
+    personal = _personal_rule(model, *owner_columns)
+
+    def rule(user: Any) -> Clause:
+        if user.department_id is None:
+            return personal(user)
+        return or_(personal(user), model.department_id == user.department_id)
 
     return rule
 
@@ -125,11 +136,27 @@ def _or_sales_rep(own: Rule, model: Any) -> Rule:
     return rule
 
 
+CASE_OWNERS = ("owner_id", "first_ask_owner_id")
+
+
 def _customer_rule(user: Any) -> Clause:
+    """Own customers, and those of the cases and pickups the user sees: by
+    the personal arms of those rules, or by the department arm, read from
+    `customer_scope` (kept by triggers: app.security.customer_scope)."""
     own = _department_rule(Customer, "sales_rep_id")(user)
-    via_cases = Customer.id.in_(select(Case.customer_id).where(RULES[Case](user)))
-    via_pickups = Customer.id.in_(select(Pickup.customer_id).where(RULES[Pickup](user)))
-    return or_(own, via_cases, via_pickups)
+    cases = _personal_rule(Case, *CASE_OWNERS)(user)
+    pickups = _personal_rule(Pickup)(user)
+    terms = [
+        own,
+        Customer.id.in_(select(Case.customer_id).where(cases)),
+        Customer.id.in_(select(Pickup.customer_id).where(pickups)),
+    ]
+    if user.department_id is not None:
+        by_department = select(CustomerScope.customer_id).where(
+            CustomerScope.department_id == user.department_id
+        )
+        terms.append(Customer.id.in_(by_department))
+    return or_(*terms)
 
 
 def _inspection_rule(user: Any) -> Clause:
@@ -171,7 +198,7 @@ def _notification_rule(user: Any) -> Clause:
 
 
 RULES: dict[Any, Rule] = {
-    Case: _department_rule(Case, "owner_id", "first_ask_owner_id"),
+    Case: _department_rule(Case, *CASE_OWNERS),
     Pickup: _pickup_rule,
     # Finance's money records; a sales rep also sees those of their customers.
     Settlement: _or_sales_rep(_department_rule(Settlement), Settlement),
