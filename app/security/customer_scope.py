@@ -44,26 +44,26 @@ SOURCES = (
 )
 
 
-def _departments(table: str, condition: str | None, row: str) -> str:
+def _departments(condition: str | None, row: str) -> str:
     return _pickup_departments(row) if condition is None else condition.format(row=row)
 
 
-def _add_sql(table: str, condition: str | None, row: str) -> str:
+def _add_sql(condition: str | None, row: str) -> str:
     return (
         f"INSERT INTO {TABLE} (department_id, customer_id, records) "  # noqa: S608
         f"SELECT d.id, {row}.customer_id, 1 FROM department d "
         f"WHERE {row}.customer_id IS NOT NULL "
-        f"AND ({_departments(table, condition, row)}) "
+        f"AND ({_departments(condition, row)}) "
         "ON CONFLICT (department_id, customer_id) "
         f"DO UPDATE SET records = {TABLE}.records + 1"
     )
 
 
-def _remove_sql(table: str, condition: str | None, row: str) -> list[str]:
+def _remove_sql(condition: str | None, row: str) -> list[str]:
     return [
         f"UPDATE {TABLE} SET records = records - 1 "  # noqa: S608
         f"WHERE customer_id = {row}.customer_id AND department_id IN "
-        f"(SELECT d.id FROM department d WHERE {_departments(table, condition, row)})",
+        f"(SELECT d.id FROM department d WHERE {_departments(condition, row)})",
         f"DELETE FROM {TABLE} WHERE customer_id = {row}.customer_id "  # noqa: S608
         "AND records <= 0",
     ]
@@ -74,8 +74,8 @@ def trigger_sql(dialect: str) -> list[str]:
     statements = []
     for table, columns, condition in SOURCES:
         name = f"{table}_customer_scope"
-        add = _add_sql(table, condition, "NEW")
-        remove = _remove_sql(table, condition, "OLD")
+        add = _add_sql(condition, "NEW")
+        remove = _remove_sql(condition, "OLD")
         if dialect == "postgresql":
             new = ", ".join(f"NEW.{c}" for c in columns)
             old = ", ".join(f"OLD.{c}" for c in columns)
@@ -128,7 +128,7 @@ def rebuild_sql() -> list[str]:
     """Statements that fill `customer_scope` afresh from the cases and pickups."""
     arms = [
         f"SELECT d.id AS department_id, r.customer_id FROM {table} r "  # noqa: S608
-        f"JOIN department d ON ({_departments(table, condition, 'r')}) "
+        f"JOIN department d ON ({_departments(condition, 'r')}) "
         "WHERE r.customer_id IS NOT NULL"
         for table, _columns, condition in SOURCES
     ]

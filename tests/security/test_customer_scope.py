@@ -144,3 +144,18 @@ def test_the_demo_records_give_the_same_customers_as_the_rule_without_the_table(
     demo_db,
 ):
     _agrees(demo_db, "demo records")
+
+
+def test_the_migration_installs_the_triggers_the_module_writes():
+    """The migration holds a copy of the SQL at its revision: the same."""
+    import importlib.util
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    path = next(versions.glob("c5a7e9b1d3f2_*.py"))
+    spec = importlib.util.spec_from_file_location("customer_scope_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert customer_scope.trigger_sql("postgresql") == migration.POSTGRESQL
+    assert customer_scope.trigger_sql("sqlite") == migration.SQLITE
+    assert customer_scope.rebuild_sql() == migration.REBUILD
