@@ -26,7 +26,6 @@ from app.models import (
     Customer,
     CustomerContact,
     CustomerNotice,
-    CustomerScope,
     EmergencyPlan,
     FollowUp,
     GradeProposal,
@@ -143,19 +142,20 @@ def _customer_rule(user: Any) -> Clause:
     """Own customers, and those of the cases and pickups the user sees: by
     the personal arms of those rules, or by the department arm, read from
     `customer_scope` (kept by triggers: app.security.customer_scope)."""
-    own = _department_rule(Customer, "sales_rep_id")(user)
-    cases = _personal_rule(Case, *CASE_OWNERS)(user)
-    pickups = _personal_rule(Pickup)(user)
-    terms = [
-        own,
-        Customer.id.in_(select(Case.customer_id).where(cases)),
-        Customer.id.in_(select(Pickup.customer_id).where(pickups)),
-    ]
+    from app.security.customer_scope import customers_of, seen_by_department
+
+    # The terms are asked in this order, stopping at the first true: for a
+    # department that sees most customers, the personal arms are asked only
+    # of the few customers it does not see.
+    terms = [_department_rule(Customer, "sales_rep_id")(user)]
+    wide = False
     if user.department_id is not None:
-        by_department = select(CustomerScope.customer_id).where(
-            CustomerScope.department_id == user.department_id
-        )
-        terms.append(Customer.id.in_(by_department))
+        by_department, wide = seen_by_department(user.department_id)
+        terms.append(by_department)
+    terms += [
+        customers_of(Case, _personal_rule(Case, *CASE_OWNERS)(user), wide),
+        customers_of(Pickup, _personal_rule(Pickup)(user), wide),
+    ]
     return or_(*terms)
 
 

@@ -9,6 +9,7 @@ job or a hand fix in the database would pass no record rule).
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, or_, select, update
 
 from app.models import (
@@ -88,7 +89,19 @@ def _department(db, code: str) -> int:
     return db.session.scalar(select(Department.id).where(Department.code == code))
 
 
-def test_the_rule_sees_the_customers_the_cases_and_pickups_give_on_every_path(db):
+@pytest.fixture(params=["probed", "as a set"])
+def asked(request, monkeypatch):
+    """Both ways the rule asks `customer_scope`: customer by customer (a
+    department seeing most customers) and by the department's set."""
+    share = 0.0 if request.param == "probed" else 1.0
+    monkeypatch.setattr(customer_scope, "WIDE_SHARE", share)
+    monkeypatch.setattr(customer_scope, "_shares", {})
+    return request.param
+
+
+def test_the_rule_sees_the_customers_the_cases_and_pickups_give_on_every_path(
+    db, asked
+):
     first, second, third = (CustomerFactory() for _ in range(3))
     complaint = CaseFactory(customer=first, _as="cs")
     routed = CaseFactory(customer=second, _as="sales")
@@ -141,7 +154,7 @@ def test_the_rule_sees_the_customers_the_cases_and_pickups_give_on_every_path(db
 
 
 def test_the_demo_records_give_the_same_customers_as_the_rule_without_the_table(
-    demo_db,
+    demo_db, asked
 ):
     _agrees(demo_db, "demo records")
 
