@@ -120,22 +120,29 @@ def test_a_job_past_its_own_limit_is_stopped(db, queues, work, limits, redis_con
 def test_each_kind_of_work_runs_under_its_limits(app, db, limits):
     limits(web=12, job=345)
 
-    def shown() -> tuple[str, str]:
+    def shown() -> tuple[str, str, str]:
         from app.extensions import db as _db
 
         with app.app_context():
             values = tuple(
                 _db.session.execute(text(f"SHOW {name}")).scalar_one()
-                for name in ("statement_timeout", "idle_in_transaction_session_timeout")
+                for name in (
+                    "statement_timeout",
+                    "idle_in_transaction_session_timeout",
+                    "jit",
+                )
             )
             _db.session.remove()
         return values
 
+    with db.engine.connect() as conn:
+        server_jit = conn.execute(text("SHOW jit")).scalar_one()
+    # Web requests: short limits and no JIT compilation.
     with app.test_request_context("/"):
-        assert shown() == ("12s", "1min")
+        assert shown() == ("12s", "1min", "off")
     with db_limits.for_jobs():
-        assert shown() == ("345s", "15min")
-    assert shown() == ("0", "0")  # commands and migrations: no limit
+        assert shown() == ("345s", "15min", server_jit)
+    assert shown() == ("0", "0", server_jit)  # commands and migrations: no limit
 
 
 def test_a_clerk_sees_why_a_page_was_stopped(db, person, limits):

@@ -10,6 +10,11 @@ pool hands it out, the limits of the work that takes it:
   `JOB_STATEMENT_TIMEOUT` and `JOB_IDLE_IN_TRANSACTION_TIMEOUT`;
 - elsewhere (commands, migrations): no limit.
 
+Web requests also run without PostgreSQL's JIT compilation: a page's queries
+take milliseconds, but one whose cost is estimated high (a list asking its
+scope customer by customer, say) would spend ~0.6 s compiling first. Jobs
+and commands keep the server's setting.
+
 0 means no limit. The settings are sent only when they differ from what the
 connection already has, so a pool serving one kind of work pays nothing per
 request. When a limit fires PostgreSQL cancels the statement (SQLSTATE 57014)
@@ -57,19 +62,21 @@ def _milliseconds(name: str) -> int:
     return max(0, round(float(value or 0) * 1000))
 
 
-def wanted() -> tuple[int, int]:
-    """(statement, idle-in-transaction) limits in ms for the current work."""
+def wanted() -> tuple[int, int, bool]:
+    """(statement, idle-in-transaction) limits in ms for the current work,
+    and whether it may use JIT compilation."""
     if not has_app_context():
-        return (0, 0)
+        return (0, 0, True)
     if _work.get() == "job":
         prefix = "JOB"
     elif has_request_context():
         prefix = "DB"
     else:
-        return (0, 0)
+        return (0, 0, True)
     return (
         _milliseconds(f"{prefix}_STATEMENT_TIMEOUT"),
         _milliseconds(f"{prefix}_IDLE_IN_TRANSACTION_TIMEOUT"),
+        prefix == "JOB",
     )
 
 
@@ -79,9 +86,11 @@ def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         return
     cursor = dbapi_connection.cursor()
     try:
+        statement, idle, jit = limits
         cursor.execute(
-            "SET statement_timeout = %s; SET idle_in_transaction_session_timeout = %s",
-            limits,
+            "SET statement_timeout = %s; SET idle_in_transaction_session_timeout = %s; "
+            + ("SET jit TO DEFAULT" if jit else "SET jit = off"),
+            (statement, idle),
         )
     finally:
         cursor.close()
