@@ -199,6 +199,11 @@ def _add_fresh_complaints(url: sa.URL) -> int:
             )
         }
         conn.execute(sa.text("DELETE FROM service_case WHERE number LIKE 'CS-%-B%'"))
+        # Its triggers were skipped too: the customers' scope is built again.
+        from app.security.customer_scope import rebuild_sql
+
+        for statement in rebuild_sql():
+            conn.execute(sa.text(statement))
         inserted = conn.execute(
             sa.text(FRESH_COMPLAINTS),
             {
@@ -238,6 +243,11 @@ def _forget_fresh_visits(url: sa.URL) -> None:
         # (one has no index on its referring column: a scan per row).
         conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
         conn.execute(sa.text("DELETE FROM service_case WHERE number LIKE 'CS-%-B%'"))
+        # Its triggers were skipped too: the customers' scope is built again.
+        from app.security.customer_scope import rebuild_sql
+
+        for statement in rebuild_sql():
+            conn.execute(sa.text(statement))
     engine.dispose()
 
 
