@@ -7,7 +7,7 @@ at 10 k and 1 M cases, over real HTTP.
 Builds (or, with `--reuse`, keeps a complete earlier build of) one PostgreSQL
 database per size with `bench/volume.py` (set-based SQL: two years of cases,
 one customer per ten cases, pickups through settlement, follow-ups, staff),
-brings it to the current schema, runs the deadline facts job once, starts
+brings it to the current schema, runs the KPI facts jobs once (timed), starts
 gunicorn on it and signs in as CustomerService (`cs`, sees everything), an
 Operations clerk (`ops`, department scope) and Management (`manager`). For
 each role it opens every screen its menu offers, the case and customer lists
@@ -311,20 +311,21 @@ def facts_of(url: sa.URL) -> dict[str, Any]:
 
 
 def refresh_facts(url: sa.URL) -> None:
-    """Run the jobs that maintain derived figures, as production's cron does."""
+    """Run the jobs that maintain derived figures, as production's cron does,
+    and print what each run costs: the nightly KPI facts of the last 13
+    months, then the 15-minute run of the periods still running."""
     app = volume.app_for(url)
     with app.app_context():
-        try:
-            from app.jobs import tasks
-        except ImportError:  # pragma: no cover
-            return
-        refresh = getattr(tasks, "refresh_monthly_facts", None)
-        if refresh is not None:
-            began = time.perf_counter()
-            refresh()
-            _log(f"  monthly facts: {time.perf_counter() - began:.1f} s")
         from app.extensions import db
+        from app.jobs import tasks
 
+        for name in ("refresh_kpi_facts_window", "refresh_kpi_facts"):
+            began = time.perf_counter()
+            result = getattr(tasks, name)()
+            _log(
+                f"  job {name}: {len(result['periods'])} periods, "
+                f"{result['figures']:,} figures in {time.perf_counter() - began:.1f} s"
+            )
         db.session.remove()
         db.engine.dispose()
 

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 DEADLINE_MINUTES = int(os.environ.get("DEADLINE_CHECK_MINUTES", "5"))
 FOLLOWUP_MINUTES = 60
 NOTICE_MINUTES = 5
+KPI_FACTS_MINUTES = 15  # app.services.reporting.kpi_facts.REFRESH_MINUTES
 
 
 def slot_of(moment: dt.datetime, minutes: int) -> str:
@@ -123,6 +124,30 @@ def tick_kpis() -> str | None:
     )
 
 
+def tick_kpi_facts() -> str | None:
+    """Every 15 minutes: the KPI facts of the running periods."""
+    return _tick(
+        "kpi_facts",
+        "app.jobs.tasks.refresh_kpi_facts",
+        DEFAULT_QUEUE,
+        KPI_FACTS_MINUTES,
+    )
+
+
+def tick_kpi_facts_window() -> str | None:
+    """Nightly: the KPI facts of the last 13 months."""
+    tick, scheduled = _scheduled()
+    slot = scheduled.astimezone(BUSINESS_TZ).strftime("%Y%m%d")
+    return _enqueue_once(
+        tick,
+        "kpi_facts_window",
+        "app.jobs.tasks.refresh_kpi_facts_window",
+        DEFAULT_QUEUE,
+        slot,
+        timeout=3600,
+    )
+
+
 def tick_grading() -> str | None:
     """Monthly: regrading proposals from the last 12 months (seed 003 第四条)."""
     tick, scheduled = _scheduled()
@@ -165,6 +190,15 @@ cron.register(
     tick_notices, queue_name=DEFAULT_QUEUE, cron="2-59/5 * * * *", result_ttl=600
 )
 cron.register(tick_upkeep, queue_name=DEFAULT_QUEUE, cron="40 7 * * *", result_ttl=600)
+cron.register(
+    tick_kpi_facts,
+    queue_name=DEFAULT_QUEUE,
+    cron=f"4-59/{KPI_FACTS_MINUTES} * * * *",
+    result_ttl=600,
+)
+cron.register(
+    tick_kpi_facts_window, queue_name=DEFAULT_QUEUE, cron="20 1 * * *", result_ttl=600
+)
 cron.register(tick_kpis, queue_name=DEFAULT_QUEUE, cron="30 1 1 * *", result_ttl=600)
 cron.register(tick_grading, queue_name=DEFAULT_QUEUE, cron="50 1 1 * *", result_ttl=600)
 # After the KPI snapshot of the finished month.

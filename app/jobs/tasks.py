@@ -111,6 +111,40 @@ def snapshot_kpis(slot: str | None = None) -> dict[str, Any]:
     return {"months": [kpi.month_key(m) for m in months], "figures": count}
 
 
+KPI_FACTS = "kpi_facts"
+KPI_FACTS_WINDOW = "kpi_facts_window"
+
+
+def _refresh_kpi_facts(job: str, slot: str | None, which: str) -> dict[str, Any]:
+    from app.services.reporting import kpi_facts
+
+    run = job_runs.start(job, slot) if slot else None
+    if slot and run is None:
+        return {"skipped": slot}
+    try:
+        periods = getattr(kpi_facts, which)()
+        count = kpi_facts.refresh(periods)
+    except Exception as error:
+        job_runs.fail(run, error)
+        raise
+    keys = [p.key for p in periods]
+    job_runs.finish(run, count, ", ".join(keys))
+    return {"periods": keys, "figures": count}
+
+
+def refresh_kpi_facts(slot: str | None = None) -> dict[str, Any]:
+    """Every 15 minutes: the KPI facts of the periods the records still change
+    (this month, quarter and year, and those of the month before), and of any
+    period of the last 13 months without facts yet."""
+    return _refresh_kpi_facts(KPI_FACTS, slot, "due_periods")
+
+
+def refresh_kpi_facts_window(slot: str | None = None) -> dict[str, Any]:
+    """Nightly: the KPI facts of the last 13 months and their quarters and
+    years (late corrections of older records)."""
+    return _refresh_kpi_facts(KPI_FACTS_WINDOW, slot, "window_periods")
+
+
 APPRAISALS = "appraisals"
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_appbuilder import Model
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -158,6 +159,39 @@ class KpiSnapshot(Model):
     computed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime, default=now)
     department: Mapped[Department | None] = relationship(Department)
     user: Mapped[AppUser | None] = relationship(AppUser)
+
+
+class KpiFact(Model):
+    """A KPI figure kept current by the facts job, for the pages that show
+    many months at once (dashboard, KPI page of a month, quarter or year).
+
+    Same scopes as KpiSnapshot (company, department, staff member), but
+    recomputed as the records change instead of frozen: the figure as of
+    `computed_at`. See app.services.reporting.kpi_facts.
+    """
+
+    __tablename__ = "kpi_fact"
+    __table_args__ = (
+        UniqueConstraint("scope_key", name="uq_kpi_fact"),
+        Index("ix_kpi_fact_period", "period", "month", "department_id", "user_id"),
+        CheckConstraint("denominator >= 0 AND numerator >= 0", name="counts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(10))  # month, quarter or year
+    month: Mapped[dt.date] = mapped_column(Date)  # the period's first month
+    kpi: Mapped[str] = mapped_column(String(40))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", ondelete="CASCADE")
+    )
+    # Figure.scope_key: "2026-11|complaint_timeliness|d3|u-"
+    scope_key: Mapped[str] = mapped_column(String(80))
+    numerator: Mapped[int] = mapped_column(BigInteger)
+    denominator: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
 
 
 class BackgroundTask(Model):

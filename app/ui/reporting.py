@@ -35,6 +35,7 @@ from app.services.reporting import (
     exports,
     improvements,
     kpi,
+    kpi_facts,
 )
 from app.services.reporting.complaint_reports import REPORT_FLOW
 from app.services.reporting.improvements import IMPROVEMENT_FLOW
@@ -96,7 +97,10 @@ class DashboardView(BaseView):
     @has_access
     def index(self) -> Any:
         return self.render_template(
-            "dashboard/index.html", **dashboard.page(current_user(), _month())
+            "dashboard/index.html",
+            business_tz=BUSINESS_TZ,
+            refresh_minutes=kpi_facts.REFRESH_MINUTES,
+            **dashboard.page(current_user(), _month()),
         )
 
     @expose("/data/<string:name>")
@@ -126,7 +130,7 @@ class KpiView(BaseView):
         user = current_user()
         period = _period()
         month = period.start
-        report = kpi.compute_period(period, user)
+        report = kpi_facts.compute_period(period, user)
         names = kpi.names(report.departments(month), report.staff(month))
         frozen = kpi.snapshots(period) if sees_all(user) else {}
         return self.render_template(
@@ -142,6 +146,9 @@ class KpiView(BaseView):
             kpis=kpi.KPIS,
             names=names,
             frozen=frozen,
+            computed_at=report.computed_at,
+            business_tz=BUSINESS_TZ,
+            refresh_minutes=kpi_facts.REFRESH_MINUTES,
             frozen_at=max((s.computed_at for s in frozen.values()), default=None),
             can_recompute=can(user, "recompute", "Kpi"),
             can_export=can(user, "export", "Kpi"),

@@ -34,6 +34,8 @@ def test_schedule_module_registers_the_ticks(redis_conn):
         "app.jobs.schedule.tick_deadlines",
         "app.jobs.schedule.tick_followups",
         "app.jobs.schedule.tick_grading",
+        "app.jobs.schedule.tick_kpi_facts",
+        "app.jobs.schedule.tick_kpi_facts_window",
         "app.jobs.schedule.tick_kpis",
         "app.jobs.schedule.tick_notices",
         "app.jobs.schedule.tick_overdue",

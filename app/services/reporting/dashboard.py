@@ -16,7 +16,13 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.codes import CLOCK_STATES, label
 from app.security.access import can
-from app.services.reporting import business, complaint_analysis, kpi, worklist
+from app.services.reporting import (
+    business,
+    complaint_analysis,
+    kpi,
+    kpi_facts,
+    worklist,
+)
 
 TREND_MONTHS = 12
 TOP_CUSTOMERS = 10
@@ -36,9 +42,10 @@ def page(user: Any, month: dt.date | None = None) -> dict[str, Any]:
     """The page around the charts: the month's company figures (default: this
     month) in the viewer's scope."""
     month = month or kpi.month_of(kpi.now())
-    report = kpi.compute([month], user)
+    report = kpi_facts.compute([month], user, breakdown=False)
     return {
         "month": month,
+        "computed_at": report.computed_at,
         "month_text": kpi.month_key(month),
         "figures": [report.figure(k.code, month) for k in kpi.KPIS],
         "charts": list(CHARTS),
@@ -50,7 +57,7 @@ def page(user: Any, month: dt.date | None = None) -> dict[str, Any]:
 
 def _trend(user: Any, month: dt.date) -> dict[str, Any]:
     months = kpi.Window.ending(month, TREND_MONTHS).months
-    report = kpi.compute(months, user)
+    report = kpi_facts.compute(months, user, breakdown=False)
     datasets = []
     for measure in kpi.KPIS:
         if measure.unit != "percent":
@@ -70,7 +77,9 @@ def _trend(user: Any, month: dt.date) -> dict[str, Any]:
 
 def _satisfaction(user: Any, month: dt.date) -> dict[str, Any]:
     months = kpi.Window.ending(month, TREND_MONTHS).months
-    report = kpi.compute(months, user, [kpi.get_kpi("satisfaction_mean")])
+    report = kpi_facts.compute(
+        months, user, [kpi.get_kpi("satisfaction_mean")], breakdown=False
+    )
     values = [report.figure("satisfaction_mean", m).value for m in months]
     return {
         "labels": [kpi.month_key(m) for m in months],

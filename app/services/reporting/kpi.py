@@ -1072,6 +1072,8 @@ class Report:
     targets: dict[tuple[str, int | None], Target]
     user_departments: dict[int, int | None]
     unit: str = "month"  # each of `months` starts a period of this kind
+    # Set when read from KPI facts: the instant the figures stand as of.
+    computed_at: dt.datetime | None = None
 
     def figure(
         self,
@@ -1306,7 +1308,8 @@ def records(
 
 
 # ---------------------------------------------------------------- snapshot
-def _insert(table: Any) -> Any:
+def upsert(table: Any) -> Any:
+    """INSERT … ON CONFLICT of the session's dialect."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
@@ -1338,7 +1341,7 @@ def snapshot_period(period: Period) -> int:
         for f in report.all(period.start)
     ]
     table = KpiSnapshot.__table__
-    stmt = _insert(table)
+    stmt = upsert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.scope_key],
         set_={

@@ -1,0 +1,245 @@
+"""KPI facts: the figures of kpi.compute kept in `kpi_fact` by a job, so the
+dashboard and the KPI page read a few hundred rows instead of the records.
+
+What a figure means is defined once, in app.services.reporting.kpi (SPEC §5;
+seed 001 §5, seed 002 §4, seed 003): `refresh` stores exactly what
+`kpi.compute_period` returns for the whole company (the system user), per
+period (month, quarter, year) and scope (company, department, staff member),
+with the instant it was computed as of.
+
+A page reads the facts only when they stand for what it would compute:
+
+- the viewer sees every record (Management, CustomerService; a department
+  clerk's figures are counted over their own scope, live);
+- no `as_of` is asked for (the appraisal sheets use their own instant);
+- every period asked for has facts, and they are current: computed after the
+  period ended (only corrections of old records change them then, caught by
+  the nightly refresh), or at most `MAX_AGE` ago.
+
+Otherwise the figures are computed from the records, as before. A report read
+from facts carries `computed_at`, which the pages show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from app.extensions import db
+from app.models import AppUser, KpiFact, now
+from app.security.access import system_user
+from app.security.scope import sees_all
+from app.services.reporting import kpi
+
+# The job runs every REFRESH_MINUTES; facts of a period still running are
+# trusted for two missed runs and a half, then the page counts live again.
+REFRESH_MINUTES = 15
+MAX_AGE = dt.timedelta(minutes=40)
+# The nightly refresh covers the months a page offers without paging back
+# far: the dashboard's 12-month trend and the month before it.
+WINDOW_MONTHS = 13
+
+
+def _period_end(period: kpi.Period) -> dt.datetime:
+    return kpi.month_start(period.end)
+
+
+def recent_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
+    """The month, quarter and year holding `moment` (default now) and those
+    holding the month before: what the records still change."""
+    this = kpi.month_of(moment or now())
+    seen: list[kpi.Period] = []
+    for kind in kpi.PERIOD_KINDS:
+        for month in (this, kpi.add_months(this, -1)):
+            period = kpi.Period.holding(kind, month)
+            if period not in seen:
+                seen.append(period)
+    return seen
+
+
+def window_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
+    """Every month of the last WINDOW_MONTHS (this one included), and the
+    quarters and years holding them."""
+    this = kpi.month_of(moment or now())
+    months = [kpi.add_months(this, -i) for i in range(WINDOW_MONTHS)]
+    seen: list[kpi.Period] = []
+    for kind in kpi.PERIOD_KINDS:
+        for month in reversed(months):
+            period = kpi.Period.holding(kind, month)
+            if period not in seen:
+                seen.append(period)
+    return seen
+
+
+def due_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
+    """What the 15-minute job refreshes: the recent periods, and any period
+    of the window that has no facts yet (a new installation, a month the
+    nightly run missed)."""
+    due = recent_periods(moment)
+    window = [p for p in window_periods(moment) if p not in due]
+    have = set(
+        db.session.execute(
+            select(KpiFact.period, KpiFact.month)
+            .where(
+                KpiFact.month.in_({p.start for p in window}),
+                KpiFact.department_id.is_(None),
+                KpiFact.user_id.is_(None),
+            )
+            .distinct()
+        ).all()
+    )
+    return due + [p for p in window if (p.kind, p.start) not in have]
+
+
+def refresh(periods: Iterable[kpi.Period]) -> int:
+    """Recompute the facts of each period from the records, as of now, for
+    the whole company; returns the number of figures written.
+
+    Rows are upserted by scope key and a period's rows no longer produced are
+    removed, so a rerun leaves exactly the current figures. Each period is
+    committed on its own (a page never reads half a period).
+    """
+    table = KpiFact.__table__
+    written = 0
+    viewer = system_user()
+    for period in periods:
+        stamp = now()
+        report = kpi.compute_period(period, viewer, as_of=stamp)
+        values = [
+            {
+                "period": period.kind,
+                "month": period.start,
+                "kpi": f.kpi.code,
+                "department_id": f.department_id,
+                "user_id": f.user_id,
+                "scope_key": f.scope_key,
+                "numerator": int(f.numerator),
+                "denominator": int(f.denominator),
+                "computed_at": stamp,
+            }
+            for f in report.all(period.start)
+        ]
+        stmt = kpi.upsert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.scope_key],
+            set_={
+                name: stmt.excluded[name]
+                for name in ("numerator", "denominator", "computed_at")
+            },
+        )
+        db.session.execute(stmt, values)
+        db.session.execute(
+            delete(KpiFact).where(
+                KpiFact.period == period.kind,
+                KpiFact.month == period.start,
+                KpiFact.scope_key.not_in([v["scope_key"] for v in values]),
+            )
+        )
+        db.session.commit()
+        written += len(values)
+    return written
+
+
+def _current(period: kpi.Period, computed_at: dt.datetime, moment: dt.datetime) -> bool:
+    return computed_at >= _period_end(period) or moment - computed_at <= MAX_AGE
+
+
+def _read(
+    window: kpi.Window, kpis: tuple[kpi.Kpi, ...], breakdown: bool
+) -> kpi.Report | None:
+    """The report of `window` from facts, or None when a period has none or
+    they are out of date."""
+    periods = window.periods
+    codes = [k.code for k in kpis]
+    stmt = select(
+        KpiFact.month,
+        KpiFact.kpi,
+        KpiFact.department_id,
+        KpiFact.user_id,
+        KpiFact.numerator,
+        KpiFact.denominator,
+        KpiFact.computed_at,
+    ).where(
+        KpiFact.period == window.unit,
+        KpiFact.month.in_([p.start for p in periods]),
+        KpiFact.kpi.in_(codes),
+    )
+    if not breakdown:
+        stmt = stmt.where(KpiFact.department_id.is_(None), KpiFact.user_id.is_(None))
+    rows = db.session.execute(stmt).all()
+    moment = now()
+    company = {
+        (r.month, r.kpi) for r in rows if r.department_id is None and r.user_id is None
+    }
+    oldest: dict[dt.date, dt.datetime] = {}
+    for r in rows:
+        if r.month not in oldest or r.computed_at < oldest[r.month]:
+            oldest[r.month] = r.computed_at
+    for period in periods:
+        if any((period.start, code) not in company for code in codes):
+            return None
+        if not _current(period, oldest[period.start], moment):
+            return None
+    staff = {r.user_id for r in rows if r.user_id is not None}
+    user_departments = (
+        dict(
+            db.session.execute(
+                select(AppUser.id, AppUser.department_id).where(AppUser.id.in_(staff))
+            ).all()
+        )
+        if staff
+        else {}
+    )
+    report = kpi.Report(
+        tuple(p.start for p in periods),
+        kpis,
+        {},
+        kpi.load_targets(),
+        user_departments,
+        window.unit,
+        computed_at=min(oldest.values()),
+    )
+    for r in rows:
+        report.figures[(r.kpi, r.month, r.department_id, r.user_id)] = kpi.Figure(
+            kpi.KPI_BY_CODE[r.kpi],
+            r.month,
+            r.department_id,
+            r.user_id,
+            int(r.numerator),
+            int(r.denominator),
+            report._target(r.kpi, r.department_id, r.user_id),
+            window.unit,
+        )
+    return report
+
+
+def serves(viewer: Any) -> bool:
+    """Facts are the company's figures: only a viewer who sees every record
+    may be shown them."""
+    return bool(getattr(viewer, "is_system", False) or sees_all(viewer))
+
+
+def compute(
+    months: Sequence[dt.date],
+    viewer: Any,
+    kpis: Iterable[kpi.Kpi] = kpi.KPIS,
+    unit: str = "month",
+    breakdown: bool = True,
+) -> kpi.Report:
+    """kpi.compute as of now, from facts when they serve (see the module);
+    `breakdown=False` when only the company figures are shown."""
+    kpis = tuple(kpis)
+    if serves(viewer):
+        window = kpi.Window(tuple(sorted(set(months))), unit)
+        report = _read(window, kpis, breakdown)
+        if report is not None:
+            return report
+    return kpi.compute(months, viewer, kpis, unit=unit)
+
+
+def compute_period(period: kpi.Period, viewer: Any) -> kpi.Report:
+    """kpi.compute_period as of now, from facts when they serve."""
+    return compute(period.months, viewer, unit=period.kind)

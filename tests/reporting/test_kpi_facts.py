@@ -1,0 +1,218 @@
+"""KPI facts (app.services.reporting.kpi_facts) against the raw computation.
+
+The hand-made October of tests/reporting/kpi_month.py: the facts written by
+the job, read back, equal kpi.compute_period over the records for every
+scope (company, department, staff member) of the month, its quarter and its
+year, and the hand-worked company figures of test_kpi.COMPANY; the pages use
+them only while they stand for what the viewer would compute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.jobs import DEFAULT_QUEUE
+from app.models import BUSINESS_TZ, JobRun, KpiFact
+from app.models.base import clock_at
+from app.security.access import acting_as
+from app.services.cases.case_steps import CASE_FLOW
+from app.services.reporting import kpi, kpi_facts
+from tests.factories import CaseFactory, user
+from tests.reporting.kpi_month import AS_OF, OCTOBER, build_october
+from tests.reporting.test_kpi import COMPANY
+
+MONTH = kpi.Period("month", OCTOBER)
+QUARTER = kpi.parse_period("2026-Q4")
+YEAR = kpi.parse_period("2026")
+NOVEMBER = kpi.Period("month", kpi.add_months(OCTOBER, 1))
+
+
+@pytest.fixture
+def october(db):
+    return build_october()
+
+
+def _figures(report: kpi.Report, period: kpi.Period) -> list[tuple]:
+    return [
+        (f.scope_key, f.numerator, f.denominator, f.value, f.target, f.flagged)
+        for f in report.all(period.start)
+    ]
+
+
+def _answered_inquiry(when: dt.datetime) -> None:
+    """An inquiry received and answered at `when` (response met)."""
+    with clock_at(when):
+        case = CaseFactory(kind="inquiry", severity="normal", received_at=when)
+        cs = user("cs")
+        with acting_as(cs):
+            CASE_FLOW.run(case, "answer", {"answer": "已答复"}, cs)
+
+
+def test_facts_equal_the_raw_computation_in_every_scope(october, users):
+    periods = [MONTH, NOVEMBER, QUARTER, YEAR]
+    with clock_at(AS_OF):
+        written = kpi_facts.refresh(periods)
+        stored = kpi.db.session.scalar(select(func.count()).select_from(KpiFact))
+        assert written == stored > 0
+        for period in periods:
+            raw = kpi.compute_period(period, users["manager"], as_of=AS_OF)
+            facts = kpi_facts.compute_period(period, users["manager"])
+            assert facts.computed_at == AS_OF, period.key
+            assert _figures(facts, period) == _figures(raw, period), period.key
+            # Departments and staff of the breakdown come back too.
+            assert facts.departments(period.start) == raw.departments(period.start)
+            assert facts.staff(period.start) == raw.staff(period.start)
+        month = kpi_facts.compute([OCTOBER], users["manager"])
+        for code, (num, den, value) in COMPANY.items():
+            figure = month.figure(code, OCTOBER)
+            assert (figure.numerator, figure.denominator, figure.value) == (
+                num,
+                den,
+                value,
+            ), code
+        # The company-only read (dashboard) holds the same company figures.
+        company = kpi_facts.compute([OCTOBER], users["manager"], breakdown=False)
+        assert company.departments() == [] and company.staff() == []
+        assert [f.numerator for f in company.all(OCTOBER)] == [
+            month.figure(k.code, OCTOBER).numerator for k in kpi.KPIS
+        ]
+        # A rerun leaves exactly the same rows.
+        assert kpi_facts.refresh(periods) == written
+        assert (
+            kpi.db.session.scalar(select(func.count()).select_from(KpiFact)) == stored
+        )
+
+
+def test_a_running_period_is_counted_live_once_its_facts_are_old(october, users):
+    manager = users["manager"]
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH, NOVEMBER])
+    # A November inquiry answered after the refresh.
+    _answered_inquiry(AS_OF + dt.timedelta(minutes=5))
+    code = "response_timeliness"
+    with clock_at(AS_OF + dt.timedelta(minutes=10)):
+        before = kpi_facts.compute([NOVEMBER.start], manager)
+        live = kpi.compute([NOVEMBER.start], manager)
+    assert before.computed_at == AS_OF
+    stale = before.figure(code, NOVEMBER.start)
+    fresh = live.figure(code, NOVEMBER.start)
+    assert (fresh.numerator, fresh.denominator) == (
+        stale.numerator + 1,
+        stale.denominator + 1,
+    )
+    # Past MAX_AGE, November (still running at the refresh) is counted from
+    # the records; October, refreshed after it ended, still comes from facts.
+    later = AS_OF + kpi_facts.MAX_AGE + dt.timedelta(minutes=1)
+    with clock_at(later):
+        november = kpi_facts.compute([NOVEMBER.start], manager)
+        october_report = kpi_facts.compute([OCTOBER], manager)
+    assert november.computed_at is None
+    figure = november.figure(code, NOVEMBER.start)
+    assert (figure.numerator, figure.denominator) == (
+        fresh.numerator,
+        fresh.denominator,
+    )
+    assert october_report.computed_at == AS_OF
+    # A window with a month that has no facts is counted live as a whole.
+    with clock_at(AS_OF):
+        window = kpi_facts.compute([kpi.add_months(OCTOBER, -1), OCTOBER], manager)
+    assert window.computed_at is None
+
+
+def test_only_a_viewer_who_sees_everything_reads_facts(october, users, db):
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH])
+        # Facts that no longer match the records: whoever reads them shows it.
+        db.session.execute(
+            update(KpiFact)
+            .where(KpiFact.kpi == "complaint_timeliness")
+            .values(numerator=0)
+        )
+        db.session.commit()
+        manager = kpi_facts.compute([OCTOBER], users["manager"])
+        cs = kpi_facts.compute([OCTOBER], users["cs"])
+        clerk = kpi_facts.compute([OCTOBER], users["ops2"])
+        raw_clerk = kpi.compute([OCTOBER], users["ops2"], as_of=AS_OF)
+    assert manager.figure("complaint_timeliness", OCTOBER).numerator == 0
+    assert cs.figure("complaint_timeliness", OCTOBER).numerator == 0
+    # A department clerk's figures are counted over their scope, live.
+    assert clerk.computed_at is None
+    assert _figures(clerk, MONTH) == _figures(raw_clerk, MONTH)
+    assert clerk.figure("complaint_timeliness", OCTOBER).numerator > 0
+
+
+def test_the_job_fills_the_window_then_refreshes_the_running_periods(
+    db, queues, work, users
+):
+    moment = dt.datetime(2026, 11, 20, 9, 4, tzinfo=BUSINESS_TZ)
+    _answered_inquiry(moment - dt.timedelta(days=30))
+    with clock_at(moment):
+        first = kpi_facts.due_periods()
+        assert [p.key for p in first[:5]] == [
+            "2026-11",
+            "2026-10",
+            "2026-Q4",
+            "2026",
+            # 13 months back: November 2025 is the first without facts.
+            "2025-11",
+        ]
+        assert {p.key for p in first} >= {"2025-Q4", "2025", "2026-Q1", "2026-09"}
+        job = queues.enqueue(
+            "app.jobs.tasks.refresh_kpi_facts", "20261120T0900", queue=DEFAULT_QUEUE
+        )
+        work()
+        assert job.get_status(refresh=True) == "finished", job.exc_info
+        # Only the running periods are left for the next run.
+        assert [p.key for p in kpi_facts.due_periods()] == [
+            "2026-11",
+            "2026-10",
+            "2026-Q4",
+            "2026",
+        ]
+        covered = set(
+            db.session.execute(select(KpiFact.period, KpiFact.month).distinct()).all()
+        )
+        assert {(p.kind, p.start) for p in first} == covered
+        # The same slot twice runs once.
+        queues.enqueue(
+            "app.jobs.tasks.refresh_kpi_facts", "20261120T0900", queue=DEFAULT_QUEUE
+        )
+        work()
+    runs = db.session.scalars(select(JobRun).where(JobRun.job == "kpi_facts")).all()
+    assert [(r.slot, r.status) for r in runs] == [("20261120T0900", "done")]
+    # October's inquiry is in the facts, as the records count it.
+    with clock_at(moment):
+        facts = kpi_facts.compute([OCTOBER], users["manager"])
+        raw = kpi.compute([OCTOBER], users["manager"], as_of=moment)
+    assert facts.computed_at is not None
+    assert _figures(facts, MONTH) == _figures(raw, MONTH)
+    assert facts.figure("response_timeliness", OCTOBER).denominator == 1
+
+
+def test_the_scheduler_ticks_the_facts_every_fifteen_minutes_and_nightly(redis_conn):
+    from rq.cron import CronScheduler
+
+    from app.jobs import schedule
+
+    scheduler = CronScheduler(connection=redis_conn)
+    scheduler.load_config_from_file("app.jobs.schedule")
+    entries = {job.func_name.rsplit(".", 1)[-1]: job for job in scheduler.get_jobs()}
+    assert entries["tick_kpi_facts"].cron == "4-59/15 * * * *"
+    assert entries["tick_kpi_facts_window"].cron == "20 1 * * *"
+    assert schedule.KPI_FACTS_MINUTES == kpi_facts.REFRESH_MINUTES
+
+
+def test_the_pages_say_when_their_figures_stand_as_of(october, login):
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH])
+    stamp = "统计截至 2026-11-20 09:00，每 15 分钟更新一次"
+    manager = login("manager")
+    page = manager.get("/kpis/?month=2026-10").get_data(as_text=True)
+    assert stamp in page
+    page = manager.get("/dashboard/?month=2026-10").get_data(as_text=True)
+    assert stamp in page
+    clerk = login("ops2")
+    assert "统计截至" not in clerk.get("/kpis/?month=2026-10").get_data(as_text=True)
