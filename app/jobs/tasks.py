@@ -133,15 +133,15 @@ def _refresh_kpi_facts(job: str, slot: str | None, which: str) -> dict[str, Any]
 
 
 def refresh_kpi_facts(slot: str | None = None) -> dict[str, Any]:
-    """Every 15 minutes: the KPI facts of the periods the records still change
-    (this month, quarter and year, and those of the month before), and of any
-    period of the last 13 months without facts yet."""
+    """Every 15 minutes: the KPI facts of this month and the month before,
+    and of any period of the last 13 months without facts yet."""
     return _refresh_kpi_facts(KPI_FACTS, slot, "due_periods")
 
 
 def refresh_kpi_facts_window(slot: str | None = None) -> dict[str, Any]:
     """Nightly: the KPI facts of the last 13 months and their quarters and
-    years (late corrections of older records)."""
+    years (the running quarter and year; late corrections of older
+    records)."""
     return _refresh_kpi_facts(KPI_FACTS_WINDOW, slot, "window_periods")
 
 

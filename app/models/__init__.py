@@ -77,6 +77,7 @@ from app.models.supervision import (
 from app.models.system import (
     AuditLog,
     BackgroundTask,
+    ComplaintFact,
     JobRun,
     KpiFact,
     KpiSnapshot,
@@ -113,6 +114,7 @@ __all__ = [
     "CaseRating",
     "CaseRound",
     "Channel",
+    "ComplaintFact",
     "ComplaintReport",
     "Customer",
     "CustomerContact",

@@ -194,6 +194,29 @@ class KpiFact(Model):
     computed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
 
 
+class ComplaintFact(Model):
+    """Complaints received in a month per value of a breakdown (category,
+    stage, region, department, cause, responsibility; "month": the month's
+    total), kept current by the facts job for the complaint charts. See
+    app.services.reporting.complaint_facts.
+    """
+
+    __tablename__ = "complaint_fact"
+    __table_args__ = (
+        UniqueConstraint("month", "dimension", "key", name="uq_complaint_fact"),
+        CheckConstraint("complaints >= 0", name="complaints"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(40))  # "" when not recorded
+    # What the breakdown is ordered and shown by: the name, or the code.
+    name: Mapped[str | None] = mapped_column(String(200))
+    complaints: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+
+
 class BackgroundTask(Model):
     """A long task (import, export, KPI recomputation) run by a worker."""
 

@@ -97,10 +97,7 @@ class DashboardView(BaseView):
     @has_access
     def index(self) -> Any:
         return self.render_template(
-            "dashboard/index.html",
-            business_tz=BUSINESS_TZ,
-            refresh_minutes=kpi_facts.REFRESH_MINUTES,
-            **dashboard.page(current_user(), _month()),
+            "dashboard/index.html", **dashboard.page(current_user(), _month())
         )
 
     @expose("/data/<string:name>")
@@ -110,6 +107,9 @@ class DashboardView(BaseView):
         if payload is None:
             abort(404)
         return jsonify(payload)
+
+
+STAFF_PAGE = 30  # staff members per page of the KPI report
 
 
 class KpiView(BaseView):
@@ -131,8 +131,17 @@ class KpiView(BaseView):
         period = _period()
         month = period.start
         report = kpi_facts.compute_period(period, user)
-        names = kpi.names(report.departments(month), report.staff(month))
-        frozen = kpi.snapshots(period) if sees_all(user) else {}
+        # Staff by department, a page at a time: the page's weight does not
+        # grow with the number of staff.
+        staff = sorted(
+            report.staff(month),
+            key=lambda pk: (report.user_departments.get(pk) or 0, pk),
+        )
+        pages = max(1, -(-len(staff) // STAFF_PAGE))
+        staff_page = min(max(_optional_int("staff_page") or 1, 1), pages)
+        shown = staff[(staff_page - 1) * STAFF_PAGE : staff_page * STAFF_PAGE]
+        names = kpi.names(report.departments(month), shown)
+        frozen = kpi.snapshots(period, company_only=True) if sees_all(user) else {}
         return self.render_template(
             "kpi/index.html",
             report=report,
@@ -145,6 +154,11 @@ class KpiView(BaseView):
             ],
             kpis=kpi.KPIS,
             names=names,
+            staff_shown=shown,
+            staff_page=staff_page,
+            staff_pages=pages,
+            staff_total=len(staff),
+            staff_first=(staff_page - 1) * STAFF_PAGE + 1,
             frozen=frozen,
             computed_at=report.computed_at,
             business_tz=BUSINESS_TZ,

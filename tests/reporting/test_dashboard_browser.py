@@ -44,11 +44,13 @@ def test_dashboard_renders_with_every_request_on_127_0_0_1(db, person, tmp_path)
     assert sum("/dashboard/data/" in u for u in manager.requests) == 2 * CHARTS
 
 
-def test_management_reads_the_month_from_kpi_facts(db, person):
+def test_management_reads_the_month_from_kpi_facts(db, person, monkeypatch):
     """The facts job has run: the dashboard and the KPI report of October say
-    when their figures stand as of, and show the figures the records give."""
+    when their figures stand as of, and show the figures the records give;
+    the report's staff come a page at a time."""
     from app.models.base import clock_at
     from app.services.reporting import kpi, kpi_facts
+    from app.ui import reporting
     from tests.browser import screenshot_dir
     from tests.reporting.kpi_month import AS_OF, OCTOBER
 
@@ -61,6 +63,7 @@ def test_management_reads_the_month_from_kpi_facts(db, person):
             [kpi.Period("month", m) for m in months] + [kpi.parse_period("2026-Q4")]
         )
     stamp = "统计截至 2026-11-20 09:00，每 15 分钟更新一次"
+    monkeypatch.setattr(reporting, "STAFF_PAGE", 4)  # six staff in October
 
     manager = person("manager")
     manager.open("/dashboard/?month=2026-10")
@@ -75,3 +78,13 @@ def test_management_reads_the_month_from_kpi_facts(db, person):
     manager.expect_text(stamp, "在处理时限内办结的投诉处理轮次")
     assert manager.path.startswith("/kpis/")
     manager.screenshot(screenshot_dir(), "kpi-report-from-kpi-facts")
+    staff = manager.page.locator(".kpi-table").last.locator("tbody th")
+    first = staff.all_inner_texts()
+    manager.expect_text("第 1–4 人，共 6 人")
+    manager.click("下一页")
+    manager.expect_text(stamp, "第 5–6 人，共 6 人")
+    second = staff.all_inner_texts()
+    assert len(first) == 4 and len(second) == 2 and not set(first) & set(second)
+    assert set(first) | set(second) == {"李娜", "张伟", "王强", "刘洋", "周婷", "吴磊"}
+    manager.click("上一页")
+    manager.expect_text("第 1–4 人，共 6 人")

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.jobs import DEFAULT_QUEUE
-from app.models import BUSINESS_TZ, JobRun, KpiFact
+from app.models import BUSINESS_TZ, ComplaintFact, JobRun, KpiFact
 from app.models.base import clock_at
 from app.security.access import acting_as
 from app.services.cases.case_steps import CASE_FLOW
-from app.services.reporting import kpi, kpi_facts
+from app.services.reporting import complaint_analysis, complaint_facts, kpi, kpi_facts
 from tests.factories import CaseFactory, user
-from tests.reporting.kpi_month import AS_OF, OCTOBER, build_october
+from tests.reporting.kpi_month import AS_OF, OCTOBER, build_october, build_year
 from tests.reporting.test_kpi import COMPANY
 
 MONTH = kpi.Period("month", OCTOBER)
@@ -42,6 +42,13 @@ def _figures(report: kpi.Report, period: kpi.Period) -> list[tuple]:
     ]
 
 
+def _stored() -> int:
+    return sum(
+        kpi.db.session.scalar(select(func.count()).select_from(model))
+        for model in (KpiFact, ComplaintFact)
+    )
+
+
 def _answered_inquiry(when: dt.datetime) -> None:
     """An inquiry received and answered at `when` (response met)."""
     with clock_at(when):
@@ -55,7 +62,7 @@ def test_facts_equal_the_raw_computation_in_every_scope(october, users):
     periods = [MONTH, NOVEMBER, QUARTER, YEAR]
     with clock_at(AS_OF):
         written = kpi_facts.refresh(periods)
-        stored = kpi.db.session.scalar(select(func.count()).select_from(KpiFact))
+        stored = _stored()
         assert written == stored > 0
         for period in periods:
             raw = kpi.compute_period(period, users["manager"], as_of=AS_OF)
@@ -81,9 +88,7 @@ def test_facts_equal_the_raw_computation_in_every_scope(october, users):
         ]
         # A rerun leaves exactly the same rows.
         assert kpi_facts.refresh(periods) == written
-        assert (
-            kpi.db.session.scalar(select(func.count()).select_from(KpiFact)) == stored
-        )
+        assert _stored() == stored
 
 
 def test_a_running_period_is_counted_live_once_its_facts_are_old(october, users):
@@ -105,7 +110,7 @@ def test_a_running_period_is_counted_live_once_its_facts_are_old(october, users)
     )
     # Past MAX_AGE, November (still running at the refresh) is counted from
     # the records; October, refreshed after it ended, still comes from facts.
-    later = AS_OF + kpi_facts.MAX_AGE + dt.timedelta(minutes=1)
+    later = AS_OF + kpi_facts.MAX_AGE["month"] + dt.timedelta(minutes=1)
     with clock_at(later):
         november = kpi_facts.compute([NOVEMBER.start], manager)
         october_report = kpi_facts.compute([OCTOBER], manager)
@@ -151,27 +156,20 @@ def test_the_job_fills_the_window_then_refreshes_the_running_periods(
     _answered_inquiry(moment - dt.timedelta(days=30))
     with clock_at(moment):
         first = kpi_facts.due_periods()
-        assert [p.key for p in first[:5]] == [
+        assert [p.key for p in first[:3]] == [
             "2026-11",
             "2026-10",
-            "2026-Q4",
-            "2026",
             # 13 months back: November 2025 is the first without facts.
             "2025-11",
         ]
-        assert {p.key for p in first} >= {"2025-Q4", "2025", "2026-Q1", "2026-09"}
+        assert {p.key for p in first} >= {"2025-Q4", "2025", "2026-Q4", "2026"}
         job = queues.enqueue(
             "app.jobs.tasks.refresh_kpi_facts", "20261120T0900", queue=DEFAULT_QUEUE
         )
         work()
         assert job.get_status(refresh=True) == "finished", job.exc_info
         # Only the running periods are left for the next run.
-        assert [p.key for p in kpi_facts.due_periods()] == [
-            "2026-11",
-            "2026-10",
-            "2026-Q4",
-            "2026",
-        ]
+        assert [p.key for p in kpi_facts.due_periods()] == ["2026-11", "2026-10"]
         covered = set(
             db.session.execute(select(KpiFact.period, KpiFact.month).distinct()).all()
         )
@@ -214,5 +212,63 @@ def test_the_pages_say_when_their_figures_stand_as_of(october, login):
     assert stamp in page
     page = manager.get("/dashboard/?month=2026-10").get_data(as_text=True)
     assert stamp in page
+    # A quarter is recounted nightly, and says so.
+    with clock_at(AS_OF):
+        kpi_facts.refresh([QUARTER])
+    with clock_at(AS_OF + dt.timedelta(hours=20)):
+        page = manager.get("/kpis/?month=2026-Q4").get_data(as_text=True)
+    assert "统计截至 2026-11-20 09:00，每晚更新" in page
+    # The landing page is the dashboard of this month.
+    kpi_facts.refresh(kpi_facts.recent_periods())
+    assert "统计截至" in manager.get("/").get_data(as_text=True)
     clerk = login("ops2")
     assert "统计截至" not in clerk.get("/kpis/?month=2026-10").get_data(as_text=True)
+
+
+def _rows(rows: list[tuple]) -> list[tuple]:
+    return [(str(k) if k is not None else None, n, c) for k, n, c in rows]
+
+
+def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
+    build_year()
+    build_october()
+    db.session.commit()
+    manager, clerk = users["manager"], users["ops2"]
+    months = kpi.Window.ending(OCTOBER, 12).months
+    with clock_at(AS_OF):
+        kpi_facts.refresh([kpi.Period("month", m) for m in months])
+        for span in (1, 3, 12):
+            window = kpi.Window.ending(OCTOBER, span)
+            for dimension in complaint_facts.DIMENSIONS:
+                for limit in (None, 3):
+                    facts = complaint_facts.counted(dimension, window, manager, limit)
+                    raw = complaint_analysis.counted(dimension, window, manager, limit)
+                    assert facts is not None, (dimension, span)
+                    assert _rows(facts) == _rows(raw), (dimension, span, limit)
+            assert sum(
+                c for _k, _n, c in complaint_analysis.counted("month", window, manager)
+            ) == sum(
+                s.count
+                for s in complaint_analysis.complaint_counts("month", window, manager)
+            )
+        window = kpi.Window.ending(OCTOBER, 12)
+        # Every month of the year has complaints; October's are the most.
+        by_month = complaint_analysis.complaint_counts("month", window, manager)
+        assert [s.key for s in by_month] == [kpi.month_key(m) for m in months]
+        assert all(s.count > 0 for s in by_month)
+        # Not served from facts: the customer top ten, a clerk's scope, and a
+        # window reaching a month without facts.
+        assert complaint_facts.counted("customer", window, manager, 10) is None
+        assert complaint_facts.counted("category", window, clerk) is None
+        longer = kpi.Window.ending(OCTOBER, 13)
+        assert complaint_facts.counted("category", longer, manager) is None
+    # A month still running when counted goes out of date after MAX_AGE.
+    with clock_at(AS_OF):
+        kpi_facts.refresh([NOVEMBER])
+    november = kpi.Window.ending(NOVEMBER.start)
+    with clock_at(AS_OF + kpi_facts.MAX_AGE["month"] - dt.timedelta(minutes=1)):
+        assert complaint_facts.counted("month", november, manager) is not None
+    with clock_at(AS_OF + kpi_facts.MAX_AGE["month"] + dt.timedelta(minutes=1)):
+        assert complaint_facts.counted("month", november, manager) is None
+        # October, counted after it ended, still stands.
+        assert complaint_facts.counted("month", window, manager) is not None

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from app.models import BUSINESS_TZ
 from app.models.codes import CLOCK_STATES, label
 from app.security.access import can
 from app.services.reporting import (
@@ -45,7 +46,10 @@ def page(user: Any, month: dt.date | None = None) -> dict[str, Any]:
     report = kpi_facts.compute([month], user, breakdown=False)
     return {
         "month": month,
+        # Set when the figures come from KPI facts (shown with their time).
         "computed_at": report.computed_at,
+        "business_tz": BUSINESS_TZ,
+        "refresh_minutes": kpi_facts.REFRESH_MINUTES,
         "month_text": kpi.month_key(month),
         "figures": [report.figure(k.code, month) for k in kpi.KPIS],
         "charts": list(CHARTS),

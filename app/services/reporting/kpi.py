@@ -1376,14 +1376,20 @@ def periods_closed_by(month: dt.date) -> list[Period]:
     return closed
 
 
-def snapshots(month: dt.date | Period) -> dict[str, KpiSnapshot]:
-    """The frozen figures of a period (a plain date: its month) by scope_key."""
+def snapshots(
+    month: dt.date | Period, company_only: bool = False
+) -> dict[str, KpiSnapshot]:
+    """The frozen figures of a period (a plain date: its month) by scope_key;
+    `company_only`: those of the company alone."""
     period = month if isinstance(month, Period) else Period("month", month_of(month))
-    rows = db.session.scalars(
-        select(KpiSnapshot).where(
-            KpiSnapshot.month == period.start, KpiSnapshot.period == period.kind
-        )
+    stmt = select(KpiSnapshot).where(
+        KpiSnapshot.month == period.start, KpiSnapshot.period == period.kind
     )
+    if company_only:
+        stmt = stmt.where(
+            KpiSnapshot.department_id.is_(None), KpiSnapshot.user_id.is_(None)
+        )
+    rows = db.session.scalars(stmt)
     return {row.scope_key: row for row in rows}
 
 

@@ -14,7 +14,8 @@ A page reads the facts only when they stand for what it would compute:
 - no `as_of` is asked for (the appraisal sheets use their own instant);
 - every period asked for has facts, and they are current: computed after the
   period ended (only corrections of old records change them then, caught by
-  the nightly refresh), or at most `MAX_AGE` ago.
+  the nightly refresh), or at most `MAX_AGE` ago (40 minutes for a month,
+  recounted every 15; a day for a quarter or a year, recounted nightly).
 
 Otherwise the figures are computed from the records, as before. A report read
 from facts carries `computed_at`, which the pages show.
@@ -34,10 +35,16 @@ from app.security.access import system_user
 from app.security.scope import sees_all
 from app.services.reporting import kpi
 
-# The job runs every REFRESH_MINUTES; facts of a period still running are
-# trusted for two missed runs and a half, then the page counts live again.
+# Months are recounted every REFRESH_MINUTES; the facts of a month still
+# running stand for two missed runs and a half, then the page counts live
+# again. A quarter or a year reads up to a year of records (minutes at a
+# million cases): recounted nightly, its facts stand for a day and two hours.
 REFRESH_MINUTES = 15
-MAX_AGE = dt.timedelta(minutes=40)
+MAX_AGE = {
+    "month": dt.timedelta(minutes=40),
+    "quarter": dt.timedelta(hours=26),
+    "year": dt.timedelta(hours=26),
+}
 # The nightly refresh covers the months a page offers without paging back
 # far: the dashboard's 12-month trend and the month before it.
 WINDOW_MONTHS = 13
@@ -48,16 +55,10 @@ def _period_end(period: kpi.Period) -> dt.datetime:
 
 
 def recent_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
-    """The month, quarter and year holding `moment` (default now) and those
-    holding the month before: what the records still change."""
+    """The month holding `moment` (default now) and the month before: what
+    the records still change, recounted every REFRESH_MINUTES."""
     this = kpi.month_of(moment or now())
-    seen: list[kpi.Period] = []
-    for kind in kpi.PERIOD_KINDS:
-        for month in (this, kpi.add_months(this, -1)):
-            period = kpi.Period.holding(kind, month)
-            if period not in seen:
-                seen.append(period)
-    return seen
+    return [kpi.Period("month", this), kpi.Period("month", kpi.add_months(this, -1))]
 
 
 def window_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
@@ -96,12 +97,15 @@ def due_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
 
 def refresh(periods: Iterable[kpi.Period]) -> int:
     """Recompute the facts of each period from the records, as of now, for
-    the whole company; returns the number of figures written.
+    the whole company (and, for a month, its complaint facts); returns the
+    number of rows written.
 
     Rows are upserted by scope key and a period's rows no longer produced are
     removed, so a rerun leaves exactly the current figures. Each period is
     committed on its own (a page never reads half a period).
     """
+    from app.services.reporting import complaint_facts
+
     table = KpiFact.__table__
     written = 0
     viewer = system_user()
@@ -138,13 +142,22 @@ def refresh(periods: Iterable[kpi.Period]) -> int:
                 KpiFact.scope_key.not_in([v["scope_key"] for v in values]),
             )
         )
+        if period.kind == "month":
+            written += complaint_facts.refresh(period.start, stamp)
         db.session.commit()
         written += len(values)
     return written
 
 
-def _current(period: kpi.Period, computed_at: dt.datetime, moment: dt.datetime) -> bool:
-    return computed_at >= _period_end(period) or moment - computed_at <= MAX_AGE
+def is_current(
+    period: kpi.Period, computed_at: dt.datetime, moment: dt.datetime
+) -> bool:
+    """Facts of `period` computed at `computed_at` still stand at `moment`:
+    computed after the period ended, or at most MAX_AGE (by its kind) ago."""
+    return (
+        computed_at >= _period_end(period)
+        or moment - computed_at <= MAX_AGE[period.kind]
+    )
 
 
 def _read(
@@ -181,7 +194,7 @@ def _read(
     for period in periods:
         if any((period.start, code) not in company for code in codes):
             return None
-        if not _current(period, oldest[period.start], moment):
+        if not is_current(period, oldest[period.start], moment):
             return None
     staff = {r.user_id for r in rows if r.user_id is not None}
     user_departments = (

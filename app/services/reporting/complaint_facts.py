@@ -1,0 +1,121 @@
+"""Complaint facts: complaint_analysis.counted per month, kept in
+`complaint_fact` by the KPI facts job, so the complaint charts of the
+dashboard and the analysis read a few hundred rows instead of the cases.
+
+What counts as a complaint is defined once, in complaint_analysis
+(seed 001 §7.1: cases of kind complaint received in the month, cancelled
+ones left out). A breakdown over several months is the sum of its months,
+since every complaint is received in exactly one. The customer breakdown (a
+top ten over the window) is not additive that way at a useful size and is
+counted from the cases.
+
+Read under the same conditions as the KPI facts (kpi_facts): a viewer who
+sees every record, and every month of the window current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+
+from app.extensions import db
+from app.models import ComplaintFact, now
+from app.security.access import system_user
+from app.services.reporting import kpi, kpi_facts
+
+# Breakdowns kept per month ("month": the month's total).
+DIMENSIONS = (
+    "month",
+    "category",
+    "stage",
+    "region",
+    "department",
+    "cause",
+    "responsibility",
+)
+
+
+def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
+    """Recount the month's complaints per value of every breakdown from the
+    cases; replaces the month's rows (committed by the caller). Returns the
+    number of rows written."""
+    from app.services.reporting import complaint_analysis
+
+    stamp = stamp or now()
+    window = kpi.Window.ending(month)
+    viewer = system_user()
+    values = [
+        {
+            "month": month,
+            "dimension": dimension,
+            "key": str(key) if key is not None else "",
+            "name": name,
+            "complaints": complaints,
+            "computed_at": stamp,
+        }
+        for dimension in DIMENSIONS
+        for key, name, complaints in complaint_analysis.counted(
+            dimension, window, viewer
+        )
+    ]
+    if not any(v["dimension"] == "month" for v in values):
+        # A month without complaints is known to have none.
+        key = kpi.month_key(month)
+        values.append(
+            {
+                "month": month,
+                "dimension": "month",
+                "key": key,
+                "name": key,
+                "complaints": 0,
+                "computed_at": stamp,
+            }
+        )
+    db.session.execute(delete(ComplaintFact).where(ComplaintFact.month == month))
+    db.session.execute(insert(ComplaintFact), values)
+    return len(values)
+
+
+def counted(
+    dimension: str, window: kpi.Window, viewer: Any, limit: int | None = None
+) -> list[tuple[Any, Any, int]] | None:
+    """complaint_analysis.counted from facts: (key, name, complaints), most
+    frequent first, then by name; None when the facts do not serve (another
+    breakdown, a viewer who does not see everything, a month without current
+    facts)."""
+    if dimension not in DIMENSIONS or not kpi_facts.serves(viewer):
+        return None
+    months = [kpi.Period("month", m) for m in window.months]
+    stamps = dict(
+        db.session.execute(
+            select(ComplaintFact.month, func.min(ComplaintFact.computed_at))
+            .where(
+                ComplaintFact.month.in_([p.start for p in months]),
+                ComplaintFact.dimension == "month",
+            )
+            .group_by(ComplaintFact.month)
+        ).all()
+    )
+    moment = now()
+    for period in months:
+        stamp = stamps.get(period.start)
+        if stamp is None or not kpi_facts.is_current(period, stamp, moment):
+            return None
+    total = func.sum(ComplaintFact.complaints)
+    stmt = (
+        select(ComplaintFact.key, ComplaintFact.name, total)
+        .where(
+            ComplaintFact.month.in_([p.start for p in months]),
+            ComplaintFact.dimension == dimension,
+        )
+        .group_by(ComplaintFact.key, ComplaintFact.name)
+        .order_by(total.desc(), ComplaintFact.name)
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [
+        (key if key != "" else None, name, int(complaints))
+        for key, name, complaints in db.session.execute(stmt)
+    ]
