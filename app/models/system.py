@@ -187,7 +187,11 @@ class KpiFact(Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("ab_user.id", ondelete="CASCADE")
     )
-    # Figure.scope_key: "2026-11|complaint_timeliness|d3|u-"
+    # A month's figure of one case category (complaint analysis), or None.
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_category.id", ondelete="CASCADE")
+    )
+    # Figure.scope_key: "2026-11|complaint_timeliness|d3|u-" ("…|c5": category)
     scope_key: Mapped[str] = mapped_column(String(80))
     numerator: Mapped[int] = mapped_column(BigInteger)
     denominator: Mapped[int] = mapped_column(BigInteger)

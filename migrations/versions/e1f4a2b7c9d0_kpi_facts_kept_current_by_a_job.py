@@ -31,6 +31,7 @@ def upgrade():
         sa.Column('kpi', sa.String(length=40), nullable=False),
         sa.Column('department_id', sa.Integer(), nullable=True),
         sa.Column('user_id', sa.Integer(), nullable=True),
+        sa.Column('category_id', sa.Integer(), nullable=True),
         sa.Column('scope_key', sa.String(length=80), nullable=False),
         sa.Column('numerator', sa.BigInteger(), nullable=False),
         sa.Column('denominator', sa.BigInteger(), nullable=False),
@@ -38,6 +39,7 @@ def upgrade():
         sa.CheckConstraint('denominator >= 0 AND numerator >= 0', name='counts'),
         sa.ForeignKeyConstraint(['department_id'], ['department.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['category_id'], ['case_category.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('scope_key', name='uq_kpi_fact'),
     )

@@ -272,3 +272,42 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
         assert complaint_facts.counted("month", november, manager) is None
         # October, counted after it ended, still stands.
         assert complaint_facts.counted("month", window, manager) is not None
+
+
+def test_category_figures_of_the_analysis_equal_the_raw_computation(db, users):
+    build_year()
+    build_october()
+    db.session.commit()
+    manager, clerk = users["manager"], users["ops2"]
+    months = kpi.Window.ending(OCTOBER, 12).months
+    with clock_at(AS_OF):
+        kpi_facts.refresh([kpi.Period("month", m) for m in months])
+        settings = kpi.load_settings(AS_OF)
+        for span in (1, 3, 12):
+            window = kpi.Window.ending(OCTOBER, span)
+            facts = kpi_facts.category_sums(window, manager)
+            assert facts is not None, span
+            for code in kpi_facts.CATEGORY_KPIS:
+                raw = {
+                    cat: (int(num), int(den))
+                    for cat, num, den in kpi.grouped(
+                        kpi.get_kpi(code), window, manager, ("category_id",), settings
+                    )
+                    if cat is not None
+                }
+                assert facts[code] == raw, (code, span)
+                assert raw, (code, span)
+        year = kpi.Window.ending(OCTOBER, 12)
+        rows = complaint_analysis.by_category(year, manager)
+        counts = {
+            int(s.key): s.count
+            for s in complaint_analysis.complaint_counts("category", year, manager)
+        }
+        assert {r.category_id: r.complaints for r in rows if r.complaints} == counts
+        # The KPI report of the month is unchanged by the category rows.
+        report = kpi_facts.compute([OCTOBER], manager)
+        raw_report = kpi.compute([OCTOBER], manager, as_of=AS_OF)
+        assert _figures(report, MONTH) == _figures(raw_report, MONTH)
+        # A clerk's analysis is counted over their scope, from the cases.
+        assert kpi_facts.category_sums(year, clerk) is None
+        assert kpi_facts.category_sums(kpi.Window.ending(OCTOBER, 13), manager) is None

@@ -32,7 +32,7 @@ from app.models.codes import (
     label,
 )
 from app.security.scope import restrict
-from app.services.reporting import complaint_facts, kpi
+from app.services.reporting import complaint_facts, kpi, kpi_facts
 from app.services.reporting.kpi import Figure, Window
 
 DIMENSIONS = (
@@ -237,16 +237,18 @@ def by_category(window: Window, viewer: Any) -> list[CategoryRow]:
     settings = kpi.load_settings()
     targets = kpi.load_targets()
     last = window.months[-1]
-    sums: dict[str, dict[int, tuple[int, int]]] = {}
-    for code in ("complaint_timeliness", "repeat_complaint_rate", "satisfaction_mean"):
-        measure = kpi.get_kpi(code)
-        sums[code] = {
-            cat: (int(num), int(count))
-            for cat, num, count in kpi.grouped(
-                measure, window, viewer, ("category_id",), settings
-            )
-            if cat is not None
-        }
+    sums = kpi_facts.category_sums(window, viewer)
+    if sums is None:
+        sums = {}
+        for code in kpi_facts.CATEGORY_KPIS:
+            measure = kpi.get_kpi(code)
+            sums[code] = {
+                cat: (int(num), int(count))
+                for cat, num, count in kpi.grouped(
+                    measure, window, viewer, ("category_id",), settings
+                )
+                if cat is not None
+            }
     counts = {int(s.key): s.count for s in complaint_counts("category", window, viewer)}
     ids = set(counts) | {cat for per in sums.values() for cat in per}
     names = (

@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import AppUser, KpiFact, now
@@ -119,6 +119,7 @@ def refresh(periods: Iterable[kpi.Period]) -> int:
                 "kpi": f.kpi.code,
                 "department_id": f.department_id,
                 "user_id": f.user_id,
+                "category_id": None,
                 "scope_key": f.scope_key,
                 "numerator": int(f.numerator),
                 "denominator": int(f.denominator),
@@ -126,6 +127,8 @@ def refresh(periods: Iterable[kpi.Period]) -> int:
             }
             for f in report.all(period.start)
         ]
+        if period.kind == "month":
+            values += _category_values(period, viewer, stamp)
         stmt = kpi.upsert(table)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.scope_key],
@@ -147,6 +150,86 @@ def refresh(periods: Iterable[kpi.Period]) -> int:
         db.session.commit()
         written += len(values)
     return written
+
+
+# The figures the complaint analysis shows per case category (seed 001 §7.1).
+CATEGORY_KPIS = ("complaint_timeliness", "repeat_complaint_rate", "satisfaction_mean")
+
+
+def _category_values(
+    period: kpi.Period, viewer: Any, stamp: dt.datetime
+) -> list[dict[str, Any]]:
+    """A month's CATEGORY_KPIS per case category, as fact rows."""
+    settings = kpi.load_settings(stamp)
+    window = kpi.Window.of(period)
+    return [
+        {
+            "period": period.kind,
+            "month": period.start,
+            "kpi": code,
+            "department_id": None,
+            "user_id": None,
+            "category_id": category_id,
+            "scope_key": f"{period.key}|{code}|c{category_id}",
+            "numerator": int(num),
+            "denominator": int(den),
+            "computed_at": stamp,
+        }
+        for code in CATEGORY_KPIS
+        for category_id, num, den in kpi.grouped(
+            kpi.get_kpi(code), window, viewer, ("category_id",), settings
+        )
+        if category_id is not None
+    ]
+
+
+def category_sums(
+    window: kpi.Window, viewer: Any
+) -> dict[str, dict[int, tuple[int, int]]] | None:
+    """{kpi code: {category id: (numerator, denominator)}} of CATEGORY_KPIS
+    over the window's months, from facts (a category's figure over several
+    months is the sum of its months: every counted record falls in one);
+    None when the facts do not serve the viewer or a month has none current."""
+    if not serves(viewer) or window.unit != "month":
+        return None
+    starts = list(window.months)
+    stamps = dict(
+        db.session.execute(
+            select(KpiFact.month, func.min(KpiFact.computed_at))
+            .where(
+                KpiFact.period == "month",
+                KpiFact.month.in_(starts),
+                KpiFact.kpi.in_(CATEGORY_KPIS),
+                KpiFact.department_id.is_(None),
+                KpiFact.user_id.is_(None),
+                KpiFact.category_id.is_(None),
+            )
+            .group_by(KpiFact.month)
+        ).all()
+    )
+    moment = now()
+    for start in starts:
+        stamp = stamps.get(start)
+        if stamp is None or not is_current(kpi.Period("month", start), stamp, moment):
+            return None
+    sums: dict[str, dict[int, tuple[int, int]]] = {code: {} for code in CATEGORY_KPIS}
+    for code, category_id, num, den in db.session.execute(
+        select(
+            KpiFact.kpi,
+            KpiFact.category_id,
+            func.sum(KpiFact.numerator),
+            func.sum(KpiFact.denominator),
+        )
+        .where(
+            KpiFact.period == "month",
+            KpiFact.month.in_(starts),
+            KpiFact.kpi.in_(CATEGORY_KPIS),
+            KpiFact.category_id.is_not(None),
+        )
+        .group_by(KpiFact.kpi, KpiFact.category_id)
+    ):
+        sums[code][category_id] = (int(num), int(den))
+    return sums
 
 
 def is_current(
@@ -180,6 +263,7 @@ def _read(
         KpiFact.month.in_([p.start for p in periods]),
         KpiFact.kpi.in_(codes),
     )
+    stmt = stmt.where(KpiFact.category_id.is_(None))
     if not breakdown:
         stmt = stmt.where(KpiFact.department_id.is_(None), KpiFact.user_id.is_(None))
     rows = db.session.execute(stmt).all()
