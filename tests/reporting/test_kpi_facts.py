@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.jobs import DEFAULT_QUEUE
-from app.models import BUSINESS_TZ, ComplaintFact, JobRun, KpiFact
+from app.models import BUSINESS_TZ, Case, ComplaintFact, JobRun, KpiFact
 from app.models.base import clock_at
 from app.security.access import acting_as
 from app.services.cases.case_steps import CASE_FLOW
@@ -262,6 +262,21 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
         assert complaint_facts.counted("category", window, clerk) is None
         longer = kpi.Window.ending(OCTOBER, 13)
         assert complaint_facts.counted("category", longer, manager) is None
+    # A category whose complaints are all withdrawn leaves October's facts.
+    october = kpi.Window.ending(OCTOBER)
+    first = complaint_analysis.counted("category", october, manager)[0][0]
+    db.session.execute(
+        update(Case)
+        .where(Case.category_id == first, Case.kind == "complaint")
+        .values(status="cancelled")
+    )
+    db.session.commit()
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH])
+        facts = complaint_facts.counted("category", october, manager)
+        raw = complaint_analysis.counted("category", october, manager)
+    assert str(first) not in {k for k, _n, _c in facts}
+    assert _rows(facts) == _rows(raw)
     # A month still running when counted goes out of date after MAX_AGE.
     with clock_at(AS_OF):
         kpi_facts.refresh([NOVEMBER])

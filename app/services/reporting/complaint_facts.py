@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import ComplaintFact, now
@@ -39,8 +39,8 @@ DIMENSIONS = (
 
 def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
     """Recount the month's complaints per value of every breakdown from the
-    cases; replaces the month's rows (committed by the caller). Returns the
-    number of rows written."""
+    cases into the month's rows (committed by the caller). Returns the number
+    of rows written."""
     from app.services.reporting import complaint_analysis
 
     stamp = stamp or now()
@@ -73,8 +73,25 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
                 "computed_at": stamp,
             }
         )
-    db.session.execute(delete(ComplaintFact).where(ComplaintFact.month == month))
-    db.session.execute(insert(ComplaintFact), values)
+    # Upserted, then the month's values no longer counted removed: a rerun,
+    # or two runs at once, leave exactly the current counts.
+    table = ComplaintFact.__table__
+    stmt = kpi.upsert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.month, table.c.dimension, table.c.key],
+        set_={
+            name: stmt.excluded[name] for name in ("name", "complaints", "computed_at")
+        },
+    )
+    db.session.execute(stmt, values)
+    for dimension in DIMENSIONS:
+        keys = [v["key"] for v in values if v["dimension"] == dimension]
+        gone = delete(ComplaintFact).where(
+            ComplaintFact.month == month, ComplaintFact.dimension == dimension
+        )
+        if keys:
+            gone = gone.where(ComplaintFact.key.not_in(keys))
+        db.session.execute(gone)
     return len(values)
 
 
