@@ -214,7 +214,8 @@ class ComplaintFact(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date)
     dimension: Mapped[str] = mapped_column(String(20))
-    key: Mapped[str] = mapped_column(String(40))  # "" when not recorded
+    # "=" + the value (a region, a category id, …), "" when not recorded.
+    key: Mapped[str] = mapped_column(String(80))
     # What the breakdown is ordered and shown by: the name, or the code.
     name: Mapped[str | None] = mapped_column(String(200))
     complaints: Mapped[int] = mapped_column(Integer)

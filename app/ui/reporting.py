@@ -30,6 +30,7 @@ from app.services.core.workflow import as_datetime
 from app.services.reporting import (
     business,
     complaint_analysis,
+    complaint_facts,
     complaint_reports,
     dashboard,
     exports,
@@ -161,6 +162,7 @@ class KpiView(BaseView):
             staff_first=(staff_page - 1) * STAFF_PAGE + 1,
             frozen=frozen,
             computed_at=report.computed_at,
+            refreshed_often=kpi_facts.is_recent(period),
             business_tz=BUSINESS_TZ,
             refresh_minutes=kpi_facts.REFRESH_MINUTES,
             frozen_at=max((s.computed_at for s in frozen.values()), default=None),
@@ -276,6 +278,14 @@ class ComplaintAnalysisView(BaseView):
             period=complaint_analysis.period_label(window),
             categories=complaint_analysis.by_category(window, user),
             breakdowns=breakdowns,
+            # The breakdowns and category figures from facts (the customer
+            # ranking is always counted from the cases).
+            computed_at=complaint_facts.as_of(window, user),
+            refreshed_often=all(
+                kpi_facts.is_recent(kpi.Period("month", m)) for m in window.months
+            ),
+            business_tz=BUSINESS_TZ,
+            refresh_minutes=kpi_facts.REFRESH_MINUTES,
             can_improve=can(user, "add", "ImprovementAction"),
             trends=complaint_analysis.month_on_month(month, user),
             report=report,

@@ -50,7 +50,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('month', sa.Date(), nullable=False),
         sa.Column('dimension', sa.String(length=20), nullable=False),
-        sa.Column('key', sa.String(length=40), nullable=False),
+        sa.Column('key', sa.String(length=80), nullable=False),
         sa.Column('name', sa.String(length=200), nullable=True),
         sa.Column('complaints', sa.Integer(), nullable=False),
         sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),

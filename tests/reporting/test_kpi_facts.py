@@ -10,17 +10,18 @@ them only while they stand for what the viewer would compute.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
 from app.jobs import DEFAULT_QUEUE
-from app.models import BUSINESS_TZ, Case, ComplaintFact, JobRun, KpiFact
+from app.models import BUSINESS_TZ, Case, CaseCategory, ComplaintFact, JobRun, KpiFact
 from app.models.base import clock_at
 from app.security.access import acting_as
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.reporting import complaint_analysis, complaint_facts, kpi, kpi_facts
-from tests.factories import CaseFactory, user
+from tests.factories import CaseFactory, CustomerFactory, by_code, user
 from tests.reporting.kpi_month import AS_OF, OCTOBER, build_october, build_year
 from tests.reporting.test_kpi import COMPANY
 
@@ -28,6 +29,7 @@ MONTH = kpi.Period("month", OCTOBER)
 QUARTER = kpi.parse_period("2026-Q4")
 YEAR = kpi.parse_period("2026")
 NOVEMBER = kpi.Period("month", kpi.add_months(OCTOBER, 1))
+SEPTEMBER = kpi.Period("month", kpi.add_months(OCTOBER, -1))
 
 
 @pytest.fixture
@@ -108,22 +110,28 @@ def test_a_running_period_is_counted_live_once_its_facts_are_old(october, users)
         stale.numerator + 1,
         stale.denominator + 1,
     )
-    # Past MAX_AGE, November (still running at the refresh) is counted from
-    # the records; October, refreshed after it ended, still comes from facts.
-    later = AS_OF + kpi_facts.MAX_AGE["month"] + dt.timedelta(minutes=1)
+    # Past 40 minutes, November and October (the months recounted every 15
+    # minutes) are counted from the records; September, recounted nightly,
+    # still comes from facts until 26 hours have passed.
+    with clock_at(AS_OF):
+        kpi_facts.refresh([SEPTEMBER])
+    later = AS_OF + kpi_facts.MAX_AGE_RECENT + dt.timedelta(minutes=1)
     with clock_at(later):
         november = kpi_facts.compute([NOVEMBER.start], manager)
         october_report = kpi_facts.compute([OCTOBER], manager)
-    assert november.computed_at is None
+        september = kpi_facts.compute([SEPTEMBER.start], manager)
+    assert november.computed_at is None and october_report.computed_at is None
     figure = november.figure(code, NOVEMBER.start)
     assert (figure.numerator, figure.denominator) == (
         fresh.numerator,
         fresh.denominator,
     )
-    assert october_report.computed_at == AS_OF
+    assert september.computed_at == AS_OF
+    with clock_at(AS_OF + kpi_facts.MAX_AGE_NIGHTLY + dt.timedelta(minutes=1)):
+        assert kpi_facts.compute([SEPTEMBER.start], manager).computed_at is None
     # A window with a month that has no facts is counted live as a whole.
     with clock_at(AS_OF):
-        window = kpi_facts.compute([kpi.add_months(OCTOBER, -1), OCTOBER], manager)
+        window = kpi_facts.compute([kpi.add_months(OCTOBER, -2), OCTOBER], manager)
     assert window.computed_at is None
 
 
@@ -208,10 +216,17 @@ def test_the_pages_say_when_their_figures_stand_as_of(october, login):
         kpi_facts.refresh([MONTH])
     stamp = "统计截至 2026-11-20 09:00，每 15 分钟更新一次"
     manager = login("manager")
-    page = manager.get("/kpis/?month=2026-10").get_data(as_text=True)
-    assert stamp in page
-    page = manager.get("/dashboard/?month=2026-10").get_data(as_text=True)
-    assert stamp in page
+    with clock_at(AS_OF + dt.timedelta(minutes=10)):
+        page = manager.get("/kpis/?month=2026-10").get_data(as_text=True)
+        assert stamp in page
+        page = manager.get("/dashboard/?month=2026-10").get_data(as_text=True)
+        assert stamp in page
+        # The analysis of October reads complaint facts, and says so.
+        page = manager.get("/analysis/?month=2026-10&span=1").get_data(as_text=True)
+        assert stamp in page
+        # Twelve months, of which the earlier have no facts: counted live.
+        page = manager.get("/analysis/?month=2026-10&span=12").get_data(as_text=True)
+        assert "统计截至" not in page
     # A quarter is recounted nightly, and says so.
     with clock_at(AS_OF):
         kpi_facts.refresh([QUARTER])
@@ -222,7 +237,9 @@ def test_the_pages_say_when_their_figures_stand_as_of(october, login):
     kpi_facts.refresh(kpi_facts.recent_periods())
     assert "统计截至" in manager.get("/").get_data(as_text=True)
     clerk = login("ops2")
-    assert "统计截至" not in clerk.get("/kpis/?month=2026-10").get_data(as_text=True)
+    with clock_at(AS_OF + dt.timedelta(minutes=10)):
+        page = clerk.get("/kpis/?month=2026-10").get_data(as_text=True)
+    assert "统计截至" not in page
 
 
 def _rows(rows: list[tuple]) -> list[tuple]:
@@ -277,16 +294,72 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
         raw = complaint_analysis.counted("category", october, manager)
     assert str(first) not in {k for k, _n, _c in facts}
     assert _rows(facts) == _rows(raw)
-    # A month still running when counted goes out of date after MAX_AGE.
+    # This month and the last go out of date after 40 minutes, older months
+    # after 26 hours.
     with clock_at(AS_OF):
         kpi_facts.refresh([NOVEMBER])
     november = kpi.Window.ending(NOVEMBER.start)
-    with clock_at(AS_OF + kpi_facts.MAX_AGE["month"] - dt.timedelta(minutes=1)):
+    summer = kpi.Window.ending(SEPTEMBER.start, 3)
+    with clock_at(AS_OF + kpi_facts.MAX_AGE_RECENT - dt.timedelta(minutes=1)):
         assert complaint_facts.counted("month", november, manager) is not None
-    with clock_at(AS_OF + kpi_facts.MAX_AGE["month"] + dt.timedelta(minutes=1)):
+        assert complaint_facts.as_of(november, manager) == AS_OF
+    with clock_at(AS_OF + kpi_facts.MAX_AGE_RECENT + dt.timedelta(minutes=1)):
         assert complaint_facts.counted("month", november, manager) is None
-        # October, counted after it ended, still stands.
-        assert complaint_facts.counted("month", window, manager) is not None
+        assert complaint_facts.as_of(november, manager) is None
+        assert complaint_facts.counted("month", summer, manager) is not None
+    with clock_at(AS_OF + kpi_facts.MAX_AGE_NIGHTLY + dt.timedelta(minutes=1)):
+        assert complaint_facts.counted("month", summer, manager) is None
+
+
+def _complaint(when: dt.datetime, **fields: Any) -> Any:
+    with clock_at(when):
+        return CaseFactory(kind="complaint", received_at=when, **fields)
+
+
+def test_a_blank_and_a_missing_region_stay_two_values(db, users):
+    """A blank form field stores "", an import or the API may leave NULL: the
+    facts keep both, as the count from the cases does."""
+    manager = users["manager"]
+    blank = CustomerFactory(region="")
+    missing = CustomerFactory(region=None)
+    for day in (5, 6):
+        _complaint(dt.datetime(2026, 10, day, 9, tzinfo=BUSINESS_TZ), customer=blank)
+    _complaint(dt.datetime(2026, 10, 7, 9, tzinfo=BUSINESS_TZ), customer=missing)
+    window = kpi.Window.ending(OCTOBER)
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH])
+        facts = complaint_facts.counted("region", window, manager)
+        raw = complaint_analysis.counted("region", window, manager)
+    assert sorted(_rows(facts), key=str) == sorted(_rows(raw), key=str)
+    assert sorted(c for _k, _n, c in facts) == [1, 2]
+
+
+def test_a_renamed_category_is_one_value_under_its_new_name(db, users):
+    manager = users["manager"]
+    category = by_code(CaseCategory, "other")
+    _complaint(dt.datetime(2026, 9, 5, 9, tzinfo=BUSINESS_TZ), category=category)
+    for day in (5, 6):
+        _complaint(dt.datetime(2026, 10, day, 9, tzinfo=BUSINESS_TZ), category=category)
+    with clock_at(AS_OF):
+        kpi_facts.refresh([SEPTEMBER])
+    db.session.execute(
+        update(CaseCategory)
+        .where(CaseCategory.id == category.id)
+        .values(name="其他（改名）")
+    )
+    db.session.commit()
+    window = kpi.Window.ending(OCTOBER, 2)
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH])
+        slices = complaint_analysis.complaint_counts("category", window, manager)
+        rows = complaint_analysis.by_category(window, manager)
+        raw = complaint_analysis.counted("category", window, manager)
+    assert [(s.key, s.label, s.count) for s in slices] == [
+        (str(category.id), "其他（改名）", 3)
+    ]
+    assert _rows(raw) == [(str(category.id), "其他（改名）", 3)]
+    row = next(r for r in rows if r.category_id == category.id)
+    assert row.complaints == 3
 
 
 def test_category_figures_of_the_analysis_equal_the_raw_computation(db, users):

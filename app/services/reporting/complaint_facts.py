@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import ComplaintFact, now
@@ -37,6 +38,16 @@ DIMENSIONS = (
 )
 
 
+def _encoded(key: Any) -> str:
+    """A breakdown's value as stored: "" for not recorded (NULL), "=" before
+    any value, so an empty text and a missing one stay two values."""
+    return "" if key is None else f"={key}"
+
+
+def _decoded(key: str) -> str | None:
+    return None if key == "" else key[1:]
+
+
 def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
     """Recount the month's complaints per value of every breakdown from the
     cases into the month's rows (committed by the caller). Returns the number
@@ -50,7 +61,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
         {
             "month": month,
             "dimension": dimension,
-            "key": str(key) if key is not None else "",
+            "key": _encoded(key),
             "name": name,
             "complaints": complaints,
             "computed_at": stamp,
@@ -67,7 +78,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
             {
                 "month": month,
                 "dimension": "month",
-                "key": key,
+                "key": _encoded(key),
                 "name": key,
                 "complaints": 0,
                 "computed_at": stamp,
@@ -95,15 +106,9 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
     return len(values)
 
 
-def counted(
-    dimension: str, window: kpi.Window, viewer: Any, limit: int | None = None
-) -> list[tuple[Any, Any, int]] | None:
-    """complaint_analysis.counted from facts: (key, name, complaints), most
-    frequent first, then by name; None when the facts do not serve (another
-    breakdown, a viewer who does not see everything, a month without current
-    facts)."""
-    if dimension not in DIMENSIONS or not kpi_facts.serves(viewer):
-        return None
+def _stamps(window: kpi.Window) -> dict[dt.date, dt.datetime] | None:
+    """{month: computed at} of the window's months, or None when one has no
+    current facts."""
     months = [kpi.Period("month", m) for m in window.months]
     stamps = dict(
         db.session.execute(
@@ -120,19 +125,61 @@ def counted(
         stamp = stamps.get(period.start)
         if stamp is None or not kpi_facts.is_current(period, stamp, moment):
             return None
-    total = func.sum(ComplaintFact.complaints)
-    stmt = (
-        select(ComplaintFact.key, ComplaintFact.name, total)
+    return stamps
+
+
+def counted(
+    dimension: str, window: kpi.Window, viewer: Any, limit: int | None = None
+) -> list[tuple[Any, Any, int]] | None:
+    """complaint_analysis.counted from facts: (key, name, complaints), most
+    frequent first, then by name; None when the facts do not serve (another
+    breakdown, a viewer who does not see everything, a month without current
+    facts)."""
+    if dimension not in DIMENSIONS or not kpi_facts.serves(viewer):
+        return None
+    if window.unit != "month" or _stamps(window) is None:
+        return None
+    months = [kpi.Period("month", m) for m in window.months]
+    # Summed per value; shown by its name in the latest month of the window
+    # (a category renamed since is not split in two).
+    sums = (
+        select(
+            ComplaintFact.key,
+            func.sum(ComplaintFact.complaints).label("total"),
+            func.max(ComplaintFact.month).label("latest"),
+        )
         .where(
             ComplaintFact.month.in_([p.start for p in months]),
             ComplaintFact.dimension == dimension,
         )
-        .group_by(ComplaintFact.key, ComplaintFact.name)
-        .order_by(total.desc(), ComplaintFact.name)
+        .group_by(ComplaintFact.key)
+        .subquery()
+    )
+    named = aliased(ComplaintFact)
+    stmt = (
+        select(sums.c.key, named.name, sums.c.total)
+        .join(
+            named,
+            and_(
+                named.key == sums.c.key,
+                named.month == sums.c.latest,
+                named.dimension == dimension,
+            ),
+        )
+        .order_by(sums.c.total.desc(), named.name)
     )
     if limit:
         stmt = stmt.limit(limit)
     return [
-        (key if key != "" else None, name, int(complaints))
+        (_decoded(key), name, int(complaints))
         for key, name, complaints in db.session.execute(stmt)
     ]
+
+
+def as_of(window: kpi.Window, viewer: Any) -> dt.datetime | None:
+    """The instant the window's complaint facts stand as of, when a page would
+    read them for `viewer` (None: counted live)."""
+    if not kpi_facts.serves(viewer):
+        return None
+    stamps = _stamps(window)
+    return min(stamps.values()) if stamps is not None else None

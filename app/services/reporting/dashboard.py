@@ -48,6 +48,7 @@ def page(user: Any, month: dt.date | None = None) -> dict[str, Any]:
         "month": month,
         # Set when the figures come from KPI facts (shown with their time).
         "computed_at": report.computed_at,
+        "refreshed_often": kpi_facts.is_recent(kpi.Period("month", month)),
         "business_tz": BUSINESS_TZ,
         "refresh_minutes": kpi_facts.REFRESH_MINUTES,
         "month_text": kpi.month_key(month),

@@ -12,10 +12,10 @@ A page reads the facts only when they stand for what it would compute:
 - the viewer sees every record (Management, CustomerService; a department
   clerk's figures are counted over their own scope, live);
 - no `as_of` is asked for (the appraisal sheets use their own instant);
-- every period asked for has facts, and they are current: computed after the
-  period ended (only corrections of old records change them then, caught by
-  the nightly refresh), or at most `MAX_AGE` ago (40 minutes for a month,
-  recounted every 15; a day for a quarter or a year, recounted nightly).
+- every period asked for has facts, and they are current (`is_current`):
+  at most 40 minutes old for this month and the month before (recounted
+  every 15 minutes), at most 26 hours for any other period (recounted
+  nightly).
 
 Otherwise the figures are computed from the records, as before. A report read
 from facts carries `computed_at`, which the pages show.
@@ -35,23 +35,17 @@ from app.security.access import system_user
 from app.security.scope import sees_all
 from app.services.reporting import kpi
 
-# Months are recounted every REFRESH_MINUTES; the facts of a month still
-# running stand for two missed runs and a half, then the page counts live
-# again. A quarter or a year reads up to a year of records (minutes at a
-# million cases): recounted nightly, its facts stand for a day and two hours.
+# This month and the month before are recounted every REFRESH_MINUTES: their
+# facts stand for two missed runs and a half. Every other period of the
+# window (older months, the quarters and years, whose recount reads up to a
+# year of records: minutes at a million cases) is recounted nightly: its
+# facts stand for a day and two hours. Past that the page counts live again.
 REFRESH_MINUTES = 15
-MAX_AGE = {
-    "month": dt.timedelta(minutes=40),
-    "quarter": dt.timedelta(hours=26),
-    "year": dt.timedelta(hours=26),
-}
+MAX_AGE_RECENT = dt.timedelta(minutes=40)
+MAX_AGE_NIGHTLY = dt.timedelta(hours=26)
 # The nightly refresh covers the months a page offers without paging back
 # far: the dashboard's 12-month trend and the month before it.
 WINDOW_MONTHS = 13
-
-
-def _period_end(period: kpi.Period) -> dt.datetime:
-    return kpi.month_start(period.end)
 
 
 def recent_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
@@ -232,15 +226,20 @@ def category_sums(
     return sums
 
 
+def is_recent(period: kpi.Period, moment: dt.datetime | None = None) -> bool:
+    """Recounted every REFRESH_MINUTES (else nightly)."""
+    return period in recent_periods(moment)
+
+
 def is_current(
     period: kpi.Period, computed_at: dt.datetime, moment: dt.datetime
 ) -> bool:
     """Facts of `period` computed at `computed_at` still stand at `moment`:
-    computed after the period ended, or at most MAX_AGE (by its kind) ago."""
-    return (
-        computed_at >= _period_end(period)
-        or moment - computed_at <= MAX_AGE[period.kind]
-    )
+    at most MAX_AGE_RECENT old for this month and the month before, at most
+    MAX_AGE_NIGHTLY for any other period (older months leave the nightly
+    refresh after 13 months, and are then counted live)."""
+    limit = MAX_AGE_RECENT if is_recent(period, moment) else MAX_AGE_NIGHTLY
+    return moment - computed_at <= limit
 
 
 def _read(
