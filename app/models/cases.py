@@ -147,6 +147,8 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
             postgresql_where=COMPLAINT,
             sqlite_where=COMPLAINT,
         ),
+        # The month's activity of customers (KPI complaints per customer).
+        Index("ix_case_received_at", "received_at"),
         # The sweep's catch-up of incidents not yet escalated to Management.
         Index(
             "ix_case_open_unescalated_policy",

@@ -113,6 +113,8 @@ class Pickup(DeadlineChecked, Versioned, Stamped, Model):
             postgresql_where=WAITING_PICKUP,
             sqlite_where=WAITING_PICKUP,
         ),
+        # The month's pickups and active customers (KPI complaint rates).
+        Index("ix_pickup_received_at", "received_at"),
         Index(
             "ix_pickup_open_window_end",
             "window_end",

@@ -174,6 +174,7 @@ class KpiFact(Model):
     __table_args__ = (
         UniqueConstraint("scope_key", name="uq_kpi_fact"),
         Index("ix_kpi_fact_period", "period", "month", "department_id", "user_id"),
+        Index("ix_kpi_fact_view", "view_department_id", "period", "month"),
         CheckConstraint("denominator >= 0 AND numerator >= 0", name="counts"),
     )
 
@@ -190,6 +191,12 @@ class KpiFact(Model):
     # A month's figure of one case category (complaint analysis), or None.
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_category.id", ondelete="CASCADE")
+    )
+    # None: the company's figures (what a viewer who sees everything sees);
+    # else what this department sees through the department arms of the
+    # visibility rules (scope.department_view), the scope_key prefixed "v3|".
+    view_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE")
     )
     # Figure.scope_key: "2026-11|complaint_timeliness|d3|u-" ("…|c5": category)
     scope_key: Mapped[str] = mapped_column(String(80))

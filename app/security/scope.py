@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import (
@@ -375,11 +375,79 @@ def sees_all(user: Any) -> bool:
     return can(user, "see_all", "Scope")
 
 
+# The id of no user: what a department view sees through a personal arm.
+NO_ONE = -1
+
+
+class _StandIn:
+    """A user as the rules read them, with some attributes replaced."""
+
+    def __init__(self, user: Any, **replaced: Any) -> None:
+        self._user = user
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._user, name)
+
+
+class _Department:
+    """A department as the rules read it, seen by no user in particular."""
+
+    is_system = False
+    is_active = True
+    is_authenticated = True
+    is_department_head = False
+
+    def __init__(self, department: Any) -> None:
+        # No role: it holds no permission (in particular, it does not see all).
+        self.roles: list[Any] = []
+        self.groups: list[Any] = []
+        self.id = NO_ONE
+        self.department = department
+        self.department_id = department.id
+
+
+def department_view(department: Any) -> Any:
+    """A viewer who sees what `department` sees through the department arms
+    of the rules (routed to it, at its stage of a pickup, its customers), and
+    nothing through a personal arm (no record names NO_ONE)."""
+    return _Department(department)
+
+
+def personal_view(user: Any) -> Any:
+    """A viewer who sees what `user` sees through the personal arms only:
+    created by them, owned by them, their customers as sales rep."""
+    return _StandIn(user, department_id=None, department=None)
+
+
+class Beyond:
+    """A viewer who sees what `seen` sees and `unless` does not.
+
+    A department clerk's records are those of their department's view and,
+    disjoint from them, those of their personal view beyond it
+    (`Beyond(personal_view(u), department_view(d))`), so a count over the
+    clerk's records is the department's count plus a count over the few
+    records only the clerk sees (app.services.reporting.kpi_facts).
+    """
+
+    def __init__(self, seen: Any, unless: Any) -> None:
+        self.seen = seen
+        self.unless = unless
+
+
 def visible_clause(model: Any, user: Any | None = None) -> Clause:
     """WHERE clause limiting `model` to what `user` may see; None = everything."""
     user = user if user is not None else current_user()
     if user is None:
         return false()
+    if isinstance(user, Beyond):
+        seen = visible_clause(model, user.seen)
+        unless = visible_clause(model, user.unless)
+        if unless is None:
+            return false()
+        # A clause that is NULL for a row (a NULL department) does not hold.
+        beyond = not_(func.coalesce(unless, false()))
+        return beyond if seen is None else and_(seen, beyond)
     if model in PERSONAL:
         return PERSONAL[model](user)
     if getattr(user, "is_system", False) or sees_all(user):

@@ -92,3 +92,36 @@ def test_management_reads_the_month_from_kpi_facts(db, person, monkeypatch):
     assert set(first) | set(second) == {"李娜", "张伟", "王强", "刘洋", "周婷", "吴磊"}
     manager.click("上一页")
     manager.expect_text("第 1–4 人，共 6 人")
+
+
+def test_a_department_clerk_reads_their_department_view(db, person):
+    """王强 of Operations: the dashboard and KPI report of October come from
+    his department's view of the facts (stamped), and show what counting his
+    own scope from the records gives."""
+    from app.services.reporting import kpi, kpi_facts
+    from tests.browser import screenshot_dir
+    from tests.factories import user
+    from tests.reporting.kpi_month import OCTOBER
+
+    build_year()
+    build_october()
+    db.session.commit()
+    kpi_facts.refresh([kpi.Period("month", OCTOBER)])
+    live = kpi.compute([OCTOBER], user("ops"))
+    company = kpi.compute([OCTOBER], user("manager"))
+    code = "response_timeliness"
+    mine = live.figure(code, OCTOBER)
+    assert mine.denominator < company.figure(code, OCTOBER).denominator
+
+    clerk = person("ops")
+    clerk.open("/dashboard/?month=2026-10")
+    clerk.page.locator("body[data-charts-ready]").wait_for()
+    clerk.expect_text("统计截至")
+    tile = clerk.page.locator(f".kpi-tile[data-kpi='{code}']")
+    assert f"{mine.value:.2f}" in tile.inner_text()
+    clerk.screenshot(screenshot_dir(), "dashboard-department-view")
+
+    clerk.click("KPI报表")
+    clerk.expect_text("统计截至", "王强")
+    assert clerk.path.startswith("/kpis/")
+    clerk.screenshot(screenshot_dir(), "kpi-report-department-view")

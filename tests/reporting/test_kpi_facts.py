@@ -135,7 +135,7 @@ def test_a_running_period_is_counted_live_once_its_facts_are_old(october, users)
     assert window.computed_at is None
 
 
-def test_only_a_viewer_who_sees_everything_reads_facts(october, users, db):
+def test_only_a_viewer_who_sees_everything_reads_the_company_facts(october, users, db):
     with clock_at(AS_OF):
         kpi_facts.refresh([MONTH])
         # Facts that no longer match the records: whoever reads them shows it.
@@ -148,13 +148,110 @@ def test_only_a_viewer_who_sees_everything_reads_facts(october, users, db):
         manager = kpi_facts.compute([OCTOBER], users["manager"])
         cs = kpi_facts.compute([OCTOBER], users["cs"])
         clerk = kpi_facts.compute([OCTOBER], users["ops2"])
-        raw_clerk = kpi.compute([OCTOBER], users["ops2"], as_of=AS_OF)
+        quarter = kpi_facts.compute_period(QUARTER, users["ops2"])
+        raw_quarter = kpi.compute_period(QUARTER, users["ops2"], as_of=AS_OF)
     assert manager.figure("complaint_timeliness", OCTOBER).numerator == 0
     assert cs.figure("complaint_timeliness", OCTOBER).numerator == 0
-    # A department clerk's figures are counted over their scope, live.
-    assert clerk.computed_at is None
-    assert _figures(clerk, MONTH) == _figures(raw_clerk, MONTH)
-    assert clerk.figure("complaint_timeliness", OCTOBER).numerator > 0
+    # A department clerk reads their department's view, not the company's:
+    # the (corrupted) view facts show, the company's would have been 0 too,
+    # so compare with the company's untouched figure of another KPI.
+    assert clerk.computed_at == AS_OF
+    assert clerk.figure("complaint_timeliness", OCTOBER).numerator == 0
+    company = manager.figure("response_timeliness", OCTOBER)
+    mine = clerk.figure("response_timeliness", OCTOBER)
+    assert mine.denominator < company.denominator
+    # A clerk's quarter (no department facts) is counted over their scope.
+    assert quarter.computed_at is None
+    assert _figures(quarter, QUARTER) == _figures(raw_quarter, QUARTER)
+
+
+def _beyond_their_department(db: Any) -> None:
+    """October records ops2 sees only personally: a complaint they own that
+    was routed on to Sales, and one they recorded that Finance owns."""
+    for minute, owner in ((0, "ops2"), (30, "finance")):
+        when = dt.datetime(2026, 10, 15, 10, minute, tzinfo=BUSINESS_TZ)
+        with clock_at(when):
+            case = CaseFactory(kind="complaint", received_at=when, _as="ops2")
+        case.owner_id = user(owner).id
+        case.department_id = user("sales" if owner == "ops2" else owner).department_id
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "username", ["ops", "ops2", "sales", "warehouse", "qc", "finance"]
+)
+def test_a_department_clerk_reads_their_view_plus_their_own_records_beyond_it(
+    october, users, db, username
+):
+    _beyond_their_department(db)
+    viewer = users[username]
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH, NOVEMBER])
+        for months in ([OCTOBER], [OCTOBER, NOVEMBER.start]):
+            raw = kpi.compute(months, viewer, as_of=AS_OF)
+            facts = kpi_facts.compute(months, viewer)
+            assert facts.computed_at == AS_OF
+            for month in months:
+                period = kpi.Period("month", month)
+                assert _figures(facts, period) == _figures(raw, period), month
+                assert facts.staff(month) == raw.staff(month)
+                assert facts.departments(month) == raw.departments(month)
+            company = kpi_facts.compute(months, viewer, breakdown=False)
+            assert company.staff() == [] and company.departments() == []
+            assert [f.numerator for f in company.all(OCTOBER)] == [
+                raw.figure(k.code, OCTOBER).numerator for k in kpi.KPIS
+            ]
+    if username == "ops2":
+        # The two complaints beyond the department count for ops2 only.
+        ops = kpi_facts.compute([OCTOBER], users["ops"])
+        with clock_at(AS_OF):
+            mine = kpi_facts.compute([OCTOBER], viewer)
+        code = "complaint_rate_pickups"
+        assert (
+            mine.figure(code, OCTOBER).numerator
+            == ops.figure(code, OCTOBER).numerator + 2
+        )
+
+
+def test_a_user_sees_their_department_view_and_their_personal_view(october, db):
+    """Every rule splits into a department arm and a personal arm, so the
+    clerk's records are the department view's and, disjoint from them, those
+    beyond it (what kpi_facts adds up)."""
+    from app.models import AppUser
+    from app.security.scope import (
+        RULES,
+        Beyond,
+        department_view,
+        personal_view,
+        restrict,
+        sees_all,
+    )
+
+    _beyond_their_department(db)
+    clerks = [
+        u
+        for u in db.session.query(AppUser).filter(AppUser.department_id.is_not(None))
+        if not sees_all(u) and not u.is_system
+    ]
+    assert {"ops", "ops2", "sales", "warehouse", "qc", "finance"} <= {
+        u.username for u in clerks
+    }
+    seen_any = 0
+    for model in RULES:
+        for clerk in clerks:
+
+            def ids(viewer: Any, model: Any = model) -> set[int]:
+                return set(
+                    db.session.scalars(restrict(select(model.id), model, viewer))
+                )
+
+            department = department_view(clerk.department)
+            mine, theirs = ids(clerk), ids(department)
+            personal = ids(personal_view(clerk))
+            assert mine == theirs | personal, (model.__name__, clerk.username)
+            assert ids(Beyond(personal_view(clerk), department)) == mine - theirs
+            seen_any += len(mine)
+    assert seen_any > 0
 
 
 def test_the_job_fills_the_window_then_refreshes_the_running_periods(
@@ -236,10 +333,14 @@ def test_the_pages_say_when_their_figures_stand_as_of(october, login):
     # The landing page is the dashboard of this month.
     kpi_facts.refresh(kpi_facts.recent_periods())
     assert "统计截至" in manager.get("/").get_data(as_text=True)
+    # A department clerk's month reads their department's view, and says so;
+    # their quarter is counted live.
     clerk = login("ops2")
     with clock_at(AS_OF + dt.timedelta(minutes=10)):
         page = clerk.get("/kpis/?month=2026-10").get_data(as_text=True)
-    assert "统计截至" not in page
+        assert stamp in page
+        page = clerk.get("/kpis/?month=2026-Q4").get_data(as_text=True)
+        assert "统计截至" not in page
 
 
 def _rows(rows: list[tuple]) -> list[tuple]:

@@ -5,12 +5,17 @@ What a figure means is defined once, in app.services.reporting.kpi (SPEC §5;
 seed 001 §5, seed 002 §4, seed 003): `refresh` stores exactly what
 `kpi.compute_period` returns for the whole company (the system user), per
 period (month, quarter, year) and scope (company, department, staff member),
-with the instant it was computed as of.
+with the instant it was computed as of; for a month, also what each
+department's view returns (scope.department_view: the records the department
+sees through the department arms of the visibility rules).
 
 A page reads the facts only when they stand for what it would compute:
 
-- the viewer sees every record (Management, CustomerService; a department
-  clerk's figures are counted over their own scope, live);
+- the viewer sees every record (Management, CustomerService): the company's
+  facts; or, for months, the viewer has a department: its view's facts plus
+  the records the viewer sees beyond it, counted live (few: those they
+  created or own in another department). A quarter or year of a department
+  clerk is counted live;
 - no `as_of` is asked for (the appraisal sheets use their own instant);
 - every period asked for has facts, and they are current (`is_current`):
   at most 40 minutes old for this month and the month before (recounted
@@ -30,9 +35,9 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import AppUser, KpiFact, now
+from app.models import AppUser, Department, KpiFact, now
 from app.security.access import system_user
-from app.security.scope import sees_all
+from app.security.scope import Beyond, department_view, personal_view, sees_all
 from app.services.reporting import kpi
 
 # This month and the month before are recounted every REFRESH_MINUTES: their
@@ -80,6 +85,7 @@ def due_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
             select(KpiFact.period, KpiFact.month)
             .where(
                 KpiFact.month.in_({p.start for p in window}),
+                KpiFact.view_department_id.is_(None),
                 KpiFact.department_id.is_(None),
                 KpiFact.user_id.is_(None),
             )
@@ -91,38 +97,70 @@ def due_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
 
 def refresh(periods: Iterable[kpi.Period]) -> int:
     """Recompute the facts of each period from the records, as of now, for
-    the whole company (and, for a month, its complaint facts); returns the
-    number of rows written.
+    the whole company (and, for a month, each department's view and the
+    month's complaint facts); returns the number of rows written.
 
-    Rows are upserted by scope key and a period's rows no longer produced are
+    Rows are upserted by scope key and a view's rows no longer produced are
     removed, so a rerun leaves exactly the current figures. Each period is
     committed on its own (a page never reads half a period).
     """
     from app.services.reporting import complaint_facts
 
-    table = KpiFact.__table__
     written = 0
-    viewer = system_user()
+    company = system_user()
+    departments = (
+        db.session.scalars(select(Department).order_by(Department.id)).all()
+        if any(p.kind == "month" for p in periods)
+        else []
+    )
     for period in periods:
         stamp = now()
-        report = kpi.compute_period(period, viewer, as_of=stamp)
-        values = [
-            {
-                "period": period.kind,
-                "month": period.start,
-                "kpi": f.kpi.code,
-                "department_id": f.department_id,
-                "user_id": f.user_id,
-                "category_id": None,
-                "scope_key": f.scope_key,
-                "numerator": int(f.numerator),
-                "denominator": int(f.denominator),
-                "computed_at": stamp,
-            }
-            for f in report.all(period.start)
-        ]
+        values = _values(period, company, None, stamp)
         if period.kind == "month":
-            values += _category_values(period, viewer, stamp)
+            values += _category_values(period, company, stamp)
+        written += _store(period, None, values)
+        if period.kind == "month":
+            for department in departments:
+                written += _store(
+                    period,
+                    department.id,
+                    _values(period, department_view(department), department.id, stamp),
+                )
+            written += complaint_facts.refresh(period.start, stamp)
+        db.session.commit()
+    return written
+
+
+def _values(
+    period: kpi.Period, viewer: Any, view: int | None, stamp: dt.datetime
+) -> list[dict[str, Any]]:
+    """The period's figures as the viewer counts them, as fact rows of
+    `view` (None: the company); every KPI has its company row, zero when
+    nothing was counted, so a period's facts are known to be there."""
+    report = kpi.compute_period(period, viewer, as_of=stamp)
+    prefix = "" if view is None else f"v{view}|"
+    return [
+        {
+            "period": period.kind,
+            "month": period.start,
+            "kpi": f.kpi.code,
+            "view_department_id": view,
+            "department_id": f.department_id,
+            "user_id": f.user_id,
+            "category_id": None,
+            "scope_key": prefix + f.scope_key,
+            "numerator": int(f.numerator),
+            "denominator": int(f.denominator),
+            "computed_at": stamp,
+        }
+        for f in report.all(period.start)
+    ]
+
+
+def _store(period: kpi.Period, view: int | None, values: list[dict[str, Any]]) -> int:
+    """Upsert the rows of one period and view; remove the view's others."""
+    table = KpiFact.__table__
+    if values:
         stmt = kpi.upsert(table)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.scope_key],
@@ -132,18 +170,21 @@ def refresh(periods: Iterable[kpi.Period]) -> int:
             },
         )
         db.session.execute(stmt, values)
-        db.session.execute(
-            delete(KpiFact).where(
-                KpiFact.period == period.kind,
-                KpiFact.month == period.start,
-                KpiFact.scope_key.not_in([v["scope_key"] for v in values]),
-            )
+    db.session.execute(
+        delete(KpiFact).where(
+            KpiFact.period == period.kind,
+            KpiFact.month == period.start,
+            _of_view(view),
+            KpiFact.scope_key.not_in([v["scope_key"] for v in values]),
         )
-        if period.kind == "month":
-            written += complaint_facts.refresh(period.start, stamp)
-        db.session.commit()
-        written += len(values)
-    return written
+    )
+    return len(values)
+
+
+def _of_view(view: int | None) -> Any:
+    if view is None:
+        return KpiFact.view_department_id.is_(None)
+    return KpiFact.view_department_id == view
 
 
 # The figures the complaint analysis shows per case category (seed 001 §7.1).
@@ -161,6 +202,7 @@ def _category_values(
             "period": period.kind,
             "month": period.start,
             "kpi": code,
+            "view_department_id": None,
             "department_id": None,
             "user_id": None,
             "category_id": category_id,
@@ -194,6 +236,7 @@ def category_sums(
                 KpiFact.period == "month",
                 KpiFact.month.in_(starts),
                 KpiFact.kpi.in_(CATEGORY_KPIS),
+                KpiFact.view_department_id.is_(None),
                 KpiFact.department_id.is_(None),
                 KpiFact.user_id.is_(None),
                 KpiFact.category_id.is_(None),
@@ -218,6 +261,7 @@ def category_sums(
             KpiFact.period == "month",
             KpiFact.month.in_(starts),
             KpiFact.kpi.in_(CATEGORY_KPIS),
+            KpiFact.view_department_id.is_(None),
             KpiFact.category_id.is_not(None),
         )
         .group_by(KpiFact.kpi, KpiFact.category_id)
@@ -243,10 +287,14 @@ def is_current(
 
 
 def _read(
-    window: kpi.Window, kpis: tuple[kpi.Kpi, ...], breakdown: bool
+    window: kpi.Window,
+    kpis: tuple[kpi.Kpi, ...],
+    breakdown: bool,
+    view: int | None = None,
 ) -> kpi.Report | None:
-    """The report of `window` from facts, or None when a period has none or
-    they are out of date."""
+    """The report of `window` from the facts of `view` (None: the company,
+    else a department's view), or None when a period has none or they are
+    out of date."""
     periods = window.periods
     codes = [k.code for k in kpis]
     stmt = select(
@@ -261,6 +309,7 @@ def _read(
         KpiFact.period == window.unit,
         KpiFact.month.in_([p.start for p in periods]),
         KpiFact.kpi.in_(codes),
+        _of_view(view),
     )
     stmt = stmt.where(KpiFact.category_id.is_(None))
     if not breakdown:
@@ -326,14 +375,49 @@ def compute(
     breakdown: bool = True,
 ) -> kpi.Report:
     """kpi.compute as of now, from facts when they serve (see the module);
-    `breakdown=False` when only the company figures are shown."""
+    `breakdown=False` when only the company figures are shown.
+
+    A department clerk's months are their department view's facts plus a
+    live count of the records they see beyond it (created or owned by them
+    in another department): the two are disjoint, and every figure is a sum
+    over records, so the sum is the count over the clerk's scope.
+    """
     kpis = tuple(kpis)
+    window = kpi.Window(tuple(sorted(set(months))), unit)
     if serves(viewer):
-        window = kpi.Window(tuple(sorted(set(months))), unit)
         report = _read(window, kpis, breakdown)
         if report is not None:
             return report
+    elif unit == "month" and getattr(viewer, "department", None) is not None:
+        report = _read(window, kpis, breakdown, viewer.department_id)
+        if report is not None:
+            department = department_view(viewer.department)
+            beyond = kpi.compute(
+                months, Beyond(personal_view(viewer), department), kpis, unit=unit
+            )
+            return _plus(report, beyond, breakdown)
     return kpi.compute(months, viewer, kpis, unit=unit)
+
+
+def _plus(report: kpi.Report, other: kpi.Report, breakdown: bool) -> kpi.Report:
+    """`report` with the figures of `other` (over disjoint records) added."""
+    report.user_departments.update(other.user_departments)
+    for key, extra in other.figures.items():
+        if not breakdown and (key[2] is not None or key[3] is not None):
+            continue
+        code, month, department_id, user_id = key
+        mine = report.figures.get(key)
+        report.figures[key] = kpi.Figure(
+            extra.kpi,
+            month,
+            department_id,
+            user_id,
+            extra.numerator + (mine.numerator if mine else 0),
+            extra.denominator + (mine.denominator if mine else 0),
+            report._target(code, department_id, user_id),
+            report.unit,
+        )
+    return report
 
 
 def compute_period(period: kpi.Period, viewer: Any) -> kpi.Report:
