@@ -302,6 +302,9 @@ class WeighLine(Versioned, Model):
             "net_kg IS NULL OR abs(net_kg - (gross_kg - tare_kg)) < 0.0005",
             name="net_is_difference",
         ),
+        # The lines weighed in a month (KPI weighing accuracy).
+        Index("ix_weigh_line_gross_at", "gross_at"),
+        Index("ix_weigh_line_tare_at", "tare_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,12 +23,15 @@ depends_on = None
 
 
 def upgrade():
-    # The month's activity of customers and its pickups (KPI complaint rates):
-    # read by month, not scanned.
+    # The month's activity of customers, its pickups (KPI complaint rates) and
+    # its weighings (weighing accuracy): read by month, not scanned.
     with op.batch_alter_table('service_case', schema=None) as batch_op:
         batch_op.create_index('ix_case_received_at', ['received_at'], unique=False)
     with op.batch_alter_table('pickup', schema=None) as batch_op:
         batch_op.create_index('ix_pickup_received_at', ['received_at'], unique=False)
+    with op.batch_alter_table('weigh_line', schema=None) as batch_op:
+        batch_op.create_index('ix_weigh_line_gross_at', ['gross_at'], unique=False)
+        batch_op.create_index('ix_weigh_line_tare_at', ['tare_at'], unique=False)
     with op.batch_alter_table('kpi_fact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('view_department_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -39,6 +42,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('weigh_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_weigh_line_tare_at')
+        batch_op.drop_index('ix_weigh_line_gross_at')
     with op.batch_alter_table('pickup', schema=None) as batch_op:
         batch_op.drop_index('ix_pickup_received_at')
     with op.batch_alter_table('service_case', schema=None) as batch_op:

@@ -480,3 +480,35 @@ def test_unknown_period_text_is_refused(text):
 
     with pytest.raises(InvalidInput):
         kpi.parse_period(text)
+
+
+def test_a_pickup_line_weighed_across_the_month_start_counts_all_its_lines(
+    october, users, db
+):
+    """Weighing accuracy (seed 002 §4): a pickup line weighed on two weigh
+    lines, one on September 30 and one on October 1, was weighed in October
+    (its last weighing) against the net of both; one weighed only in
+    September does not count in October."""
+    from app.models import BUSINESS_TZ
+    from tests.factories import PickupLineFactory, WeighLineFactory
+
+    def at(month: int, day: int, hour: int) -> dt.datetime:
+        return dt.datetime(2026, month, day, hour, tzinfo=BUSINESS_TZ)
+
+    before = kpi.compute([OCTOBER], users["manager"], as_of=AS_OF)
+    for weighings in ((at(9, 30, 23), at(10, 1, 8)), (at(9, 29, 9), at(9, 30, 9))):
+        item = PickupLineFactory(
+            pickup=october["P1"], collected_kg=Decimal("2000"), _as="ops"
+        )
+        for when in weighings:
+            line = WeighLineFactory(
+                gross_kg=Decimal("1500"), tare_kg=Decimal("500"), _as="warehouse"
+            )
+            line.pickup_line_id = item.id
+            line.gross_at = line.tare_at = when
+    db.session.commit()
+    after = kpi.compute([OCTOBER], users["manager"], as_of=AS_OF)
+    # 2000 kg on site against 1000 + 1000 kg weighed: within; the September
+    # line is not counted.
+    was, now = (r.figure("weighing_accuracy", OCTOBER) for r in (before, after))
+    assert (now.numerator, now.denominator) == (was.numerator + 1, was.denominator + 1)

@@ -634,13 +634,23 @@ def _recovery(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     An inspection takes the weighed net as its own (recycling rules) and
     deducts from it; the weight check behind the inspection is the re-weigh.
     """
+    # A pickup line was weighed in the window only if one of its weigh lines
+    # was weighed since the window began: the lines read are those of the
+    # window and after, not every line ever weighed.
+    since = select(WeighLine.pickup_line_id).where(
+        WeighLine.pickup_line_id.is_not(None),
+        or_(WeighLine.tare_at >= window.start, WeighLine.gross_at >= window.start),
+    )
     weighed = (
         select(
             WeighLine.pickup_line_id.label("pickup_line_id"),
             func.sum(WeighLine.net_kg).label("net_kg"),
             func.max(func.coalesce(WeighLine.tare_at, WeighLine.gross_at)).label("at"),
         )
-        .where(WeighLine.pickup_line_id.is_not(None), WeighLine.net_kg.is_not(None))
+        .where(
+            WeighLine.pickup_line_id.in_(since),
+            WeighLine.net_kg.is_not(None),
+        )
         .group_by(WeighLine.pickup_line_id)
         .subquery("weighed")
     )
@@ -1183,6 +1193,19 @@ def grouped(
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
+def user_departments(staff: Iterable[int]) -> dict[int, int | None]:
+    """{user id: department id} of the staff given (a staff member's figure
+    is judged against their department's target)."""
+    ids = set(staff)
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(AppUser.id, AppUser.department_id).where(AppUser.id.in_(ids))
+        ).all()
+    )
+
+
 def compute(
     months: Sequence[dt.date],
     viewer: Any,
@@ -1215,16 +1238,7 @@ def compute(
                 total[0] += int(num)
                 total[1] += int(count)
     staff = {k[3] for k in sums if k[3] is not None}
-    user_departments = (
-        dict(
-            db.session.execute(
-                select(AppUser.id, AppUser.department_id).where(AppUser.id.in_(staff))
-            ).all()
-        )
-        if staff
-        else {}
-    )
-    report = Report(months, kpis, {}, load_targets(), user_departments, unit)
+    report = Report(months, kpis, {}, load_targets(), user_departments(staff), unit)
     for (code, month, dept, user), (num, count) in sums.items():
         report.figures[(code, month, dept, user)] = Figure(
             KPI_BY_CODE[code],

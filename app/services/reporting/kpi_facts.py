@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import AppUser, Department, KpiFact, now
+from app.models import Department, KpiFact, now
 from app.security.access import system_user
 from app.security.scope import Beyond, department_view, personal_view, sees_all
 from app.services.reporting import kpi
@@ -328,22 +328,12 @@ def _read(
             return None
         if not is_current(period, oldest[period.start], moment):
             return None
-    staff = {r.user_id for r in rows if r.user_id is not None}
-    user_departments = (
-        dict(
-            db.session.execute(
-                select(AppUser.id, AppUser.department_id).where(AppUser.id.in_(staff))
-            ).all()
-        )
-        if staff
-        else {}
-    )
     report = kpi.Report(
         tuple(p.start for p in periods),
         kpis,
         {},
         kpi.load_targets(),
-        user_departments,
+        kpi.user_departments(r.user_id for r in rows if r.user_id is not None),
         window.unit,
         computed_at=min(oldest.values()),
     )
