@@ -423,6 +423,10 @@ def personal_view(user: Any) -> Any:
 class Beyond:
     """A viewer who sees what `seen` sees and `unless` does not.
 
+    For every rule of RULES a user's records are those of their personal
+    view and their department view (the PERSONAL rules, e.g. a head's view of
+    their department's training results, do not split so).
+
     A department clerk's records are those of their department's view and,
     disjoint from them, those of their personal view beyond it
     (`Beyond(personal_view(u), department_view(d))`), so a count over the

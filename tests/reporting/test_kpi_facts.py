@@ -172,9 +172,10 @@ def _beyond_their_department(db: Any) -> None:
         when = dt.datetime(2026, 10, 15, 10, minute, tzinfo=BUSINESS_TZ)
         with clock_at(when):
             case = CaseFactory(kind="complaint", received_at=when, _as="ops2")
-        case.owner_id = user(owner).id
-        case.department_id = user("sales" if owner == "ops2" else owner).department_id
-    db.session.commit()
+            case.owner_id = user(owner).id
+            department = user("sales" if owner == "ops2" else owner).department_id
+            case.department_id = department
+            db.session.commit()
 
 
 @pytest.mark.parametrize(
@@ -211,6 +212,36 @@ def test_a_department_clerk_reads_their_view_plus_their_own_records_beyond_it(
             mine.figure(code, OCTOBER).numerator
             == ops.figure(code, OCTOBER).numerator + 2
         )
+
+
+def test_a_record_that_left_the_department_since_the_facts_is_counted_once(
+    october, users, db
+):
+    """ops2's complaint, routed to Operations when the facts were counted,
+    goes on to Sales five minutes later: it is beyond the department now and
+    still in the department's facts, so ops2's month is counted live."""
+    when = dt.datetime(2026, 10, 15, 10, tzinfo=BUSINESS_TZ)
+    with clock_at(when):
+        case = CaseFactory(kind="complaint", received_at=when, _as="ops2")
+        case.owner_id = user("ops2").id
+        case.department_id = user("ops").department_id
+        db.session.commit()
+    with clock_at(AS_OF):
+        kpi_facts.refresh([MONTH])
+        before = kpi_facts.compute([OCTOBER], users["ops2"])
+    later = AS_OF + dt.timedelta(minutes=5)
+    with clock_at(later):
+        case.department_id = user("sales").department_id
+        db.session.commit()
+        after = kpi_facts.compute([OCTOBER], users["ops2"])
+        raw = kpi.compute([OCTOBER], users["ops2"], as_of=later)
+    assert before.computed_at == AS_OF
+    assert after.computed_at is None
+    assert _figures(after, MONTH) == _figures(raw, MONTH)
+    code = "complaint_rate_pickups"
+    assert after.figure(code, OCTOBER).numerator == (
+        before.figure(code, OCTOBER).numerator
+    )
 
 
 def test_a_user_sees_their_department_view_and_their_personal_view(october, db):

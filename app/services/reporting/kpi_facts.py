@@ -14,8 +14,9 @@ A page reads the facts only when they stand for what it would compute:
 - the viewer sees every record (Management, CustomerService): the company's
   facts; or, for months, the viewer has a department: its view's facts plus
   the records the viewer sees beyond it, counted live (few: those they
-  created or own in another department). A quarter or year of a department
-  clerk is counted live;
+  created or own in another department) unless one of those changed since
+  the facts were counted (it may have left the department since, and would
+  count twice). A quarter or year of a department clerk is counted live;
 - no `as_of` is asked for (the appraisal sheets use their own instant);
 - every period asked for has facts, and they are current (`is_current`):
   at most 40 minutes old for this month and the month before (recounted
@@ -37,7 +38,13 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.models import Department, KpiFact, now
 from app.security.access import system_user
-from app.security.scope import Beyond, department_view, personal_view, sees_all
+from app.security.scope import (
+    Beyond,
+    department_view,
+    personal_view,
+    restrict,
+    sees_all,
+)
 from app.services.reporting import kpi
 
 # This month and the month before are recounted every REFRESH_MINUTES: their
@@ -381,12 +388,31 @@ def compute(
     elif unit == "month" and getattr(viewer, "department", None) is not None:
         report = _read(window, kpis, breakdown, viewer.department_id)
         if report is not None:
-            department = department_view(viewer.department)
-            beyond = kpi.compute(
-                months, Beyond(personal_view(viewer), department), kpis, unit=unit
-            )
-            return _plus(report, beyond, breakdown)
+            beyond = Beyond(personal_view(viewer), department_view(viewer.department))
+            if not _changed(beyond, kpis, window, report.computed_at):
+                return _plus(
+                    report, kpi.compute(months, beyond, kpis, unit=unit), breakdown
+                )
     return kpi.compute(months, viewer, kpis, unit=unit)
+
+
+def _changed(
+    viewer: Any,
+    kpis: tuple[kpi.Kpi, ...],
+    window: kpi.Window,
+    since: dt.datetime | None,
+) -> bool:
+    """Whether a record the KPIs count, seen by `viewer`, changed after
+    `since`. A record the clerk sees beyond their department that changed
+    since the department's facts were counted may have left the department
+    since: it would be counted in both parts, so the page counts live."""
+    settings = kpi.load_settings()
+    models = {model for k in kpis for model, _ in k.sources(window, settings)}
+    for model in sorted(models, key=lambda m: m.__tablename__):
+        stmt = restrict(select(model.id).where(model.changed_at > since), model, viewer)
+        if db.session.execute(stmt.limit(1)).first() is not None:
+            return True
+    return False
 
 
 def _plus(report: kpi.Report, other: kpi.Report, breakdown: bool) -> kpi.Report:
