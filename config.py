@@ -135,6 +135,11 @@ class BaseConfig:
         self.APP_BASE_URL = env.get("APP_BASE_URL", "http://127.0.0.1:8080")
         # Rows the deadline check commits at a time.
         self.DEADLINE_BATCH_SIZE = int(env.get("DEADLINE_BATCH_SIZE", "500"))
+        # Follow-up generation: a run with at least FOLLOWUP_PARTS_FROM new
+        # visits is written by FOLLOWUP_PARTS connections at once (PostgreSQL;
+        # about the database server's cores), 1: one statement.
+        self.FOLLOWUP_PARTS = int(env.get("FOLLOWUP_PARTS", "2"))
+        self.FOLLOWUP_PARTS_FROM = int(env.get("FOLLOWUP_PARTS_FROM", "2000"))
         self.DEMO_PASSWORD = env.get("DEMO_PASSWORD", "") or "demo-2026"
         # PostgreSQL time limits in seconds (0: none): web requests, then jobs.
         for name, default in (

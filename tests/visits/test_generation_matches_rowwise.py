@@ -212,7 +212,7 @@ def _both(db, run: Callable[[Any], int]) -> tuple[dict, dict, int]:
     return reference, _snapshot(db), created
 
 
-def test_periodic_run_matches_the_rowwise_generation(db):
+def test_periodic_run_matches_the_rowwise_generation(db, written):
     _world(db)
     reference, setwise, created = _both(
         db, lambda module: module.generate(since=SINCE, moment=MOMENT)

@@ -33,7 +33,8 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.models import (
     BUSINESS_TZ,
@@ -47,9 +48,11 @@ from app.models import (
     FollowUp,
     FollowUpRule,
     Notification,
+    NumberSequence,
     Pickup,
     Settlement,
 )
+from app.services.core import numbering
 from app.services.visits import generation
 from tests.factories import (
     CaseFactory,
@@ -299,7 +302,7 @@ def _visits(db) -> dict[str, FollowUp]:
     return {v.source_key: v for v in db.session.scalars(select(FollowUp))}
 
 
-def test_generation_creates_exactly_the_visits_the_rules_ask_for(db, world):
+def test_generation_creates_exactly_the_visits_the_rules_ask_for(db, world, written):
     expected = _expected(world)
     assert generation.generate(since=SINCE, moment=MOMENT) == len(expected) == 12
     visits = _visits(db)
@@ -329,7 +332,7 @@ def test_generation_creates_exactly_the_visits_the_rules_ask_for(db, world):
         assert visit.version == 1 and visit.channel_id is None
 
 
-def test_numbers_are_one_gap_free_block_per_rule_in_rule_order(db, world):
+def test_numbers_are_one_gap_free_block_per_rule_in_rule_order(db, world, written):
     generation.generate(since=SINCE, moment=MOMENT)
     rules = world["rules"]
     order = [
@@ -345,7 +348,7 @@ def test_numbers_are_one_gap_free_block_per_rule_in_rule_order(db, world):
     assert blocks == [[1, 2, 3, 4, 5], [6], [7], [8, 9], [10, 11, 12]]
 
 
-def test_every_visit_has_its_audit_row(db, world):
+def test_every_visit_has_its_audit_row(db, world, written):
     generation.generate(since=SINCE, moment=MOMENT)
     system = user("system").id
     audits = {
@@ -401,7 +404,7 @@ def _iso(value):
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
-def test_a_second_run_creates_nothing_and_changes_nothing(db, world):
+def test_a_second_run_creates_nothing_and_changes_nothing(db, world, written):
     generation.generate(since=SINCE, moment=MOMENT)
     before = {k: (v.id, v.number, v.due_at) for k, v in _visits(db).items()}
     assert generation.generate(since=SINCE, moment=MOMENT + dt.timedelta(hours=1)) == 0
@@ -485,20 +488,22 @@ def _waiting_on_a_lock(db) -> bool:
         )
 
 
-def test_two_runs_at_once_create_each_visit_once(app, db, world, monkeypatch):
+def test_two_runs_at_once_create_each_visit_once(app, db, world, monkeypatch, written):
     """The second run queues behind the first's uncommitted visits, then finds
     them: every visit exists once, numbers stay one gap-free series."""
     expected = _expected(world)
     inserted, release = threading.Event(), threading.Event()
-    commit = db.session.commit
+    advance = numbering.advance_counter
 
-    def held_commit() -> None:
+    def held_advance(*args, **kwargs):
+        # The first rule's visits are being written (in parts: are written),
+        # under the counter's lock, not committed.
         if threading.current_thread().name == "first" and not inserted.is_set():
-            inserted.set()  # the first rule's visits are written, not committed
+            inserted.set()
             release.wait(30)
-        commit()
+        return advance(*args, **kwargs)
 
-    monkeypatch.setattr(db.session, "commit", held_commit)
+    monkeypatch.setattr(numbering, "advance_counter", held_advance)
     created: dict[str, int] = {}
     errors: list[BaseException] = []
 
@@ -538,3 +543,44 @@ def test_two_runs_at_once_create_each_visit_once(app, db, world, monkeypatch):
         select(AuditLog.row_id).where(AuditLog.table_name == "followup")
     ).all()
     assert sorted(audited) == sorted(v.id for v in visits)
+
+
+@pytest.mark.parametrize("taken", [1, 2], ids=["a helper's part", "the leader's part"])
+def test_a_part_that_fails_writes_nothing_of_the_run(db, world, written, taken):
+    """Written in parts, a failing part rolls back every part: no visit, no
+    audit row, the counter where it was. Number `taken` (rank 1 falls to the
+    helper, rank 2 to the leading connection) is held by a visit typed in
+    by hand past the counter, so that part's insert fails."""
+    if written != "in parts":
+        pytest.skip("about the parts")
+    typed = FollowUp(
+        number=f"HF-2026-{taken:06d}",
+        source="manual",
+        customer_id=world["K1"].id,
+        department_id=world["rules"]["complaint-closed"].department_id,
+        due_at=MOMENT,
+    )
+    db.session.add(typed)
+    db.session.commit()
+    with pytest.raises(IntegrityError, match="followup_number_key"):
+        generation.generate(since=SINCE, moment=MOMENT)
+    db.session.rollback()
+    assert [v.source for v in _visits(db).values()] == ["manual"]
+    assert db.session.scalars(
+        select(AuditLog.row_id).where(AuditLog.table_name == "followup")
+    ).all() == [typed.id]
+    assert db.session.scalar(select(numbering_counter())) in (None, 0)
+    db.session.execute(delete(FollowUp))
+    db.session.commit()
+    expected = _expected(world)
+    assert generation.generate(since=SINCE, moment=MOMENT) == len(expected)
+    numbers = sorted(int(v.number.rsplit("-", 1)[1]) for v in _visits(db).values())
+    assert numbers == list(range(1, len(expected) + 1))
+
+
+def numbering_counter():
+    return (
+        select(NumberSequence.last_value)
+        .where(NumberSequence.name == "followup", NumberSequence.year == 2026)
+        .scalar_subquery()
+    )

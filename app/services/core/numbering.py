@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import literal
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from app.extensions import db
 from app.models import NumberSequence, now
@@ -39,6 +40,10 @@ PREFIXES = {
 def _advance(kind: str, year: int, step: int) -> int:
     """Move the counter by `step` (creating it), locking its row; its new value."""
     dialect = db.session.get_bind().dialect.name
+    return int(db.session.execute(_upsert(dialect, kind, year, step)).scalar_one())
+
+
+def _upsert(dialect: str, kind: str, year: int, step: int) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = NumberSequence.__table__
     stmt = (
@@ -50,7 +55,7 @@ def _advance(kind: str, year: int, step: int) -> int:
         )
         .returning(table.c.last_value)
     )
-    return int(db.session.execute(stmt).scalar_one())
+    return stmt
 
 
 def next_number(kind: str, when: dt.datetime | None = None) -> str:
@@ -90,6 +95,12 @@ def lock_counter(kind: str, when: dt.datetime) -> int:
     the counter) before the block is committed with `advance_counter`.
     """
     return _advance(kind, when.year, 0)
+
+
+def lock_counter_on(connection: Connection, kind: str, when: dt.datetime) -> int:
+    """`lock_counter` in the transaction of `connection` (not the session's)."""
+    stmt = _upsert(connection.dialect.name, kind, when.year, 0)
+    return int(connection.execute(stmt).scalar_one())
 
 
 def advance_counter(kind: str, when: dt.datetime, by: Any) -> Any:

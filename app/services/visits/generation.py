@@ -19,6 +19,13 @@ resolution cycle is part of the key): the customer is asked again.
 Numbers come from the gap-free counter (`numbering`), locked before the
 insert: two runs at once (the hourly job and a closing event, or two
 workers) queue on that lock, and the second sees what the first committed.
+On PostgreSQL a run of FOLLOWUP_PARTS_FROM sources or more (a catch-up) is
+written by FOLLOWUP_PARTS connections at once, each the visits of every
+n-th number of the block, on one snapshot, all committed or none
+(`snapshot_parts`): PostgreSQL checks foreign keys and fills indexes row by
+row on one core per statement. Every run holds the advisory lock
+GENERATION_LOCK, so a run waits until all the parts of another are
+committed.
 Working-day due dates come from the business calendar, computed once per
 business date of the rule's sources; a date whose due date needs a calendar
 year that is not loaded waits (its sources get their visits on a later run)
@@ -35,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     Date,
     Integer,
@@ -51,6 +59,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -73,7 +82,7 @@ from app.security.access import actor_or_system
 from app.services.clocks import record_clocks
 from app.services.clocks.business_calendar import current_calendar
 from app.services.clocks.working_time import CalendarUnknownError
-from app.services.core import numbering
+from app.services.core import numbering, snapshot_parts
 from app.services.core.portable_sql import (
     add_us,
     business_date,
@@ -89,6 +98,9 @@ DEFAULT_LOOKBACK_DAYS = 30
 # Partner periods are counted from this day, shifted per customer.
 PERIOD_EPOCH = dt.date(2026, 1, 1)
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
+# Advisory lock of the runs (PostgreSQL): a run waits for one written in
+# parts until all its parts are committed, then sees them all.
+GENERATION_LOCK = 0x4846_0001
 
 
 @dataclass(frozen=True)
@@ -514,9 +526,21 @@ def _constants(
 
 
 def _visits(
-    rule: FollowUpRule, planned: Any, first: int, constants: dict[str, Any]
+    rule: FollowUpRule,
+    planned: Any,
+    first: int,
+    constants: dict[str, Any],
+    part: tuple[int, int] | None = None,
 ) -> Select[Any]:
-    """SELECT of the new visits' VISIT_COLUMNS, numbered after `first`."""
+    """SELECT of the new visits' VISIT_COLUMNS, numbered after `first` in
+    the order of their sources; `part` = (i, n): only those whose rank is i
+    modulo n (the numbers of all n parts make one gap-free block)."""
+    rank = func.row_number().over(order_by=planned.c.position).label("rank")
+    ranked = select(planned, rank).subquery("ranked")
+    if part is not None:
+        index, parts = part
+        ranked = select(ranked).where(ranked.c.rank % parts == index).subquery("part")
+    planned = ranked
     department = rule.department_id
     designated = aliased(AppUser)
     staff = [aliased(AppUser) for _ in range(2)]
@@ -531,7 +555,7 @@ def _visits(
         "number": numbering.number_sql(
             "followup",
             constants["created_at"],
-            first + func.row_number().over(order_by=planned.c.position),
+            first + planned.c.rank,
         ),
         "source": planned.c.source,
         "source_key": planned.c.source_key,
@@ -595,6 +619,74 @@ def _audit_rows(visits: Any, constants: dict[str, Any]) -> Any:
     )
 
 
+def _returned(constants: dict[str, Any]) -> list[str]:
+    """What the audit rows need of each new visit (the rest is constant)."""
+    return ["id", *(n for n in AUDITED_COLUMNS if n not in constants)]
+
+
+def _written(
+    rule: FollowUpRule,
+    planned: Any,
+    first: int,
+    constants: dict[str, Any],
+    part: tuple[int, int] | None = None,
+) -> tuple[Select[Any], Any]:
+    """PostgreSQL: one statement inserting the visits (of `part`) and their
+    audit rows, selecting how many; and the inserted set (a CTE)."""
+    table = FollowUp.__table__
+    new = insert(table).from_select(
+        list(VISIT_COLUMNS), _visits(rule, planned, first, constants, part)
+    )
+    returning = [table.c[n] for n in _returned(constants)]
+    inserted = new.returning(*returning).cte("inserted")
+    stmt = (
+        select(func.count())
+        .select_from(inserted)
+        .add_cte(_audit_rows(inserted, constants).cte("audited"))
+    )
+    return stmt, inserted
+
+
+def _parts(scope: Scope, planned: Any) -> int:
+    """How many connections write a run's visits at once (PostgreSQL): one
+    for a closing event or a run with fewer sources than
+    FOLLOWUP_PARTS_FROM, else FOLLOWUP_PARTS."""
+    parts = int(current_app.config.get("FOLLOWUP_PARTS", 2))
+    least = int(current_app.config.get("FOLLOWUP_PARTS_FROM", 2000))
+    if parts < 2 or scope.ids is not None:
+        return 1
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 1
+    some = select(literal(1)).select_from(planned).limit(least).subquery("some")
+    return (
+        parts
+        if db.session.scalar(select(func.count()).select_from(some)) >= least
+        else 1
+    )
+
+
+def _create_in_parts(
+    rule: FollowUpRule, planned: Any, constants: dict[str, Any], parts: int
+) -> int:
+    """The visits written by `parts` connections at once on one snapshot,
+    the counter locked and advanced by the leading one (snapshot_parts)."""
+    moment = constants["created_at"]
+
+    def begin(leader: Connection) -> int:
+        return numbering.lock_counter_on(leader, "followup", moment)
+
+    def statement(first: int, part: int) -> Select[Any]:
+        return _written(rule, planned, first, constants, (part, parts))[0]
+
+    def finish(leader: Connection, total: int) -> None:
+        leader.execute(numbering.advance_counter("followup", moment, total))
+
+    db.session.commit()  # what the run wrote so far (calendar alerts)
+    return snapshot_parts.write_in_parts(
+        parts, begin, statement, finish, lock=GENERATION_LOCK
+    )
+
+
 def _create(rule: FollowUpRule, scope: Scope) -> int:
     """Insert the visits one rule asks for in scope; commits; returns how many."""
     planned = _planned(rule, SOURCE_QUERIES[rule.trigger](rule, scope))
@@ -603,26 +695,28 @@ def _create(rule: FollowUpRule, scope: Scope) -> int:
         return 0
     moment = scope.moment
     constants = _constants(rule, actor_or_system().id, moment)
+    parts = _parts(scope, planned)
+    if parts > 1:
+        return _create_in_parts(rule, planned, constants, parts)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        snapshot_parts.hold(GENERATION_LOCK)  # behind a run written in parts
     first = numbering.lock_counter("followup", moment)
-    new = insert(FollowUp.__table__).from_select(
-        list(VISIT_COLUMNS), _visits(rule, planned, first, constants)
-    )
     table = FollowUp.__table__
-    # What the audit rows need of each new visit (the rest is constant).
-    returned = ["id", *(n for n in AUDITED_COLUMNS if n not in constants)]
-    if db.session.get_bind().dialect.name == "postgresql":
+    returned = _returned(constants)
+    if postgres:
         # One statement: visits, their audit rows, the counter.
-        inserted = new.returning(*[table.c[n] for n in returned]).cte("inserted")
+        stmt, inserted = _written(rule, planned, first, constants)
         total = select(func.count()).select_from(inserted).scalar_subquery()
         count = db.session.execute(
-            select(func.count())
-            .select_from(inserted)
-            .add_cte(_audit_rows(inserted, constants).cte("audited"))
-            .add_cte(
+            stmt.add_cte(
                 numbering.advance_counter("followup", moment, total).cte("counted")
             )
         ).scalar_one()
     else:
+        new = insert(table).from_select(
+            list(VISIT_COLUMNS), _visits(rule, planned, first, constants)
+        )
         # SQLite has one writer at a time (the counter lock took it): the new
         # visits are those above the highest id before the insert.
         before = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
