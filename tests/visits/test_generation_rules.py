@@ -545,12 +545,13 @@ def test_two_runs_at_once_create_each_visit_once(app, db, world, monkeypatch, wr
     assert sorted(audited) == sorted(v.id for v in visits)
 
 
-@pytest.mark.parametrize("taken", [1, 2], ids=["a helper's part", "the leader's part"])
+@pytest.mark.parametrize("taken", [5, 1], ids=["a helper's part", "the leader's part"])
 def test_a_part_that_fails_writes_nothing_of_the_run(db, world, written, taken):
     """Written in parts, a failing part rolls back every part: no visit, no
-    audit row, the counter where it was. Number `taken` (rank 1 falls to the
-    helper, rank 2 to the leading connection) is held by a visit typed in
-    by hand past the counter, so that part's insert fails."""
+    audit row, the counter where it was. Number `taken` is held by a visit
+    typed in by hand past the counter, so that part's insert fails: the
+    first rule's five visits are numbered 1-5, 1-3 by the leading
+    connection, 4-5 by the helper."""
     if written != "in parts":
         pytest.skip("about the parts")
     typed = FollowUp(

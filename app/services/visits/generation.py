@@ -20,8 +20,8 @@ Numbers come from the gap-free counter (`numbering`), locked before the
 insert: two runs at once (the hourly job and a closing event, or two
 workers) queue on that lock, and the second sees what the first committed.
 On PostgreSQL a run of FOLLOWUP_PARTS_FROM sources or more (a catch-up) is
-written by FOLLOWUP_PARTS connections at once, each the visits of every
-n-th number of the block, on one snapshot, all committed or none
+written by FOLLOWUP_PARTS connections at once, each a run of the block's
+numbers, on one snapshot, all committed or none
 (`snapshot_parts`): PostgreSQL checks foreign keys and fills indexes row by
 row on one core per statement. Every run holds the advisory lock
 GENERATION_LOCK, so a run waits until all the parts of another are
@@ -533,13 +533,16 @@ def _visits(
     part: tuple[int, int] | None = None,
 ) -> Select[Any]:
     """SELECT of the new visits' VISIT_COLUMNS, numbered after `first` in
-    the order of their sources; `part` = (i, n): only those whose rank is i
-    modulo n (the numbers of all n parts make one gap-free block)."""
+    the order of their sources; `part` = (i, n): only the i-th of n equal
+    runs of numbers (the n parts make one gap-free block; runs, not every
+    n-th number, so that the parts write to different index pages)."""
     rank = func.row_number().over(order_by=planned.c.position).label("rank")
-    ranked = select(planned, rank).subquery("ranked")
+    total = func.count().over().label("total")
+    ranked = select(planned, rank, total).subquery("ranked")
     if part is not None:
         index, parts = part
-        ranked = select(ranked).where(ranked.c.rank % parts == index).subquery("part")
+        share = (ranked.c.rank - 1) * parts // ranked.c.total
+        ranked = select(ranked).where(share == index).subquery("part")
     planned = ranked
     department = rule.department_id
     designated = aliased(AppUser)
