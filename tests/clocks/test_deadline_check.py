@@ -342,3 +342,45 @@ def test_check_reads_the_next_looks_without_bitmap_scans(db):
     db.session.rollback()
     deadline_check.check_deadlines()
     assert bitmap_scans() == "on"  # the pooled connection is as it was
+
+
+@pytest.mark.parametrize("brought", ["none", "wrong", "right"])
+def test_an_insert_by_bare_sql_gets_its_next_look_whatever_it_brings(db, brought):
+    """The insert trigger calls its function only when the row's next look
+    is not the right one (set-based inserts bring it): a row inserted with
+    none, or a wrong one, still gets its risk instant."""
+    visit = FollowUpFactory()
+    table = FollowUp.__table__
+    row = {
+        c.name: getattr(visit, c.key)
+        for c in table.columns
+        if c.name not in ("id", "number", "source_key", "next_check_at")
+    }
+    row["number"] = "HF-2026-999999"
+    row["next_check_at"] = {
+        "none": None,
+        "wrong": visit.risk_at + dt.timedelta(days=30),
+        "right": visit.risk_at,
+    }[brought]
+    new_id = db.session.execute(table.insert().values(**row).returning(table.c.id))
+    new_id = new_id.scalar_one()
+    db.session.commit()
+    look = db.session.scalar(
+        select(FollowUp.next_check_at).where(FollowUp.id == new_id)
+    )
+    assert look == visit.risk_at
+    assert (2, new_id) in due_now(db, visit.risk_at + MINUTE)
+
+
+def test_the_migration_installs_the_next_look_triggers_the_module_writes():
+    """The latest trigger migration holds a copy of the SQL at its revision."""
+    import importlib.util
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    path = next(versions.glob("a7c9e1f3b5d8_*.py"))
+    spec = importlib.util.spec_from_file_location("next_look_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    written = deadline_check.trigger_sql("postgresql")
+    assert [s for s in written if s.startswith("CREATE TRIGGER")] == migration.TRIGGERS

@@ -379,15 +379,22 @@ def trigger_sql(dialect: str) -> list[str]:
         if dialect == "postgresql":
             new = ", ".join(f"NEW.{c}" for c in cols)
             old = ", ".join(f"OLD.{c}" for c in cols)
+            look = look_sql(kind, "NEW")
             statements += [
                 f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$ BEGIN "
                 f"IF TG_OP = 'INSERT' OR ROW({new}) IS DISTINCT FROM ROW({old}) "
-                f"THEN NEW.next_check_at := {look_sql(kind, 'NEW')}; END IF; "
+                f"THEN NEW.next_check_at := {look}; END IF; "
                 "RETURN NEW; END $$",
-                f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OF "
+                f"CREATE TRIGGER {name} BEFORE UPDATE OF "
                 f"{', '.join(cols)} ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+                # An insert bringing the right next look (a set-based insert
+                # computes it) skips the function call: its condition is
+                # evaluated without PL/pgSQL.
+                f"CREATE TRIGGER {name}_insert BEFORE INSERT ON {table} "
+                f"FOR EACH ROW WHEN (NEW.next_check_at IS DISTINCT FROM ({look})) "
+                f"EXECUTE FUNCTION {name}()",
             ]
         else:
             changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in cols)
@@ -411,6 +418,7 @@ def drop_trigger_sql(dialect: str) -> list[str]:
         name = f"{table}_next_check"
         if dialect == "postgresql":
             statements += [
+                f"DROP TRIGGER IF EXISTS {name}_insert ON {table}",
                 f"DROP TRIGGER IF EXISTS {name} ON {table}",
                 f"DROP FUNCTION IF EXISTS {name}()",
             ]

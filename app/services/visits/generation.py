@@ -502,9 +502,11 @@ VISIT_COLUMNS = (
     "created_by_id",
     "changed_by_id",
     "version",
+    "next_check_at",
 )
-# The audit row's columns: every column written but the version, the number last.
-AUDITED_COLUMNS = (*VISIT_COLUMNS[1:-1], "number")
+# The audit row's columns: every column written but the version and the
+# deadline check's next look (kept by the database), the number last.
+AUDITED_COLUMNS = (*VISIT_COLUMNS[1:-2], "number")
 
 
 def _constants(
@@ -570,6 +572,10 @@ def _visits(
         "due_at": planned.c.due_at,
         "risk_at": share_of_span(planned.c.start_at, planned.c.due_at, fraction),
     }
+    # The next look of a planned visit whose clock runs is its risk instant
+    # (deadline_check.look_sql); brought along, the insert trigger has
+    # nothing to correct and is not called.
+    computed["next_check_at"] = computed["risk_at"]
     types = FollowUp.__table__.c
     stmt = select(
         *[
