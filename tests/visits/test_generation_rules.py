@@ -585,3 +585,52 @@ def numbering_counter():
         .where(NumberSequence.name == "followup", NumberSequence.year == 2026)
         .scalar_subquery()
     )
+
+
+def test_a_part_waiting_longer_than_the_idle_limit_is_committed_with_the_rest(
+    app, db, world, written
+):
+    """A clerk's step holds the first closed complaint (the leading part's)
+    for longer than the jobs' idle-in-transaction limit: the helper, done
+    and waiting idle meanwhile, is not cut off; every visit is written once
+    and the numbers stay one gap-free series."""
+    if written != "in parts":
+        pytest.skip("about the parts")
+    from app.services.core import db_limits
+
+    app.config["JOB_IDLE_IN_TRANSACTION_TIMEOUT"] = 1
+    expected = _expected(world)
+    rule = world["rules"]["complaint-closed"].id
+    first_case = min(
+        int(key.split(":")[1])
+        for key in expected
+        if key.startswith("case:") and key.endswith(f":rule:{rule}")
+    )
+    held, release = threading.Event(), threading.Event()
+    engine = db.engine
+
+    def clerk() -> None:
+        with engine.connect() as conn:
+            conn.execute(
+                text("SELECT 1 FROM service_case WHERE id = :id FOR UPDATE"),
+                {"id": first_case},
+            )
+            held.set()
+            release.wait(30)
+            time.sleep(3)  # three times the idle limit
+            conn.rollback()
+
+    holder = threading.Thread(target=clerk)
+    holder.start()
+    assert held.wait(30)
+    release.set()
+    try:
+        with db_limits.for_jobs():
+            created = generation.generate(since=SINCE, moment=MOMENT)
+    finally:
+        holder.join(30)
+    assert created == len(expected)
+    visits = _visits(db)
+    assert set(visits) == set(expected)
+    numbers = sorted(int(v.number.rsplit("-", 1)[1]) for v in visits.values())
+    assert numbers == list(range(1, len(expected) + 1))

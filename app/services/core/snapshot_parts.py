@@ -10,22 +10,28 @@ one snapshot, and commits them only when every part has succeeded:
 2. every part's statement is built (`statement(head, part)`), part 0 runs on
    the leading connection, the others on helper connections importing the
    snapshot (`SET TRANSACTION SNAPSHOT`), at the same time;
-3. if any part fails, every part rolls back and the first error is raised;
-4. otherwise `finish(leader, total)` runs on the leading connection (e.g.
-   advances the counter past the block), the leader commits, then the
-   helpers commit.
+3. if any part fails, every part rolls back and the first error is raised
+   (a serialization failure - a row the parts lock was changed meanwhile -
+   is retried from 1 on a new snapshot, up to RETRIES times);
+4. otherwise each helper checks that its connection still answers, then
+   `finish(leader, total)` runs on the leading connection (e.g. advances
+   the counter past the block), the leader commits, then the helpers commit.
+
+Parts wait for one another idle in their transactions: the server's
+idle-in-transaction limit is lifted inside them (the statement limit still
+applies, and a helper that hears nothing for WAIT seconds rolls back).
 
 With `lock` (an advisory lock key), the leading connection holds that lock
 from before its snapshot until every part has committed: another writer
 taking the same key (as a transaction lock, `hold`) waits, then sees all the
-parts. A leader whose `begin` waited on a row lock another transaction then
-changed cannot serialise: `begin` is retried on a new snapshot (up to
-RETRIES times).
+parts.
 
-The one gap: a helper whose COMMIT itself fails after the leader committed
-(the database connection lost in between) leaves its part unwritten; that
-is raised as `PartNotCommitted`, and a rerun writes it. Rows of the
-committed parts are never lost or duplicated.
+The one gap: a helper whose connection is lost between its check and its
+COMMIT (the time of the leader's `finish` and commit) leaves its part
+unwritten; that is raised as `PartNotCommitted`, and a rerun writes it.
+Rows of the committed parts are never lost or duplicated. (Two-phase
+commit would close it, but needs max_prepared_transactions, off by
+default.)
 
 Helpers run in a copy of the caller's context (the caller's database limits
 apply to their statements) with their own pooled connection.
@@ -67,14 +73,18 @@ def _serialization_failure(error: BaseException) -> bool:
     )
 
 
+NO_IDLE_LIMIT = text("SET LOCAL idle_in_transaction_session_timeout = 0")
+
+
 class _Helper:
-    """A part on its own connection: runs its statement on the snapshot, then
-    waits for the decision (True: commit) and reports how that went."""
+    """A part on its own connection: runs its statement on the snapshot,
+    then answers the leader: "check" (is the connection alive), True
+    (commit) or False (roll back)."""
 
     def __init__(self, snapshot: str, statement: Any) -> None:
         self.results: queue.Queue[Any] = queue.Queue(maxsize=1)
-        self.decision: queue.Queue[bool] = queue.Queue(maxsize=1)
-        self.done: queue.Queue[BaseException | None] = queue.Queue(maxsize=1)
+        self.orders: queue.Queue[Any] = queue.Queue()
+        self.answers: queue.Queue[BaseException | None] = queue.Queue()
         app = current_app._get_current_object()
         engine = db.engine
 
@@ -90,20 +100,26 @@ class _Helper:
                             text("SET TRANSACTION SNAPSHOT :snapshot"),
                             {"snapshot": snapshot},
                         )
+                        connection.execute(NO_IDLE_LIMIT)
                         self.results.put(int(connection.execute(statement).scalar()))
+                        order = self.orders.get(timeout=WAIT)
+                        if order == "check":
+                            connection.execute(text("SELECT 1"))
+                            self.answers.put(None)
+                            order = self.orders.get(timeout=WAIT)
                     except BaseException:
                         transaction.rollback()
                         raise
-                    if self.decision.get(timeout=WAIT):
+                    if order is True:
                         transaction.commit()
                     else:
                         transaction.rollback()
             except BaseException as error:  # handed to the leader
                 if self.results.empty():
                     self.results.put(error)
-                self.done.put(error)
+                self.answers.put(error)
                 return
-            self.done.put(None)
+            self.answers.put(None)
 
         self.thread = threading.Thread(
             target=contextvars.copy_context().run, args=(run,), daemon=True
@@ -113,11 +129,20 @@ class _Helper:
     def result(self) -> Any:
         return self.results.get(timeout=WAIT)
 
+    def check(self) -> BaseException | None:
+        """Whether the part's connection still answers (None) or its error."""
+        if not self.thread.is_alive():
+            return self.answers.get(timeout=WAIT)
+        self.orders.put("check")
+        return self.answers.get(timeout=WAIT)
+
     def decide(self, commit: bool) -> BaseException | None:
         """Tell the part to commit or roll back; its error, if any."""
         if self.thread.is_alive():
-            self.decision.put(commit)
-        error = self.done.get(timeout=WAIT)
+            self.orders.put(commit)
+            error = self.answers.get(timeout=WAIT)
+        else:
+            error = self.answers.get_nowait() if not self.answers.empty() else None
         self.thread.join(timeout=10)
         return error
 
@@ -165,36 +190,47 @@ def _write(
 ) -> int:
     leader = connection.execution_options(isolation_level="REPEATABLE READ")
     for attempt in range(RETRIES):
-        transaction = leader.begin()
         try:
-            head = begin(leader)
-            snapshot = leader.execute(text("SELECT pg_export_snapshot()")).scalar()
+            return _attempt(leader, parts, begin, statement, finish)
         except DBAPIError as error:
-            transaction.rollback()
-            if _serialization_failure(error) and attempt < RETRIES - 1:
-                logger.info("Write in parts: retrying on a newer snapshot")
-                continue
-            raise
-        statements = [statement(head, part) for part in range(parts)]
-        helpers: list[_Helper] = []
-        try:
-            helpers = [_Helper(snapshot, s) for s in statements[1:]]
-            total = int(leader.execute(statements[0]).scalar())
-            results = [helper.result() for helper in helpers]
-            failed = next((r for r in results if isinstance(r, BaseException)), None)
-            if failed is not None:
-                raise failed
-            total += sum(results)
-            finish(leader, total)
-            transaction.commit()
-        except BaseException:
-            transaction.rollback()
-            for helper in helpers:
-                helper.decide(False)
-            raise
-        errors = [error for error in (h.decide(True) for h in helpers) if error]
-        if errors:
-            logger.error("Write in parts: a part did not commit: %s", errors[0])
-            raise PartNotCommitted(str(errors[0])) from errors[0]
-        return total
+            if not _serialization_failure(error) or attempt == RETRIES - 1:
+                raise
+            logger.info("Write in parts: retrying on a newer snapshot")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attempt(
+    leader: Connection,
+    parts: int,
+    begin: Callable[[Connection], Any],
+    statement: Callable[[Any, int], Any],
+    finish: Callable[[Connection, int], None],
+) -> int:
+    """One try: every part written and committed, or none (raises)."""
+    transaction = leader.begin()
+    helpers: list[_Helper] = []
+    try:
+        head = begin(leader)
+        snapshot = leader.execute(text("SELECT pg_export_snapshot()")).scalar()
+        leader.execute(NO_IDLE_LIMIT)
+        statements = [statement(head, part) for part in range(parts)]
+        helpers = [_Helper(snapshot, s) for s in statements[1:]]
+        total = int(leader.execute(statements[0]).scalar())
+        results = [helper.result() for helper in helpers]
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is None:
+            failed = next((e for e in (h.check() for h in helpers) if e), None)
+        if failed is not None:
+            raise failed
+        finish(leader, total + sum(results))
+        transaction.commit()
+    except BaseException:
+        transaction.rollback()
+        for helper in helpers:
+            helper.decide(False)
+        raise
+    errors = [error for error in (h.decide(True) for h in helpers) if error]
+    if errors:
+        logger.error("Write in parts: a part did not commit: %s", errors[0])
+        raise PartNotCommitted(str(errors[0])) from errors[0]
+    return total + sum(results)

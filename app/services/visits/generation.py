@@ -685,7 +685,11 @@ def _create_in_parts(
         return numbering.lock_counter_on(leader, "followup", moment)
 
     def statement(first: int, part: int) -> Select[Any]:
-        return _written(rule, planned, first, constants, (part, parts))[0]
+        built = _written(rule, planned, first, constants, (part, parts))[0]
+        # Building it read the fallback callers: the session does not wait
+        # idle in that transaction while the parts are written.
+        db.session.commit()
+        return built
 
     def finish(leader: Connection, total: int) -> None:
         leader.execute(numbering.advance_counter("followup", moment, total))
