@@ -76,11 +76,24 @@ def test_management_reads_the_month_from_kpi_facts(db, person, monkeypatch):
     # Complaint timeliness of October, as test_kpi works it out: 5 of 8.
     tile = manager.page.locator(".kpi-tile[data-kpi='complaint_timeliness']")
     assert "62.50" in tile.inner_text()
+    # Each target in its measure's unit (seed targets): complaints per 100
+    # pickups "≤ 5.00 / 100", not "≤ 5.00 %".
+    targets = {
+        "complaint_timeliness": "目标 ≥ 95.00 %",
+        "complaint_rate_pickups": "目标 ≤ 5.00 / 100",
+        "complaint_rate_customers": "目标 ≤ 10.00 / 100",
+    }
+    for code, target in targets.items():
+        shown = manager.page.locator(f".kpi-tile[data-kpi='{code}'] .kpi-meta")
+        assert target in shown.inner_text(), (code, shown.inner_text())
     manager.screenshot(screenshot_dir(), "dashboard-from-kpi-facts")
 
     manager.click("KPI报表")
     manager.expect_text("统计截至", stamp, "在处理时限内办结的投诉处理轮次")
     assert manager.path.startswith("/kpis/")
+    for code, target in targets.items():
+        row = manager.page.locator(f".kpi-table tr[data-kpi='{code}']").first
+        assert target.removeprefix("目标 ") in row.inner_text()
     manager.screenshot(screenshot_dir(), "kpi-report-from-kpi-facts")
     staff = manager.page.locator(".kpi-table").last.locator("tbody th")
     first = staff.all_inner_texts()

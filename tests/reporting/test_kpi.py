@@ -512,3 +512,20 @@ def test_a_pickup_line_weighed_across_the_month_start_counts_all_its_lines(
     # line is not counted.
     was, now = (r.figure("weighing_accuracy", OCTOBER) for r in (before, after))
     assert (now.numerator, now.denominator) == (was.numerator + 1, was.denominator + 1)
+
+
+@pytest.mark.parametrize(
+    ("code", "target", "lower", "value", "shown"),
+    [
+        ("complaint_timeliness", "95", False, "62.50 %", "≥ 95.00 %"),
+        ("complaint_rate_pickups", "5", True, "62.50 / 100", "≤ 5.00 / 100"),
+        ("satisfaction_mean", "4.5", False, "0.63", "≥ 4.50"),
+        ("satisfaction_mean", None, False, "0.63", "—"),
+    ],
+)
+def test_a_value_and_its_target_are_shown_in_the_measure_s_unit(
+    code, target, lower, value, shown
+):
+    goal = kpi.Target(Decimal(target), lower) if target else None
+    figure = kpi.Figure(kpi.get_kpi(code), OCTOBER, None, None, 5, 8, goal)
+    assert (figure.display(), figure.target_display()) == (value, shown)

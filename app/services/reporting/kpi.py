@@ -795,6 +795,16 @@ class Kpi:
     def label(self) -> str:
         return label(KPI_CODES, self.code)
 
+    def format(self, value: Decimal) -> str:
+        """A value or a target of this measure as shown, by its unit:
+        "95.00 %" (percent), "4.50" (score), "3.00 / 100" (per100)."""
+        value = value.quantize(CENT, rounding=ROUND_HALF_UP)
+        if self.unit == "percent":
+            return f"{value} %"
+        if self.unit == "per100":
+            return f"{value} / 100"
+        return f"{value}"
+
 
 FELL_DUE = _l(
     "Month the deadline fell due. Counted: met, missed, and still open past "
@@ -1059,13 +1069,16 @@ class Figure:
 
     def display(self) -> str:
         value = self.value
-        if value is None:
+        return "—" if value is None else self.kpi.format(value)
+
+    def target_display(self) -> str:
+        """The target in the measure's unit, e.g. "≥ 95.00 %", "≥ 4.50",
+        "≤ 5.00 / 100"; "—" without a target."""
+        target = self.target
+        if target is None:
             return "—"
-        if self.kpi.unit == "percent":
-            return f"{value} %"
-        if self.kpi.unit == "per100":
-            return f"{value} / 100"
-        return f"{value}"
+        sign = "≤" if target.lower_is_better else "≥"
+        return f"{sign} {self.kpi.format(target.percent)}"
 
 
 Key = tuple[str, dt.date, int | None, int | None]
