@@ -143,6 +143,7 @@ class KpiView(BaseView):
         shown = staff[(staff_page - 1) * STAFF_PAGE : staff_page * STAFF_PAGE]
         names = kpi.names(report.departments(month), shown)
         frozen = kpi.snapshots(period, company_only=True) if sees_all(user) else {}
+        latest = period.latest_month(kpi.month_of(now()))
         return self.render_template(
             "kpi/index.html",
             report=report,
@@ -150,7 +151,7 @@ class KpiView(BaseView):
             month_text=period.key,
             period=period,
             views=[
-                (kind, label, kpi.Period.holding(kind, month).key)
+                (kind, label, kpi.Period.holding(kind, latest).key)
                 for kind, (_size, label) in kpi.PERIOD_KINDS.items()
             ],
             kpis=kpi.KPIS,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.fields import screen_fields
 from app.labels import LABELS
-from app.models import BUSINESS_TZ, Appraisal, SitePatrol, SpotCheck
+from app.models import BUSINESS_TZ, Appraisal, SitePatrol, SpotCheck, now
 from app.models.codes import ADJUSTMENT_KINDS, APPRAISAL_STATUSES, label
 from app.security.access import current_user
 from app.security.scope import restrict
@@ -199,13 +199,14 @@ class AppraisalPeriodView(BaseView):
         if period.kind == "month":
             period = kpi.Period.holding("quarter", period.start)
         query = restrict(select(Appraisal), Appraisal, current_user())
+        latest = period.latest_month(kpi.month_of(now()))
         return self.render_template(
             "appraisal/periods.html",
             period=period,
             rows=appraisal.period_rows(period, query),
             statuses={k: str(v) for k, v in APPRAISAL_STATUSES.items()},
             views=[
-                (kind, label_, kpi.Period.holding(kind, period.start).key)
+                (kind, label_, kpi.Period.holding(kind, latest).key)
                 for kind, (_size, label_) in kpi.PERIOD_KINDS.items()
                 if kind != "month"
             ],

@@ -7,6 +7,7 @@ this way).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def test_management_reads_the_month_from_kpi_facts(db, person, monkeypatch):
     """The facts job has run: the dashboard and the KPI report of October say
     when their figures stand as of, and show the figures the records give;
     the report's staff come a page at a time."""
+    from app.models import now
     from app.services.reporting import kpi, kpi_facts
     from app.ui import reporting
     from tests.browser import screenshot_dir
@@ -105,6 +107,20 @@ def test_management_reads_the_month_from_kpi_facts(db, person, monkeypatch):
     assert set(first) | set(second) == {"李娜", "张伟", "王强", "刘洋", "周婷", "吴磊"}
     manager.click("上一页")
     manager.expect_text("第 1–4 人，共 6 人")
+
+    # The quarter: its definitions speak of the period, not of "this month".
+    manager.click("季度 2026-Q4")
+    assert manager.path == "/kpis/?month=2026-Q4"
+    manager.expect_text("统计期内响应时限到期的工单")
+    definitions = manager.page.locator(".kpi-table").first.inner_text()
+    assert "本月" not in definitions
+    # The year, then back to a month: the year's latest month that has
+    # begun (this one, in 2026), not January.
+    manager.click("年份 2026")
+    latest = kpi.Period("year", dt.date(2026, 1, 1)).latest_month(kpi.month_of(now()))
+    manager.click(f"月份 {latest:%Y-%m}")
+    assert manager.path == f"/kpis/?month={latest:%Y-%m}"
+    manager.screenshot(screenshot_dir(), "kpi-report-month-from-year")
 
 
 def test_a_department_clerk_reads_their_department_view(db, person):

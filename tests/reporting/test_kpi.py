@@ -529,3 +529,20 @@ def test_a_value_and_its_target_are_shown_in_the_measure_s_unit(
     goal = kpi.Target(Decimal(target), lower) if target else None
     figure = kpi.Figure(kpi.get_kpi(code), OCTOBER, None, None, 5, 8, goal)
     assert (figure.display(), figure.target_display()) == (value, shown)
+
+
+@pytest.mark.parametrize(
+    ("period", "today", "latest"),
+    [
+        ("2026", dt.date(2026, 11, 15), dt.date(2026, 11, 1)),
+        ("2025", dt.date(2026, 11, 15), dt.date(2025, 12, 1)),
+        ("2027", dt.date(2026, 11, 15), dt.date(2027, 1, 1)),
+        ("2026-Q2", dt.date(2026, 11, 15), dt.date(2026, 6, 1)),
+        ("2026-Q4", dt.date(2026, 10, 31), dt.date(2026, 10, 1)),
+        ("2026-09", dt.date(2026, 11, 15), dt.date(2026, 9, 1)),
+    ],
+)
+def test_a_narrower_view_of_a_period_opens_on_its_latest_begun_month(
+    period, today, latest
+):
+    assert kpi.parse_period(period).latest_month(today) == latest

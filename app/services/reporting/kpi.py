@@ -157,6 +157,13 @@ class Period:
     def shift(self, count: int) -> Period:
         return Period(self.kind, add_months(self.start, count * len(self.months)))
 
+    def latest_month(self, today: dt.date) -> dt.date:
+        """The period's last month that has begun by `today` (its first month
+        if none has): where a narrower view of the period opens, e.g. 2026 ->
+        2026-11 in November 2026, 2025 -> 2025-12."""
+        last = add_months(self.end, -1)
+        return max(self.start, min(last, dt.date(today.year, today.month, 1)))
+
 
 def parse_period(text: str | None, default: Period | None = None) -> Period:
     """ "YYYY-MM", "YYYY-Qn" or "YYYY"; empty = `default` or the current month."""
@@ -592,7 +599,7 @@ def _repeat_complaints(window: Window, settings: Settings) -> list[tuple[Any, An
 
 def _first_time(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     """First rounds that ended: closed and never reopened (success), or ended
-    by a reopen (counted, not a success, in the month the first round ended)."""
+    by a reopen (counted, not a success, in the period the first round ended)."""
     closed = select(*_case_row(Case.closed_at, literal(1, Integer))).where(
         Case.status == "closed",
         Case.resolution_cycle == 0,
@@ -821,8 +828,8 @@ KPIS: tuple[Kpi, ...] = (
         "percent",
         _l("complaint handling rounds resolved within the resolution target"),
         _l(
-            "complaint handling rounds whose resolution deadline fell due in the "
-            "month: met, missed, and open past the deadline; every round of a "
+            "complaint handling rounds whose resolution deadline fell due in the period"
+            ": met, missed, and open past the deadline; every round of a "
             "reopened complaint counts"
         ),
         _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
@@ -834,7 +841,7 @@ KPIS: tuple[Kpi, ...] = (
         "percent",
         _l("cases answered within the response target"),
         _l(
-            "cases whose response deadline fell due in the month: answered in "
+            "cases whose response deadline fell due in the period: answered in "
             "time, answered late, and not yet answered past the deadline"
         ),
         _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
@@ -846,7 +853,7 @@ KPIS: tuple[Kpi, ...] = (
         "percent",
         _l("bookings confirmed to the customer within the response target"),
         _l(
-            "all bookings whose confirmation deadline fell due in the month, "
+            "all bookings whose confirmation deadline fell due in the period, "
             "confirmed or not (÷ 总预约次数)"
         ),
         _l(
@@ -864,7 +871,7 @@ KPIS: tuple[Kpi, ...] = (
         "percent",
         _l("pickups where the crew arrived by the end of the agreed window"),
         _l(
-            "pickups whose agreed window ended in the month: arrived in time, "
+            "pickups whose agreed window ended in the period: arrived in time, "
             "late, and not yet arrived after the window"
         ),
         _l(
@@ -880,7 +887,7 @@ KPIS: tuple[Kpi, ...] = (
         _l("business requests completed within 3 / 7 working days"),
         _l(
             "handling rounds of business requests whose completion deadline fell "
-            "due in the month, open ones past the deadline included"
+            "due in the period, open ones past the deadline included"
         ),
         _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
         _resolution_rounds(("business",)),
@@ -892,7 +899,7 @@ KPIS: tuple[Kpi, ...] = (
         _l("after-sales requests completed within 24 / 72 hours"),
         _l(
             "handling rounds of after-sales requests whose completion deadline "
-            "fell due in the month, open ones past the deadline included"
+            "fell due in the period, open ones past the deadline included"
         ),
         _l("%(when)s %(who)s", when=FELL_DUE, who=CASE_ATTRIBUTION),
         _resolution_rounds(("aftersales",)),
@@ -903,7 +910,7 @@ KPIS: tuple[Kpi, ...] = (
         "score",
         _l("sum of the satisfaction scores (1-5)"),
         _l(
-            "scores given in the month: every score of every handling round of a "
+            "scores given in the period: every score of every handling round of a "
             "case (a reopen keeps the earlier score), done follow-up visits and "
             "signed on-site acceptances"
         ),
@@ -921,7 +928,7 @@ KPIS: tuple[Kpi, ...] = (
         "percent",
         _l("scores of 4 or 5"),
         _l(
-            "scores given in the month: every score of every handling round of a "
+            "scores given in the period: every score of every handling round of a "
             "case (a reopen keeps the earlier score), done follow-up visits and "
             "signed on-site acceptances"
         ),
@@ -936,7 +943,7 @@ KPIS: tuple[Kpi, ...] = (
             "complaints reopened, or whose customer complained in the same category "
             "within the previous N days (setting repeat_complaint.days)"
         ),
-        _l("complaints received in the month, cancelled ones excluded"),
+        _l("complaints received in the period, cancelled ones excluded"),
         _l(
             "Month of receipt. Department: the case's responsible department; "
             "staff: the case owner."
@@ -949,7 +956,7 @@ KPIS: tuple[Kpi, ...] = (
         "percent",
         _l("first handling rounds closed and never reopened"),
         _l(
-            "cases (every kind) whose first handling round ended in the month: "
+            "cases (every kind) whose first handling round ended in the period: "
             "closed, or reopened"
         ),
         _l(
@@ -967,7 +974,7 @@ KPIS: tuple[Kpi, ...] = (
             "of the weighed net"
         ),
         _l(
-            "checks made in the month: each pickup line's on-site quantity "
+            "checks made in the period: each pickup line's on-site quantity "
             "against the net weighed for it, and each weighed net against its "
             "warehouse re-weigh"
         ),
@@ -983,8 +990,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "complaint_rate_pickups",
         "per100",
-        _l("complaints received in the month (cancelled ones excluded)"),
-        _l("pickups booked in the month (cancelled ones excluded), per 100"),
+        _l("complaints received in the period (cancelled ones excluded)"),
+        _l("pickups booked in the period (cancelled ones excluded), per 100"),
         _l(
             "Month of receipt. Complaints: the case's department and owner; "
             "pickups: the pickup's department and recording clerk."
@@ -995,10 +1002,10 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "complaint_rate_customers",
         "per100",
-        _l("complaints received in the month (cancelled ones excluded)"),
+        _l("complaints received in the period (cancelled ones excluded)"),
         _l(
             "active customers, per 100: customers with a case or a pickup "
-            "received in the month"
+            "received in the period"
         ),
         _l(
             "Month of receipt. Complaints: the case's department and owner; "
