@@ -115,7 +115,7 @@ LABELS = {
     "delay_unit": _l("Delay unit"),
     "interval_days": _l("Interval (days)"),
     "kpi": _l("KPI"),
-    "target_percent": _l("Target (%)"),
+    "target_percent": _l("Target (in the KPI's unit: %; complaint rates per 100)"),
     "lower_is_better": _l("Lower is better"),
     "key": _l("Key"),
     "value": _l("Value"),

@@ -151,6 +151,7 @@ def test_a_department_clerk_reads_their_department_view(db, person):
     clerk.screenshot(screenshot_dir(), "dashboard-department-view")
 
     clerk.click("KPI报表")
-    clerk.expect_text("统计截至", "王强")
+    # His figures by staff come from what he may see: the headings say so.
+    clerk.expect_text("统计截至", "王强", "按人员（您有权查看的记录）")
     assert clerk.path.startswith("/kpis/")
     clerk.screenshot(screenshot_dir(), "kpi-report-department-view")

@@ -99,6 +99,12 @@ def test_kpi_report_links_figures_to_their_records(october, login, users):
         str(october[k].id) for k in ("C1", "C3", "O1")
     }
     assert f"/cases/show/{october['C1'].id}" in met
+    # A deadline measure gives each record its state; a count has none, and
+    # no empty column.
+    assert "<th>状态</th>" in records
+    rate = browser.get("/kpis/records/complaint_rate_pickups?month=2026-10")
+    assert rate.status_code == 200
+    assert "<th>状态</th>" not in rate.get_data(as_text=True)
 
 
 def test_only_management_recomputes_the_month(october, login, db):

@@ -427,7 +427,7 @@ FIGURE_COLUMNS = (
     _l("Denominator"),
     _l("Value"),
     _l("Unit"),
-    _l("Target (%)"),
+    _l("Target (in the KPI's unit: %; complaint rates per 100)"),
     _l("Lower is better"),
     _l("Worse than target"),
 )
