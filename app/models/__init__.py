@@ -77,6 +77,7 @@ from app.models.supervision import (
 from app.models.system import (
     AuditLog,
     BackgroundTask,
+    BusinessFact,
     ComplaintFact,
     JobRun,
     KpiFact,
@@ -104,6 +105,7 @@ __all__ = [
     "AuditLog",
     "AwareDateTime",
     "BackgroundTask",
+    "BusinessFact",
     "CalendarDay",
     "CalendarYear",
     "Case",

@@ -229,6 +229,33 @@ class ComplaintFact(Model):
     computed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
 
 
+class BusinessFact(Model):
+    """One business figure of a month per value of a breakdown: the kg
+    received and sold (in grams) by material, grade and region, and the
+    month's settled and paid amounts (in cents); kept current by the facts
+    job for the business charts. See app.services.reporting.business_facts.
+    """
+
+    __tablename__ = "business_fact"
+    __table_args__ = (
+        UniqueConstraint(
+            "month", "dimension", "key", "measure", name="uq_business_fact"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    # "month" (the month's total), "material", "grade", "region".
+    dimension: Mapped[str] = mapped_column(String(20))
+    # "=" + the value (a material's name, a region ...), "" when not recorded.
+    key: Mapped[str] = mapped_column(String(400))
+    # business_facts.MEASURES: received, sold (grams); settled_pay,
+    # settled_receive, paid_pay, paid_receive (cents).
+    measure: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[dt.datetime] = mapped_column(AwareDateTime)
+
+
 class BackgroundTask(Model):
     """A long task (import, export, KPI recomputation) run by a worker."""
 

@@ -29,6 +29,7 @@ from app.services.core.errors import DomainError
 from app.services.core.workflow import as_datetime
 from app.services.reporting import (
     business,
+    business_facts,
     complaint_analysis,
     complaint_facts,
     complaint_reports,
@@ -572,4 +573,11 @@ class BusinessView(BaseView):
             amounts=business.amounts(trend, user),
             dimensions=business.DIMENSIONS,
             can_export=can(user, "export", "Kpi"),
+            # Set when the window's figures come from the business facts.
+            computed_at=business_facts.as_of(window, user),
+            refreshed_often=all(
+                kpi_facts.is_recent(kpi.Period("month", m)) for m in window.months
+            ),
+            business_tz=BUSINESS_TZ,
+            refresh_minutes=kpi_facts.REFRESH_MINUTES,
         )

@@ -15,9 +15,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from app.models import Material, Settlement
+from app.models import BUSINESS_TZ, BusinessFact, Customer, Material, Settlement
 from app.models.base import clock_at
-from app.services.reporting import business
+from app.services.reporting import business, business_facts, kpi, kpi_facts
 from app.services.reporting.kpi import Window
 from tests.factories import by_code, user
 from tests.finance.month import MARCH, at, build
@@ -149,3 +149,122 @@ def test_dashboard_charts_and_monthly_report_sheet(db, month, login):
     page = manager.get("/business/?month=2026-03").get_data(as_text=True)
     assert "2,234.567" in page and "12,597.00" in page and "宁波市北仑区" in page
     assert login("qc").get("/business/?month=2026-03").status_code == 200
+
+
+# The facts job runs on 20 April: March and April are recounted every 15
+# minutes, February nightly.
+AS_OF = dt.datetime(2026, 4, 20, 12, 0, tzinfo=BUSINESS_TZ)
+SPRING = [kpi.Period("month", dt.date(2026, m, 1)) for m in (2, 3, 4)]
+
+
+def test_business_facts_read_as_the_records_count(db, month):
+    """The business figures read from the facts job's sums equal the hand
+    figures of the month and the count from the records, in every breakdown,
+    for one month and three; only for a viewer who sees everything, only
+    while current."""
+    manager, qc = user("manager"), user("qc")
+    # A customer without a region: shown as such, not under a stored name.
+    ningbo = db.session.query(Customer).filter_by(region="宁波市北仑区").one()
+    ningbo.region = None
+    db.session.commit()
+    march = Window.ending(MARCH, 1)
+    spring = Window.ending(dt.date(2026, 4, 1), 3)
+    no_region = business.missing_name("region")
+
+    def everything() -> list:
+        return [
+            *(
+                business.volumes(dimension, window, manager)
+                for dimension in business.DIMENSIONS
+                for window in (march, spring)
+            ),
+            *(business.prices(window, manager) for window in (march, spring)),
+            *(business.amounts(window, manager) for window in (march, spring)),
+        ]
+
+    with clock_at(AS_OF):
+        assert business_facts.as_of(march, manager) is None
+        counted = everything()
+        kpi_facts.refresh(SPRING)
+        assert business_facts.as_of(spring, manager) == AS_OF
+        assert business_facts.volume_sums("region", march, manager) is not None
+        assert everything() == counted
+        assert rows(business.volumes("region", march, manager)) == {
+            "杭州市西湖区": (D("2234.567"), D("4940.000")),
+            no_region: (D("1000.000"), D("0.000")),
+        }
+        assert rows(business.volumes("month", spring, manager)) == {
+            "2026-02": (D("1000.000"), D("0.000")),
+            "2026-03": (D("3234.567"), D("4940.000")),
+            "2026-04": (D("0.000"), D("4940.000")),
+        }
+        by_month = {r.month: r for r in business.amounts(spring, manager)}
+        assert (by_month["2026-03"].purchases, by_month["2026-03"].paid) == (
+            D("6334.91"),
+            D("1600.00"),
+        )
+        # A viewer who does not see everything is counted from the records.
+        assert business_facts.volume_sums("material", march, qc) is None
+        assert rows(business.volumes("material", march, qc))["重废钢"] == (
+            D("2234.567"),
+            D("0.000"),
+        )
+        # A window reaching a month the job has not counted is counted live.
+        assert business_facts.as_of(Window.ending(MARCH, 3), manager) is None
+    # What is shown is read from the facts: a changed fact shows.
+    fact = (
+        db.session.query(BusinessFact)
+        .filter_by(month=MARCH, dimension="material", key="=重废钢", measure="received")
+        .one()
+    )
+    fact.value += 1000
+    db.session.commit()
+    with clock_at(AS_OF + dt.timedelta(minutes=39)):
+        assert rows(business.volumes("material", march, manager))["重废钢"] == (
+            D("2235.567"),
+            D("0.000"),
+        )
+    # March's facts stand 40 minutes; then the records are counted again.
+    with clock_at(AS_OF + dt.timedelta(minutes=41)):
+        assert business_facts.as_of(march, manager) is None
+        assert rows(business.volumes("material", march, manager))["重废钢"] == (
+            D("2234.567"),
+            D("0.000"),
+        )
+
+
+def test_a_recount_leaves_exactly_the_current_figures(db, month):
+    """A settlement withdrawn after the count leaves the month's facts at the
+    next run; a second run changes nothing."""
+    manager = user("manager")
+    march = Window.ending(MARCH, 1)
+    with clock_at(AS_OF):
+        kpi_facts.refresh(SPRING[1:2])
+        db.session.commit()
+        before = db.session.query(BusinessFact).count()
+        sale = (
+            db.session.query(Settlement)
+            .filter(
+                Settlement.direction == "receive",
+                Settlement.status.in_(business.IN_FORCE),
+                march.contains(Settlement.confirmed_at),
+            )
+            .one()
+        )
+        sale.status, sale.void_reason = "voided", "买方退货"
+        db.session.commit()
+        kpi_facts.refresh(SPRING[1:2])
+        kpi_facts.refresh(SPRING[1:2])
+        assert "办公白纸" not in rows(business.volumes("material", march, manager))
+        assert db.session.query(BusinessFact).filter_by(key="=办公白纸").count() == 0
+        assert db.session.query(BusinessFact).count() < before
+
+
+def test_the_business_page_says_when_its_figures_stand_as_of(db, month, login):
+    with clock_at(AS_OF):
+        kpi_facts.refresh(SPRING)
+        db.session.commit()
+        page = login("manager").get("/business/?month=2026-03").get_data(as_text=True)
+        qc_page = login("qc").get("/business/?month=2026-03").get_data(as_text=True)
+    assert "facts-stamp" in page and "2026-04-20 12:00" in page
+    assert "facts-stamp" not in qc_page

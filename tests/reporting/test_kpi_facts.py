@@ -16,7 +16,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.jobs import DEFAULT_QUEUE
-from app.models import BUSINESS_TZ, Case, CaseCategory, ComplaintFact, JobRun, KpiFact
+from app.models import (
+    BUSINESS_TZ,
+    BusinessFact,
+    Case,
+    CaseCategory,
+    ComplaintFact,
+    JobRun,
+    KpiFact,
+)
 from app.models.base import clock_at
 from app.security.access import acting_as
 from app.services.cases.case_steps import CASE_FLOW
@@ -47,7 +55,7 @@ def _figures(report: kpi.Report, period: kpi.Period) -> list[tuple]:
 def _stored() -> int:
     return sum(
         kpi.db.session.scalar(select(func.count()).select_from(model))
-        for model in (KpiFact, ComplaintFact)
+        for model in (KpiFact, ComplaintFact, BusinessFact)
     )
 
 

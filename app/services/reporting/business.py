@@ -38,6 +38,7 @@ from app.models import (
     WeighTicket,
 )
 from app.security.scope import restrict
+from app.services.reporting import business_facts
 from app.services.reporting.kpi import Window, month_key
 
 IN_FORCE = ("confirmed", "paid")
@@ -65,16 +66,26 @@ def _kg(value: int | None) -> Decimal:
     return (Decimal(value or 0) * KG).quantize(KG)
 
 
-def _dimension(name: str, window: Window, instant: Any) -> Any:
+# What a row without a grade or a region is shown under.
+MISSING = {"grade": _l("No grade"), "region": _l("No region")}
+
+
+def missing_name(dimension: str) -> str:
+    """The name shown for a row with no value of `dimension` (grade, region)."""
+    return str(MISSING[dimension])
+
+
+def _dimension(name: str, window: Window, instant: Any, named: bool) -> Any:
+    """The key of a breakdown; with `named` False, a missing grade or region
+    is NULL (the facts keep it so, whatever the job's language)."""
     if name == "month":
         return window.bucket(instant)
     if name == "material":
         return Material.name
-    if name == "grade":
-        return func.coalesce(MaterialGrade.name, literal(str(_l("No grade"))))
-    if name == "region":
-        return func.coalesce(Customer.region, literal(str(_l("No region"))))
-    raise ValueError(name)
+    if name not in MISSING:
+        raise ValueError(name)
+    column = MaterialGrade.name if name == "grade" else Customer.region
+    return func.coalesce(column, literal(missing_name(name))) if named else column
 
 
 def _grouped(inner: Any) -> Any:
@@ -87,9 +98,11 @@ def _grouped(inner: Any) -> Any:
     return select(rows.c.key, func.sum(rows.c.grams)).group_by(rows.c.key)
 
 
-def received_query(window: Window, user: Any, dimension: str) -> Any:
+def received_query(
+    window: Window, user: Any, dimension: str, named: bool = True
+) -> Any:
     """(key, grams) of the net weight weighed in the window, by one dimension."""
-    key = _dimension(dimension, window, WeighLine.gross_at).label("key")
+    key = _dimension(dimension, window, WeighLine.gross_at, named).label("key")
     stmt = (
         select(key, grams(WeighLine.net_kg).label("grams"))
         .select_from(WeighLine)
@@ -104,9 +117,9 @@ def received_query(window: Window, user: Any, dimension: str) -> Any:
     return _grouped(restrict(stmt, WeighLine, user))
 
 
-def sold_query(window: Window, user: Any, dimension: str) -> Any:
+def sold_query(window: Window, user: Any, dimension: str, named: bool = True) -> Any:
     """(key, grams) of the accepted weight sold (receipts in force) in the window."""
-    key = _dimension(dimension, window, Settlement.confirmed_at).label("key")
+    key = _dimension(dimension, window, Settlement.confirmed_at, named).label("key")
     stmt = (
         select(key, grams(SettlementLine.net_kg).label("grams"))
         .select_from(SettlementLine)
@@ -140,14 +153,18 @@ def volumes(dimension: str, window: Window, user: Any) -> list[VolumeRow]:
     """Received and sold kg by `dimension`; months in order, others by weight."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
-    received = {
-        k: int(g or 0)
-        for k, g in db.session.execute(received_query(window, user, dimension))
-    }
-    sold = {
-        k: int(g or 0)
-        for k, g in db.session.execute(sold_query(window, user, dimension))
-    }
+    facts = business_facts.volume_sums(dimension, window, user)
+    if facts is None:
+        received = {
+            k: int(g or 0)
+            for k, g in db.session.execute(received_query(window, user, dimension))
+        }
+        sold = {
+            k: int(g or 0)
+            for k, g in db.session.execute(sold_query(window, user, dimension))
+        }
+    else:
+        received, sold = facts["received"], facts["sold"]
     if dimension == "month":
         keys = [month_key(m) for m in window.months]
     else:
@@ -200,8 +217,10 @@ class PriceRow:
         return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def prices(window: Window, user: Any) -> list[PriceRow]:
-    """Per direction, material and grade: weights, amounts, list amounts."""
+def price_sums(window: Window, user: Any) -> list[tuple[Any, ...]]:
+    """Per direction, material and grade (None: no grade), counted from the
+    settlement lines: (direction, material, grade, grams, cents, list grams,
+    list value in 1/10 000 000 CNY)."""
     linked = SettlementLine.price_id.is_not(None)
     stmt = restrict(
         select(
@@ -237,21 +256,30 @@ def prices(window: Window, user: Any) -> list[PriceRow]:
         Settlement,
         user,
     )
-    no_grade = str(_l("No grade"))
+    return [
+        (direction, material, grade, *(int(v or 0) for v in sums))
+        for direction, material, grade, *sums in db.session.execute(stmt)
+    ]
+
+
+def prices(window: Window, user: Any) -> list[PriceRow]:
+    """Per direction, material and grade: weights, amounts, list amounts;
+    from the business facts when they serve (business_facts)."""
+    sums = business_facts.price_sums(window, user)
+    if sums is None:
+        sums = price_sums(window, user)
     rows = [
         PriceRow(
             direction,
             material,
-            grade or no_grade,
+            grade or missing_name("grade"),
             _kg(weight),
-            (Decimal(amount or 0) * CENT).quantize(CENT),
+            (Decimal(amount) * CENT).quantize(CENT),
             _kg(list_weight),
             # grams x 1/10000 CNY = 1/10 000 000 CNY.
-            Decimal(listed or 0) / 10_000_000,
+            Decimal(listed) / 10_000_000,
         )
-        for direction, material, grade, weight, amount, list_weight, listed in (
-            db.session.execute(stmt)
-        )
+        for direction, material, grade, weight, amount, list_weight, listed in sums
     ]
     return sorted(rows, key=lambda r: (r.direction, -r.amount, r.material, r.grade))
 
@@ -267,8 +295,13 @@ class AmountRow:
     received: Decimal
 
 
-def amounts(window: Window, user: Any) -> list[AmountRow]:
-    """Per month: purchases and sales settled (in force), payments made and received."""
+# The amounts of a month, in cents: settled (in force) and paid, per direction.
+AMOUNTS = ("settled_pay", "settled_receive", "paid_pay", "paid_receive")
+
+
+def amount_sums(window: Window, user: Any) -> dict[tuple[str, str], int]:
+    """{(month key, one of AMOUNTS): cents}, counted from the settlements
+    (months without any left out)."""
 
     def by_month(instant: Any, *conditions: Any) -> Any:
         rows = restrict(
@@ -291,6 +324,15 @@ def amounts(window: Window, user: Any) -> list[AmountRow]:
         figures[(month, f"settled_{direction}")] = int(total or 0)
     for month, direction, total in db.session.execute(by_paid):
         figures[(month, f"paid_{direction}")] = int(total or 0)
+    return figures
+
+
+def amounts(window: Window, user: Any) -> list[AmountRow]:
+    """Per month: purchases and sales settled (in force), payments made and
+    received; from the business facts when they serve (business_facts)."""
+    figures = business_facts.amount_sums(window, user)
+    if figures is None:
+        figures = amount_sums(window, user)
 
     def money(month: str, name: str) -> Decimal:
         return (Decimal(figures.get((month, name), 0)) * CENT).quantize(CENT)

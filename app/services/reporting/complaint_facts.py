@@ -107,25 +107,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
 
 
 def _stamps(window: kpi.Window) -> dict[dt.date, dt.datetime] | None:
-    """{month: computed at} of the window's months, or None when one has no
-    current facts."""
-    months = [kpi.Period("month", m) for m in window.months]
-    stamps = dict(
-        db.session.execute(
-            select(ComplaintFact.month, func.min(ComplaintFact.computed_at))
-            .where(
-                ComplaintFact.month.in_([p.start for p in months]),
-                ComplaintFact.dimension == "month",
-            )
-            .group_by(ComplaintFact.month)
-        ).all()
-    )
-    moment = now()
-    for period in months:
-        stamp = stamps.get(period.start)
-        if stamp is None or not kpi_facts.is_current(period, stamp, moment):
-            return None
-    return stamps
+    return kpi_facts.month_stamps(ComplaintFact, window)
 
 
 def counted(

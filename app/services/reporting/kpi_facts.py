@@ -105,13 +105,13 @@ def due_periods(moment: dt.datetime | None = None) -> list[kpi.Period]:
 def refresh(periods: Iterable[kpi.Period]) -> int:
     """Recompute the facts of each period from the records, as of now, for
     the whole company (and, for a month, each department's view and the
-    month's complaint facts); returns the number of rows written.
+    month's complaint and business facts); returns the number of rows written.
 
     Rows are upserted by scope key and a view's rows no longer produced are
     removed, so a rerun leaves exactly the current figures. Each period is
     committed on its own (a page never reads half a period).
     """
-    from app.services.reporting import complaint_facts
+    from app.services.reporting import business_facts, complaint_facts
 
     written = 0
     company = system_user()
@@ -134,6 +134,7 @@ def refresh(periods: Iterable[kpi.Period]) -> int:
                     _values(period, department_view(department), department.id, stamp),
                 )
             written += complaint_facts.refresh(period.start, stamp)
+            written += business_facts.refresh(period.start, stamp)
         db.session.commit()
     return written
 
@@ -291,6 +292,30 @@ def is_current(
     refresh after 13 months, and are then counted live)."""
     limit = MAX_AGE_RECENT if is_recent(period, moment) else MAX_AGE_NIGHTLY
     return moment - computed_at <= limit
+
+
+def month_stamps(model: Any, window: kpi.Window) -> dict[dt.date, dt.datetime] | None:
+    """{month: computed at} of the window's months in a month-facts table
+    (complaint_fact, business_fact: rows with month, dimension, computed_at,
+    and a "month" row for every month counted), or None when a month of the
+    window has no current facts (`is_current`)."""
+    months = [kpi.Period("month", m) for m in window.months]
+    stamps = dict(
+        db.session.execute(
+            select(model.month, func.min(model.computed_at))
+            .where(
+                model.month.in_([p.start for p in months]),
+                model.dimension == "month",
+            )
+            .group_by(model.month)
+        ).all()
+    )
+    moment = now()
+    for period in months:
+        stamp = stamps.get(period.start)
+        if stamp is None or not is_current(period, stamp, moment):
+            return None
+    return stamps
 
 
 def _read(
