@@ -280,8 +280,8 @@ class ComplaintAnalysisView(BaseView):
             period=complaint_analysis.period_label(window),
             categories=complaint_analysis.by_category(window, user),
             breakdowns=breakdowns,
-            # The breakdowns and category figures from facts (the customer
-            # ranking is always counted from the cases).
+            # The breakdowns, the customer ranking (of the spans offered,
+            # complaint_facts.TOP_SPANS) and the category figures from facts.
             computed_at=complaint_facts.as_of(window, user),
             refreshed_often=all(
                 kpi_facts.is_recent(kpi.Period("month", m)) for m in window.months

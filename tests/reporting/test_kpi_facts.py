@@ -413,9 +413,20 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
         by_month = complaint_analysis.complaint_counts("month", window, manager)
         assert [s.key for s in by_month] == [kpi.month_key(m) for m in months]
         assert all(s.count > 0 for s in by_month)
-        # Not served from facts: the customer top ten, a clerk's scope, and a
-        # window reaching a month without facts.
-        assert complaint_facts.counted("customer", window, manager, 10) is None
+        # The customer rankings of the spans kept, as ranked from the cases.
+        for span in complaint_facts.TOP_SPANS:
+            for limit in (complaint_facts.TOP, 3):
+                ranked = kpi.Window.ending(OCTOBER, span)
+                facts = complaint_facts.counted("customer", ranked, manager, limit)
+                raw = complaint_analysis.counted("customer", ranked, manager, limit)
+                assert facts is not None, span
+                assert _rows(facts) == _rows(raw), (span, limit)
+        # Not served from facts: every customer, a ranking of another span, a
+        # clerk's scope, and a window reaching a month without facts.
+        assert complaint_facts.counted("customer", window, manager) is None
+        two = kpi.Window.ending(OCTOBER, 2)
+        assert complaint_facts.counted("customer", two, manager, 10) is None
+        assert complaint_facts.counted("customer", window, manager, 11) is None
         assert complaint_facts.counted("category", window, clerk) is None
         longer = kpi.Window.ending(OCTOBER, 13)
         assert complaint_facts.counted("category", longer, manager) is None

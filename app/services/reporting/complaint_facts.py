@@ -5,9 +5,11 @@ dashboard and the analysis read a few hundred rows instead of the cases.
 What counts as a complaint is defined once, in complaint_analysis
 (seed 001 §7.1: cases of kind complaint received in the month, cancelled
 ones left out). A breakdown over several months is the sum of its months,
-since every complaint is received in exactly one. The customer breakdown (a
-top ten over the window) is not additive that way at a useful size and is
-counted from the cases.
+since every complaint is received in exactly one. The customer breakdown is not
+additive that way at a useful size (a row per customer and month): the job
+keeps instead, for each month it recounts, the top TOP customers of the
+TOP_SPANS windows ending with it (what the dashboard and the analysis show),
+counted from the cases at the job's instant.
 
 Read under the same conditions as the KPI facts (kpi_facts): a viewer who
 sees every record, and every month of the window current.
@@ -36,6 +38,16 @@ DIMENSIONS = (
     "cause",
     "responsibility",
 )
+
+# The customer rankings kept: the top TOP of the windows of TOP_SPANS months
+# ending with each month (the analysis offers these spans; the dashboard
+# shows the 12 months' top ten).
+TOP = 10
+TOP_SPANS = (1, 3, 6, 12)
+
+
+def _top(span: int) -> str:
+    return f"customer_top{span}"
 
 
 def _encoded(key: Any) -> str:
@@ -71,6 +83,20 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
             dimension, window, viewer
         )
     ]
+    values += [
+        {
+            "month": month,
+            "dimension": _top(span),
+            "key": _encoded(key),
+            "name": name,
+            "complaints": complaints,
+            "computed_at": stamp,
+        }
+        for span in TOP_SPANS
+        for key, name, complaints in complaint_analysis.counted(
+            "customer", kpi.Window.ending(month, span), viewer, TOP
+        )
+    ]
     if not any(v["dimension"] == "month" for v in values):
         # A month without complaints is known to have none.
         key = kpi.month_key(month)
@@ -95,7 +121,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
         },
     )
     db.session.execute(stmt, values)
-    for dimension in DIMENSIONS:
+    for dimension in (*DIMENSIONS, *map(_top, TOP_SPANS)):
         keys = [v["key"] for v in values if v["dimension"] == dimension]
         gone = delete(ComplaintFact).where(
             ComplaintFact.month == month, ComplaintFact.dimension == dimension
@@ -115,12 +141,28 @@ def counted(
 ) -> list[tuple[Any, Any, int]] | None:
     """complaint_analysis.counted from facts: (key, name, complaints), most
     frequent first, then by name; None when the facts do not serve (another
-    breakdown, a viewer who does not see everything, a month without current
-    facts)."""
-    if dimension not in DIMENSIONS or not kpi_facts.serves(viewer):
+    breakdown, a customer ranking of another size or span, a viewer who does
+    not see everything, a month without current facts)."""
+    ranking = dimension == "customer" and limit and limit <= TOP
+    if not ranking and dimension not in DIMENSIONS:
         return None
-    if window.unit != "month" or _stamps(window) is None:
+    if not kpi_facts.serves(viewer) or window.unit != "month":
         return None
+    if ranking and len(window.months) not in TOP_SPANS:
+        return None
+    if _stamps(window) is None:
+        return None
+    if ranking:
+        rows = db.session.execute(
+            select(ComplaintFact.key, ComplaintFact.name, ComplaintFact.complaints)
+            .where(
+                ComplaintFact.month == window.months[-1],
+                ComplaintFact.dimension == _top(len(window.months)),
+            )
+            .order_by(ComplaintFact.complaints.desc(), ComplaintFact.name)
+            .limit(limit)
+        )
+        return [(_decoded(k), n, int(c)) for k, n, c in rows]
     months = [kpi.Period("month", m) for m in window.months]
     # Summed per value; shown by its name in the latest month of the window
     # (a category renamed since is not split in two).
