@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 
-from app.models import ImprovementAction, KpiSnapshot
+from app.models import Case, ImprovementAction, KpiSnapshot
 from tests.reporting.kpi_month import build_october
 
 
@@ -78,6 +79,20 @@ def test_charts_are_grouped_in_sql_over_the_viewers_scope(october, login, users)
     clocks = login("manager").get("/dashboard/data/clocks").get_json()
     # Open: C10, O1, O2, H1 (answered) and N1, N2 (waiting for an answer).
     assert sum(sum(d["data"]) for d in clocks["datasets"]) == 6
+    # Per clock and state, as each open case's running clock says.
+    expected: Counter = Counter()
+    for c in Case.query.filter(Case.status.not_in(("closed", "cancelled"))):
+        if c.responded_at is None:
+            expected[("response", c.response_state)] += 1
+        else:
+            expected[("resolution", c.resolution_state)] += 1
+    shown = {
+        (d["clock"], state): n
+        for d in clocks["datasets"]
+        for state, n in zip(clocks["states"], d["data"], strict=True)
+        if n
+    }
+    assert shown == dict(expected) and len(expected) > 2
 
 
 def test_kpi_report_links_figures_to_their_records(october, login, users):
