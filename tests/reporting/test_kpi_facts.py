@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.jobs import DEFAULT_QUEUE
 from app.models import (
@@ -421,6 +421,16 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
                 raw = complaint_analysis.counted("customer", ranked, manager, limit)
                 assert facts is not None, span
                 assert _rows(facts) == _rows(raw), (span, limit)
+        # A month counted before the rankings were kept (no ranking mark) is
+        # ranked from the cases, not shown as having no customers.
+        marks = (
+            ComplaintFact.month == OCTOBER,
+            ComplaintFact.key == complaint_facts.RANKED,
+        )
+        kpi.db.session.execute(delete(ComplaintFact).where(*marks))
+        assert complaint_facts.counted("customer", window, manager, 10) is None
+        kpi.db.session.rollback()
+        assert complaint_facts.counted("customer", window, manager, 10) is not None
         # Not served from facts: every customer, a ranking of another span, a
         # clerk's scope, and a window reaching a month without facts.
         assert complaint_facts.counted("customer", window, manager) is None

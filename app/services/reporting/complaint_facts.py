@@ -46,8 +46,41 @@ TOP = 10
 TOP_SPANS = (1, 3, 6, 12)
 
 
+# The key of the row marking a ranking as counted (never a value's key,
+# which is "" or starts with "=").
+RANKED = "*"
+
+
 def _top(span: int) -> str:
     return f"customer_top{span}"
+
+
+def _ranking(window: kpi.Window, limit: int) -> list[tuple[Any, Any, int]] | None:
+    """The top `limit` customers of the window from its ranking, or None when
+    the ranking was not counted or is no longer current (its own instant:
+    the ranking is counted over the whole window at once)."""
+    last = window.months[-1]
+    rows = db.session.execute(
+        select(
+            ComplaintFact.key,
+            ComplaintFact.name,
+            ComplaintFact.complaints,
+            ComplaintFact.computed_at,
+        )
+        .where(
+            ComplaintFact.month == last,
+            ComplaintFact.dimension == _top(len(window.months)),
+        )
+        .order_by(ComplaintFact.complaints.desc(), ComplaintFact.name)
+    ).all()
+    mark = next((r for r in rows if r.key == RANKED), None)
+    if mark is None or not kpi_facts.is_current(
+        kpi.Period("month", last), mark.computed_at, now()
+    ):
+        return None
+    return [
+        (_decoded(r.key), r.name, int(r.complaints)) for r in rows if r.key != RANKED
+    ][:limit]
 
 
 def _encoded(key: Any) -> str:
@@ -87,15 +120,19 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
         {
             "month": month,
             "dimension": _top(span),
-            "key": _encoded(key),
+            "key": key if key == RANKED else _encoded(key),
             "name": name,
             "complaints": complaints,
             "computed_at": stamp,
         }
         for span in TOP_SPANS
-        for key, name, complaints in complaint_analysis.counted(
-            "customer", kpi.Window.ending(month, span), viewer, TOP
-        )
+        for key, name, complaints in [
+            # The ranking's mark: this span's ranking was counted (at `stamp`).
+            (RANKED, None, 0),
+            *complaint_analysis.counted(
+                "customer", kpi.Window.ending(month, span), viewer, TOP
+            ),
+        ]
     ]
     if not any(v["dimension"] == "month" for v in values):
         # A month without complaints is known to have none.
@@ -148,21 +185,12 @@ def counted(
         return None
     if not kpi_facts.serves(viewer) or window.unit != "month":
         return None
-    if ranking and len(window.months) not in TOP_SPANS:
-        return None
+    if ranking:
+        if len(window.months) not in TOP_SPANS:
+            return None
+        return _ranking(window, limit)
     if _stamps(window) is None:
         return None
-    if ranking:
-        rows = db.session.execute(
-            select(ComplaintFact.key, ComplaintFact.name, ComplaintFact.complaints)
-            .where(
-                ComplaintFact.month == window.months[-1],
-                ComplaintFact.dimension == _top(len(window.months)),
-            )
-            .order_by(ComplaintFact.complaints.desc(), ComplaintFact.name)
-            .limit(limit)
-        )
-        return [(_decoded(k), n, int(c)) for k, n, c in rows]
     months = [kpi.Period("month", m) for m in window.months]
     # Summed per value; shown by its name in the latest month of the window
     # (a category renamed since is not split in two).
