@@ -648,35 +648,38 @@ def _recovery(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
         WeighLine.pickup_line_id.is_not(None),
         or_(WeighLine.tare_at >= window.start, WeighLine.gross_at >= window.start),
     )
-    weighed = (
-        select(
-            WeighLine.pickup_line_id.label("pickup_line_id"),
-            func.sum(WeighLine.net_kg).label("net_kg"),
-            func.max(func.coalesce(WeighLine.tare_at, WeighLine.gross_at)).label("at"),
-        )
-        .where(
-            WeighLine.pickup_line_id.in_(since),
-            WeighLine.net_kg.is_not(None),
-        )
-        .group_by(WeighLine.pickup_line_id)
-        .subquery("weighed")
+    # Each line's weighed net (all its weigh lines) and last weighing, looked
+    # up per pickup line: a viewer's visibility of the pickups then narrows
+    # the lines before any weigh line is read.
+    of_line = (
+        WeighLine.pickup_line_id == PickupLine.id,
+        WeighLine.net_kg.is_not(None),
+    )
+    weighed_net = select(func.sum(WeighLine.net_kg)).where(*of_line).scalar_subquery()
+    weighed_at = (
+        select(func.max(func.coalesce(WeighLine.tare_at, WeighLine.gross_at)))
+        .where(*of_line)
+        .scalar_subquery()
     )
     on_site = (
         select(
             *_row(
                 "pickup_line",
                 PickupLine.id,
-                weighed.c.at,
+                weighed_at,
                 Pickup.department_id,
                 func.coalesce(PickupLine.changed_by_id, PickupLine.created_by_id),
                 literal(None, Integer),
-                _flag(_within(PickupLine.collected_kg, weighed.c.net_kg, settings)),
+                _flag(_within(PickupLine.collected_kg, weighed_net, settings)),
             )
         )
         .select_from(PickupLine)
-        .join(weighed, weighed.c.pickup_line_id == PickupLine.id)
         .join(Pickup, PickupLine.pickup_id == Pickup.id)
-        .where(PickupLine.collected_kg.is_not(None), window.contains(weighed.c.at))
+        .where(
+            PickupLine.collected_kg.is_not(None),
+            PickupLine.id.in_(since),
+            window.contains(weighed_at),
+        )
     )
     weigher = func.coalesce(WeighLine.tare_by_id, WeighLine.gross_by_id)
     reweighed = (
