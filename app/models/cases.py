@@ -150,6 +150,16 @@ class Case(DeadlineChecked, Versioned, Stamped, Model):
             postgresql_where=OPEN_CASE,
             sqlite_where=OPEN_CASE,
         ),
+        # A complaint's earlier complaints of its customer in its category
+        # (the repeat-complaint rate, seed 001 §8): one index range each.
+        Index(
+            "ix_case_complaint_customer",
+            "customer_id",
+            "category_id",
+            "received_at",
+            postgresql_where=COMPLAINT,
+            sqlite_where=COMPLAINT,
+        ),
         # The complaint register's order and keyset (exports).
         Index(
             "ix_case_complaint_received",
