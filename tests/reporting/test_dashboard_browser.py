@@ -155,3 +155,39 @@ def test_a_department_clerk_reads_their_department_view(db, person):
     clerk.expect_text("统计截至", "王强", "按人员（您有权查看的记录）")
     assert clerk.path.startswith("/kpis/")
     clerk.screenshot(screenshot_dir(), "kpi-report-department-view")
+
+
+def test_business_statistics_say_when_their_figures_stand_as_of(db, person):
+    """The facts job has counted the last 13 months: Management's business
+    statistics (this month, then 12 months) come from the business facts and
+    say so; 王强 of Operations, who sees only part of the business, gets his
+    figures counted from the records, with no such line."""
+    from app.services.reporting import business, kpi, kpi_facts
+    from tests.browser import screenshot_dir
+    from tests.factories import user
+
+    build_year()
+    build_october()
+    db.session.commit()
+    kpi_facts.refresh([p for p in kpi_facts.window_periods() if p.kind == "month"])
+    year = kpi.Window.ending(kpi.month_of(kpi.now()), 12)
+    top = business.volumes("material", year, user("manager"))[0]
+    assert top.received > 0
+
+    manager = person("manager")
+    manager.click("统计分析")
+    manager.click("经营统计")
+    assert manager.path.startswith("/business/")
+    manager.expect_text("统计截至", "每 15 分钟更新一次", "回收量（kg）")
+    manager.choose("span", "12个月")
+    manager.click_button("查询")
+    assert "span=12" in manager.path
+    manager.expect_text("统计截至", top.key, f"{top.received:,.3f}")
+    manager.screenshot(screenshot_dir(), "business-from-facts")
+
+    clerk = person("ops")
+    clerk.click("统计分析")
+    clerk.click("经营统计")
+    clerk.expect_text("回收量（kg）")
+    assert "统计截至" not in clerk.text()
+    clerk.screenshot(screenshot_dir(), "business-department-clerk")
