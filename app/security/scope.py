@@ -109,7 +109,8 @@ def _child_rule(model: Any, column: str, parent: Any) -> Rule:
 
     Two forms of one rule. For a report over many rows, `IN (visible
     parents)`: PostgreSQL hashes the parents once. For a list page (a viewer
-    that `probes_parents`, see ScopeFilter), the row's own parent looked up
+    that `probes_parents`: ScopeFilter, and the part Beyond leaves out, asked
+    only of the few rows it lets through), the row's own parent looked up
     by its key, a correlated scalar subquery PostgreSQL never hashes: the
     page asks it of the 25 rows it shows, not of the 200 k pickups a
     department sees (the hash took 100 ms and more per page at 1 M).
@@ -466,7 +467,9 @@ def visible_clause(model: Any, user: Any | None = None) -> Clause:
         return false()
     if isinstance(user, Beyond):
         seen = visible_clause(model, user.seen)
-        unless = visible_clause(model, user.unless)
+        # Asked only of the rows `seen` lets through (a clerk's own records
+        # beyond the department, a few): parents looked up per row.
+        unless = visible_clause(model, _StandIn(user.unless, probes_parents=True))
         if unless is None:
             return false()
         # A clause that is NULL for a row (a NULL department) does not hold.
