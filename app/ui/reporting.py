@@ -55,20 +55,45 @@ RECORD_ENDPOINTS = {
 }
 
 
-def _month(default: dt.date | None = None) -> dt.date:
+def _not_a_month(error: DomainError, shown: str) -> None:
+    """A page asked for a month it cannot read: say so, with what was typed,
+    and show `shown` instead."""
+    flash(
+        str(
+            _l(
+                "“%(typed)s” is not a month we can read (%(reason)s); "
+                "showing %(shown)s.",
+                typed=request.values.get("month"),
+                reason=error,
+                shown=shown,
+            )
+        ),
+        "danger",
+    )
+
+
+def _month(default: dt.date | None = None, on_page: bool = True) -> dt.date:
+    """The month asked for ("month": YYYY-MM). A page given one it cannot
+    read shows the default month and says why; a chart's data answers 400."""
     try:
         return kpi.parse_month(request.values.get("month"), default)
-    except DomainError:
-        abort(400)
+    except DomainError as error:
+        if not on_page:
+            abort(400)
+        shown = default or kpi.month_of(now())
+        _not_a_month(error, kpi.month_key(shown))
+        return shown
 
 
 def _period() -> kpi.Period:
     """The month, quarter or year asked for ("month" parameter: YYYY-MM,
-    YYYY-Qn or YYYY)."""
+    YYYY-Qn or YYYY); one the page cannot read: this month, saying why."""
     try:
         return kpi.parse_period(request.values.get("month"))
-    except DomainError:
-        abort(400)
+    except DomainError as error:
+        shown = kpi.Period("month", kpi.month_of(now()))
+        _not_a_month(error, shown.key)
+        return shown
 
 
 def _span() -> int:
@@ -105,7 +130,7 @@ class DashboardView(BaseView):
     @expose("/data/<string:name>")
     @has_access
     def data(self, name: str) -> Any:
-        payload = dashboard.chart(name, current_user(), _month())
+        payload = dashboard.chart(name, current_user(), _month(on_page=False))
         if payload is None:
             abort(404)
         return jsonify(payload)

@@ -184,6 +184,11 @@ def test_business_statistics_say_when_their_figures_stand_as_of(db, person):
     assert "span=12" in manager.path
     manager.expect_text("统计截至", top.key, f"{top.received:,.3f}")
     manager.screenshot(screenshot_dir(), "business-from-facts")
+    # A month typed without its dash: the browser reads it all as the year.
+    manager.type("month", "202610")
+    manager.click_button("查询")
+    manager.expect_text("无法识别", "现显示", "回收量（kg）")
+    manager.screenshot(screenshot_dir(), "business-month-not-read")
 
     clerk = person("ops")
     clerk.click("统计分析")

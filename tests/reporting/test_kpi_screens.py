@@ -221,3 +221,17 @@ def test_improvement_steps_through_the_workflow(login, users, db):
         True,
         users["manager"].id,
     )
+
+
+@pytest.mark.parametrize(
+    "path", ["/business/", "/analysis/", "/dashboard/", "/kpis/", "/exports/"]
+)
+def test_a_month_the_page_cannot_read_is_said_and_this_month_shown(login, path):
+    # What a browser sends when "202610" is typed into a month box.
+    page = login("manager").get(f"{path}?month=202610-12")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "所填月份“202610-12”无法识别：" in text and "现显示 20" in text
+    assert "Bad Request" not in text
+    chart = login("manager").get("/dashboard/data/trend?month=202610-12")
+    assert chart.status_code == 400
