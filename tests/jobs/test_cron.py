@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from redis import Redis
 from rq import Queue
 from rq.cron import CronScheduler
 from sqlalchemy import func, select
@@ -23,6 +24,16 @@ from tests.jobqueue import REAL_REDIS
 def _due_now(scheduler: CronScheduler) -> None:
     for job in scheduler.get_jobs():
         job.next_enqueue_time = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+
+
+def _scheduled_at(redis_conn: Redis, moment: dt.datetime) -> None:
+    """Say the queued ticks were scheduled at `moment`, as a cron process does
+    for every tick of one slot, whatever the wall clock reads by the time the
+    test enqueues them (a 5-minute boundary may pass mid-test)."""
+    for name in ("sla", "default"):
+        for job in Queue(name, connection=redis_conn).get_jobs():
+            job.enqueued_at = moment
+            job.save()
 
 
 def test_schedule_module_registers_the_ticks(redis_conn):
@@ -54,9 +65,11 @@ def test_two_cron_schedulers_one_run_per_slot(db, queues, work, redis_conn):
             schedule.tick_followups, queue_name="default", cron="7 * * * *"
         )
         schedulers.append(scheduler)
+    slot_start = dt.datetime.now(dt.UTC).replace(second=1, microsecond=0)
     for scheduler in schedulers:
         _due_now(scheduler)
         assert len(scheduler.enqueue_jobs()) == 2
+    _scheduled_at(redis_conn, slot_start)
     work()
     # 4 ticks, then one deadline check and one follow-up generation.
     finished = [
@@ -72,6 +85,7 @@ def test_two_cron_schedulers_one_run_per_slot(db, queues, work, redis_conn):
     # A late tick of the same slot (the job already finished) runs nothing.
     _due_now(schedulers[0])
     schedulers[0].enqueue_jobs()
+    _scheduled_at(redis_conn, slot_start + dt.timedelta(seconds=58))
     work()
     assert db.session.scalar(select(func.count()).select_from(JobRun)) == 2
 
