@@ -33,6 +33,18 @@ def month(db):
     return build()
 
 
+def test_a_deviation_that_rounds_to_nothing_has_no_sign():
+    """1 000 kg settled at 1 599.99 against a list of 1.60: -0.000625 %."""
+    row = business.PriceRow(
+        "pay", "黄板纸", "一级", D("1000"), D("1599.99"), D("1000"), D("1600")
+    )
+    assert str(row.deviation) == "0.0"
+    below = business.PriceRow(
+        "pay", "黄板纸", "一级", D("1000"), D("1599.00"), D("1000"), D("1600")
+    )
+    assert str(below.deviation) == "-0.1"
+
+
 def test_volumes_by_material_grade_region_and_month(db, month):
     march = Window.ending(MARCH, 1)
     manager = user("manager")

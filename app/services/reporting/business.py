@@ -214,7 +214,9 @@ class PriceRow:
             return None
         listed = self.list_amount / self.list_kg
         ratio = (self.amount / self.kg - listed) / listed * 100
-        return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        rounded = ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        # A settled average a hair below the list rounds to 0.0, not "-0.0".
+        return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def price_sums(window: Window, user: Any) -> list[tuple[Any, ...]]:

@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 
 from app.extensions import db
 from app.models import BusinessFact, now
@@ -40,15 +40,6 @@ from app.services.reporting import kpi, kpi_facts
 VOLUMES = ("received", "sold")
 # The price sums of business.price_sums, in its order.
 PRICE_SUMS = ("grams", "cents", "list_grams", "list_value")
-
-
-def _encoded(key: Any) -> str:
-    """A key as stored: "" for not recorded (NULL), "=" before any value."""
-    return "" if key is None else f"={key}"
-
-
-def _decoded(key: str) -> str | None:
-    return None if key == "" else key[1:]
 
 
 def _counted(month: dt.date) -> Iterator[tuple[str, Any, str, int]]:
@@ -94,7 +85,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
         {
             "month": month,
             "dimension": dimension,
-            "key": _encoded(key),
+            "key": kpi_facts.encoded(key),
             "measure": measure,
             "value": value,
             "computed_at": stamp,
@@ -111,19 +102,13 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
     written: dict[tuple[str, str], list[str]] = {}
     for v in values:
         written.setdefault((v["dimension"], v["measure"]), []).append(v["key"])
-    # Rows of a breakdown (or a whole one) no longer counted this month.
+    # Keys of a breakdown no longer counted this month; a breakdown is never
+    # written empty (a price pair counted in no settlement is simply absent),
+    # so a (dimension, measure) pair not written this time is all gone.
     db.session.execute(
         delete(BusinessFact).where(
             BusinessFact.month == month,
-            and_(
-                *(
-                    ~and_(
-                        BusinessFact.dimension == dimension,
-                        BusinessFact.measure == measure,
-                    )
-                    for dimension, measure in written
-                )
-            ),
+            tuple_(BusinessFact.dimension, BusinessFact.measure).not_in(list(written)),
         )
     )
     for (dimension, measure), keys in written.items():
@@ -157,7 +142,7 @@ def _summed(
         )
         .group_by(BusinessFact.key, BusinessFact.measure)
     ):
-        sums.setdefault(measure, {})[_decoded(key)] = int(value)
+        sums.setdefault(measure, {})[kpi_facts.decoded(key)] = int(value)
     return sums
 
 

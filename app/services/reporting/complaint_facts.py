@@ -79,18 +79,10 @@ def _ranking(window: kpi.Window, limit: int) -> list[tuple[Any, Any, int]] | Non
     ):
         return None
     return [
-        (_decoded(r.key), r.name, int(r.complaints)) for r in rows if r.key != RANKED
+        (kpi_facts.decoded(r.key), r.name, int(r.complaints))
+        for r in rows
+        if r.key != RANKED
     ][:limit]
-
-
-def _encoded(key: Any) -> str:
-    """A breakdown's value as stored: "" for not recorded (NULL), "=" before
-    any value, so an empty text and a missing one stay two values."""
-    return "" if key is None else f"={key}"
-
-
-def _decoded(key: str) -> str | None:
-    return None if key == "" else key[1:]
 
 
 def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
@@ -106,7 +98,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
         {
             "month": month,
             "dimension": dimension,
-            "key": _encoded(key),
+            "key": kpi_facts.encoded(key),
             "name": name,
             "complaints": complaints,
             "computed_at": stamp,
@@ -120,7 +112,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
         {
             "month": month,
             "dimension": _top(span),
-            "key": key if key == RANKED else _encoded(key),
+            "key": key if key == RANKED else kpi_facts.encoded(key),
             "name": name,
             "complaints": complaints,
             "computed_at": stamp,
@@ -141,7 +133,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
             {
                 "month": month,
                 "dimension": "month",
-                "key": _encoded(key),
+                "key": kpi_facts.encoded(key),
                 "name": key,
                 "complaints": 0,
                 "computed_at": stamp,
@@ -223,7 +215,7 @@ def counted(
     if limit:
         stmt = stmt.limit(limit)
     return [
-        (_decoded(key), name, int(complaints))
+        (kpi_facts.decoded(key), name, int(complaints))
         for key, name, complaints in db.session.execute(stmt)
     ]
 

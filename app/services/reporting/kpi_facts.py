@@ -294,6 +294,18 @@ def is_current(
     return moment - computed_at <= limit
 
 
+def encoded(key: Any) -> str:
+    """A breakdown's value as a month-facts table stores it (complaint_fact,
+    business_fact): "" for not recorded (NULL), "=" before any value, so an
+    empty text and a missing one stay two values."""
+    return "" if key is None else f"={key}"
+
+
+def decoded(key: str) -> str | None:
+    """The value `encoded` stored: None for "", else the text after "="."""
+    return None if key == "" else key[1:]
+
+
 def month_stamps(model: Any, window: kpi.Window) -> dict[dt.date, dt.datetime] | None:
     """{month: computed at} of the window's months in a month-facts table
     (complaint_fact, business_fact: rows with month, dimension, computed_at,
