@@ -239,11 +239,14 @@ class BusinessFact(Model):
     __tablename__ = "business_fact"
     __table_args__ = (
         UniqueConstraint(
-            "month", "dimension", "key", "measure", name="uq_business_fact"
+            "view_key", "month", "dimension", "key", "measure", name="uq_business_fact"
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose figures: "" the company's; a department's id (as text) for what
+    # that department's view sees (scope.department_view).
+    view_key: Mapped[str] = mapped_column(String(12), default="", server_default="")
     month: Mapped[dt.date] = mapped_column(Date)
     # "month" (the month's total), "material", "grade", "region".
     dimension: Mapped[str] = mapped_column(String(20))

@@ -14,8 +14,17 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from sqlalchemy import update
 
-from app.models import BUSINESS_TZ, BusinessFact, Customer, Material, Settlement
+from app.models import (
+    BUSINESS_TZ,
+    AppUser,
+    BusinessFact,
+    Customer,
+    Department,
+    Material,
+    Settlement,
+)
 from app.models.base import clock_at
 from app.services.reporting import business, business_facts, kpi, kpi_facts
 from app.services.reporting.kpi import Window
@@ -215,8 +224,7 @@ def test_business_facts_read_as_the_records_count(db, month):
             D("6334.91"),
             D("1600.00"),
         )
-        # A viewer who does not see everything is counted from the records.
-        assert business_facts.volume_sums("material", march, qc) is None
+        # A clerk reads their department's facts (tested below).
         assert rows(business.volumes("material", march, qc))["重废钢"] == (
             D("2234.567"),
             D("0.000"),
@@ -226,7 +234,13 @@ def test_business_facts_read_as_the_records_count(db, month):
     # What is shown is read from the facts: a changed fact shows.
     fact = (
         db.session.query(BusinessFact)
-        .filter_by(month=MARCH, dimension="material", key="=重废钢", measure="received")
+        .filter_by(
+            view_key="",
+            month=MARCH,
+            dimension="material",
+            key="=重废钢",
+            measure="received",
+        )
         .one()
     )
     fact.value += 1000
@@ -243,6 +257,90 @@ def test_business_facts_read_as_the_records_count(db, month):
             D("2234.567"),
             D("0.000"),
         )
+
+
+def _everything(viewer, windows) -> list:
+    return [
+        *(
+            business.volumes(dimension, window, viewer)
+            for dimension in business.DIMENSIONS
+            for window in windows
+        ),
+        *(business.prices(window, viewer) for window in windows),
+        *(business.amounts(window, viewer) for window in windows),
+    ]
+
+
+def test_a_clerks_figures_are_the_department_facts_and_the_records_beyond(db, month):
+    """Every department clerk's business figures, read from their
+    department view's facts plus a live count of what they see beyond it,
+    equal the count over their scope from the records; one of the records a
+    clerk sees beyond the department changing after the count makes the
+    page count from the records again (it may have left the department)."""
+    march = Window.ending(MARCH, 1)
+    spring = Window.ending(dt.date(2026, 4, 1), 3)
+    windows = (march, spring)
+    # The March purchase of P2 (recorded by finance) handled by another
+    # department: finance sees it only as its own record, beyond its view.
+    purchase = (
+        db.session.query(Settlement)
+        .filter(Settlement.direction == "pay", Settlement.total == D("2796.91"))
+        .one()
+    )
+    finance = user("finance")
+    assert purchase.created_by_id == finance.id
+    with clock_at(AS_OF - dt.timedelta(hours=1)):
+        purchase.department_id = by_code(Department, "cs").id
+        db.session.commit()
+    # The month's customers were made (by the factory) at today's time.
+    db.session.execute(
+        update(Customer).values(changed_at=AS_OF - dt.timedelta(hours=1))
+    )
+    db.session.commit()
+    clerks = [
+        u
+        for u in db.session.query(AppUser).order_by(AppUser.id)
+        if u.department_id is not None and not kpi_facts.serves(u)
+    ]
+    assert {"finance", "qc", "warehouse"} <= {u.username for u in clerks}
+    with clock_at(AS_OF):
+        counted = {u.username: _everything(u, windows) for u in clerks}
+        beyond = kpi_facts.beyond_department(finance)
+        assert business.amounts(march, beyond)[0].purchases == D("2796.91")
+        kpi_facts.refresh(SPRING)
+        for clerk in clerks:
+            assert business_facts.as_of(spring, clerk) == AS_OF, clerk.username
+            assert _everything(clerk, windows) == counted[clerk.username], (
+                clerk.username
+            )
+        # Finance's March purchases: the view's facts and the one beyond.
+        by_month = {r.month: r for r in business.amounts(march, finance)}
+        assert by_month["2026-03"].purchases == D("6334.91")
+    # What is read for a clerk is the department's facts: a changed one shows.
+    fact = (
+        db.session.query(BusinessFact)
+        .filter_by(
+            view_key=str(finance.department_id),
+            month=MARCH,
+            dimension="month",
+            key="=2026-03",
+            measure="settled_pay",
+        )
+        .one()
+    )
+    fact.value += 100
+    db.session.commit()
+    with clock_at(AS_OF + dt.timedelta(minutes=5)):
+        assert business.amounts(march, finance)[0].purchases == D("6335.91")
+    # The record beyond the department changes after the count: live again.
+    with clock_at(AS_OF + dt.timedelta(minutes=6)):
+        purchase.notes = "改派客服部"
+        db.session.commit()
+    with clock_at(AS_OF + dt.timedelta(minutes=7)):
+        assert business_facts.as_of(march, finance) is None
+        assert business.amounts(march, finance)[0].purchases == D("6334.91")
+        # Another clerk, who sees nothing that changed, still reads facts.
+        assert business_facts.as_of(march, user("qc")) == AS_OF
 
 
 def test_a_recount_leaves_exactly_the_current_figures(db, month):
@@ -279,4 +377,9 @@ def test_the_business_page_says_when_its_figures_stand_as_of(db, month, login):
         page = login("manager").get("/business/?month=2026-03").get_data(as_text=True)
         qc_page = login("qc").get("/business/?month=2026-03").get_data(as_text=True)
     assert "facts-stamp" in page and "2026-04-20 12:00" in page
+    # A clerk's figures: the department's facts (and what they see beyond).
+    assert "facts-stamp" in qc_page and "2026-04-20 12:00" in qc_page
+    # Counted from the records when no facts stand for the window.
+    with clock_at(AS_OF + dt.timedelta(hours=27)):
+        qc_page = login("qc").get("/business/?month=2026-03").get_data(as_text=True)
     assert "facts-stamp" not in qc_page

@@ -4,7 +4,8 @@ dashboard and the business statistics page read a few hundred rows instead
 of the weigh lines and settlements.
 
 What a figure means is defined once, in business (seed 002 §7(二)); the job
-stores, for the whole company (the system user), per month:
+stores, for the whole company (the system user, `view_key` "") and for each
+department's view (scope.department_view, `view_key` its id), per month:
 
 - "received" and "sold" grams per material, grade, region and the month's
   total (dimension "month"; written even when zero: it marks the month as
@@ -18,131 +19,251 @@ a confirmation, a payment), so a window's figure is the sum of its months'.
 A missing grade or region is kept as "" (not as its name in the job's
 language) and named when read.
 
-Read under the same conditions as the KPI facts (kpi_facts): a viewer who
-sees every record, and every month of the window current; otherwise the
-callers count from the records.
+Read under the same conditions as the KPI facts (kpi_facts, `_read`): a
+viewer who sees every record reads the company's facts; a department clerk
+their department view's facts plus a live count of the few records they see
+beyond it; every month of the window current. Otherwise the callers count
+from the records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import delete, func, select, tuple_
 
 from app.extensions import db
-from app.models import BusinessFact, now
+from app.models import (
+    BusinessFact,
+    Customer,
+    Department,
+    Pickup,
+    Settlement,
+    WeighTicket,
+    now,
+)
 from app.security.access import system_user
+from app.security.scope import department_view
 from app.services.reporting import kpi, kpi_facts
 
 VOLUMES = ("received", "sold")
+# The breakdowns kept ("month": per month, with the amounts; "price": the
+# price sums per direction, material and grade).
+DIMENSIONS = ("month", "material", "grade", "region", "price")
 # The price sums of business.price_sums, in its order.
 PRICE_SUMS = ("grams", "cents", "list_grams", "list_value")
 
 
-def _counted(month: dt.date) -> Iterator[tuple[str, Any, str, int]]:
-    """(dimension, key, measure, value) of the month, counted from the
-    records as the system user by business's own queries."""
+def _counted(
+    window: kpi.Window, viewer: Any, dimensions: Iterable[str] = DIMENSIONS
+) -> Iterator[tuple[str, Any, str, int]]:
+    """(dimension, key, measure, value) over the window, counted from the
+    records as `viewer` sees them by business's own queries ("month": keyed
+    by month; the other breakdowns summed over the window's months)."""
     from app.services.reporting import business
 
-    window = kpi.Window.ending(month)
-    viewer = system_user()
-    month_text = kpi.month_key(month)
-    totals = dict.fromkeys(VOLUMES, 0)
-    for dimension in business.DIMENSIONS:
+    for dimension in dimensions:
+        if dimension == "price":
+            for direction, material, grade, *sums in business.price_sums(
+                window, viewer
+            ):
+                key = json.dumps([direction, material, grade], ensure_ascii=False)
+                for measure, value in zip(PRICE_SUMS, sums, strict=True):
+                    yield "price", key, measure, value
+            continue
         for measure, query in zip(
             VOLUMES, (business.received_query, business.sold_query), strict=True
         ):
             for key, grams in db.session.execute(
                 query(window, viewer, dimension, named=False)
             ):
-                if dimension == "month":
-                    totals[measure] += int(grams or 0)
-                else:
-                    yield dimension, key, measure, int(grams or 0)
-    for measure, grams in totals.items():
-        yield "month", month_text, measure, grams
-    amounts = business.amount_sums(window, viewer)
-    for measure in business.AMOUNTS:
-        yield "month", month_text, measure, amounts.get((month_text, measure), 0)
-    for direction, material, grade, *sums in business.price_sums(window, viewer):
-        key = json.dumps([direction, material, grade], ensure_ascii=False)
-        for measure, value in zip(PRICE_SUMS, sums, strict=True):
-            yield "price", key, measure, value
+                yield dimension, key, measure, int(grams or 0)
+        if dimension == "month":
+            for (month, measure), cents in business.amount_sums(window, viewer).items():
+                yield "month", month, measure, cents
+
+
+def _view_key(department_id: int | None) -> str:
+    return "" if department_id is None else str(department_id)
+
+
+def _rows_of(
+    month: dt.date, viewer: Any, view_key: str, stamp: dt.datetime
+) -> list[dict[str, Any]]:
+    """The month's fact rows of one view; its "month" row of every measure
+    is written even when zero: it marks the month as counted."""
+    from app.services.reporting import business
+
+    month_text = kpi.month_key(month)
+    values: dict[tuple[str, str, str], int] = {
+        ("month", kpi_facts.encoded(month_text), measure): 0
+        for measure in (*VOLUMES, *business.AMOUNTS)
+    }
+    for dimension, key, measure, value in _counted(kpi.Window.ending(month), viewer):
+        encoded = kpi_facts.encoded(key)
+        values[(dimension, encoded, measure)] = (
+            values.get((dimension, encoded, measure), 0) + value
+        )
+    return [
+        {
+            "view_key": view_key,
+            "month": month,
+            "dimension": dimension,
+            "key": key,
+            "measure": measure,
+            "value": value,
+            "computed_at": stamp,
+        }
+        for (dimension, key, measure), value in values.items()
+    ]
 
 
 def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
-    """Recount the month's business figures from the records into its rows
-    (committed by the caller). Returns the number of rows written.
+    """Recount the month's business figures from the records into its rows,
+    for the company and each department's view (committed by the caller).
+    Returns the number of rows written.
 
     Upserted, then the month's rows no longer counted removed: a rerun, or
     two runs at once, leave exactly the current figures.
     """
     stamp = stamp or now()
-    values = [
-        {
-            "month": month,
-            "dimension": dimension,
-            "key": kpi_facts.encoded(key),
-            "measure": measure,
-            "value": value,
-            "computed_at": stamp,
-        }
-        for dimension, key, measure, value in _counted(month)
+    views = [("", system_user())] + [
+        (_view_key(d.id), department_view(d))
+        for d in db.session.scalars(select(Department).order_by(Department.id))
     ]
-    table = BusinessFact.__table__
-    stmt = kpi.upsert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.month, table.c.dimension, table.c.key, table.c.measure],
-        set_={name: stmt.excluded[name] for name in ("value", "computed_at")},
-    )
-    db.session.execute(stmt, values)
-    written: dict[tuple[str, str], list[str]] = {}
-    for v in values:
-        written.setdefault((v["dimension"], v["measure"]), []).append(v["key"])
-    # Keys of a breakdown no longer counted this month; a breakdown is never
-    # written empty (a price pair counted in no settlement is simply absent),
-    # so a (dimension, measure) pair not written this time is all gone.
+    written = 0
+    for view_key, viewer in views:
+        values = _rows_of(month, viewer, view_key, stamp)
+        table = BusinessFact.__table__
+        stmt = kpi.upsert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[
+                table.c.view_key,
+                table.c.month,
+                table.c.dimension,
+                table.c.key,
+                table.c.measure,
+            ],
+            set_={name: stmt.excluded[name] for name in ("value", "computed_at")},
+        )
+        db.session.execute(stmt, values)
+        kept: dict[tuple[str, str], list[str]] = {}
+        for v in values:
+            kept.setdefault((v["dimension"], v["measure"]), []).append(v["key"])
+        this = (BusinessFact.view_key == view_key, BusinessFact.month == month)
+        # A breakdown is never written empty (a price pair counted in no
+        # settlement is simply absent), so a (dimension, measure) pair not
+        # written this time is all gone; of the others, the keys not written.
+        db.session.execute(
+            delete(BusinessFact).where(
+                *this,
+                tuple_(BusinessFact.dimension, BusinessFact.measure).not_in(list(kept)),
+            )
+        )
+        for (dimension, measure), keys in kept.items():
+            db.session.execute(
+                delete(BusinessFact).where(
+                    *this,
+                    BusinessFact.dimension == dimension,
+                    BusinessFact.measure == measure,
+                    BusinessFact.key.not_in(keys),
+                )
+            )
+        written += len(values)
+    # A department removed since: its view's rows go.
     db.session.execute(
         delete(BusinessFact).where(
             BusinessFact.month == month,
-            tuple_(BusinessFact.dimension, BusinessFact.measure).not_in(list(written)),
+            BusinessFact.view_key.not_in([key for key, _ in views]),
         )
     )
-    for (dimension, measure), keys in written.items():
-        db.session.execute(
-            delete(BusinessFact).where(
-                BusinessFact.month == month,
-                BusinessFact.dimension == dimension,
-                BusinessFact.measure == measure,
-                BusinessFact.key.not_in(keys),
-            )
-        )
-    return len(values)
+    return written
+
+
+# The records whose changes move a counted record in or out of a view: a
+# weigh line is seen through its ticket and the ticket's pickup, a
+# settlement (and its lines) as itself or through its customer's sales rep.
+SOURCES = (WeighTicket, Pickup, Settlement, Customer)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """How a viewer's window is read: from the facts of `view_key`, plus a
+    live count over `beyond` (a clerk's records beyond the department)."""
+
+    view_key: str
+    stamp: dt.datetime
+    beyond: Any = None
+
+
+def _read(window: kpi.Window, viewer: Any) -> _Read | None:
+    """How the facts serve `viewer` over the window, or None (counted live):
+
+    - a viewer who sees every record: the company's facts;
+    - a department clerk: their department view's facts, plus a live count
+      of the few records they see beyond it, unless one of those changed
+      since the facts were counted (it may have left the department since,
+      and would count twice; kpi_facts.compute reads the KPIs the same way);
+
+    and only when every month of the window has current facts of that view.
+    Decided once per request (a page reads several breakdowns).
+    """
+    if window.unit != "month":
+        return None
+    if kpi_facts.serves(viewer):
+        view_key, beyond = "", None
+    elif getattr(viewer, "department", None) is not None:
+        view_key = _view_key(viewer.department_id)
+        beyond = kpi_facts.beyond_department(viewer)
+    else:
+        return None
+    memo = g.setdefault("business_facts_reads", {}) if has_request_context() else {}
+    token = (view_key, getattr(viewer, "id", None), window.months)
+    if token in memo:
+        return memo[token]
+    stamps = kpi_facts.month_stamps(
+        BusinessFact, window, BusinessFact.view_key == view_key
+    )
+    read = None
+    if stamps is not None:
+        stamp = min(stamps.values())
+        if beyond is None or not kpi_facts.changed_since(beyond, SOURCES, stamp):
+            read = _Read(view_key, stamp, beyond)
+    memo[token] = read
+    return read
 
 
 def _summed(
     dimension: str, window: kpi.Window, viewer: Any
 ) -> dict[str, dict[str | None, int]] | None:
     """{measure: {key: sum over the window's months}} of one dimension, or
-    None when the facts do not serve (a viewer who does not see everything,
-    a month of the window without current facts)."""
-    if not kpi_facts.serves(viewer) or window.unit != "month":
-        return None
-    if kpi_facts.month_stamps(BusinessFact, window) is None:
+    None when the facts do not serve (`_read`)."""
+    read = _read(window, viewer)
+    if read is None:
         return None
     sums: dict[str, dict[str | None, int]] = {}
     for key, measure, value in db.session.execute(
         select(BusinessFact.key, BusinessFact.measure, func.sum(BusinessFact.value))
         .where(
+            BusinessFact.view_key == read.view_key,
             BusinessFact.month.in_(window.months),
             BusinessFact.dimension == dimension,
         )
         .group_by(BusinessFact.key, BusinessFact.measure)
     ):
         sums.setdefault(measure, {})[kpi_facts.decoded(key)] = int(value)
+    if read.beyond is not None:
+        # Disjoint from the view's records: the sums add up.
+        for _dimension, key, measure, value in _counted(
+            window, read.beyond, [dimension]
+        ):
+            per_key = sums.setdefault(measure, {})
+            per_key[key] = per_key.get(key, 0) + value
     return sums
 
 
@@ -197,7 +318,5 @@ def price_sums(window: kpi.Window, viewer: Any) -> list[tuple[Any, ...]] | None:
 def as_of(window: kpi.Window, viewer: Any) -> dt.datetime | None:
     """The instant the window's business facts stand as of, when a page would
     read them for `viewer` (None: counted live)."""
-    if not kpi_facts.serves(viewer) or window.unit != "month":
-        return None
-    stamps = kpi_facts.month_stamps(BusinessFact, window)
-    return min(stamps.values()) if stamps is not None else None
+    read = _read(window, viewer)
+    return read.stamp if read is not None else None

@@ -306,11 +306,13 @@ def decoded(key: str) -> str | None:
     return None if key == "" else key[1:]
 
 
-def month_stamps(model: Any, window: kpi.Window) -> dict[dt.date, dt.datetime] | None:
+def month_stamps(
+    model: Any, window: kpi.Window, *where: Any
+) -> dict[dt.date, dt.datetime] | None:
     """{month: computed at} of the window's months in a month-facts table
     (complaint_fact, business_fact: rows with month, dimension, computed_at,
-    and a "month" row for every month counted), or None when a month of the
-    window has no current facts (`is_current`)."""
+    and a "month" row for every month counted; `where` narrows to one view),
+    or None when a month of the window has no current facts (`is_current`)."""
     months = [kpi.Period("month", m) for m in window.months]
     stamps = dict(
         db.session.execute(
@@ -318,6 +320,7 @@ def month_stamps(model: Any, window: kpi.Window) -> dict[dt.date, dt.datetime] |
             .where(
                 model.month.in_([p.start for p in months]),
                 model.dimension == "month",
+                *where,
             )
             .group_by(model.month)
         ).all()
@@ -425,7 +428,7 @@ def compute(
     elif unit == "month" and getattr(viewer, "department", None) is not None:
         report = _read(window, kpis, breakdown, viewer.department_id)
         if report is not None:
-            beyond = Beyond(personal_view(viewer), department_view(viewer.department))
+            beyond = beyond_department(viewer)
             if not _changed(beyond, kpis, window, report.computed_at):
                 return _plus(
                     report, kpi.compute(months, beyond, kpis, unit=unit), breakdown
@@ -445,6 +448,21 @@ def _changed(
     since: it would be counted in both parts, so the page counts live."""
     settings = kpi.load_settings()
     models = {model for k in kpis for model, _ in k.sources(window, settings)}
+    return changed_since(viewer, models, since)
+
+
+def beyond_department(clerk: Any) -> Beyond:
+    """The records `clerk` sees beyond their department's view (those they
+    created or own in another department): disjoint from the view, and with
+    it the clerk's whole scope."""
+    return Beyond(personal_view(clerk), department_view(clerk.department))
+
+
+def changed_since(
+    viewer: Any, models: Iterable[Any], since: dt.datetime | None
+) -> bool:
+    """Whether a record of `models` seen by `viewer` changed after `since`
+    (one query per model, stopping at the first)."""
     for model in sorted(models, key=lambda m: m.__tablename__):
         stmt = restrict(select(model.id).where(model.changed_at > since), model, viewer)
         if db.session.execute(stmt.limit(1)).first() is not None:
