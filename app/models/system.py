@@ -214,11 +214,16 @@ class ComplaintFact(Model):
 
     __tablename__ = "complaint_fact"
     __table_args__ = (
-        UniqueConstraint("month", "dimension", "key", name="uq_complaint_fact"),
+        UniqueConstraint(
+            "view_key", "month", "dimension", "key", name="uq_complaint_fact"
+        ),
         CheckConstraint("complaints >= 0", name="complaints"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose figures: "" the company's; a department's id (as text) for what
+    # that department's view sees (scope.department_view).
+    view_key: Mapped[str] = mapped_column(String(12), default="", server_default="")
     month: Mapped[dt.date] = mapped_column(Date)
     dimension: Mapped[str] = mapped_column(String(20))
     # "=" + the value (a region, a category id, …), "" when not recorded.

@@ -124,10 +124,10 @@ def test_management_reads_the_month_from_kpi_facts(db, person, monkeypatch):
 
 
 def test_a_department_clerk_reads_their_department_view(db, person):
-    """王强 of Operations: the dashboard and KPI report of October come from
-    his department's view of the facts (stamped), and show what counting his
-    own scope from the records gives."""
-    from app.services.reporting import kpi, kpi_facts
+    """王强 of Operations: the dashboard, KPI report and complaint analysis of
+    October come from his department's view of the facts (stamped), and show
+    what counting his own scope from the records gives."""
+    from app.services.reporting import complaint_analysis, kpi, kpi_facts
     from tests.browser import screenshot_dir
     from tests.factories import user
     from tests.reporting.kpi_month import OCTOBER
@@ -135,6 +135,8 @@ def test_a_department_clerk_reads_their_department_view(db, person):
     build_year()
     build_october()
     db.session.commit()
+    october = kpi.Window.ending(OCTOBER)
+    categories = complaint_analysis.by_category(october, user("ops"))
     kpi_facts.refresh([kpi.Period("month", OCTOBER)])
     live = kpi.compute([OCTOBER], user("ops"))
     company = kpi.compute([OCTOBER], user("manager"))
@@ -155,6 +157,25 @@ def test_a_department_clerk_reads_their_department_view(db, person):
     clerk.expect_text("统计截至", "王强", "按人员（您有权查看的记录）")
     assert clerk.path.startswith("/kpis/")
     clerk.screenshot(screenshot_dir(), "kpi-report-department-view")
+
+    clerk.click("统计分析")
+    clerk.click("投诉分析")
+    assert clerk.path.startswith("/analysis/")
+    # October, as the dashboard above was opened.
+    clerk.open("/analysis/?month=2026-10&span=1")
+    clerk.expect_text("统计截至", "2026-10")
+    assert categories, "王强 sees October's complaints"
+    for row in categories:
+        cells = clerk.page.locator(
+            f"#by-category tr[data-category='{row.category_id}'] td"
+        )
+        assert cells.nth(0).inner_text().strip() == row.name
+        assert cells.nth(1).inner_text().strip() == str(row.complaints)
+        assert (
+            row.timeliness.display() in cells.nth(2).inner_text()
+            or not row.timeliness.denominator
+        )
+    clerk.screenshot(screenshot_dir(), "analysis-department-view")
 
 
 def test_business_statistics_say_when_their_figures_stand_as_of(db, person):

@@ -22,11 +22,13 @@ from app.models import (
     Case,
     CaseCategory,
     ComplaintFact,
+    Department,
     JobRun,
     KpiFact,
 )
 from app.models.base import clock_at
 from app.security.access import acting_as
+from app.security.scope import is_visible
 from app.services.cases.case_steps import CASE_FLOW
 from app.services.reporting import complaint_analysis, complaint_facts, kpi, kpi_facts
 from tests.factories import CaseFactory, CustomerFactory, by_code, user
@@ -390,7 +392,7 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
     build_year()
     build_october()
     db.session.commit()
-    manager, clerk = users["manager"], users["ops2"]
+    manager = users["manager"]
     months = kpi.Window.ending(OCTOBER, 12).months
     with clock_at(AS_OF):
         kpi_facts.refresh([kpi.Period("month", m) for m in months])
@@ -431,13 +433,12 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
         assert complaint_facts.counted("customer", window, manager, 10) is None
         kpi.db.session.rollback()
         assert complaint_facts.counted("customer", window, manager, 10) is not None
-        # Not served from facts: every customer, a ranking of another span, a
-        # clerk's scope, and a window reaching a month without facts.
+        # Not served from facts: every customer, a ranking of another span,
+        # and a window reaching a month without facts.
         assert complaint_facts.counted("customer", window, manager) is None
         two = kpi.Window.ending(OCTOBER, 2)
         assert complaint_facts.counted("customer", two, manager, 10) is None
         assert complaint_facts.counted("customer", window, manager, 11) is None
-        assert complaint_facts.counted("category", window, clerk) is None
         longer = kpi.Window.ending(OCTOBER, 13)
         assert complaint_facts.counted("category", longer, manager) is None
     # A category whose complaints are all withdrawn leaves October's facts.
@@ -470,6 +471,93 @@ def test_complaint_facts_equal_the_cases_in_every_breakdown(db, users):
         assert complaint_facts.counted("month", summer, manager) is not None
     with clock_at(AS_OF + kpi_facts.MAX_AGE_NIGHTLY + dt.timedelta(minutes=1)):
         assert complaint_facts.counted("month", summer, manager) is None
+
+
+def test_a_clerks_complaint_counts_are_the_department_facts_and_what_is_beyond(
+    db, users
+):
+    """Every department clerk's complaint counts, read from their department
+    view's facts plus a live count of the complaints they see beyond it,
+    equal the count from the cases over their scope, in every breakdown and
+    span; the customer ranking is read from the view's only while the clerk
+    sees no complaint beyond it; a complaint beyond it that changed after the
+    count sends the clerk back to the cases."""
+    build_year()
+    build_october()
+    clerk = users["ops2"]
+    # A complaint routed to CustomerService that ops2 owns: beyond the view.
+    beyond = _complaint(
+        dt.datetime(2026, 10, 9, 10, tzinfo=BUSINESS_TZ),
+        department=by_code(Department, "cs"),
+        owner_id=clerk.id,
+    )
+    db.session.commit()
+    clerks = [
+        u
+        for u in users.values()
+        if u.department_id is not None and not kpi_facts.serves(u)
+    ]
+    assert len(clerks) >= 5
+    months = kpi.Window.ending(OCTOBER, 12).months
+    with clock_at(AS_OF):
+        assert complaint_analysis.counted(
+            "month", kpi.Window.ending(OCTOBER), kpi_facts.beyond_department(clerk)
+        ) == [("2026-10", "2026-10", 1)]
+        kpi_facts.refresh([kpi.Period("month", m) for m in months])
+        for viewer in clerks:
+            for span in (1, 3, 12):
+                window = kpi.Window.ending(OCTOBER, span)
+                assert complaint_facts.as_of(window, viewer) == AS_OF
+                for dimension in complaint_facts.DIMENSIONS:
+                    facts = complaint_facts.counted(dimension, window, viewer)
+                    raw = complaint_analysis.counted(dimension, window, viewer)
+                    assert facts is not None, (viewer.username, dimension, span)
+                    assert sorted(_rows(facts), key=str) == sorted(
+                        _rows(raw), key=str
+                    ), (viewer.username, dimension, span)
+                    top = complaint_facts.counted(dimension, window, viewer, 3)
+                    assert [c for _k, _n, c in top] == [c for _k, _n, c in raw[:3]]
+                ranked = complaint_facts.counted("customer", window, viewer, 10)
+                raw = complaint_analysis.counted("customer", window, viewer, 10)
+                if viewer is clerk:
+                    assert ranked is None  # counted from the cases
+                else:
+                    assert _rows(ranked) == _rows(raw), (viewer.username, span)
+                # The analysis's per-category KPI figures (seed 001 §7.1).
+                sums = kpi_facts.category_sums(window, viewer)
+                assert sums is not None
+                for code in kpi_facts.CATEGORY_KPIS:
+                    grouped = kpi.grouped(
+                        kpi.get_kpi(code), window, viewer, ("category_id",)
+                    )
+                    assert sums[code] == {
+                        cat: (num, den)
+                        for cat, num, den in grouped
+                        if cat is not None and (num or den)
+                    }, (viewer.username, code, span)
+        # October's total as the page shows it, against the cases one by one.
+        october = kpi.Window.ending(OCTOBER)
+        shown = complaint_analysis.complaint_counts("month", october, clerk)
+        by_hand = sum(
+            1
+            for case in db.session.query(Case)
+            if case.kind == "complaint"
+            and case.status != "cancelled"
+            and kpi.month_of(case.received_at) == OCTOBER
+            and is_visible(Case, case.id, clerk)
+        )
+        assert [s.count for s in shown] == [by_hand]
+    # The complaint beyond the view changes after the count: live again.
+    with clock_at(AS_OF + dt.timedelta(minutes=5)):
+        beyond.title = "改派客服部处理"
+        db.session.commit()
+    with clock_at(AS_OF + dt.timedelta(minutes=6)):
+        window = kpi.Window.ending(OCTOBER)
+        assert complaint_facts.as_of(window, clerk) is None
+        assert complaint_facts.counted("category", window, clerk) is None
+        assert kpi_facts.category_sums(window, clerk) is None
+        other = next(u for u in clerks if u is not clerk)
+        assert complaint_facts.as_of(window, other) == AS_OF
 
 
 def _complaint(when: dt.datetime, **fields: Any) -> Any:
@@ -557,6 +645,15 @@ def test_category_figures_of_the_analysis_equal_the_raw_computation(db, users):
         report = kpi_facts.compute([OCTOBER], manager)
         raw_report = kpi.compute([OCTOBER], manager, as_of=AS_OF)
         assert _figures(report, MONTH) == _figures(raw_report, MONTH)
-        # A clerk's analysis is counted over their scope, from the cases.
-        assert kpi_facts.category_sums(year, clerk) is None
+        # A clerk's: their department view's facts and what they see beyond.
+        assert kpi_facts.category_sums(year, clerk) == {
+            code: {
+                cat: (int(num), int(den))
+                for cat, num, den in kpi.grouped(
+                    kpi.get_kpi(code), year, clerk, ("category_id",), settings
+                )
+                if cat is not None
+            }
+            for code in kpi_facts.CATEGORY_KPIS
+        }
         assert kpi_facts.category_sums(kpi.Window.ending(OCTOBER, 13), manager) is None

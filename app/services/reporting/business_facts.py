@@ -31,24 +31,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import delete, func, select, tuple_
 
 from app.extensions import db
 from app.models import (
     BusinessFact,
     Customer,
-    Department,
     Pickup,
     Settlement,
     WeighTicket,
     now,
 )
-from app.security.access import system_user
-from app.security.scope import department_view
 from app.services.reporting import kpi, kpi_facts
 
 VOLUMES = ("received", "sold")
@@ -86,10 +81,6 @@ def _counted(
         if dimension == "month":
             for (month, measure), cents in business.amount_sums(window, viewer).items():
                 yield "month", month, measure, cents
-
-
-def _view_key(department_id: int | None) -> str:
-    return "" if department_id is None else str(department_id)
 
 
 def _rows_of(
@@ -132,10 +123,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
     two runs at once, leave exactly the current figures.
     """
     stamp = stamp or now()
-    views = [("", system_user())] + [
-        (_view_key(d.id), department_view(d))
-        for d in db.session.scalars(select(Department).order_by(Department.id))
-    ]
+    views = kpi_facts.views()
     written = 0
     for view_key, viewer in views:
         values = _rows_of(month, viewer, view_key, stamp)
@@ -191,51 +179,8 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
 SOURCES = (WeighTicket, Pickup, Settlement, Customer)
 
 
-@dataclass(frozen=True)
-class _Read:
-    """How a viewer's window is read: from the facts of `view_key`, plus a
-    live count over `beyond` (a clerk's records beyond the department)."""
-
-    view_key: str
-    stamp: dt.datetime
-    beyond: Any = None
-
-
-def _read(window: kpi.Window, viewer: Any) -> _Read | None:
-    """How the facts serve `viewer` over the window, or None (counted live):
-
-    - a viewer who sees every record: the company's facts;
-    - a department clerk: their department view's facts, plus a live count
-      of the few records they see beyond it, unless one of those changed
-      since the facts were counted (it may have left the department since,
-      and would count twice; kpi_facts.compute reads the KPIs the same way);
-
-    and only when every month of the window has current facts of that view.
-    Decided once per request (a page reads several breakdowns).
-    """
-    if window.unit != "month":
-        return None
-    if kpi_facts.serves(viewer):
-        view_key, beyond = "", None
-    elif getattr(viewer, "department", None) is not None:
-        view_key = _view_key(viewer.department_id)
-        beyond = kpi_facts.beyond_department(viewer)
-    else:
-        return None
-    memo = g.setdefault("business_facts_reads", {}) if has_request_context() else {}
-    token = (view_key, getattr(viewer, "id", None), window.months)
-    if token in memo:
-        return memo[token]
-    stamps = kpi_facts.month_stamps(
-        BusinessFact, window, BusinessFact.view_key == view_key
-    )
-    read = None
-    if stamps is not None:
-        stamp = min(stamps.values())
-        if beyond is None or not kpi_facts.changed_since(beyond, SOURCES, stamp):
-            read = _Read(view_key, stamp, beyond)
-    memo[token] = read
-    return read
+def _read(window: kpi.Window, viewer: Any) -> kpi_facts.MonthRead | None:
+    return kpi_facts.month_read(BusinessFact, window, viewer, SOURCES)
 
 
 def _summed(

@@ -24,8 +24,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import ComplaintFact, now
-from app.security.access import system_user
+from app.models import Case, ComplaintFact, now
 from app.services.reporting import kpi, kpi_facts
 
 # Breakdowns kept per month ("month": the month's total).
@@ -55,10 +54,14 @@ def _top(span: int) -> str:
     return f"customer_top{span}"
 
 
-def _ranking(window: kpi.Window, limit: int) -> list[tuple[Any, Any, int]] | None:
+def _ranking(
+    window: kpi.Window, limit: int, read: kpi_facts.MonthRead
+) -> list[tuple[Any, Any, int]] | None:
     """The top `limit` customers of the window from its ranking, or None when
     the ranking was not counted or is no longer current (its own instant:
-    the ranking is counted over the whole window at once)."""
+    the ranking is counted over the whole window at once), or when the
+    viewer sees complaints beyond the view in the window (a top ten and a
+    few more do not rank together exactly)."""
     last = window.months[-1]
     rows = db.session.execute(
         select(
@@ -68,6 +71,7 @@ def _ranking(window: kpi.Window, limit: int) -> list[tuple[Any, Any, int]] | Non
             ComplaintFact.computed_at,
         )
         .where(
+            ComplaintFact.view_key == read.view_key,
             ComplaintFact.month == last,
             ComplaintFact.dimension == _top(len(window.months)),
         )
@@ -78,6 +82,8 @@ def _ranking(window: kpi.Window, limit: int) -> list[tuple[Any, Any, int]] | Non
         kpi.Period("month", last), mark.computed_at, now()
     ):
         return None
+    if read.beyond is not None and _live("month", window, read.beyond):
+        return None
     return [
         (kpi_facts.decoded(r.key), r.name, int(r.complaints))
         for r in rows
@@ -85,84 +91,110 @@ def _ranking(window: kpi.Window, limit: int) -> list[tuple[Any, Any, int]] | Non
     ][:limit]
 
 
-def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
-    """Recount the month's complaints per value of every breakdown from the
-    cases into the month's rows (committed by the caller). Returns the number
-    of rows written."""
+def _live(
+    dimension: str, window: kpi.Window, viewer: Any, limit: int | None = None
+) -> list[tuple[Any, Any, int]]:
     from app.services.reporting import complaint_analysis
 
-    stamp = stamp or now()
+    return complaint_analysis.counted(dimension, window, viewer, limit)
+
+
+def _month_rows(
+    month: dt.date, viewer: Any, key: str, stamp: dt.datetime
+) -> list[dict[str, Any]]:
+    """The month's rows of one view: its count per value of every breakdown
+    (the "month" row even when zero: it marks the month as counted), and the
+    customer rankings of the TOP_SPANS windows ending with it."""
     window = kpi.Window.ending(month)
-    viewer = system_user()
-    values = [
-        {
+
+    def row(dimension: str, value: str, name: Any, complaints: int) -> dict:
+        return {
+            "view_key": key,
             "month": month,
             "dimension": dimension,
-            "key": kpi_facts.encoded(key),
+            "key": value,
             "name": name,
             "complaints": complaints,
             "computed_at": stamp,
         }
+
+    values = [
+        row(dimension, kpi_facts.encoded(value), name, complaints)
         for dimension in DIMENSIONS
-        for key, name, complaints in complaint_analysis.counted(
-            dimension, window, viewer
-        )
-    ]
-    values += [
-        {
-            "month": month,
-            "dimension": _top(span),
-            "key": key if key == RANKED else kpi_facts.encoded(key),
-            "name": name,
-            "complaints": complaints,
-            "computed_at": stamp,
-        }
-        for span in TOP_SPANS
-        for key, name, complaints in [
-            # The ranking's mark: this span's ranking was counted (at `stamp`).
-            (RANKED, None, 0),
-            *complaint_analysis.counted(
-                "customer", kpi.Window.ending(month, span), viewer, TOP
-            ),
-        ]
+        for value, name, complaints in _live(dimension, window, viewer)
     ]
     if not any(v["dimension"] == "month" for v in values):
         # A month without complaints is known to have none.
-        key = kpi.month_key(month)
-        values.append(
-            {
-                "month": month,
-                "dimension": "month",
-                "key": kpi_facts.encoded(key),
-                "name": key,
-                "complaints": 0,
-                "computed_at": stamp,
-            }
-        )
-    # Upserted, then the month's values no longer counted removed: a rerun,
-    # or two runs at once, leave exactly the current counts.
+        text = kpi.month_key(month)
+        values.append(row("month", kpi_facts.encoded(text), text, 0))
+    for span in TOP_SPANS:
+        # The ranking's mark: this span's ranking was counted (at `stamp`).
+        values.append(row(_top(span), RANKED, None, 0))
+        values += [
+            row(_top(span), kpi_facts.encoded(value), name, complaints)
+            for value, name, complaints in _live(
+                "customer", kpi.Window.ending(month, span), viewer, TOP
+            )
+        ]
+    return values
+
+
+def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
+    """Recount the month's complaints per value of every breakdown from the
+    cases into the month's rows, for the company and each department's view
+    (committed by the caller). Returns the number of rows written.
+
+    Upserted, then the month's values no longer counted removed: a rerun, or
+    two runs at once, leave exactly the current counts.
+    """
+    stamp = stamp or now()
+    views = kpi_facts.views()
     table = ComplaintFact.__table__
-    stmt = kpi.upsert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.month, table.c.dimension, table.c.key],
-        set_={
-            name: stmt.excluded[name] for name in ("name", "complaints", "computed_at")
-        },
-    )
-    db.session.execute(stmt, values)
-    for dimension in (*DIMENSIONS, *map(_top, TOP_SPANS)):
-        keys = [v["key"] for v in values if v["dimension"] == dimension]
-        gone = delete(ComplaintFact).where(
-            ComplaintFact.month == month, ComplaintFact.dimension == dimension
+    written = 0
+    for key, viewer in views:
+        values = _month_rows(month, viewer, key, stamp)
+        stmt = kpi.upsert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[
+                table.c.view_key,
+                table.c.month,
+                table.c.dimension,
+                table.c.key,
+            ],
+            set_={
+                name: stmt.excluded[name]
+                for name in ("name", "complaints", "computed_at")
+            },
         )
-        if keys:
-            gone = gone.where(ComplaintFact.key.not_in(keys))
-        db.session.execute(gone)
-    return len(values)
+        db.session.execute(stmt, values)
+        for dimension in (*DIMENSIONS, *map(_top, TOP_SPANS)):
+            keys = [v["key"] for v in values if v["dimension"] == dimension]
+            gone = delete(ComplaintFact).where(
+                ComplaintFact.view_key == key,
+                ComplaintFact.month == month,
+                ComplaintFact.dimension == dimension,
+            )
+            if keys:
+                gone = gone.where(ComplaintFact.key.not_in(keys))
+            db.session.execute(gone)
+        written += len(values)
+    # A department removed since: its view's rows go.
+    db.session.execute(
+        delete(ComplaintFact).where(
+            ComplaintFact.month == month,
+            ComplaintFact.view_key.not_in([key for key, _ in views]),
+        )
+    )
+    return written
 
 
-def _stamps(window: kpi.Window) -> dict[dt.date, dt.datetime] | None:
-    return kpi_facts.month_stamps(ComplaintFact, window)
+# What a complaint's visibility depends on: the case itself (its department,
+# creator and owners).
+SOURCES = (Case,)
+
+
+def _read(window: kpi.Window, viewer: Any) -> kpi_facts.MonthRead | None:
+    return kpi_facts.month_read(ComplaintFact, window, viewer, SOURCES)
 
 
 def counted(
@@ -170,20 +202,21 @@ def counted(
 ) -> list[tuple[Any, Any, int]] | None:
     """complaint_analysis.counted from facts: (key, name, complaints), most
     frequent first, then by name; None when the facts do not serve (another
-    breakdown, a customer ranking of another size or span, a viewer who does
-    not see everything, a month without current facts)."""
+    breakdown, a customer ranking of another size or span, a month without
+    current facts; see kpi_facts.month_read). Keys are text.
+
+    A clerk's counts are their department view's plus a live count of the
+    complaints they see beyond it (disjoint: the counts add up)."""
     ranking = dimension == "customer" and limit and limit <= TOP
     if not ranking and dimension not in DIMENSIONS:
         return None
-    if not kpi_facts.serves(viewer) or window.unit != "month":
+    if ranking and len(window.months) not in TOP_SPANS:
+        return None
+    read = _read(window, viewer)
+    if read is None:
         return None
     if ranking:
-        if len(window.months) not in TOP_SPANS:
-            return None
-        return _ranking(window, limit)
-    if _stamps(window) is None:
-        return None
-    months = [kpi.Period("month", m) for m in window.months]
+        return _ranking(window, limit, read)
     # Summed per value; shown by its name in the latest month of the window
     # (a category renamed since is not split in two).
     sums = (
@@ -193,37 +226,54 @@ def counted(
             func.max(ComplaintFact.month).label("latest"),
         )
         .where(
-            ComplaintFact.month.in_([p.start for p in months]),
+            ComplaintFact.view_key == read.view_key,
+            ComplaintFact.month.in_(window.months),
             ComplaintFact.dimension == dimension,
         )
         .group_by(ComplaintFact.key)
+        # A month's zero row only marks it as counted.
+        .having(func.sum(ComplaintFact.complaints) > 0)
         .subquery()
     )
     named = aliased(ComplaintFact)
-    stmt = (
-        select(sums.c.key, named.name, sums.c.total)
-        .join(
-            named,
-            and_(
-                named.key == sums.c.key,
-                named.month == sums.c.latest,
-                named.dimension == dimension,
-            ),
-        )
-        .order_by(sums.c.total.desc(), named.name)
+    stmt = select(sums.c.key, named.name, sums.c.total).join(
+        named,
+        and_(
+            named.view_key == read.view_key,
+            named.key == sums.c.key,
+            named.month == sums.c.latest,
+            named.dimension == dimension,
+        ),
     )
-    if limit:
-        stmt = stmt.limit(limit)
-    return [
-        (kpi_facts.decoded(key), name, int(complaints))
+    if read.beyond is None:
+        # Ordered by the database, as the count from the cases is.
+        stmt = stmt.order_by(sums.c.total.desc(), named.name)
+        if limit:
+            stmt = stmt.limit(limit)
+        return [
+            (kpi_facts.decoded(key), name, int(complaints))
+            for key, name, complaints in db.session.execute(stmt)
+        ]
+    totals = {
+        kpi_facts.decoded(key): [name, int(complaints)]
         for key, name, complaints in db.session.execute(stmt)
-    ]
+    }
+    for key, name, complaints in _live(dimension, window, read.beyond):
+        text = None if key is None else str(key)
+        if text in totals:
+            totals[text][1] += complaints
+        else:
+            totals[text] = [name, complaints]
+    # Most frequent first, then by name (code-point order), unnamed last.
+    rows = sorted(
+        ((key, name, complaints) for key, (name, complaints) in totals.items()),
+        key=lambda r: (-r[2], r[1] is None, r[1] or ""),
+    )
+    return rows[:limit] if limit else rows
 
 
 def as_of(window: kpi.Window, viewer: Any) -> dt.datetime | None:
     """The instant the window's complaint facts stand as of, when a page would
     read them for `viewer` (None: counted live)."""
-    if not kpi_facts.serves(viewer):
-        return None
-    stamps = _stamps(window)
-    return min(stamps.values()) if stamps is not None else None
+    read = _read(window, viewer)
+    return read.stamp if read is not None else None

@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
@@ -128,10 +130,12 @@ def refresh(periods: Iterable[kpi.Period]) -> int:
         written += _store(period, None, values)
         if period.kind == "month":
             for department in departments:
+                view = department_view(department)
                 written += _store(
                     period,
                     department.id,
-                    _values(period, department_view(department), department.id, stamp),
+                    _values(period, view, department.id, stamp)
+                    + _category_values(period, view, stamp, department.id),
                 )
             written += complaint_facts.refresh(period.start, stamp)
             written += business_facts.refresh(period.start, stamp)
@@ -200,21 +204,23 @@ CATEGORY_KPIS = ("complaint_timeliness", "repeat_complaint_rate", "satisfaction_
 
 
 def _category_values(
-    period: kpi.Period, viewer: Any, stamp: dt.datetime
+    period: kpi.Period, viewer: Any, stamp: dt.datetime, view: int | None = None
 ) -> list[dict[str, Any]]:
-    """A month's CATEGORY_KPIS per case category, as fact rows."""
+    """A month's CATEGORY_KPIS per case category as the viewer counts them,
+    as fact rows of `view` (None: the company, else a department's view)."""
     settings = kpi.load_settings(stamp)
     window = kpi.Window.of(period)
+    prefix = "" if view is None else f"v{view}|"
     return [
         {
             "period": period.kind,
             "month": period.start,
             "kpi": code,
-            "view_department_id": None,
+            "view_department_id": view,
             "department_id": None,
             "user_id": None,
             "category_id": category_id,
-            "scope_key": f"{period.key}|{code}|c{category_id}",
+            "scope_key": f"{prefix}{period.key}|{code}|c{category_id}",
             "numerator": int(num),
             "denominator": int(den),
             "computed_at": stamp,
@@ -233,30 +239,26 @@ def category_sums(
     """{kpi code: {category id: (numerator, denominator)}} of CATEGORY_KPIS
     over the window's months, from facts (a category's figure over several
     months is the sum of its months: every counted record falls in one);
-    None when the facts do not serve the viewer or a month has none current."""
-    if not serves(viewer) or window.unit != "month":
+    None when the facts do not serve the viewer or a month has none current.
+
+    As `compute` reads them: a viewer who sees every record, the company's
+    facts; a department clerk, their department view's facts plus a live
+    count of the records they see beyond it (unless one of those changed
+    since the facts were counted)."""
+    if window.unit != "month":
         return None
-    starts = list(window.months)
-    stamps = dict(
-        db.session.execute(
-            select(KpiFact.month, func.min(KpiFact.computed_at))
-            .where(
-                KpiFact.period == "month",
-                KpiFact.month.in_(starts),
-                KpiFact.kpi.in_(CATEGORY_KPIS),
-                KpiFact.view_department_id.is_(None),
-                KpiFact.department_id.is_(None),
-                KpiFact.user_id.is_(None),
-                KpiFact.category_id.is_(None),
-            )
-            .group_by(KpiFact.month)
-        ).all()
-    )
-    moment = now()
-    for start in starts:
-        stamp = stamps.get(start)
-        if stamp is None or not is_current(kpi.Period("month", start), stamp, moment):
-            return None
+    if serves(viewer):
+        view, beyond = None, None
+    elif getattr(viewer, "department", None) is not None:
+        view, beyond = viewer.department_id, beyond_department(viewer)
+    else:
+        return None
+    kpis = tuple(kpi.get_kpi(code) for code in CATEGORY_KPIS)
+    report = _read(window, kpis, False, view)
+    if report is None:
+        return None
+    if beyond is not None and _changed(beyond, kpis, window, report.computed_at):
+        return None
     sums: dict[str, dict[int, tuple[int, int]]] = {code: {} for code in CATEGORY_KPIS}
     for code, category_id, num, den in db.session.execute(
         select(
@@ -267,14 +269,25 @@ def category_sums(
         )
         .where(
             KpiFact.period == "month",
-            KpiFact.month.in_(starts),
+            KpiFact.month.in_(list(window.months)),
             KpiFact.kpi.in_(CATEGORY_KPIS),
-            KpiFact.view_department_id.is_(None),
+            _of_view(view),
             KpiFact.category_id.is_not(None),
         )
         .group_by(KpiFact.kpi, KpiFact.category_id)
     ):
         sums[code][category_id] = (int(num), int(den))
+    if beyond is not None:
+        # Disjoint from the view's records: the sums add up.
+        settings = kpi.load_settings()
+        for measure in kpis:
+            per = sums[measure.code]
+            for category_id, num, den in kpi.grouped(
+                measure, window, beyond, ("category_id",), settings
+            ):
+                if category_id is not None:
+                    have = per.get(category_id, (0, 0))
+                    per[category_id] = (have[0] + int(num), have[1] + int(den))
     return sums
 
 
@@ -331,6 +344,71 @@ def month_stamps(
         if stamp is None or not is_current(period, stamp, moment):
             return None
     return stamps
+
+
+def view_key(department_id: int | None) -> str:
+    """The `view_key` of a month-facts table: "" the company, else the id."""
+    return "" if department_id is None else str(department_id)
+
+
+def views() -> list[tuple[str, Any]]:
+    """(view_key, viewer) of every view a month-facts table keeps: the
+    company (the system user) and each department's view."""
+    return [("", system_user())] + [
+        (view_key(d.id), department_view(d))
+        for d in db.session.scalars(select(Department).order_by(Department.id))
+    ]
+
+
+@dataclass(frozen=True)
+class MonthRead:
+    """How a window is read from a month-facts table for a viewer: the rows
+    of `view_key`, counted as of `stamp` (the oldest month's), plus a live
+    count over `beyond` when not None (a clerk's records beyond the
+    department, disjoint from the view's)."""
+
+    view_key: str
+    stamp: dt.datetime
+    beyond: Any = None
+
+
+def month_read(
+    model: Any, window: kpi.Window, viewer: Any, sources: Iterable[Any]
+) -> MonthRead | None:
+    """How the month facts of `model` (complaint_fact, business_fact) serve
+    `viewer` over the window, or None (counted from the records):
+
+    - a viewer who sees every record: the company's facts;
+    - a department clerk: their department view's facts, plus a live count
+      of the few records they see beyond it, unless a record of `sources`
+      (what the facts count, and what moves a counted record in or out of a
+      view) seen beyond it changed since the facts were counted: it may have
+      left the department since and would count twice (as `compute` reads
+      the KPIs);
+
+    and only when every month of the window has current facts of that view.
+    Decided once per request and table (a page reads several breakdowns).
+    """
+    if window.unit != "month":
+        return None
+    if serves(viewer):
+        key, beyond = "", None
+    elif getattr(viewer, "department", None) is not None:
+        key, beyond = view_key(viewer.department_id), beyond_department(viewer)
+    else:
+        return None
+    memo = g.setdefault("month_reads", {}) if has_request_context() else {}
+    token = (model.__tablename__, key, getattr(viewer, "id", None), window.months)
+    if token in memo:
+        return memo[token]
+    stamps = month_stamps(model, window, model.view_key == key)
+    read = None
+    if stamps is not None:
+        stamp = min(stamps.values())
+        if beyond is None or not changed_since(beyond, sources, stamp):
+            read = MonthRead(key, stamp, beyond)
+    memo[token] = read
+    return read
 
 
 def _read(
