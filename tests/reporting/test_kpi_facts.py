@@ -222,6 +222,14 @@ def test_a_department_clerk_reads_their_view_plus_their_own_records_beyond_it(
             mine.figure(code, OCTOBER).numerator
             == ops.figure(code, OCTOBER).numerator + 2
         )
+        # Their two customers, active in October through those complaints,
+        # are the active customers beyond the department (seed 001 §7).
+        beyond = kpi_facts.beyond_department(viewer)
+        with clock_at(AS_OF):
+            rate = kpi.compute(
+                [OCTOBER], beyond, [kpi.get_kpi("complaint_rate_customers")]
+            ).figure("complaint_rate_customers", OCTOBER)
+        assert (rate.numerator, rate.denominator) == (2, 2)
 
 
 def test_a_record_that_left_the_department_since_the_facts_is_counted_once(
