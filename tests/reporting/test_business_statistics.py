@@ -383,3 +383,4 @@ def test_the_business_page_says_when_its_figures_stand_as_of(db, month, login):
     with clock_at(AS_OF + dt.timedelta(hours=27)):
         qc_page = login("qc").get("/business/?month=2026-03").get_data(as_text=True)
     assert "facts-stamp" not in qc_page
+    assert "按打开本页时的记录实时统计" in qc_page

@@ -373,6 +373,7 @@ def test_the_pages_say_when_their_figures_stand_as_of(october, login):
         # Twelve months, of which the earlier have no facts: counted live.
         page = manager.get("/analysis/?month=2026-10&span=12").get_data(as_text=True)
         assert "统计截至" not in page
+        assert "按打开本页时的记录实时统计" in page
     # A quarter is recounted nightly, and says so.
     with clock_at(AS_OF):
         kpi_facts.refresh([QUARTER])
@@ -390,6 +391,7 @@ def test_the_pages_say_when_their_figures_stand_as_of(october, login):
         assert stamp in page
         page = clerk.get("/kpis/?month=2026-Q4").get_data(as_text=True)
         assert "统计截至" not in page
+        assert "按打开本页时的记录实时统计" in page
 
 
 def _rows(rows: list[tuple]) -> list[tuple]:
