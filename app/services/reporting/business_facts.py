@@ -179,8 +179,13 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
 SOURCES = (WeighTicket, Pickup, Settlement, Customer)
 
 
+# Every counted weigh line is seen through its ticket, every settlement line
+# through its settlement.
+COUNTED = (WeighTicket, Settlement)
+
+
 def _read(window: kpi.Window, viewer: Any) -> kpi_facts.MonthRead | None:
-    return kpi_facts.month_read(BusinessFact, window, viewer, SOURCES)
+    return kpi_facts.month_read(BusinessFact, window, viewer, SOURCES, COUNTED)
 
 
 def _summed(

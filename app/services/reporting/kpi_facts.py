@@ -373,7 +373,11 @@ class MonthRead:
 
 
 def month_read(
-    model: Any, window: kpi.Window, viewer: Any, sources: Iterable[Any]
+    model: Any,
+    window: kpi.Window,
+    viewer: Any,
+    sources: Iterable[Any],
+    counted: Iterable[Any] = (),
 ) -> MonthRead | None:
     """How the month facts of `model` (complaint_fact, business_fact) serve
     `viewer` over the window, or None (counted from the records):
@@ -388,6 +392,11 @@ def month_read(
 
     and only when every month of the window has current facts of that view.
     Decided once per request and table (a page reads several breakdowns).
+
+    `counted` (optional) names the records through which everything the
+    table counts is seen (a weigh line through its ticket): when the clerk
+    sees none of them beyond the department (the usual case), nothing is
+    counted live and nothing can count twice.
     """
     if window.unit != "month":
         return None
@@ -405,6 +414,8 @@ def month_read(
     read = None
     if stamps is not None:
         stamp = min(stamps.values())
+        if beyond is not None and counted and not _sees_any(beyond, counted):
+            beyond = None
         if beyond is None or not changed_since(beyond, sources, stamp):
             read = MonthRead(key, stamp, beyond)
     memo[token] = read
@@ -534,6 +545,15 @@ def beyond_department(clerk: Any) -> Beyond:
     created or own in another department): disjoint from the view, and with
     it the clerk's whole scope."""
     return Beyond(personal_view(clerk), department_view(clerk.department))
+
+
+def _sees_any(viewer: Any, models: Iterable[Any]) -> bool:
+    """Whether `viewer` sees any record of `models`."""
+    return any(
+        db.session.execute(restrict(select(model.id), model, viewer).limit(1)).first()
+        is not None
+        for model in models
+    )
 
 
 def changed_since(
