@@ -518,6 +518,8 @@ def compute(
         report = _read(window, kpis, breakdown, viewer.department_id)
         if report is not None:
             beyond = beyond_department(viewer)
+            if not _sees_any(beyond, _models(kpis, window)):
+                return report  # nothing beyond the department: nothing to add
             if not _changed(beyond, kpis, window, report.computed_at):
                 return _plus(
                     report, kpi.compute(months, beyond, kpis, unit=unit), breakdown
@@ -535,9 +537,13 @@ def _changed(
     `since`. A record the clerk sees beyond their department that changed
     since the department's facts were counted may have left the department
     since: it would be counted in both parts, so the page counts live."""
+    return changed_since(viewer, _models(kpis, window), since)
+
+
+def _models(kpis: Iterable[kpi.Kpi], window: kpi.Window) -> set[Any]:
+    """The models whose records the KPIs count (each restricted by its rule)."""
     settings = kpi.load_settings()
-    models = {model for k in kpis for model, _ in k.sources(window, settings)}
-    return changed_since(viewer, models, since)
+    return {model for k in kpis for model, _ in k.sources(window, settings)}
 
 
 def beyond_department(clerk: Any) -> Beyond:
@@ -548,11 +554,16 @@ def beyond_department(clerk: Any) -> Beyond:
 
 
 def _sees_any(viewer: Any, models: Iterable[Any]) -> bool:
-    """Whether `viewer` sees any record of `models`."""
+    """Whether `viewer` sees any record of `models` (counted, not asked for
+    one row: for a LIMIT 1 PostgreSQL scans the table hoping for an early
+    match, 0.24 s over a million cases when there is none)."""
     return any(
-        db.session.execute(restrict(select(model.id), model, viewer).limit(1)).first()
-        is not None
-        for model in models
+        db.session.scalar(
+            select(func.count()).select_from(
+                restrict(select(model.id), model, viewer).subquery()
+            )
+        )
+        for model in sorted(models, key=lambda m: m.__tablename__)
     )
 
 
