@@ -194,7 +194,7 @@ SOURCES = (Case,)
 
 
 def _read(window: kpi.Window, viewer: Any) -> kpi_facts.MonthRead | None:
-    return kpi_facts.month_read(ComplaintFact, window, viewer, SOURCES)
+    return kpi_facts.month_read(ComplaintFact, window, viewer, SOURCES, SOURCES)
 
 
 def counted(

@@ -257,6 +257,8 @@ def category_sums(
     report = _read(window, kpis, False, view)
     if report is None:
         return None
+    if beyond is not None and not _sees_any(beyond, _models(kpis, window)):
+        beyond = None  # nothing beyond the department: nothing to add
     if beyond is not None and _changed(beyond, kpis, window, report.computed_at):
         return None
     sums: dict[str, dict[int, tuple[int, int]]] = {code: {} for code in CATEGORY_KPIS}
