@@ -14,7 +14,6 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import update
 
 from app.models import (
     BUSINESS_TZ,
@@ -23,7 +22,9 @@ from app.models import (
     Customer,
     Department,
     Material,
+    Pickup,
     Settlement,
+    WeighTicket,
 )
 from app.models.base import clock_at
 from app.services.reporting import business, business_facts, kpi, kpi_facts
@@ -271,12 +272,12 @@ def _everything(viewer, windows) -> list:
     ]
 
 
-def test_a_clerks_figures_are_the_department_facts_and_the_records_beyond(db, month):
-    """Every department clerk's business figures, read from their
-    department view's facts plus a live count of what they see beyond it,
-    equal the count over their scope from the records; one of the records a
-    clerk sees beyond the department changing after the count makes the
-    page count from the records again (it may have left the department)."""
+def test_a_clerks_figures_are_the_department_facts_or_the_records(db, month):
+    """Every department clerk's business figures equal the count over their
+    scope from the records: read from their department view's facts when
+    they see no weigh ticket or settlement beyond that view, else counted
+    from the records (finance, whose March purchase went to another
+    department; the sales rep of the month's customer)."""
     march = Window.ending(MARCH, 1)
     spring = Window.ending(dt.date(2026, 4, 1), 3)
     windows = (march, spring)
@@ -287,16 +288,11 @@ def test_a_clerks_figures_are_the_department_facts_and_the_records_beyond(db, mo
         .filter(Settlement.direction == "pay", Settlement.total == D("2796.91"))
         .one()
     )
-    finance = user("finance")
+    finance, warehouse = user("finance"), user("warehouse")
     assert purchase.created_by_id == finance.id
     with clock_at(AS_OF - dt.timedelta(hours=1)):
         purchase.department_id = by_code(Department, "cs").id
         db.session.commit()
-    # The month's customers were made (by the factory) at today's time.
-    db.session.execute(
-        update(Customer).values(changed_at=AS_OF - dt.timedelta(hours=1))
-    )
-    db.session.commit()
     clerks = [
         u
         for u in db.session.query(AppUser).order_by(AppUser.id)
@@ -305,42 +301,80 @@ def test_a_clerks_figures_are_the_department_facts_and_the_records_beyond(db, mo
     assert {"finance", "qc", "warehouse"} <= {u.username for u in clerks}
     with clock_at(AS_OF):
         counted = {u.username: _everything(u, windows) for u in clerks}
-        beyond = kpi_facts.beyond_department(finance)
-        assert business.amounts(march, beyond)[0].purchases == D("2796.91")
         kpi_facts.refresh(SPRING)
+        # Counted from the records: finance, and the customer's sales rep
+        # (the customer's settlements are theirs, beyond Sales' view).
+        live = {"finance", "sales"}
         for clerk in clerks:
-            assert business_facts.as_of(spring, clerk) == AS_OF, clerk.username
+            stamp = None if clerk.username in live else AS_OF
+            assert business_facts.as_of(spring, clerk) == stamp, clerk.username
             assert _everything(clerk, windows) == counted[clerk.username], (
                 clerk.username
             )
-        # Finance's March purchases: the view's facts and the one beyond.
         by_month = {r.month: r for r in business.amounts(march, finance)}
         assert by_month["2026-03"].purchases == D("6334.91")
+        received = rows(business.volumes("month", march, warehouse))["2026-03"][0]
     # What is read for a clerk is the department's facts: a changed one shows.
     fact = (
         db.session.query(BusinessFact)
         .filter_by(
-            view_key=str(finance.department_id),
+            view_key=str(warehouse.department_id),
             month=MARCH,
             dimension="month",
             key="=2026-03",
-            measure="settled_pay",
+            measure="received",
         )
         .one()
     )
-    fact.value += 100
+    fact.value += 1000
     db.session.commit()
     with clock_at(AS_OF + dt.timedelta(minutes=5)):
-        assert business.amounts(march, finance)[0].purchases == D("6335.91")
-    # The record beyond the department changes after the count: live again.
-    with clock_at(AS_OF + dt.timedelta(minutes=6)):
-        purchase.notes = "改派客服部"
+        shown = rows(business.volumes("month", march, warehouse))["2026-03"][0]
+    assert shown == received + D("1.000")
+
+
+@pytest.mark.parametrize(
+    ("username", "status", "move"),
+    [
+        ("ops", None, "pickup handed to sales"),
+        ("qc", "weighed", "pickup cancelled"),
+    ],
+)
+def test_a_ticket_that_leaves_the_department_through_its_pickup_counts_once(
+    db, month, username, status, move
+):
+    """A weigh ticket a clerk recorded (routed to Warehouse) is in their
+    department's view through its pickup when the facts are counted: an
+    Operations pickup, or one Quality control sees at its stage (weighed).
+    Then the pickup goes to Sales, or is cancelled: the ticket itself does
+    not change, but it is now only the clerk's own record beyond the
+    department. Counted from the records, its 1 234.567 kg count once, not
+    in the facts and again beyond them."""
+    clerk = user(username)
+    ticket = db.session.query(WeighTicket).filter_by(pickup_id=month.p2.pickup_id).one()
+    pickup = db.session.get(Pickup, ticket.pickup_id)
+    with clock_at(AS_OF - dt.timedelta(hours=1)):
+        ticket.created_by_id = clerk.id
+        ticket.department_id = by_code(Department, "warehouse").id
+        pickup.department_id = by_code(Department, "ops").id
+        if status:
+            pickup.status = status
         db.session.commit()
-    with clock_at(AS_OF + dt.timedelta(minutes=7)):
-        assert business_facts.as_of(march, finance) is None
-        assert business.amounts(march, finance)[0].purchases == D("6334.91")
-        # Another clerk, who sees nothing that changed, still reads facts.
-        assert business_facts.as_of(march, user("qc")) == AS_OF
+    march = Window.ending(MARCH, 1)
+    with clock_at(AS_OF):
+        kpi_facts.refresh(SPRING)
+        assert business_facts.as_of(march, clerk) == AS_OF
+        before = rows(business.volumes("material", march, clerk))
+    assert before["重废钢"][0] >= D("1234.567")
+    with clock_at(AS_OF + dt.timedelta(minutes=5)):
+        if move == "pickup handed to sales":
+            pickup.department_id = by_code(Department, "sales").id
+        else:
+            pickup.status = "cancelled"
+        db.session.commit()
+    with clock_at(AS_OF + dt.timedelta(minutes=6)):
+        assert business_facts.as_of(march, clerk) is None
+        assert rows(business.volumes("material", march, clerk)) == before
 
 
 def test_a_recount_leaves_exactly_the_current_figures(db, month):
@@ -377,7 +411,7 @@ def test_the_business_page_says_when_its_figures_stand_as_of(db, month, login):
         page = login("manager").get("/business/?month=2026-03").get_data(as_text=True)
         qc_page = login("qc").get("/business/?month=2026-03").get_data(as_text=True)
     assert "facts-stamp" in page and "2026-04-20 12:00" in page
-    # A clerk's figures: the department's facts (and what they see beyond).
+    # A clerk's figures: the department's facts.
     assert "facts-stamp" in qc_page and "2026-04-20 12:00" in qc_page
     # Counted from the records when no facts stand for the window.
     with clock_at(AS_OF + dt.timedelta(hours=27)):

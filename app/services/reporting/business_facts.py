@@ -19,10 +19,10 @@ a confirmation, a payment), so a window's figure is the sum of its months'.
 A missing grade or region is kept as "" (not as its name in the job's
 language) and named when read.
 
-Read under the same conditions as the KPI facts (kpi_facts, `_read`): a
+Read under the same conditions as the KPI facts (kpi_facts.month_read): a
 viewer who sees every record reads the company's facts; a department clerk
-their department view's facts plus a live count of the few records they see
-beyond it; every month of the window current. Otherwise the callers count
+who sees no weigh ticket or settlement beyond the department's view, that
+view's facts; every month of the window current. Otherwise the callers count
 from the records.
 """
 
@@ -38,8 +38,6 @@ from sqlalchemy import delete, func, select, tuple_
 from app.extensions import db
 from app.models import (
     BusinessFact,
-    Customer,
-    Pickup,
     Settlement,
     WeighTicket,
     now,
@@ -173,19 +171,13 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
     return written
 
 
-# The records whose changes move a counted record in or out of a view: a
-# weigh line is seen through its ticket and the ticket's pickup, a
-# settlement (and its lines) as itself or through its customer's sales rep.
-SOURCES = (WeighTicket, Pickup, Settlement, Customer)
-
-
 # Every counted weigh line is seen through its ticket, every settlement line
 # through its settlement.
 COUNTED = (WeighTicket, Settlement)
 
 
-def _read(window: kpi.Window, viewer: Any) -> kpi_facts.MonthRead | None:
-    return kpi_facts.month_read(BusinessFact, window, viewer, SOURCES, COUNTED)
+def _read(window: kpi.Window, viewer: Any) -> tuple[str, dt.datetime] | None:
+    return kpi_facts.month_read(BusinessFact, window, viewer, COUNTED)
 
 
 def _summed(
@@ -196,24 +188,18 @@ def _summed(
     read = _read(window, viewer)
     if read is None:
         return None
+    view_key, _stamp = read
     sums: dict[str, dict[str | None, int]] = {}
     for key, measure, value in db.session.execute(
         select(BusinessFact.key, BusinessFact.measure, func.sum(BusinessFact.value))
         .where(
-            BusinessFact.view_key == read.view_key,
+            BusinessFact.view_key == view_key,
             BusinessFact.month.in_(window.months),
             BusinessFact.dimension == dimension,
         )
         .group_by(BusinessFact.key, BusinessFact.measure)
     ):
         sums.setdefault(measure, {})[kpi_facts.decoded(key)] = int(value)
-    if read.beyond is not None:
-        # Disjoint from the view's records: the sums add up.
-        for _dimension, key, measure, value in _counted(
-            window, read.beyond, [dimension]
-        ):
-            per_key = sums.setdefault(measure, {})
-            per_key[key] = per_key.get(key, 0) + value
     return sums
 
 
@@ -269,4 +255,4 @@ def as_of(window: kpi.Window, viewer: Any) -> dt.datetime | None:
     """The instant the window's business facts stand as of, when a page would
     read them for `viewer` (None: counted live)."""
     read = _read(window, viewer)
-    return read.stamp if read is not None else None
+    return read[1] if read is not None else None

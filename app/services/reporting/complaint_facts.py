@@ -55,13 +55,12 @@ def _top(span: int) -> str:
 
 
 def _ranking(
-    window: kpi.Window, limit: int, read: kpi_facts.MonthRead
+    window: kpi.Window, limit: int, view_key: str
 ) -> list[tuple[Any, Any, int]] | None:
-    """The top `limit` customers of the window from its ranking, or None when
-    the ranking was not counted or is no longer current (its own instant:
-    the ranking is counted over the whole window at once), or when the
-    viewer sees complaints beyond the view in the window (a top ten and a
-    few more do not rank together exactly)."""
+    """The top `limit` customers of the window from the ranking of
+    `view_key`, or None when the ranking was not counted or is no longer
+    current (its own instant: the ranking is counted over the whole window
+    at once)."""
     last = window.months[-1]
     rows = db.session.execute(
         select(
@@ -71,7 +70,7 @@ def _ranking(
             ComplaintFact.computed_at,
         )
         .where(
-            ComplaintFact.view_key == read.view_key,
+            ComplaintFact.view_key == view_key,
             ComplaintFact.month == last,
             ComplaintFact.dimension == _top(len(window.months)),
         )
@@ -81,8 +80,6 @@ def _ranking(
     if mark is None or not kpi_facts.is_current(
         kpi.Period("month", last), mark.computed_at, now()
     ):
-        return None
-    if read.beyond is not None and _live("month", window, read.beyond):
         return None
     return [
         (kpi_facts.decoded(r.key), r.name, int(r.complaints))
@@ -188,13 +185,8 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
     return written
 
 
-# What a complaint's visibility depends on: the case itself (its department,
-# creator and owners).
-SOURCES = (Case,)
-
-
-def _read(window: kpi.Window, viewer: Any) -> kpi_facts.MonthRead | None:
-    return kpi_facts.month_read(ComplaintFact, window, viewer, SOURCES, SOURCES)
+def _read(window: kpi.Window, viewer: Any) -> tuple[str, dt.datetime] | None:
+    return kpi_facts.month_read(ComplaintFact, window, viewer, (Case,))
 
 
 def counted(
@@ -205,8 +197,8 @@ def counted(
     breakdown, a customer ranking of another size or span, a month without
     current facts; see kpi_facts.month_read). Keys are text.
 
-    A clerk's counts are their department view's plus a live count of the
-    complaints they see beyond it (disjoint: the counts add up)."""
+    A clerk's counts are their department view's, when they see no
+    complaint beyond it (kpi_facts.month_read)."""
     ranking = dimension == "customer" and limit and limit <= TOP
     if not ranking and dimension not in DIMENSIONS:
         return None
@@ -215,8 +207,9 @@ def counted(
     read = _read(window, viewer)
     if read is None:
         return None
+    view_key, _stamp = read
     if ranking:
-        return _ranking(window, limit, read)
+        return _ranking(window, limit, view_key)
     # Summed per value; shown by its name in the latest month of the window
     # (a category renamed since is not split in two).
     sums = (
@@ -226,7 +219,7 @@ def counted(
             func.max(ComplaintFact.month).label("latest"),
         )
         .where(
-            ComplaintFact.view_key == read.view_key,
+            ComplaintFact.view_key == view_key,
             ComplaintFact.month.in_(window.months),
             ComplaintFact.dimension == dimension,
         )
@@ -239,41 +232,23 @@ def counted(
     stmt = select(sums.c.key, named.name, sums.c.total).join(
         named,
         and_(
-            named.view_key == read.view_key,
+            named.view_key == view_key,
             named.key == sums.c.key,
             named.month == sums.c.latest,
             named.dimension == dimension,
         ),
     )
-    if read.beyond is None:
-        # Ordered by the database, as the count from the cases is.
-        stmt = stmt.order_by(sums.c.total.desc(), named.name)
-        if limit:
-            stmt = stmt.limit(limit)
-        return [
-            (kpi_facts.decoded(key), name, int(complaints))
-            for key, name, complaints in db.session.execute(stmt)
-        ]
-    totals = {
-        kpi_facts.decoded(key): [name, int(complaints)]
+    stmt = stmt.order_by(sums.c.total.desc(), named.name)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [
+        (kpi_facts.decoded(key), name, int(complaints))
         for key, name, complaints in db.session.execute(stmt)
-    }
-    for key, name, complaints in _live(dimension, window, read.beyond):
-        text = None if key is None else str(key)
-        if text in totals:
-            totals[text][1] += complaints
-        else:
-            totals[text] = [name, complaints]
-    # Most frequent first, then by name (code-point order), unnamed last.
-    rows = sorted(
-        ((key, name, complaints) for key, (name, complaints) in totals.items()),
-        key=lambda r: (-r[2], r[1] is None, r[1] or ""),
-    )
-    return rows[:limit] if limit else rows
+    ]
 
 
 def as_of(window: kpi.Window, viewer: Any) -> dt.datetime | None:
     """The instant the window's complaint facts stand as of, when a page would
     read them for `viewer` (None: counted live)."""
     read = _read(window, viewer)
-    return read.stamp if read is not None else None
+    return read[1] if read is not None else None

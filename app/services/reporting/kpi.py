@@ -66,7 +66,7 @@ from app.models import (
 )
 from app.models.codes import KPI_CODES, label
 from app.security.access import system_user
-from app.security.scope import Beyond, restrict
+from app.security.scope import restrict
 from app.services.core.errors import InvalidInput
 from app.services.visits.acceptance import counts_in_satisfaction
 
@@ -304,10 +304,7 @@ def load_settings(as_of: dt.datetime | None = None) -> Settings:
 
 
 # ------------------------------------------------------------- definitions
-# A KPI's records in a window: [(model, select)], each restricted to what the
-# viewer sees by its model's rule. `viewer` is given to a source only to
-# narrow its reading early; the rule applies to every row regardless.
-Source = Callable[..., list[tuple[Any, Any]]]
+Source = Callable[[Window, Settings], list[tuple[Any, Any]]]
 
 # How a counted record stands: a clock met or missed, or still open past due.
 RECORD_STATES = {
@@ -415,9 +412,7 @@ def _resolution_rounds(kinds: tuple[str, ...]) -> Source:
     wrote, so a first round's miss is never erased by the second.
     """
 
-    def source(
-        window: Window, settings: Settings, viewer: Any = None
-    ) -> list[tuple[Any, Any]]:
+    def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
         current = Clock(
             Case.resolution_due_at,
             Case.resolved_at,
@@ -450,9 +445,7 @@ def _resolution_rounds(kinds: tuple[str, ...]) -> Source:
     return source
 
 
-def _response_timeliness(
-    window: Window, settings: Settings, viewer: Any = None
-) -> list[tuple[Any, Any]]:
+def _response_timeliness(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     clock = Clock(Case.response_due_at, Case.responded_at, Case.cancelled_at)
     stmt = select(*_case_row(clock.due, _flag(clock.met), clock.state)).where(
         clock.fell_due(window, settings)
@@ -464,9 +457,7 @@ def _pickup_clock(clock: Clock) -> Source:
     """A pickup clock; a pickup has no owner column: it counts for the
     department and the clerk who recorded it."""
 
-    def source(
-        window: Window, settings: Settings, viewer: Any = None
-    ) -> list[tuple[Any, Any]]:
+    def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
         stmt = select(
             *_row(
                 "pickup",
@@ -489,9 +480,7 @@ def _satisfaction(score: Callable[[Any], Any]) -> Source:
     reopens), the scores of done follow-up visits, and the ratings of signed
     on-site acceptances (seed 004 第十五条; an unsigned one has none)."""
 
-    def source(
-        window: Window, settings: Settings, viewer: Any = None
-    ) -> list[tuple[Any, Any]]:
+    def source(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
         cases = (
             select(
                 *_row(
@@ -597,9 +586,7 @@ def is_repeat(complaint: Any, days: int) -> Any:
     return or_(complaint.reopen_count > 0, earlier)
 
 
-def _repeat_complaints(
-    window: Window, settings: Settings, viewer: Any = None
-) -> list[tuple[Any, Any]]:
+def _repeat_complaints(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     stmt = select(
         *_case_row(Case.received_at, _flag(is_repeat(Case, settings.repeat_days)))
     ).where(
@@ -610,9 +597,7 @@ def _repeat_complaints(
     return [(Case, stmt)]
 
 
-def _first_time(
-    window: Window, settings: Settings, viewer: Any = None
-) -> list[tuple[Any, Any]]:
+def _first_time(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     """First rounds that ended: closed and never reopened (success), or ended
     by a reopen (counted, not a success, in the period the first round ended)."""
     closed = select(*_case_row(Case.closed_at, literal(1, Integer))).where(
@@ -648,9 +633,7 @@ def _within(measured: Any, reference: Any, settings: Settings) -> Any:
     )
 
 
-def _recovery(
-    window: Window, settings: Settings, viewer: Any = None
-) -> list[tuple[Any, Any]]:
+def _recovery(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     """The collection record against what was actually received (seed 002 §4):
     each pickup line's on-site quantity against the net weighed for it, and
     each weighed net against its warehouse re-weigh.
@@ -719,9 +702,7 @@ def _recovery(
     return [(Pickup, on_site), (WeighTicket, reweighed)]
 
 
-def _complaints_per_pickup(
-    window: Window, settings: Settings, viewer: Any = None
-) -> list[tuple[Any, Any]]:
+def _complaints_per_pickup(window: Window, settings: Settings) -> list[tuple[Any, Any]]:
     complaints = select(
         *_row(
             "case",
@@ -753,19 +734,10 @@ def _complaints_per_pickup(
 
 
 def _complaints_per_customer(
-    window: Window, settings: Settings, viewer: Any = None
+    window: Window, settings: Settings
 ) -> list[tuple[Any, Any]]:
     """Complaints per customer active in the period: one with a case or a
-    pickup received in it (counted once per period).
-
-    The activity is grouped per customer before the customer's visibility
-    applies (a department sees a third of the customers: PostgreSQL reads
-    the activity once). For a viewer who sees only a few customers (a
-    clerk's records beyond the department, `Beyond`) the activity is first
-    narrowed to their customers, looked up by customer: grouping a year of
-    every customer's activity for none of it to be shown took 0.4 s at a
-    million cases.
-    """
+    pickup received in it (counted once per period)."""
     complaints = select(
         *_row(
             "case",
@@ -782,21 +754,14 @@ def _complaints_per_customer(
         Case.status != "cancelled",
         window.contains(Case.received_at),
     )
-    arms = [
+    activity = union_all(
         select(
             Case.customer_id.label("customer_id"), Case.received_at.label("at")
         ).where(Case.status != "cancelled", window.contains(Case.received_at)),
         select(
             Pickup.customer_id.label("customer_id"), Pickup.received_at.label("at")
         ).where(Pickup.status != "cancelled", window.contains(Pickup.received_at)),
-    ]
-    if isinstance(viewer, Beyond):
-        # Their customers (the restriction below still applies to each row).
-        mine = db.session.scalars(restrict(select(Customer.id), Customer, viewer))
-        ids = list(mine)
-        arms[0] = arms[0].where(Case.customer_id.in_(ids))
-        arms[1] = arms[1].where(Pickup.customer_id.in_(ids))
-    activity = union_all(*arms).subquery("activity")
+    ).subquery("activity")
     first = (
         select(
             activity.c.customer_id,
@@ -1218,8 +1183,7 @@ def load_targets() -> dict[tuple[str, int | None], Target]:
 def _rows(kpi: Kpi, window: Window, settings: Settings, viewer: Any) -> Any:
     """The KPI's counted records in the window, as the viewer may see them."""
     parts = [
-        restrict(stmt, model, viewer)
-        for model, stmt in kpi.sources(window, settings, viewer=viewer)
+        restrict(stmt, model, viewer) for model, stmt in kpi.sources(window, settings)
     ]
     query = parts[0] if len(parts) == 1 else union_all(*parts)
     return query.subquery("kpi_rows")

@@ -12,11 +12,10 @@ sees through the department arms of the visibility rules).
 A page reads the facts only when they stand for what it would compute:
 
 - the viewer sees every record (Management, CustomerService): the company's
-  facts; or, for months, the viewer has a department: its view's facts plus
-  the records the viewer sees beyond it, counted live (few: those they
-  created or own in another department) unless one of those changed since
-  the facts were counted (it may have left the department since, and would
-  count twice). A quarter or year of a department clerk is counted live;
+  facts; or, for months, the viewer has a department and sees nothing the
+  KPIs count beyond its view (`sees_beyond`: nothing they created or own in
+  another department): its view's facts. A clerk who does, and a quarter or
+  year of a department clerk, are counted live;
 - no `as_of` is asked for (the appraisal sheets use their own instant);
 - every period asked for has facts, and they are current (`is_current`):
   at most 40 minutes old for this month and the month before (recounted
@@ -31,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context
@@ -242,24 +240,20 @@ def category_sums(
     None when the facts do not serve the viewer or a month has none current.
 
     As `compute` reads them: a viewer who sees every record, the company's
-    facts; a department clerk, their department view's facts plus a live
-    count of the records they see beyond it (unless one of those changed
-    since the facts were counted)."""
+    facts; a department clerk who sees nothing they count beyond the
+    department's view (`sees_beyond`), the view's facts."""
     if window.unit != "month":
         return None
+    kpis = tuple(kpi.get_kpi(code) for code in CATEGORY_KPIS)
     if serves(viewer):
-        view, beyond = None, None
+        view = None
     elif getattr(viewer, "department", None) is not None:
-        view, beyond = viewer.department_id, beyond_department(viewer)
+        view = viewer.department_id
     else:
         return None
-    kpis = tuple(kpi.get_kpi(code) for code in CATEGORY_KPIS)
-    report = _read(window, kpis, False, view)
-    if report is None:
+    if _read(window, kpis, False, view) is None:
         return None
-    if beyond is not None and not _sees_any(beyond, _models(kpis, window)):
-        beyond = None  # nothing beyond the department: nothing to add
-    if beyond is not None and _changed(beyond, kpis, window, report.computed_at):
+    if view is not None and sees_beyond(viewer, _models(kpis, window)):
         return None
     sums: dict[str, dict[int, tuple[int, int]]] = {code: {} for code in CATEGORY_KPIS}
     for code, category_id, num, den in db.session.execute(
@@ -279,17 +273,6 @@ def category_sums(
         .group_by(KpiFact.kpi, KpiFact.category_id)
     ):
         sums[code][category_id] = (int(num), int(den))
-    if beyond is not None:
-        # Disjoint from the view's records: the sums add up.
-        settings = kpi.load_settings()
-        for measure in kpis:
-            per = sums[measure.code]
-            for category_id, num, den in kpi.grouped(
-                measure, window, beyond, ("category_id",), settings
-            ):
-                if category_id is not None:
-                    have = per.get(category_id, (0, 0))
-                    per[category_id] = (have[0] + int(num), have[1] + int(den))
     return sums
 
 
@@ -362,66 +345,40 @@ def views() -> list[tuple[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class MonthRead:
-    """How a window is read from a month-facts table for a viewer: the rows
-    of `view_key`, counted as of `stamp` (the oldest month's), plus a live
-    count over `beyond` when not None (a clerk's records beyond the
-    department, disjoint from the view's)."""
-
-    view_key: str
-    stamp: dt.datetime
-    beyond: Any = None
-
-
 def month_read(
-    model: Any,
-    window: kpi.Window,
-    viewer: Any,
-    sources: Iterable[Any],
-    counted: Iterable[Any] = (),
-) -> MonthRead | None:
-    """How the month facts of `model` (complaint_fact, business_fact) serve
-    `viewer` over the window, or None (counted from the records):
+    model: Any, window: kpi.Window, viewer: Any, counted: Iterable[Any]
+) -> tuple[str, dt.datetime] | None:
+    """(view_key, stamp) of the month facts of `model` (complaint_fact,
+    business_fact) that stand for `viewer`'s figures over the window, the
+    stamp being its oldest month's; None when counted from the records:
 
     - a viewer who sees every record: the company's facts;
-    - a department clerk: their department view's facts, plus a live count
-      of the few records they see beyond it, unless a record of `sources`
-      (what the facts count, and what moves a counted record in or out of a
-      view) seen beyond it changed since the facts were counted: it may have
-      left the department since and would count twice (as `compute` reads
-      the KPIs);
+    - a department clerk: their department view's facts, when they see no
+      record of `counted` (through which everything the table counts is
+      seen: a weigh line through its ticket) beyond the view
+      (`sees_beyond`);
 
     and only when every month of the window has current facts of that view.
     Decided once per request and table (a page reads several breakdowns).
-
-    `counted` (optional) names the records through which everything the
-    table counts is seen (a weigh line through its ticket): when the clerk
-    sees none of them beyond the department (the usual case), nothing is
-    counted live and nothing can count twice.
     """
     if window.unit != "month":
         return None
     if serves(viewer):
-        key, beyond = "", None
+        key = ""
     elif getattr(viewer, "department", None) is not None:
-        key, beyond = view_key(viewer.department_id), beyond_department(viewer)
+        key = view_key(viewer.department_id)
     else:
         return None
     memo = g.setdefault("month_reads", {}) if has_request_context() else {}
     token = (model.__tablename__, key, getattr(viewer, "id", None), window.months)
-    if token in memo:
-        return memo[token]
-    stamps = month_stamps(model, window, model.view_key == key)
-    read = None
-    if stamps is not None:
-        stamp = min(stamps.values())
-        if beyond is not None and counted and not _sees_any(beyond, counted):
-            beyond = None
-        if beyond is None or not changed_since(beyond, sources, stamp):
-            read = MonthRead(key, stamp, beyond)
-    memo[token] = read
-    return read
+    if token not in memo:
+        stamps = month_stamps(model, window, model.view_key == key)
+        memo[token] = (
+            None
+            if stamps is None or (key and sees_beyond(viewer, counted))
+            else (key, min(stamps.values()))
+        )
+    return memo[token]
 
 
 def _read(
@@ -505,10 +462,9 @@ def compute(
     """kpi.compute as of now, from facts when they serve (see the module);
     `breakdown=False` when only the company figures are shown.
 
-    A department clerk's months are their department view's facts plus a
-    live count of the records they see beyond it (created or owned by them
-    in another department): the two are disjoint, and every figure is a sum
-    over records, so the sum is the count over the clerk's scope.
+    A department clerk's months are their department view's facts when they
+    see no record the KPIs count beyond that view (`sees_beyond`); else
+    their scope is counted from the records.
     """
     kpis = tuple(kpis)
     window = kpi.Window(tuple(sorted(set(months))), unit)
@@ -518,28 +474,9 @@ def compute(
             return report
     elif unit == "month" and getattr(viewer, "department", None) is not None:
         report = _read(window, kpis, breakdown, viewer.department_id)
-        if report is not None:
-            beyond = beyond_department(viewer)
-            if not _sees_any(beyond, _models(kpis, window)):
-                return report  # nothing beyond the department: nothing to add
-            if not _changed(beyond, kpis, window, report.computed_at):
-                return _plus(
-                    report, kpi.compute(months, beyond, kpis, unit=unit), breakdown
-                )
+        if report is not None and not sees_beyond(viewer, _models(kpis, window)):
+            return report
     return kpi.compute(months, viewer, kpis, unit=unit)
-
-
-def _changed(
-    viewer: Any,
-    kpis: tuple[kpi.Kpi, ...],
-    window: kpi.Window,
-    since: dt.datetime | None,
-) -> bool:
-    """Whether a record the KPIs count, seen by `viewer`, changed after
-    `since`. A record the clerk sees beyond their department that changed
-    since the department's facts were counted may have left the department
-    since: it would be counted in both parts, so the page counts live."""
-    return changed_since(viewer, _models(kpis, window), since)
 
 
 def _models(kpis: Iterable[kpi.Kpi], window: kpi.Window) -> set[Any]:
@@ -548,58 +485,31 @@ def _models(kpis: Iterable[kpi.Kpi], window: kpi.Window) -> set[Any]:
     return {model for k in kpis for model, _ in k.sources(window, settings)}
 
 
-def beyond_department(clerk: Any) -> Beyond:
-    """The records `clerk` sees beyond their department's view (those they
-    created or own in another department): disjoint from the view, and with
-    it the clerk's whole scope."""
-    return Beyond(personal_view(clerk), department_view(clerk.department))
+def sees_beyond(clerk: Any, models: Iterable[Any]) -> bool:
+    """Whether `clerk` sees a record of `models` beyond their department's
+    view (one they created or own in another department, one of their
+    customers' ...).
 
+    A clerk who does not has exactly the view's records, so the view's facts
+    are their figures (as of the facts' stamp). One who does is counted from
+    the records: adding a live count of those records to the facts would
+    count twice one that was in the view when the facts were counted and
+    left it since, which a change to another record (its pickup, its case,
+    a customer's other cases) can do without the record itself changing.
 
-def _sees_any(viewer: Any, models: Iterable[Any]) -> bool:
-    """Whether `viewer` sees any record of `models` (counted, not asked for
-    one row: for a LIMIT 1 PostgreSQL scans the table hoping for an early
-    match, 0.24 s over a million cases when there is none)."""
+    Each model is counted, not asked for one row: for a LIMIT 1 PostgreSQL
+    scans the table hoping for an early match (0.24 s over a million cases
+    when there is none).
+    """
+    beyond = Beyond(personal_view(clerk), department_view(clerk.department))
     return any(
         db.session.scalar(
             select(func.count()).select_from(
-                restrict(select(model.id), model, viewer).subquery()
+                restrict(select(model.id), model, beyond).subquery()
             )
         )
         for model in sorted(models, key=lambda m: m.__tablename__)
     )
-
-
-def changed_since(
-    viewer: Any, models: Iterable[Any], since: dt.datetime | None
-) -> bool:
-    """Whether a record of `models` seen by `viewer` changed after `since`
-    (one query per model, stopping at the first)."""
-    for model in sorted(models, key=lambda m: m.__tablename__):
-        stmt = restrict(select(model.id).where(model.changed_at > since), model, viewer)
-        if db.session.execute(stmt.limit(1)).first() is not None:
-            return True
-    return False
-
-
-def _plus(report: kpi.Report, other: kpi.Report, breakdown: bool) -> kpi.Report:
-    """`report` with the figures of `other` (over disjoint records) added."""
-    report.user_departments.update(other.user_departments)
-    for key, extra in other.figures.items():
-        if not breakdown and (key[2] is not None or key[3] is not None):
-            continue
-        code, month, department_id, user_id = key
-        mine = report.figures.get(key)
-        report.figures[key] = kpi.Figure(
-            extra.kpi,
-            month,
-            department_id,
-            user_id,
-            extra.numerator + (mine.numerator if mine else 0),
-            extra.denominator + (mine.denominator if mine else 0),
-            report._target(code, department_id, user_id),
-            report.unit,
-        )
-    return report
 
 
 def compute_period(period: kpi.Period, viewer: Any) -> kpi.Report:
