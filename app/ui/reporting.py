@@ -97,10 +97,22 @@ def _period() -> kpi.Period:
 
 
 def _span() -> int:
+    """The number of months asked for ("span", 1-36); one the page cannot
+    read: one month, saying so (as a month it cannot read)."""
+    typed = request.values.get("span")
     try:
-        return max(1, min(int(request.values.get("span") or 1), 36))
+        return max(1, min(int(typed or 1), 36))
     except ValueError:
-        abort(400)
+        flash(
+            str(
+                _l(
+                    "“%(typed)s” is not a number of months; showing one month.",
+                    typed=typed,
+                )
+            ),
+            "danger",
+        )
+        return 1
 
 
 def _optional_int(name: str) -> int | None:

@@ -235,3 +235,12 @@ def test_a_month_the_page_cannot_read_is_said_and_this_month_shown(login, path):
     assert "Bad Request" not in text
     chart = login("manager").get("/dashboard/data/trend?month=202610-12")
     assert chart.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/analysis/", "/business/"])
+def test_a_span_the_page_cannot_read_is_said_and_one_month_shown(login, path):
+    page = login("manager").get(f"{path}?month=2026-10&span=abc")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "所选时段“abc”无法识别，现显示 1 个月的数据。" in text
+    assert "Bad Request" not in text
