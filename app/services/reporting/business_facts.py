@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_
@@ -52,15 +52,13 @@ DIMENSIONS = ("month", "material", "grade", "region", "price")
 PRICE_SUMS = ("grams", "cents", "list_grams", "list_value")
 
 
-def _counted(
-    window: kpi.Window, viewer: Any, dimensions: Iterable[str] = DIMENSIONS
-) -> Iterator[tuple[str, Any, str, int]]:
+def _counted(window: kpi.Window, viewer: Any) -> Iterator[tuple[str, Any, str, int]]:
     """(dimension, key, measure, value) over the window, counted from the
     records as `viewer` sees them by business's own queries ("month": keyed
     by month; the other breakdowns summed over the window's months)."""
     from app.services.reporting import business
 
-    for dimension in dimensions:
+    for dimension in DIMENSIONS:
         if dimension == "price":
             for direction, material, grade, *sums in business.price_sums(
                 window, viewer
@@ -161,13 +159,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
                 )
             )
         written += len(values)
-    # A department removed since: its view's rows go.
-    db.session.execute(
-        delete(BusinessFact).where(
-            BusinessFact.month == month,
-            BusinessFact.view_key.not_in([key for key, _ in views]),
-        )
-    )
+    kpi_facts.drop_gone_views(BusinessFact, month, [key for key, _ in views])
     return written
 
 

@@ -175,13 +175,7 @@ def refresh(month: dt.date, stamp: dt.datetime | None = None) -> int:
                 gone = gone.where(ComplaintFact.key.not_in(keys))
             db.session.execute(gone)
         written += len(values)
-    # A department removed since: its view's rows go.
-    db.session.execute(
-        delete(ComplaintFact).where(
-            ComplaintFact.month == month,
-            ComplaintFact.view_key.not_in([key for key, _ in views]),
-        )
-    )
+    kpi_facts.drop_gone_views(ComplaintFact, month, [key for key, _ in views])
     return written
 
 

@@ -345,6 +345,14 @@ def views() -> list[tuple[str, Any]]:
     ]
 
 
+def drop_gone_views(model: Any, month: dt.date, kept: Iterable[str]) -> None:
+    """Remove the month's rows of `model` (a month-facts table) whose view is
+    not among `kept`: a department removed since the last count."""
+    db.session.execute(
+        delete(model).where(model.month == month, model.view_key.not_in(list(kept)))
+    )
+
+
 def month_read(
     model: Any, window: kpi.Window, viewer: Any, counted: Iterable[Any]
 ) -> tuple[str, dt.datetime] | None:
